@@ -1,0 +1,516 @@
+"""The Python API: the one place the CLI and the dashboard call into.
+
+``Tracker`` validates every write against what is stored, inside one transaction, and
+answers reads by running the pure model (``forecast.trajectory``) over what was known at
+the requested knowledge time.
+
+Rules for evidence (one message each, nothing stored on failure):
+- a report published before its question opened is refused: the prior covers it;
+- a report published after a question's last deadline is refused for event questions
+  (nothing is left for it to move: resolve the question instead);
+- nothing is assessed against a resolved or annulled question, nor with a report
+  published after the resolution date;
+- a report cannot be published after it was logged (no future-dated news);
+- one analyst assesses a report for a question once; changes are corrections.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+import numpy as np
+
+from forecast import evidence, trajectory
+from forecast.domain import (
+    Assessment,
+    ForecastError,
+    History,
+    Kind,
+    NotFound,
+    Question,
+    Report,
+    Resolution,
+    Source,
+    Status,
+    check_id,
+    day_start,
+    iso,
+    utc,
+    validate_assessment,
+    validate_question,
+    validate_report,
+    validate_resolution,
+    validate_source,
+)
+from forecast.scales import strength_to_lr
+from forecast.store import Store
+
+USER_ENV = "FORECAST_USER"
+
+
+def default_user() -> str:
+    """Who is writing: $FORECAST_USER, else the login name."""
+    return os.environ.get(USER_ENV) or getpass.getuser() or "analyst"
+
+
+def new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+# --------------------------------------------------------------------------- read models
+
+
+@dataclass(frozen=True)
+class QuestionState:
+    """A question as it stood at a knowledge time: status, trajectory and explanation."""
+
+    question: Question
+    as_of: datetime
+    resolution: Resolution | None
+    trajectory: trajectory.Trajectory
+    contributions: list[trajectory.Contribution]
+    reports: dict[str, Report]
+    assessments: list[Assessment]
+    sources: dict[str, Source]
+
+    @property
+    def status(self) -> Status:
+        if self.resolution is None:
+            return Status.OPEN
+        return Status.ANNULLED if self.resolution.outcome == "annulled" else Status.RESOLVED
+
+    @property
+    def probability(self) -> float | dict[str, float]:
+        return _headline(self.question, self.trajectory.final)
+
+    def deadline_probabilities(self) -> list[tuple[datetime, float]]:
+        if self.question.kind is not Kind.EVENT:
+            return []
+        return [(d, float(p)) for d, p in
+                zip(self.question.deadlines, self.trajectory.ladder[-1], strict=True)]
+
+    @property
+    def last_evidence(self) -> datetime | None:
+        return max((self.reports[c.report_id].published for c in self.contributions),
+                   default=None)
+
+    def to_json(self) -> dict[str, Any]:
+        q, tr = self.question, self.trajectory
+        points = [
+            {"date": iso(day), "probability": _headline(q, p)}
+            for day, p in zip(tr.days, tr.probability, strict=True)
+        ]
+        for move in tr.moves:
+            report = self.reports[move.report_id]
+            points.append({"date": iso(report.published), "report": move.report_id,
+                           "probability": _headline(q, move.after)})
+        points.sort(key=lambda pt: (pt["date"][:10], "report" not in pt, pt["date"]))
+        return {
+            "id": q.id,
+            "title": q.title,
+            "kind": q.kind.value,
+            "status": self.status.value,
+            "outcome": None if self.resolution is None else self.resolution.outcome,
+            "resolved_on": None if self.resolution is None else iso(self.resolution.resolved_on),
+            "opened": iso(q.opened),
+            "as_of": iso(self.as_of),
+            "criteria": q.criteria,
+            "prior": q.prior if q.kind is not Kind.CHOICE else dict(q.options),
+            "prior_note": q.prior_note,
+            "alpha": q.shape if q.kind is Kind.EVENT else None,
+            "probability": self.probability,
+            "deadlines": [{"date": iso(d), "probability": p}
+                          for d, p in self.deadline_probabilities()],
+            "trajectory": points,
+            "contributions": [self._contribution_json(c) for c in self.contributions],
+        }
+
+    def _contribution_json(self, c: trajectory.Contribution) -> dict[str, Any]:
+        q, report = self.question, self.reports[c.report_id]
+        mine = [a for a in self.assessments if a.report_id == c.report_id]
+        entry: dict[str, Any] = {
+            "report": c.report_id,
+            "published": iso(report.published),
+            "source": report.source,
+            "reliability": self.sources[report.source].reliability,
+            "origin": report.origin,
+            "title": report.title,
+            "analysts": sorted({a.analyst for a in mine}),
+        }
+        if q.kind is Kind.CHOICE:
+            names = q.option_names
+            entry["log_weight"] = dict(zip(names, np.asarray(c.increment).tolist(), strict=True))
+            entry["points"] = dict(zip(names, np.asarray(c.points).tolist(), strict=True))
+            entry["without"] = dict(zip(names, np.asarray(c.without).tolist(), strict=True))
+        else:
+            entry["lr"] = [a.lr for a in mine]
+            entry["log_odds"] = float(c.increment)
+            entry["points"] = float(c.points)
+            entry["without"] = float(c.without)
+        return entry
+
+
+def _headline(question: Question, value: Any) -> float | dict[str, float]:
+    if question.kind is Kind.CHOICE:
+        return dict(zip(question.option_names, np.asarray(value, dtype=float).tolist(),
+                        strict=True))
+    return float(value)
+
+
+# --------------------------------------------------------------------------- the tracker
+
+
+class Tracker:
+    """Questions, evidence and forecasts in one store."""
+
+    def __init__(self, store: Store, *, user: str | None = None,
+                 clock: Callable[[], datetime] | None = None):
+        self.store = store
+        self.user = user or default_user()
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    @classmethod
+    def open(cls, target: str | None = None, **kwargs: Any) -> Tracker:
+        return cls(Store.open(target), **kwargs)
+
+    def now(self) -> datetime:
+        return utc(self._clock())
+
+    # ---------------------------------------------------------------- writes
+
+    def add_question(self, question: Question) -> Question:
+        q = validate_question(replace(
+            question, created_by=question.created_by or self.user,
+            created_at=question.created_at or self.now(),
+        ))
+        with self.store.write() as tx:
+            self._insert_question(tx, q)
+        return q
+
+    def add_source(self, name: str, reliability: float, type: str = "") -> Source:
+        with self.store.write() as tx:
+            source = self._insert_source(tx, Source(name, reliability, type))
+        return source
+
+    def update_source(self, name: str, *, reliability: float | None = None,
+                      type: str | None = None, reason: str = "") -> Source:
+        """Record a new version of a source (its reliability or type changed)."""
+        with self.store.write() as tx:
+            versions = tx.source_versions(name)
+            if not versions:
+                raise NotFound(f"no source {name!r}")
+            last = versions[-1]
+            source = replace(
+                last,
+                reliability=last.reliability if reliability is None else reliability,
+                type=last.type if type is None else type,
+                version=last.version + 1, reason=reason, logged_at=None, logged_by="",
+            )
+            return self._insert_source(tx, source)
+
+    def add_evidence(self, question_id: str, *, source: str | None = None,
+                     published: datetime | None = None, lr: float | None = None,
+                     strength: str | None = None,
+                     likelihoods: Sequence[tuple[str, float]] = (),
+                     analyst: str | None = None, rationale: str = "",
+                     origin: str = "", title: str = "", summary: str = "", url: str = "",
+                     report_id: str | None = None, new_report_id: str | None = None,
+                     logged: datetime | None = None) -> tuple[Report, Assessment]:
+        """Log a report (or reuse ``report_id``) and one analyst's assessment of it."""
+        given = [x for x in (lr is not None, strength is not None, bool(likelihoods)) if x]
+        if len(given) != 1:
+            raise ForecastError("give exactly one of --lr, --strength or --likelihood")
+        if strength is not None:
+            lr = strength_to_lr(strength)
+        logged_at = self.now() if logged is None else utc(logged)
+        with self.store.write() as tx:
+            report = self._report_for_evidence(
+                tx, report_id, new_report_id, source, published, origin, title, summary, url,
+                logged_at,
+            )
+            assessment = Assessment(
+                id=new_id("a"), report_id=report.id, question_id=question_id,
+                analyst=analyst or self.user, lr=lr, likelihoods=tuple(likelihoods),
+                strength=strength or "", rationale=rationale, logged_at=logged_at,
+            )
+            assessment = self._insert_assessment(tx, assessment)
+        return report, assessment
+
+    def correct_assessment(self, assessment_id: str, *, lr: float | None = None,
+                           strength: str | None = None,
+                           likelihoods: Sequence[tuple[str, float]] = (),
+                           rationale: str | None = None, reason: str,
+                           retract: bool = False) -> Assessment:
+        """A new version of an assessment (a changed judgement, or a retraction)."""
+        if not reason.strip():
+            raise ForecastError("a correction needs a reason (--reason)")
+        if strength is not None:
+            lr = strength_to_lr(strength)
+        with self.store.write() as tx:
+            versions = tx.assessment_versions(assessment_id)
+            if not versions:
+                raise NotFound(f"no assessment {assessment_id!r}")
+            last = versions[-1]
+            changed = replace(
+                last, version=last.version + 1, retracted=retract, reason=reason,
+                lr=lr if lr is not None else last.lr,
+                likelihoods=tuple(likelihoods) or last.likelihoods,
+                strength=strength if strength is not None else
+                ("" if lr is not None else last.strength),
+                rationale=last.rationale if rationale is None else rationale,
+                logged_at=self.now(), logged_by="",
+            )
+            return self._insert_assessment(tx, changed, correction=True)
+
+    def retract_report(self, report_id: str, *, reason: str) -> Report:
+        if not reason.strip():
+            raise ForecastError("a retraction needs a reason (--reason)")
+        with self.store.write() as tx:
+            versions = tx.report_versions(report_id)
+            if not versions:
+                raise NotFound(f"no report {report_id!r}")
+            last = versions[-1]
+            report = replace(last, version=last.version + 1, retracted=True, reason=reason,
+                             logged_at=self.now(), logged_by=self.user)
+            tx.insert_report(report)
+        return report
+
+    def resolve(self, question_id: str, outcome: str, resolved_on: datetime,
+                note: str = "", *, correction: bool = False) -> Resolution:
+        """Resolve (or annul) a question; ``correction`` replaces an earlier resolution."""
+        with self.store.write() as tx:
+            version = tx.latest_version("resolution", question_id) + 1 if correction else 1
+            if correction and version == 1:
+                raise ForecastError(f"question {question_id} has no resolution to correct")
+            res = Resolution(question_id, outcome, resolved_on, note, version=version)
+            return self._insert_resolution(tx, res)
+
+    def import_history(self, history: History) -> dict[str, int]:
+        """Store a whole scenario in one transaction: all of it, or nothing."""
+        now = self.now()
+        with self.store.write() as tx:
+            for s in history.sources:
+                self._insert_source(tx, s, now=now)
+            for q in history.questions:
+                self._insert_question(tx, validate_question(replace(
+                    q, created_at=q.created_at or now, created_by=q.created_by or self.user)))
+            for r in history.reports:
+                self._insert_report(tx, r, now=now)
+            for a in history.assessments:
+                self._insert_assessment(tx, a, correction=a.version > 1, now=now)
+            for res in history.resolutions:
+                self._insert_resolution(tx, res, now=now)
+        return {
+            "questions": len(history.questions), "sources": len(history.sources),
+            "reports": len(history.reports), "assessments": len(history.assessments),
+            "resolutions": len(history.resolutions),
+        }
+
+    def import_scenario(self, text: str, *, name: str = "scenario") -> dict[str, int]:
+        from forecast import scenario
+
+        return self.import_history(scenario.loads(text, name=name))
+
+    def export_scenario(self) -> str:
+        from forecast import scenario
+
+        with self.store.read() as tx:
+            return scenario.dumps(tx.history(None))
+
+    # ---------------------------------------------------------------- reads
+
+    def question(self, question_id: str) -> Question:
+        with self.store.read() as tx:
+            q = tx.question(question_id)
+        if q is None:
+            raise NotFound(f"no question {question_id!r}")
+        return q
+
+    def history(self, question_ids: Sequence[str] | None = None) -> History:
+        with self.store.read() as tx:
+            return tx.history(question_ids)
+
+    def state(self, question_id: str, *, as_of: datetime | None = None,
+              analyst: str | None = None, history: History | None = None,
+              explain: bool = True) -> QuestionState:
+        """What was believed about a question at knowledge time ``as_of`` (default: now)."""
+        if history is None:
+            history = self.history([question_id])
+        question = next((q for q in history.questions if q.id == question_id), None)
+        if question is None:
+            raise NotFound(f"no question {question_id!r}")
+        return self._state(question, history, as_of, analyst, explain)
+
+    def states(self, *, as_of: datetime | None = None) -> list[QuestionState]:
+        """Every question as it stood at ``as_of``, without leave-one-out explanations."""
+        history = self.history(None)
+        rel = evidence.reliabilities(history.sources, as_of)
+        return [self._state(q, history, as_of, None, False, rel) for q in history.questions
+                if as_of is None or q.created_at is None or q.created_at <= as_of]
+
+    def _state(self, question: Question, history: History, as_of: datetime | None,
+               analyst: str | None, explain: bool,
+               rel: dict[str, float] | None = None) -> QuestionState:
+        cutoff = as_of or self.now()
+        resolution = evidence.resolution_as_of(history, question.id, cutoff)
+        end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
+        items = evidence.items_for(question, history, as_of=cutoff, analyst=analyst,
+                                   reliability=rel)
+        traj = trajectory.compute(question, items, end)
+        contributions = trajectory.explain(question, items, end, traj) if explain else [
+            trajectory.Contribution(m.report_id, m.increment, m.after - m.before, np.nan)
+            for m in traj.moves
+        ]
+        ids = {i.report_id for i in items}
+        reports = evidence.known_as_of(
+            (r for r in history.reports if r.id in ids), lambda r: r.id, cutoff)
+        current = evidence.known_as_of(
+            (a for a in history.assessments if a.question_id == question.id),
+            lambda a: a.id, cutoff)
+        return QuestionState(
+            question=question, as_of=cutoff, resolution=resolution, trajectory=traj,
+            contributions=contributions, reports={str(k): v for k, v in reports.items()},
+            assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
+            sources={str(k): v for k, v in evidence.known_as_of(
+                history.sources, lambda s: s.name, None).items()},
+        )
+
+    # ---------------------------------------------------------------- checked inserts
+
+    def _insert_question(self, tx: Any, q: Question) -> None:
+        if tx.question(q.id) is not None:
+            raise ForecastError(f"question {q.id!r} already exists")
+        tx.insert_question(q)
+
+    def _insert_source(self, tx: Any, s: Source, *, now: datetime | None = None) -> Source:
+        s = validate_source(replace(s, logged_at=s.logged_at or now or self.now(),
+                                    logged_by=s.logged_by or self.user))
+        have = tx.latest_version("source", s.name)
+        if s.version != have + 1:
+            if s.version == 1:
+                raise ForecastError(f"source {s.name!r} already exists")
+            raise ForecastError(f"source {s.name!r} version {s.version} does not follow {have}")
+        tx.insert_source(s)
+        return s
+
+    def _report_for_evidence(self, tx: Any, report_id: str | None, new_report_id: str | None,
+                             source: str | None, published: datetime | None, origin: str,
+                             title: str, summary: str, url: str, logged_at: datetime) -> Report:
+        if report_id is None:
+            if source is None or published is None:
+                raise ForecastError("a new report needs --source and --published")
+            report = Report(
+                id=new_report_id or new_id("r"), published=published, source=source,
+                title=title, summary=summary, url=url, origin=origin, logged_at=logged_at,
+            )
+            return self._insert_report(tx, report)
+        versions = tx.report_versions(check_id(report_id, "report"))
+        if not versions:
+            raise NotFound(f"no report {report_id!r}")
+        report = versions[-1]
+        if report.retracted:
+            raise ForecastError(f"report {report_id!r} was retracted")
+        if source is not None and source != report.source:
+            raise ForecastError(f"report {report_id!r} is from {report.source!r}, not {source!r}")
+        if published is not None and utc(published) != report.published:
+            raise ForecastError(
+                f"report {report_id!r} was published {iso(report.published)}, "
+                f"not {iso(published)}"
+            )
+        return report
+
+    def _insert_report(self, tx: Any, r: Report, *, now: datetime | None = None) -> Report:
+        r = validate_report(replace(r, logged_at=r.logged_at or now or self.now(),
+                                    logged_by=r.logged_by or self.user))
+        if not tx.source_versions(r.source):
+            raise NotFound(f"no source {r.source!r}: add it with `forecast source add`")
+        if r.logged_at is not None and r.published > r.logged_at:
+            raise ForecastError(
+                f"report {r.id!r} is published {iso(r.published)}, after it was logged "
+                f"({iso(r.logged_at)})"
+            )
+        have = tx.latest_version("report", r.id)
+        if r.version != have + 1:
+            if r.version == 1:
+                raise ForecastError(f"report {r.id!r} already exists")
+            raise ForecastError(f"report {r.id!r} version {r.version} does not follow {have}")
+        tx.insert_report(r)
+        return r
+
+    def _insert_assessment(self, tx: Any, a: Assessment, *, correction: bool = False,
+                           now: datetime | None = None) -> Assessment:
+        a = replace(a, logged_at=a.logged_at or now or self.now(),
+                    logged_by=a.logged_by or self.user)
+        question = tx.question(check_id(a.question_id, "question"))
+        if question is None:
+            raise NotFound(f"no question {a.question_id!r}")
+        a = validate_assessment(a, question)
+        reports = tx.report_versions(a.report_id)
+        if not reports:
+            raise NotFound(f"no report {a.report_id!r}")
+        report = reports[-1]
+        self._check_timing(tx, question, report, a)
+        have = tx.latest_version("assessment", a.id)
+        if a.version != have + 1:
+            if a.version == 1:
+                raise ForecastError(f"assessment {a.id!r} already exists")
+            raise ForecastError(f"assessment {a.id!r} version {a.version} does not follow {have}")
+        if not correction:
+            twin = next((b for b in tx.assessments_of_report(report.id)
+                         if b.question_id == question.id and b.analyst == a.analyst
+                         and b.id != a.id), None)
+            if twin is not None:
+                raise ForecastError(
+                    f"{a.analyst} already assessed report {report.id} for {question.id} "
+                    f"(assessment {twin.id}): correct that one instead"
+                )
+        tx.insert_assessment(a)
+        return a
+
+    def _check_timing(self, tx: Any, question: Question, report: Report,
+                      a: Assessment) -> None:
+        if report.published < question.opened:
+            raise ForecastError(
+                f"report {report.id} ({iso(report.published)}) predates question {question.id} "
+                f"(opened {iso(question.opened)}): the prior already covers it"
+            )
+        if question.kind is Kind.EVENT and day_start(report.published) >= question.deadlines[-1]:
+            raise ForecastError(
+                f"report {report.id} is dated after the last deadline of {question.id} "
+                f"({iso(question.deadlines[-1])}): resolve the question instead"
+            )
+        resolutions = tx.resolutions(question.id)
+        if resolutions:
+            last = resolutions[-1]
+            if a.logged_at is None or last.logged_at is None or last.logged_at <= a.logged_at \
+                    or report.published > last.resolved_on:
+                raise ForecastError(
+                    f"question {question.id} was resolved ({last.outcome}, "
+                    f"{iso(last.resolved_on)}): it takes no more evidence"
+                )
+
+    def _insert_resolution(self, tx: Any, res: Resolution, *,
+                           now: datetime | None = None) -> Resolution:
+        question = tx.question(check_id(res.question_id, "question"))
+        if question is None:
+            raise NotFound(f"no question {res.question_id!r}")
+        res = validate_resolution(replace(res, logged_at=res.logged_at or now or self.now(),
+                                          logged_by=res.logged_by or self.user), question)
+        have = tx.latest_version("resolution", question.id)
+        if res.version == 1 and have >= 1:
+            raise ForecastError(
+                f"question {question.id} is already resolved; a change of resolution is a "
+                "correction"
+            )
+        if res.version != have + 1:
+            raise ForecastError(
+                f"resolution of {question.id} version {res.version} does not follow {have}"
+            )
+        tx.insert_resolution(res)
+        return res

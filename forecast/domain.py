@@ -1,0 +1,411 @@
+"""Domain types of the tracker and their validation.
+
+Pure: no database, no files, no Streamlit. Every record is an immutable value; the
+append-only records (sources, reports, assessments, resolutions) carry a ``version``
+and the time it was logged, so a correction is a new value, never an edit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+
+class ForecastError(ValueError):
+    """A user-facing error: the message is one clear line meant for the analyst."""
+
+
+class NotFound(ForecastError):
+    """An id (question, source, report, assessment) that does not exist."""
+
+
+class Kind(StrEnum):
+    BINARY = "binary"  # a state question: no time decay
+    EVENT = "event"  # "will X happen by D": silence is evidence
+    CHOICE = "choice"  # mutually exclusive, exhaustive outcomes
+
+
+class Status(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+    ANNULLED = "annulled"
+
+
+DEFAULT_ALPHA = 1.0
+"""Default shape of the Gamma prior on an event's rate. 1 is an exponential mixture:
+a fairly uncertain rate. The backtest (``forecast backtest``) is where it is checked."""
+
+ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+MAX_TEXT = 200_000  # characters; a full article fits, a pasted book does not
+
+
+# --------------------------------------------------------------------------- times
+
+
+def utc(value: datetime) -> datetime:
+    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_time(text: str | date | datetime, what: str = "date") -> datetime:
+    """Parse an ISO date (midnight UTC) or ISO date-time into an aware UTC datetime."""
+    if isinstance(text, datetime):
+        return utc(text)
+    if isinstance(text, date):
+        return datetime.combine(text, time(), tzinfo=UTC)
+    raw = str(text).strip()
+    try:
+        if len(raw) == 10:
+            return datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
+        return utc(datetime.fromisoformat(raw.replace("z", "Z")))
+    except ValueError:
+        raise ForecastError(
+            f"{what} {raw!r} is not an ISO date (YYYY-MM-DD) or date-time"
+        ) from None
+
+
+def iso(value: datetime) -> str:
+    """Format a UTC datetime: a bare date at midnight, otherwise a full ISO time."""
+    value = utc(value)
+    if value.time() == time() and value.microsecond == 0:
+        return value.date().isoformat()
+    return value.isoformat().replace("+00:00", "Z")
+
+
+def days_between(start: datetime, end: datetime) -> float:
+    """Days from ``start`` to ``end`` (the decay model's clock)."""
+    return (utc(end) - utc(start)).total_seconds() / 86_400.0
+
+
+def day_start(value: datetime) -> datetime:
+    """00:00 UTC of the day ``value`` falls on."""
+    value = utc(value)
+    return datetime.combine(value.date(), time(), tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- checks
+
+
+def check_id(value: str, what: str) -> str:
+    if not isinstance(value, str) or not ID_PATTERN.match(value):
+        raise ForecastError(
+            f"{what} id {value!r} is invalid: use 1-128 letters, digits, '.', '_', ':' or '-'"
+        )
+    return value
+
+
+def check_text(value: str | None, what: str, *, required: bool = False) -> str:
+    text = "" if value is None else value
+    if not isinstance(text, str):
+        raise ForecastError(f"{what} must be text")
+    if required and not text.strip():
+        raise ForecastError(f"{what} must not be empty")
+    if len(text) > MAX_TEXT:
+        raise ForecastError(f"{what} is longer than {MAX_TEXT} characters")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ForecastError(f"{what} is not valid Unicode text") from None
+    if "\x00" in text:
+        raise ForecastError(f"{what} contains a NUL character")
+    return text
+
+
+def check_number(value: Any, what: str) -> float:
+    if isinstance(value, bool):
+        raise ForecastError(f"{what} must be a number, not {value!r}")
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ForecastError(f"{what} must be a number, not {value!r}") from None
+    if not math.isfinite(number):
+        raise ForecastError(f"{what} must be a finite number, not {value!r}")
+    return number
+
+
+def check_probability(value: Any, what: str = "probability") -> float:
+    """A prior probability: strictly between 0 and 1 (certainty cannot be updated)."""
+    p = check_number(value, what)
+    if not 0.0 < p < 1.0:
+        raise ForecastError(f"{what} must be strictly between 0 and 1, not {p:g}")
+    return p
+
+
+def check_reliability(value: Any) -> float:
+    r = check_number(value, "reliability")
+    if not 0.0 <= r <= 1.0:
+        raise ForecastError(f"reliability must be between 0 and 1, not {r:g}")
+    return r
+
+
+def check_ratio(value: Any, what: str = "likelihood ratio") -> float:
+    x = check_number(value, what)
+    if x <= 0.0:
+        raise ForecastError(f"{what} must be greater than 0, not {x:g}")
+    if not math.isfinite(math.log(x)):
+        raise ForecastError(f"{what} {x:g} is too extreme")
+    return x
+
+
+def check_alpha(value: Any) -> float:
+    a = check_number(value, "alpha")
+    if not 0.0 < a <= 1e6:
+        raise ForecastError(f"alpha must be greater than 0 (and at most 1e6), not {a:g}")
+    return a
+
+
+# --------------------------------------------------------------------------- records
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    title: str
+    kind: Kind
+    opened: datetime
+    prior: float | None = None  # binary and event
+    options: tuple[tuple[str, float], ...] = ()  # choice: (name, prior) in order
+    deadlines: tuple[datetime, ...] = ()  # event: ascending; the first is primary
+    alpha: float | None = None  # event: None means DEFAULT_ALPHA
+    criteria: str = ""
+    prior_note: str = ""
+    tags: tuple[str, ...] = ()
+    created_by: str = ""
+    created_at: datetime | None = None
+
+    @property
+    def option_names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.options)
+
+    @property
+    def shape(self) -> float:
+        """The Gamma shape used for decay (event questions)."""
+        return DEFAULT_ALPHA if self.alpha is None else self.alpha
+
+
+@dataclass(frozen=True)
+class Source:
+    name: str
+    reliability: float
+    type: str = ""
+    version: int = 1
+    logged_at: datetime | None = None
+    logged_by: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Report:
+    id: str
+    published: datetime
+    source: str
+    title: str = ""
+    summary: str = ""
+    url: str = ""
+    origin: str = ""  # reports sharing an origin are echoes of one claim
+    logged_at: datetime | None = None
+    logged_by: str = ""
+    version: int = 1
+    retracted: bool = False
+    reason: str = ""
+
+    @property
+    def origin_key(self) -> str:
+        """The echo-cluster key: the stated origin, or the report itself."""
+        return self.origin.strip().casefold() or f"report:{self.id}"
+
+
+@dataclass(frozen=True)
+class Assessment:
+    id: str
+    report_id: str
+    question_id: str
+    analyst: str
+    lr: float | None = None  # binary and event
+    likelihoods: tuple[tuple[str, float], ...] = ()  # choice: relative to a baseline of 1
+    strength: str = ""  # the verbal strength it was entered with, if any
+    rationale: str = ""
+    logged_at: datetime | None = None
+    logged_by: str = ""
+    version: int = 1
+    retracted: bool = False
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Resolution:
+    question_id: str
+    outcome: str  # "yes", "no", "annulled" or an option name
+    resolved_on: datetime
+    note: str = ""
+    logged_at: datetime | None = None
+    logged_by: str = ""
+    version: int = 1
+
+
+@dataclass(frozen=True)
+class History:
+    """Everything logged about a set of questions: every version of every record."""
+
+    questions: Sequence[Question] = ()
+    sources: Sequence[Source] = ()
+    reports: Sequence[Report] = ()
+    assessments: Sequence[Assessment] = ()
+    resolutions: Sequence[Resolution] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- validation
+
+
+def validate_question(q: Question) -> Question:
+    """Check a question and return it normalised (UTC times, sorted deadlines)."""
+    check_id(q.id, "question")
+    check_text(q.title, "title", required=True)
+    check_text(q.criteria, "criteria")
+    check_text(q.prior_note, "prior note")
+    for tag in q.tags:
+        check_text(tag, "tag", required=True)
+    try:
+        kind = Kind(q.kind)
+    except ValueError:
+        raise ForecastError(
+            f"kind {q.kind!r} is not one of binary, event, choice"
+        ) from None
+    opened = utc(q.opened)
+    deadlines = tuple(sorted(utc(d) for d in q.deadlines))
+    if kind is Kind.CHOICE:
+        options = _check_choice_prior(q.options)
+        if q.prior is not None:
+            raise ForecastError("a choice question takes --option NAME=P, not --prior")
+        if deadlines or q.alpha is not None:
+            raise ForecastError("deadlines and alpha apply to event questions only")
+        return _replace(q, kind=kind, opened=opened, options=options, deadlines=())
+    if q.options:
+        raise ForecastError(f"options apply to choice questions only, not {kind.value}")
+    if q.prior is None:
+        raise ForecastError(f"a {kind.value} question needs a prior (--prior P)")
+    prior = check_probability(q.prior, "prior")
+    if kind is Kind.BINARY:
+        if q.alpha is not None:
+            raise ForecastError("alpha applies to event questions only")
+        return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=deadlines)
+    if not deadlines:
+        raise ForecastError("an event question needs at least one deadline (--deadline DATE)")
+    if len(set(deadlines)) != len(deadlines):
+        raise ForecastError("deadlines of one question must be distinct")
+    if deadlines[0] <= opened:
+        raise ForecastError(
+            f"deadline {iso(deadlines[0])} is not after the opened date {iso(opened)}"
+        )
+    alpha = None if q.alpha is None else check_alpha(q.alpha)
+    return _replace(
+        q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha
+    )
+
+
+PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a typed file
+
+
+def _check_choice_prior(options: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
+    if len(options) < 2:
+        raise ForecastError("a choice question needs at least two options (--option NAME=P)")
+    names = [check_text(name, "option name", required=True).strip() for name, _ in options]
+    if len(set(names)) != len(names):
+        raise ForecastError("option names of one question must be distinct")
+    reserved = {"yes", "no", "annulled"} & {n.casefold() for n in names}
+    if reserved:
+        raise ForecastError(f"option name {sorted(reserved)[0]!r} is reserved")
+    probs = [check_probability(p, f"prior of option {n!r}") for n, (_, p) in zip(names, options, strict=True)]
+    total = math.fsum(probs)
+    if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+        raise ForecastError(f"the option priors must sum to 1, not {total:g}")
+    return tuple(zip(names, probs, strict=True))
+
+
+def validate_source(s: Source) -> Source:
+    check_text(s.name, "source name", required=True)
+    if s.name != s.name.strip():
+        raise ForecastError("source name must not start or end with spaces")
+    check_text(s.type, "source type")
+    check_text(s.reason, "reason")
+    return _replace(s, reliability=check_reliability(s.reliability))
+
+
+def validate_report(r: Report) -> Report:
+    check_id(r.id, "report")
+    check_text(r.source, "source", required=True)
+    for name in ("title", "summary", "url", "origin", "logged_by", "reason"):
+        check_text(getattr(r, name), name)
+    logged = None if r.logged_at is None else utc(r.logged_at)
+    return _replace(r, published=utc(r.published), logged_at=logged)
+
+
+def validate_assessment(a: Assessment, question: Question) -> Assessment:
+    """Check an assessment against the question it bears on."""
+    check_id(a.id, "assessment")
+    check_text(a.analyst, "analyst", required=True)
+    check_text(a.rationale, "rationale")
+    check_text(a.reason, "reason")
+    if question.kind is Kind.CHOICE:
+        if a.lr is not None:
+            raise ForecastError(
+                f"question {question.id} is a choice question: give --likelihood OPTION=L"
+            )
+        if not a.likelihoods and not a.retracted:
+            raise ForecastError(f"question {question.id} needs --likelihood OPTION=L")
+        known = set(question.option_names)
+        seen: set[str] = set()
+        likelihoods = []
+        for name, value in a.likelihoods:
+            if name not in known:
+                raise ForecastError(
+                    f"question {question.id} has no option {name!r} "
+                    f"(options: {', '.join(question.option_names)})"
+                )
+            if name in seen:
+                raise ForecastError(f"likelihood of option {name!r} given twice")
+            seen.add(name)
+            likelihoods.append((name, check_ratio(value, f"likelihood of {name!r}")))
+        return _replace(a, likelihoods=tuple(likelihoods))
+    if a.likelihoods:
+        raise ForecastError(
+            f"question {question.id} is a {question.kind.value} question: give --lr or --strength"
+        )
+    if a.lr is None:
+        raise ForecastError(f"question {question.id} needs a likelihood ratio (--lr or --strength)")
+    return _replace(a, lr=check_ratio(a.lr))
+
+
+def validate_resolution(res: Resolution, question: Question) -> Resolution:
+    check_text(res.note, "note")
+    outcome = res.outcome.strip()
+    allowed = (
+        (*question.option_names, "annulled")
+        if question.kind is Kind.CHOICE
+        else ("yes", "no", "annulled")
+    )
+    lowered = {o.casefold(): o for o in allowed}
+    if outcome.casefold() not in lowered:
+        raise ForecastError(
+            f"outcome {outcome!r} is not one of {', '.join(allowed)} for question {question.id}"
+        )
+    when = utc(res.resolved_on)
+    if when < day_start(question.opened):
+        raise ForecastError(
+            f"resolution date {iso(when)} is before question {question.id} opened"
+        )
+    return _replace(res, outcome=lowered[outcome.casefold()], resolved_on=when)
+
+
+def _replace(obj: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(obj, **changes)

@@ -1,0 +1,105 @@
+"""What was known when: pick the versions of records that stood at a knowledge time.
+
+Every record is append-only and versioned. ``known_as_of`` keeps, for each id, the latest
+version logged at or before the cut-off; a retracted latest version removes the record.
+``items_for`` turns what was known about one question into the ``Item`` values the
+updating maths consumes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+import numpy as np
+
+from forecast.domain import (
+    Assessment,
+    History,
+    Kind,
+    Question,
+    Report,
+    Resolution,
+    Source,
+    day_start,
+    days_between,
+)
+from forecast.updating import Item
+
+T = TypeVar("T", Source, Report, Assessment, Resolution)
+
+
+def _known(record: Source | Report | Assessment | Resolution, as_of: datetime | None) -> bool:
+    return as_of is None or record.logged_at is None or record.logged_at <= as_of
+
+
+def known_as_of(records: Iterable[T], key: Callable[[T], Hashable],
+                as_of: datetime | None) -> dict[Hashable, T]:
+    """The latest version of each record logged by ``as_of`` (all of them if None)."""
+    latest: dict[Hashable, T] = {}
+    for record in records:
+        if not _known(record, as_of):
+            continue
+        k = key(record)
+        if k not in latest or record.version > latest[k].version:
+            latest[k] = record
+    return latest
+
+
+def reliabilities(sources: Sequence[Source], as_of: datetime | None) -> dict[str, float]:
+    """Each source's reliability as it stood at ``as_of``.
+
+    A source first logged after ``as_of`` falls back to its first version: a report can
+    only be known if its source was, so this only matters for hand-made histories.
+    """
+    current = known_as_of(sources, lambda s: s.name, as_of)
+    for source in sorted(sources, key=lambda s: s.version):
+        current.setdefault(source.name, source)
+    return {str(name): s.reliability for name, s in current.items()}
+
+
+def resolution_as_of(history: History, question_id: str,
+                     as_of: datetime | None) -> Resolution | None:
+    mine = [r for r in history.resolutions if r.question_id == question_id]
+    return known_as_of(mine, lambda r: r.question_id, as_of).get(question_id)
+
+
+def items_for(question: Question, history: History, *, as_of: datetime | None = None,
+              analyst: str | None = None, reliability: dict[str, float] | None = None,
+              ) -> list[Item]:
+    """The assessments of ``question`` known at ``as_of``, as updating ``Item`` values.
+
+    ``analyst`` keeps one analyst's assessments only (a per-analyst trajectory).
+    ``reliability`` maps source names to reliabilities (computed once for many questions).
+    """
+    reports = {
+        rid: r for rid, r in known_as_of(history.reports, lambda r: r.id, as_of).items()
+        if not r.retracted
+    }
+    mine = (a for a in history.assessments if a.question_id == question.id)
+    current = known_as_of(mine, lambda a: a.id, as_of)
+    rel = reliability if reliability is not None else reliabilities(history.sources, as_of)
+    items = []
+    for a in current.values():
+        report = reports.get(a.report_id)
+        if a.retracted or report is None or (analyst is not None and a.analyst != analyst):
+            continue
+        items.append(Item(
+            report_id=report.id,
+            order=(report.published, report.id),
+            day=max(0.0, days_between(question.opened, day_start(report.published))),
+            origin=report.origin_key,
+            reliability=rel[report.source],
+            analyst=a.analyst,
+            log_lr=_log_lr(question, a),
+        ))
+    return items
+
+
+def _log_lr(question: Question, a: Assessment) -> float | np.ndarray:
+    if question.kind is Kind.CHOICE:
+        given = dict(a.likelihoods)
+        return np.log([given.get(name, 1.0) for name in question.option_names])
+    assert a.lr is not None  # validated on the way in
+    return float(np.log(a.lr))

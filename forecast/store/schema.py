@@ -1,0 +1,184 @@
+"""The database tables, declared once with SQLAlchemy Core.
+
+This is the live description of the schema that the store reads and writes. The migrations
+in ``forecast/migrations`` spell the same tables out again on purpose: a migration must keep
+describing the schema as it was when it was written, whatever later happens here. A test
+checks that migrating a blank database to head yields exactly these tables.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Double,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+from forecast.domain import utc
+
+ID_LENGTH = 128  # matches domain.ID_PATTERN
+
+# Fixed constraint names, so a later migration can refer to them on SQLite and PostgreSQL alike.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_name)s",
+    "pk": "pk_%(table_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timezone-aware timestamp that always goes in and comes out as aware UTC.
+
+    SQLite keeps no zone (it stores the wall-clock text), so values are converted to UTC
+    before writing and labelled UTC after reading; PostgreSQL gets ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        return None if value is None else utc(value)
+
+
+def _id(name: str, *extra: Any) -> Column[str]:
+    return Column(name, String(ID_LENGTH), *extra, nullable=False)
+
+
+def _text(name: str) -> Column[str]:
+    return Column(name, Text, nullable=False)
+
+
+def _when(name: str, *, nullable: bool = False) -> Column[datetime]:
+    return Column(name, UTCDateTime(), nullable=nullable)
+
+
+def _logged() -> list[Column[Any]]:
+    """Who logged a record and when: the knowledge-time clock."""
+    return [_when("logged_at"), _text("logged_by")]
+
+
+def _question_fk() -> Column[str]:
+    return _id("question_id", ForeignKey("questions.id"))
+
+
+metadata = MetaData(naming_convention=NAMING)
+
+questions = Table(
+    "questions",
+    metadata,
+    _id("id"),
+    _text("title"),
+    _text("kind"),
+    _when("opened_at"),
+    Column("prior", Double, nullable=True),
+    _text("prior_note"),
+    Column("alpha", Double, nullable=True),
+    _text("criteria"),
+    Column("tags", JSON, nullable=False),
+    _when("created_at"),
+    _text("created_by"),
+    PrimaryKeyConstraint("id"),
+)
+
+question_options = Table(
+    "question_options",
+    metadata,
+    _question_fk(),
+    Column("position", Integer, nullable=False),
+    _text("name"),
+    Column("prior", Double, nullable=False),
+    PrimaryKeyConstraint("question_id", "position"),
+)
+
+question_deadlines = Table(
+    "question_deadlines",
+    metadata,
+    _question_fk(),
+    Column("position", Integer, nullable=False),
+    _when("deadline"),
+    PrimaryKeyConstraint("question_id", "position"),
+)
+
+source_versions = Table(
+    "source_versions",
+    metadata,
+    _text("name"),
+    Column("version", Integer, nullable=False),
+    Column("reliability", Double, nullable=False),
+    _text("type"),
+    *_logged(),
+    _text("reason"),
+    PrimaryKeyConstraint("name", "version"),
+)
+
+reports = Table(
+    "reports",
+    metadata,
+    _id("id"),
+    Column("version", Integer, nullable=False),
+    _when("published_at"),
+    _text("source"),
+    _text("title"),
+    _text("summary"),
+    _text("url"),
+    _text("origin"),
+    *_logged(),
+    Column("retracted", Boolean, nullable=False),
+    _text("reason"),
+    PrimaryKeyConstraint("id", "version"),
+    Index("ix_reports_source", "source"),
+)
+
+assessments = Table(
+    "assessments",
+    metadata,
+    _id("id"),
+    Column("version", Integer, nullable=False),
+    _id("report_id"),
+    _question_fk(),
+    _text("analyst"),
+    Column("lr", Double, nullable=True),
+    # SQL NULL (not JSON null) when there are no likelihoods: binary and event questions.
+    Column("likelihoods", JSON(none_as_null=True), nullable=True),
+    _text("strength"),
+    _text("rationale"),
+    *_logged(),
+    Column("retracted", Boolean, nullable=False),
+    _text("reason"),
+    PrimaryKeyConstraint("id", "version"),
+    Index("ix_assessments_question_id", "question_id"),
+    Index("ix_assessments_report_id", "report_id"),
+)
+
+resolutions = Table(
+    "resolutions",
+    metadata,
+    _question_fk(),
+    Column("version", Integer, nullable=False),
+    _text("outcome"),
+    _when("resolved_on"),
+    _text("note"),
+    *_logged(),
+    PrimaryKeyConstraint("question_id", "version"),
+)
+
+APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
+"""Every table: none of them may ever see an UPDATE or a DELETE (enforced by triggers)."""

@@ -1,0 +1,429 @@
+"""One unit of work on the database: typed inserts and reads of the domain records."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+from sqlalchemy import Connection, ColumnElement, Row, Table, func, select
+from sqlalchemy.exc import IntegrityError
+
+from forecast.domain import (
+    Assessment,
+    ForecastError,
+    History,
+    Kind,
+    NotFound,
+    Question,
+    Report,
+    Resolution,
+    Source,
+)
+from forecast.store import schema as t
+
+RecordKind = Literal["source", "report", "assessment", "resolution"]
+
+# Bound parameters per IN (...) list: well below SQLite's 32,766 and PostgreSQL's 65,535.
+CHUNK = 5_000
+
+_UNIQUE_CODES = {"23505"}  # PostgreSQL unique_violation
+_FOREIGN_KEY_CODES = {"23503"}  # PostgreSQL foreign_key_violation
+_SQLITE_UNIQUE = {sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE}
+_SQLITE_FOREIGN_KEY = {sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY}
+
+
+class Conflict(ForecastError):
+    """A record with that key is already stored (often a concurrent writer won: retry)."""
+
+
+# (table, key column) behind each ``latest_version`` kind
+_VERSIONED: dict[str, tuple[Table, str]] = {
+    "source": (t.source_versions, "name"),
+    "report": (t.reports, "id"),
+    "assessment": (t.assessments, "id"),
+    "resolution": (t.resolutions, "question_id"),
+}
+
+
+class Session:
+    """Inserts and reads on one connection, inside the transaction its store opened."""
+
+    def __init__(self, connection: Connection, *, writable: bool):
+        self.connection = connection
+        self.writable = writable
+        self.failed: ForecastError | None = None  # a failed insert spoils the transaction
+
+    # ------------------------------------------------------------------ inserts
+
+    def insert_question(self, q: Question) -> Question:
+        """Store a question with its options and deadlines."""
+        q = q if q.created_at else _replace(q, created_at=_now())
+        self._insert(t.questions, [_question_row(q)], f"question {q.id} already exists")
+        options = [
+            {"question_id": q.id, "position": i, "name": name, "prior": prior}
+            for i, (name, prior) in enumerate(q.options)
+        ]
+        deadlines = [
+            {"question_id": q.id, "position": i, "deadline": d} for i, d in enumerate(q.deadlines)
+        ]
+        self._insert(t.question_options, options, f"options of question {q.id} already exist")
+        self._insert(t.question_deadlines, deadlines, f"deadlines of question {q.id} exist")
+        return q
+
+    def insert_source(self, s: Source) -> Source:
+        """Store one version of a source (the caller chooses the version number)."""
+        s = _stamped(s)
+        taken = f"source {s.name!r} version {s.version} already exists"
+        self._insert(t.source_versions, [_source_row(s)], taken)
+        return s
+
+    def insert_report(self, r: Report) -> Report:
+        r = _stamped(r)
+        self._insert(t.reports, [_report_row(r)], f"report {r.id} version {r.version} already exists")
+        return r
+
+    def insert_assessment(self, a: Assessment) -> Assessment:
+        a = _stamped(a)
+        taken = f"assessment {a.id} version {a.version} already exists"
+        self._insert(t.assessments, [_assessment_row(a)], taken, question=a.question_id)
+        return a
+
+    def insert_resolution(self, res: Resolution) -> Resolution:
+        res = _stamped(res)
+        taken = f"resolution {res.version} of question {res.question_id} already exists"
+        self._insert(t.resolutions, [_resolution_row(res)], taken, question=res.question_id)
+        return res
+
+    def _insert(
+        self, table: Table, rows: list[dict[str, Any]], taken: str, question: str | None = None
+    ) -> None:
+        if not self.writable:
+            raise ForecastError("cannot write through a read-only session: use store.write()")
+        if not rows:
+            return
+        try:
+            self.connection.execute(table.insert(), rows)
+        except IntegrityError as exc:
+            self.failed = _integrity_error(exc, taken, question)
+            raise self.failed from None
+
+    # ------------------------------------------------------------------ single reads
+
+    def question(self, qid: str) -> Question | None:
+        found = self._questions([qid])
+        return found[0] if found else None
+
+    def questions(self) -> list[Question]:
+        """All questions, by opening time then id."""
+        return self._questions(None)
+
+    def source_versions(self, name: str | None = None) -> list[Source]:
+        """Every version of one source (or of all sources), by name then version."""
+        where = None if name is None else t.source_versions.c.name == name
+        return [_source(r) for r in self._rows(t.source_versions, where, "name", "version")]
+
+    def report_versions(self, rid: str) -> list[Report]:
+        return [_report(r) for r in self._rows(t.reports, t.reports.c.id == rid, "version")]
+
+    def assessment_versions(self, aid: str) -> list[Assessment]:
+        where = t.assessments.c.id == aid
+        return [_assessment(r) for r in self._rows(t.assessments, where, "version")]
+
+    def assessments_of_report(self, rid: str) -> list[Assessment]:
+        """Every version of every assessment of report ``rid``, by id then version."""
+        where = t.assessments.c.report_id == rid
+        return [_assessment(r) for r in self._rows(t.assessments, where, "id", "version")]
+
+    def resolutions(self, qid: str | None = None) -> list[Resolution]:
+        """Every version of the resolutions of one question (or all), by question then version."""
+        where = None if qid is None else t.resolutions.c.question_id == qid
+        rows = self._rows(t.resolutions, where, "question_id", "version")
+        return [_resolution(r) for r in rows]
+
+    def latest_version(self, table: RecordKind, key: str) -> int:
+        """The highest stored version of record ``key`` of this kind, or 0 if there is none."""
+        if table not in _VERSIONED:
+            raise ValueError(f"no versioned records called {table!r}")
+        tbl, column = _VERSIONED[table]
+        query = select(func.max(tbl.c.version)).where(tbl.c[column] == key)
+        return self.connection.execute(query).scalar() or 0
+
+    def counts(self) -> dict[str, int]:
+        """Rows in each table."""
+        return {
+            name: self.connection.execute(select(func.count()).select_from(table)).scalar_one()
+            for name, table in t.metadata.tables.items()
+        }
+
+    # ------------------------------------------------------------------ history
+
+    def history(self, question_ids: Sequence[str] | None = None) -> History:
+        """Every version of every record bearing on some questions (``None``: everything)."""
+        if question_ids is None:
+            return self._everything()
+        wanted = sorted(set(question_ids))
+        questions = self._questions(wanted)
+        assessments = self._in(t.assessments, "question_id", wanted, _assessment)
+        reports = self._in(t.reports, "id", {a.report_id for a in assessments}, _report)
+        sources = self._in(t.source_versions, "name", {r.source for r in reports}, _source)
+        resolutions = self._in(t.resolutions, "question_id", wanted, _resolution)
+        return History(
+            questions=tuple(questions),
+            sources=tuple(sorted(sources, key=lambda s: (s.name, s.version))),
+            reports=tuple(sorted(reports, key=lambda r: (r.id, r.version))),
+            assessments=tuple(sorted(assessments, key=lambda a: (a.id, a.version))),
+            resolutions=tuple(sorted(resolutions, key=lambda r: (r.question_id, r.version))),
+        )
+
+    def _everything(self) -> History:
+        return History(
+            questions=tuple(self.questions()),
+            sources=tuple(self.source_versions()),
+            reports=tuple(_report(r) for r in self._rows(t.reports, None, "id", "version")),
+            assessments=tuple(
+                _assessment(r) for r in self._rows(t.assessments, None, "id", "version")
+            ),
+            resolutions=tuple(self.resolutions()),
+        )
+
+    # ------------------------------------------------------------------ query helpers
+
+    def _rows(self, table: Table, where: ColumnElement[bool] | None, *order: str) -> list[Row]:
+        query = select(table).order_by(*(table.c[name] for name in order))
+        if where is not None:
+            query = query.where(where)
+        return list(self.connection.execute(query))
+
+    def _in(
+        self, table: Table, column: str, keys: Iterable[str], build: Callable[[Row], Any]
+    ) -> list[Any]:
+        """Records whose ``column`` is one of ``keys``, fetched in a few bulk queries."""
+        return [build(row) for row in self._rows_in(table, column, keys)]
+
+    def _rows_in(self, table: Table, column: str, keys: Iterable[str], *order: str) -> list[Row]:
+        rows: list[Row] = []
+        for chunk in _chunks(sorted(set(keys))):
+            rows += self._rows(table, table.c[column].in_(chunk), *order)
+        return rows
+
+    def _questions(self, ids: Sequence[str] | None) -> list[Question]:
+        """Questions (all, or those with ``ids``) with their options and deadlines attached."""
+        if ids is None:
+            rows = self._rows(t.questions, None, "opened_at", "id")
+            options = self._rows(t.question_options, None, "question_id", "position")
+            deadlines = self._rows(t.question_deadlines, None, "question_id", "position")
+        else:
+            rows = self._rows_in(t.questions, "id", ids, "opened_at", "id")
+            options = self._rows_in(t.question_options, "question_id", ids, "position")
+            deadlines = self._rows_in(t.question_deadlines, "question_id", ids, "position")
+        by_option = _group(options, lambda r: (r.name, r.prior))
+        by_deadline = _group(deadlines, lambda r: r.deadline)
+        found = [_question(r, by_option[r.id], by_deadline[r.id]) for r in rows]
+        return sorted(found, key=lambda q: (q.opened, q.id))
+
+
+# ---------------------------------------------------------------------- row <-> record
+
+
+def _question_row(q: Question) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "title": _s(q.title),
+        "kind": str(q.kind),
+        "opened_at": q.opened,
+        "prior": q.prior,
+        "prior_note": _s(q.prior_note),
+        "alpha": q.alpha,
+        "criteria": _s(q.criteria),
+        "tags": list(q.tags),
+        "created_at": q.created_at,
+        "created_by": _s(q.created_by),
+    }
+
+
+def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
+    return Question(
+        id=row.id,
+        title=row.title,
+        kind=Kind(row.kind),
+        opened=row.opened_at,
+        prior=row.prior,
+        options=tuple(options),
+        deadlines=tuple(deadlines),
+        alpha=row.alpha,
+        criteria=row.criteria,
+        prior_note=row.prior_note,
+        tags=tuple(row.tags),
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
+
+
+def _source_row(s: Source) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "version": s.version,
+        "reliability": s.reliability,
+        "type": _s(s.type),
+        "logged_at": s.logged_at,
+        "logged_by": _s(s.logged_by),
+        "reason": _s(s.reason),
+    }
+
+
+def _source(row: Row) -> Source:
+    return Source(
+        name=row.name,
+        reliability=row.reliability,
+        type=row.type,
+        version=row.version,
+        logged_at=row.logged_at,
+        logged_by=row.logged_by,
+        reason=row.reason,
+    )
+
+
+def _report_row(r: Report) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "version": r.version,
+        "published_at": r.published,
+        "source": _s(r.source),
+        "title": _s(r.title),
+        "summary": _s(r.summary),
+        "url": _s(r.url),
+        "origin": _s(r.origin),
+        "logged_at": r.logged_at,
+        "logged_by": _s(r.logged_by),
+        "retracted": bool(r.retracted),
+        "reason": _s(r.reason),
+    }
+
+
+def _report(row: Row) -> Report:
+    return Report(
+        id=row.id,
+        published=row.published_at,
+        source=row.source,
+        title=row.title,
+        summary=row.summary,
+        url=row.url,
+        origin=row.origin,
+        logged_at=row.logged_at,
+        logged_by=row.logged_by,
+        version=row.version,
+        retracted=bool(row.retracted),
+        reason=row.reason,
+    )
+
+
+def _assessment_row(a: Assessment) -> dict[str, Any]:
+    pairs = [[name, value] for name, value in a.likelihoods]
+    return {
+        "id": a.id,
+        "version": a.version,
+        "report_id": a.report_id,
+        "question_id": a.question_id,
+        "analyst": _s(a.analyst),
+        "lr": a.lr,
+        "likelihoods": pairs or None,
+        "strength": _s(a.strength),
+        "rationale": _s(a.rationale),
+        "logged_at": a.logged_at,
+        "logged_by": _s(a.logged_by),
+        "retracted": bool(a.retracted),
+        "reason": _s(a.reason),
+    }
+
+
+def _assessment(row: Row) -> Assessment:
+    pairs = row.likelihoods or ()
+    return Assessment(
+        id=row.id,
+        report_id=row.report_id,
+        question_id=row.question_id,
+        analyst=row.analyst,
+        lr=row.lr,
+        likelihoods=tuple((name, float(value)) for name, value in pairs),
+        strength=row.strength,
+        rationale=row.rationale,
+        logged_at=row.logged_at,
+        logged_by=row.logged_by,
+        version=row.version,
+        retracted=bool(row.retracted),
+        reason=row.reason,
+    )
+
+
+def _resolution_row(res: Resolution) -> dict[str, Any]:
+    return {
+        "question_id": res.question_id,
+        "version": res.version,
+        "outcome": _s(res.outcome),
+        "resolved_on": res.resolved_on,
+        "note": _s(res.note),
+        "logged_at": res.logged_at,
+        "logged_by": _s(res.logged_by),
+    }
+
+
+def _resolution(row: Row) -> Resolution:
+    return Resolution(
+        question_id=row.question_id,
+        outcome=row.outcome,
+        resolved_on=row.resolved_on,
+        note=row.note,
+        logged_at=row.logged_at,
+        logged_by=row.logged_by,
+        version=row.version,
+    )
+
+
+# ---------------------------------------------------------------------- small helpers
+
+
+def _s(value: str | None) -> str:
+    """Text columns are NOT NULL: a missing value is stored as the empty string."""
+    return "" if value is None else value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _stamped(record: Any) -> Any:
+    """The record with ``logged_at`` filled in if the caller left it empty."""
+    return record if record.logged_at else _replace(record, logged_at=_now())
+
+
+def _replace(record: Any, **changes: Any) -> Any:
+    from dataclasses import replace
+
+    return replace(record, **changes)
+
+
+def _group(rows: Iterable[Row], value: Callable[[Row], Any]) -> defaultdict[str, list[Any]]:
+    """Rows grouped by question id, keeping their order (the rows come sorted by position)."""
+    grouped: defaultdict[str, list[Any]] = defaultdict(list)
+    for row in rows:
+        grouped[row.question_id].append(value(row))
+    return grouped
+
+
+def _chunks(keys: list[str]) -> Iterator[list[str]]:
+    for start in range(0, len(keys), CHUNK):
+        yield keys[start : start + CHUNK]
+
+
+def _integrity_error(exc: IntegrityError, taken: str, question: str | None) -> ForecastError:
+    """Turn a driver's constraint error into a one-line domain error."""
+    code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "sqlite_errorcode", None)
+    if code in _UNIQUE_CODES or code in _SQLITE_UNIQUE:
+        return Conflict(taken)
+    if question is not None and (code in _FOREIGN_KEY_CODES or code in _SQLITE_FOREIGN_KEY):
+        return NotFound(f"question {question} does not exist")
+    reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint failed"
+    return ForecastError(f"cannot store the record: {reason}")

@@ -66,8 +66,8 @@ def _text(name: str) -> Column[str]:
     return Column(name, Text, nullable=False)
 
 
-def _when(name: str, *, nullable: bool = False) -> Column[datetime]:
-    return Column(name, UTCDateTime(), nullable=nullable)
+def _when(name: str) -> Column[datetime]:
+    return Column(name, UTCDateTime(), nullable=False)
 
 
 def _logged() -> list[Column[Any]]:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, ColumnElement, Row, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 from forecast.domain import (
@@ -82,7 +84,9 @@ class Session:
 
     def insert_report(self, r: Report) -> Report:
         r = _stamped(r)
-        self._insert(t.reports, [_report_row(r)], f"report {r.id} version {r.version} already exists")
+        self._insert(
+            t.reports, [_report_row(r)], f"report {r.id} version {r.version} already exists"
+        )
         return r
 
     def insert_assessment(self, a: Assessment) -> Assessment:
@@ -162,8 +166,14 @@ class Session:
 
     def history(self, question_ids: Sequence[str] | None = None) -> History:
         """Every version of every record bearing on some questions (``None``: everything)."""
-        if question_ids is None:
-            return self._everything()
+        if isinstance(question_ids, str):
+            raise TypeError("history() takes a list of question ids, not one id")
+        with _collector_paused():
+            if question_ids is None:
+                return self._everything()
+            return self._some(question_ids)
+
+    def _some(self, question_ids: Sequence[str]) -> History:
         wanted = sorted(set(question_ids))
         questions = self._questions(wanted)
         assessments = self._in(t.assessments, "question_id", wanted, _assessment)
@@ -195,7 +205,7 @@ class Session:
         query = select(table).order_by(*(table.c[name] for name in order))
         if where is not None:
             query = query.where(where)
-        return list(self.connection.execute(query))
+        return list(self.connection.execute(query).all())
 
     def _in(
         self, table: Table, column: str, keys: Iterable[str], build: Callable[[Row], Any]
@@ -245,20 +255,23 @@ def _question_row(q: Question) -> dict[str, Any]:
 
 
 def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
+    # Rows arrive in the table's column order; unpacking them is several times faster than
+    # reading them by name, which matters when history() builds 50,000 records.
+    qid, title, kind, opened, prior, prior_note, alpha, criteria, tags, created, creator = row
     return Question(
-        id=row.id,
-        title=row.title,
-        kind=Kind(row.kind),
-        opened=row.opened_at,
-        prior=row.prior,
+        id=qid,
+        title=title,
+        kind=Kind(kind),
+        opened=opened,
+        prior=prior,
         options=tuple(options),
         deadlines=tuple(deadlines),
-        alpha=row.alpha,
-        criteria=row.criteria,
-        prior_note=row.prior_note,
-        tags=tuple(row.tags),
-        created_by=row.created_by,
-        created_at=row.created_at,
+        alpha=alpha,
+        criteria=criteria,
+        prior_note=prior_note,
+        tags=tuple(tags),
+        created_by=creator,
+        created_at=created,
     )
 
 
@@ -275,14 +288,15 @@ def _source_row(s: Source) -> dict[str, Any]:
 
 
 def _source(row: Row) -> Source:
+    name, version, reliability, kind, logged_at, logged_by, reason = row
     return Source(
-        name=row.name,
-        reliability=row.reliability,
-        type=row.type,
-        version=row.version,
-        logged_at=row.logged_at,
-        logged_by=row.logged_by,
-        reason=row.reason,
+        name=name,
+        reliability=reliability,
+        type=kind,
+        version=version,
+        logged_at=logged_at,
+        logged_by=logged_by,
+        reason=reason,
     )
 
 
@@ -304,19 +318,21 @@ def _report_row(r: Report) -> dict[str, Any]:
 
 
 def _report(row: Row) -> Report:
+    rid, version, published, source, title, summary, url, origin, *rest = row
+    logged_at, logged_by, retracted, reason = rest
     return Report(
-        id=row.id,
-        published=row.published_at,
-        source=row.source,
-        title=row.title,
-        summary=row.summary,
-        url=row.url,
-        origin=row.origin,
-        logged_at=row.logged_at,
-        logged_by=row.logged_by,
-        version=row.version,
-        retracted=bool(row.retracted),
-        reason=row.reason,
+        id=rid,
+        published=published,
+        source=source,
+        title=title,
+        summary=summary,
+        url=url,
+        origin=origin,
+        logged_at=logged_at,
+        logged_by=logged_by,
+        version=version,
+        retracted=bool(retracted),
+        reason=reason,
     )
 
 
@@ -340,21 +356,22 @@ def _assessment_row(a: Assessment) -> dict[str, Any]:
 
 
 def _assessment(row: Row) -> Assessment:
-    pairs = row.likelihoods or ()
+    aid, version, report_id, question_id, analyst, lr, pairs, strength, *rest = row
+    rationale, logged_at, logged_by, retracted, reason = rest
     return Assessment(
-        id=row.id,
-        report_id=row.report_id,
-        question_id=row.question_id,
-        analyst=row.analyst,
-        lr=row.lr,
-        likelihoods=tuple((name, float(value)) for name, value in pairs),
-        strength=row.strength,
-        rationale=row.rationale,
-        logged_at=row.logged_at,
-        logged_by=row.logged_by,
-        version=row.version,
-        retracted=bool(row.retracted),
-        reason=row.reason,
+        id=aid,
+        report_id=report_id,
+        question_id=question_id,
+        analyst=analyst,
+        lr=lr,
+        likelihoods=tuple((name, float(value)) for name, value in pairs) if pairs else (),
+        strength=strength,
+        rationale=rationale,
+        logged_at=logged_at,
+        logged_by=logged_by,
+        version=version,
+        retracted=bool(retracted),
+        reason=reason,
     )
 
 
@@ -371,14 +388,15 @@ def _resolution_row(res: Resolution) -> dict[str, Any]:
 
 
 def _resolution(row: Row) -> Resolution:
+    question_id, version, outcome, resolved_on, note, logged_at, logged_by = row
     return Resolution(
-        question_id=row.question_id,
-        outcome=row.outcome,
-        resolved_on=row.resolved_on,
-        note=row.note,
-        logged_at=row.logged_at,
-        logged_by=row.logged_by,
-        version=row.version,
+        question_id=question_id,
+        outcome=outcome,
+        resolved_on=resolved_on,
+        note=note,
+        logged_at=logged_at,
+        logged_by=logged_by,
+        version=version,
     )
 
 
@@ -411,6 +429,23 @@ def _group(rows: Iterable[Row], value: Callable[[Row], Any]) -> defaultdict[str,
     for row in rows:
         grouped[row.question_id].append(value(row))
     return grouped
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many records.
+
+    Tens of thousands of new objects trigger repeated full collections that walk the whole heap
+    (pandas, scipy, ...): a third of the time of history() on a large database. The records
+    hold no reference cycles, so nothing is left uncollected; the collector is restored after.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _chunks(keys: list[str]) -> Iterator[list[str]]:

@@ -16,7 +16,11 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `fo
 DEFAULT_FILE = Path("data") / "forecast.db"
 
 # Only these backends get the append-only triggers in the migrations, so only these are allowed.
-_BACKENDS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}
+_BACKENDS = {
+    "sqlite": "sqlite",
+    "postgresql": "postgresql+psycopg",
+    "postgres": "postgresql+psycopg",
+}
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+._-]*://")
 
 

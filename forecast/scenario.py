@@ -1,0 +1,752 @@
+"""Scenario files: a whole ``History`` as human-editable YAML, and back.
+
+A scenario is one YAML mapping::
+
+    format: forecast-scenario/1
+    sources: [...]       # one entry per version of a source
+    questions: [...]
+    reports: [...]       # one entry per version of a report
+    assessments: [...]   # one entry per version of an assessment
+    resolutions: [...]   # one entry per version of a resolution
+
+Every section is optional. Each entry is a flat mapping of fields; unknown fields and
+wrongly typed values are errors, so a typo in a hand-edited file is caught rather than
+ignored. ``dumps`` writes every version of every record and leaves out fields at their
+defaults, so ``loads(dumps(h)) == ordered(h)`` for any valid history.
+
+This module is pure: text in, values out. It checks each record on its own (the
+validators that need no database); whether a report's source or an assessment's question
+exists is for the service layer, which sees the store.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from datetime import date, datetime
+from typing import Any
+
+import yaml
+
+from forecast.domain import (
+    ID_PATTERN,
+    Assessment,
+    ForecastError,
+    History,
+    Kind,
+    Question,
+    Report,
+    Resolution,
+    Source,
+    check_id,
+    check_ratio,
+    check_text,
+    iso,
+    parse_time,
+    validate_question,
+    validate_report,
+    validate_source,
+)
+from forecast.scales import SCALE, strength_to_lr
+
+FORMAT = "forecast-scenario/1"
+
+SECTIONS = ("sources", "questions", "reports", "assessments", "resolutions")
+
+# Long enough that no line is ever folded: folding is where YAML emitters lose text.
+_WIDTH = 1 << 30
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+# The fields each section's entries may have, in the order dumps writes them.
+_FIELDS = {
+    "sources": _words("name type reliability version logged logged_by reason"),
+    "questions": _words(
+        "id title kind opened prior prior_note deadlines alpha options criteria tags "
+        "created created_by"
+    ),
+    "reports": _words(
+        "id published source title summary url origin logged logged_by version retracted reason"
+    ),
+    "assessments": _words(
+        "id report question analyst lr strength likelihoods rationale logged logged_by "
+        "version retracted reason"
+    ),
+    "resolutions": _words("question outcome date note logged logged_by version"),
+}
+
+
+# =========================================================================== loading
+
+
+def loads(text: str, *, name: str = "scenario") -> History:
+    """Read a scenario document; raise ``ForecastError`` (one line, naming where) if invalid."""
+    top = _top_level(_parse(text, name), name)
+    records = {section: _read_section(top.get(section), section, name) for section in SECTIONS}
+    return History(
+        questions=records["questions"],
+        sources=records["sources"],
+        reports=records["reports"],
+        assessments=records["assessments"],
+        resolutions=records["resolutions"],
+    )
+
+
+def _parse(text: str, name: str) -> Any:
+    try:
+        data = yaml.safe_load(text)
+        # Composing builds nodes only (no objects), so it is as safe as safe_load.
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        problem = _one_line(exc.problem or exc.context or "malformed document")
+        raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {problem}") from None
+    except (ValueError, OverflowError) as exc:
+        # An impossible timestamp such as 2025-02-30 fails in the constructor, unmarked.
+        mark = _bad_timestamp(text)
+        raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {_one_line(str(exc))}") from None
+    except (yaml.YAMLError, RecursionError) as exc:  # bad characters, absurd nesting
+        raise ForecastError(f"{name}: invalid YAML: {_one_line(str(exc))}") from None
+    for node in _nodes(root):
+        if isinstance(node, yaml.MappingNode):
+            _check_mapping_keys(node, name)
+    return data
+
+
+def _at(mark: yaml.Mark | None) -> str:
+    return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+
+
+def _nodes(root: yaml.Node | None) -> Iterator[yaml.Node]:
+    """Every node under ``root`` once, in document order (aliases share nodes)."""
+    seen: set[int] = set()
+    stack = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        yield node
+        if isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(reversed([part for pair in node.value for part in pair]))
+
+
+def _bad_timestamp(text: str) -> yaml.Mark | None:
+    """Where the first timestamp that is no real date or time starts, if any."""
+    loader = yaml.SafeLoader(text)
+    try:
+        for node in _nodes(loader.get_single_node()):
+            if isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP:
+                try:
+                    loader.construct_yaml_timestamp(node)
+                except (ValueError, OverflowError):
+                    return node.start_mark
+    finally:
+        loader.dispose()
+    return None
+
+
+def _check_mapping_keys(node: yaml.MappingNode, name: str) -> None:
+    # safe_load keeps the last of two equal keys silently; in a hand-edited file that is
+    # almost always a mistake (two "lr:" lines, an option listed twice).
+    keys: set[tuple[str, str]] = set()
+    for key, _ in node.value:
+        if not isinstance(key, yaml.ScalarNode):
+            continue
+        if (key.tag, key.value) in keys:
+            raise ForecastError(f"{name}: duplicate key {key.value!r}{_at(key.start_mark)}")
+        keys.add((key.tag, key.value))
+
+
+def _top_level(data: Any, name: str) -> dict[str, Any]:
+    if not isinstance(data, dict):
+        raise ForecastError(
+            f"{name}: expected a mapping starting with 'format: {FORMAT}', not {_type_name(data)}"
+        )
+    try:
+        _reject_unknown(data, ("format", *SECTIONS), "top-level key")
+    except ForecastError as exc:
+        raise ForecastError(f"{name}: {exc}") from None
+    if "format" not in data:
+        raise ForecastError(f"{name}: missing 'format: {FORMAT}' at the top")
+    if data["format"] != FORMAT:
+        raise ForecastError(
+            f"{name}: format {data['format']!r} is not supported (expected {FORMAT})"
+        )
+    return data
+
+
+def _read_section(raw: Any, section: str, name: str) -> tuple[Any, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ForecastError(f"{name}: {section}: must be a list, not {_type_name(raw)}")
+    records = []
+    first: dict[tuple[Any, ...], int] = {}
+    for index, entry in enumerate(raw):
+        where = f"{name}: {section}[{index}]{_label(section, entry)}"
+        try:
+            if not isinstance(entry, dict):
+                raise ForecastError(f"must be a mapping of fields, not {_type_name(entry)}")
+            record = _READERS[section](_Entry(entry, _FIELDS[section]))
+        except ForecastError as exc:
+            raise ForecastError(f"{where}: {exc}") from None
+        # Two entries with one key and version would make "the latest version" ambiguous.
+        key = _record_key(record)
+        if key in first:
+            raise ForecastError(
+                f"{where}: same {_KEY_NAMES[section]} as {section}[{first[key]}] "
+                f"({', '.join(map(str, key))}); a correction needs a higher version"
+            )
+        first[key] = index
+        records.append(record)
+    return tuple(records)
+
+
+def _label(section: str, entry: Any) -> str:
+    """The ' (id x)' part of an error location, so a long file can be searched."""
+    if not isinstance(entry, dict):
+        return ""
+    key = {"sources": "name", "resolutions": "question"}.get(section, "id")
+    if key in entry:
+        return f" ({key} {_show(entry[key])})"
+    if section == "assessments" and "report" in entry:
+        return f" (report {_show(entry['report'])}, question {_show(entry.get('question'))})"
+    return ""
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 80:
+        return value
+    return repr(value)[:80]
+
+
+_KEY_NAMES = {
+    "sources": "name and version",
+    "questions": "id",
+    "reports": "id and version",
+    "assessments": "id and version",
+    "resolutions": "question and version",
+}
+
+
+def _record_key(record: Any) -> tuple[Any, ...]:
+    if isinstance(record, Source):
+        return (record.name, record.version)
+    if isinstance(record, Question):
+        return (record.id,)
+    if isinstance(record, Resolution):
+        return (record.question_id, record.version)
+    return (record.id, record.version)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+class _Entry:
+    """One entry of a section, read field by field with strict types."""
+
+    def __init__(self, raw: Mapping[Any, Any], allowed: tuple[str, ...]) -> None:
+        _reject_unknown(raw, allowed, "field")
+        self._raw = raw
+
+    def get(self, key: str, required: bool) -> Any:
+        # An explicit null means "not given", which is friendlier than a type error.
+        value = self._raw.get(key)
+        if value is None and required:
+            raise ForecastError(f"{key}: missing")
+        return value
+
+    def text(self, key: str, *, required: bool = False) -> str:
+        value = self.get(key, required)
+        if value is None:
+            return ""
+        if not isinstance(value, str):
+            raise ForecastError(f"{key}: must be text, not {_type_name(value)} (quote it)")
+        if required and not value.strip():
+            raise ForecastError(f"{key}: must not be empty")
+        _within(key, check_text, value, key)
+        return value
+
+    def ident(self, key: str, what: str) -> str:
+        value = self.text(key, required=True)
+        _within(key, check_id, value, what)
+        if not ID_PATTERN.fullmatch(value):  # the pattern's "$" would let a final newline in
+            raise ForecastError(f"{key}: {what} id {value!r} is invalid")
+        return value
+
+    def number(self, key: str, *, required: bool = False) -> float | None:
+        value = self.get(key, required)
+        return None if value is None else _number(key, value)
+
+    def version(self) -> int:
+        value = self.get("version", False)
+        if value is None:
+            return 1
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ForecastError(f"version: must be a whole number from 1, not {value!r}")
+        return value
+
+    def flag(self, key: str) -> bool:
+        value = self.get(key, False)
+        if value is None:
+            return False
+        if not isinstance(value, bool):
+            raise ForecastError(f"{key}: must be true or false, not {value!r}")
+        return value
+
+    def time(self, key: str, *, required: bool = False) -> datetime | None:
+        value = self.get(key, required)
+        return None if value is None else _time(key, value)
+
+    def times(self, key: str) -> tuple[datetime, ...]:
+        return tuple(_time(key, item) for item in self._list(key))
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        items = self._list(key)
+        for item in items:
+            if not isinstance(item, str):
+                raise ForecastError(f"{key}: {item!r} must be text (quote it)")
+            _within(key, check_text, item, key, required=True)
+        return tuple(items)
+
+    def weights(self, key: str) -> tuple[tuple[str, float], ...]:
+        """A mapping of names to numbers, in the order written."""
+        value = self.get(key, False)
+        if value is None:
+            return ()
+        if not isinstance(value, dict):
+            raise ForecastError(f"{key}: must be a mapping NAME: NUMBER, not {_type_name(value)}")
+        pairs = []
+        for name, number in value.items():
+            if not isinstance(name, str) or not name.strip():
+                raise ForecastError(f"{key}: name {name!r} must be non-empty text (quote it)")
+            _within(key, check_text, name, "name")
+            pairs.append((name, _number(f"{key}: {name}", number)))
+        return tuple(pairs)
+
+    def has(self, key: str) -> bool:
+        return self._raw.get(key) is not None
+
+    def _list(self, key: str) -> list[Any]:
+        value = self.get(key, False)
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            raise ForecastError(f"{key}: must be a list, not {_type_name(value)}")
+        return value
+
+
+def _number(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ForecastError(f"{key}: must be a number, not {value!r}")
+    try:
+        return float(value)
+    except OverflowError:
+        raise ForecastError(f"{key}: {value} is too large") from None
+
+
+def _time(key: str, value: Any) -> datetime:
+    if not isinstance(value, str | date):  # datetime is a date too
+        raise ForecastError(f"{key}: must be a date or date-time, not {value!r}")
+    try:
+        return _within(key, parse_time, value, key)
+    except OverflowError:  # a far-past time with an offset cannot move to UTC
+        raise ForecastError(f"{key}: {value!r} is out of range") from None
+
+
+def _within(key: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a domain check; its error becomes ``key: problem``."""
+    try:
+        return check(*args, **kwargs)
+    except ForecastError as exc:
+        message = str(exc)
+        # Domain messages often open with the field's own name; say it once.
+        if message.startswith(f"{key} "):
+            message = message[len(key) + 1 :]
+        raise ForecastError(f"{key}: {message}") from None
+
+
+def _reject_unknown(raw: Mapping[Any, Any], allowed: tuple[str, ...], what: str) -> None:
+    for key in raw:
+        if not isinstance(key, str):
+            raise ForecastError(f"{what} {key!r} must be text")
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"expected: {', '.join(allowed)}"
+            raise ForecastError(f"unknown {what} {key!r} ({hint})")
+
+
+def _type_name(value: Any) -> str:
+    names = {
+        dict: "a mapping",
+        list: "a list",
+        str: "text",
+        bool: "true/false",
+        int: "a number",
+        float: "a number",
+        date: "a date",
+        datetime: "a date-time",
+        type(None): "nothing",
+    }
+    return names.get(type(value), f"a value of type {type(value).__name__}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+# --------------------------------------------------------------------------- records
+
+
+def _read_source(f: _Entry) -> Source:
+    return validate_source(
+        Source(
+            name=f.text("name", required=True),
+            reliability=f.number("reliability", required=True),  # type: ignore[arg-type]
+            type=f.text("type"),
+            version=f.version(),
+            logged_at=f.time("logged"),
+            logged_by=f.text("logged_by"),
+            reason=f.text("reason"),
+        )
+    )
+
+
+def _read_question(f: _Entry) -> Question:
+    kind_text = f.text("kind", required=True)
+    try:
+        kind = Kind(kind_text)
+    except ValueError:
+        raise ForecastError(f"kind: {kind_text!r} is not one of binary, event, choice") from None
+    question = Question(
+        id=f.ident("id", "question"),
+        title=f.text("title", required=True),
+        kind=kind,
+        opened=f.time("opened", required=True),  # type: ignore[arg-type]
+        prior=f.number("prior"),
+        options=f.weights("options"),
+        deadlines=f.times("deadlines"),
+        alpha=f.number("alpha"),
+        criteria=f.text("criteria"),
+        prior_note=f.text("prior_note"),
+        tags=f.texts("tags"),
+        created_by=f.text("created_by"),
+        created_at=f.time("created"),
+    )
+    return validate_question(question)
+
+
+def _read_report(f: _Entry) -> Report:
+    return validate_report(
+        Report(
+            id=f.ident("id", "report"),
+            published=f.time("published", required=True),  # type: ignore[arg-type]
+            source=f.text("source", required=True),
+            title=f.text("title"),
+            summary=f.text("summary"),
+            url=f.text("url"),
+            origin=f.text("origin"),
+            logged_at=f.time("logged"),
+            logged_by=f.text("logged_by"),
+            version=f.version(),
+            retracted=f.flag("retracted"),
+            reason=f.text("reason"),
+        )
+    )
+
+
+def _read_assessment(f: _Entry) -> Assessment:
+    report = f.ident("report", "report")
+    question = f.ident("question", "question")
+    analyst = f.text("analyst", required=True)
+    lr, strength, likelihoods = _judgement(f)
+    if f.has("id"):
+        aid = f.ident("id", "assessment")
+    else:
+        aid = default_assessment_id(report, question, analyst)
+    return Assessment(
+        id=aid,
+        report_id=report,
+        question_id=question,
+        analyst=analyst,
+        lr=lr,
+        likelihoods=likelihoods,
+        strength=strength,
+        rationale=f.text("rationale"),
+        logged_at=f.time("logged"),
+        logged_by=f.text("logged_by"),
+        version=f.version(),
+        retracted=f.flag("retracted"),
+        reason=f.text("reason"),
+    )
+
+
+def _judgement(f: _Entry) -> tuple[float | None, str, tuple[tuple[str, float], ...]]:
+    """The (lr, strength word, likelihoods) of an assessment: exactly one way of saying it."""
+    likelihoods = tuple(
+        (name, _within(f"likelihoods: {name}", check_ratio, value, f"likelihood of {name!r}"))
+        for name, value in f.weights("likelihoods")
+    )
+    given = [key for key in ("lr", "strength") if f.has(key)]
+    if likelihoods:
+        given.append("likelihoods")
+    if len(given) > 1:
+        raise ForecastError(
+            f"give only one of lr, strength, likelihoods (found {', '.join(given)})"
+        )
+    # A retraction may carry no judgement: it withdraws one rather than making one.
+    if not given and not f.flag("retracted"):
+        raise ForecastError("give one of lr, strength (a word on the scale) or likelihoods")
+    if f.has("strength"):
+        word = f.text("strength", required=True)
+        lr = _within("strength", strength_to_lr, word)
+        canonical = next(key for key, value in SCALE.items() if value == lr)
+        return lr, canonical, ()
+    lr = f.number("lr")
+    return (None if lr is None else _within("lr", check_ratio, lr)), "", likelihoods
+
+
+def _read_resolution(f: _Entry) -> Resolution:
+    # YAML 1.1 reads a bare yes/no as true/false; in an outcome they can only mean that.
+    outcome = f.get("outcome", True)
+    if isinstance(outcome, bool):
+        outcome = "yes" if outcome else "no"
+    elif not isinstance(outcome, str) or not outcome.strip():
+        raise ForecastError(f"outcome: must be yes, no, annulled or an option, not {outcome!r}")
+    _within("outcome", check_text, outcome, "outcome")
+    return Resolution(
+        question_id=f.ident("question", "question"),
+        outcome=outcome,
+        resolved_on=f.time("date", required=True),  # type: ignore[arg-type]
+        note=f.text("note"),
+        logged_at=f.time("logged"),
+        logged_by=f.text("logged_by"),
+        version=f.version(),
+    )
+
+
+_READERS: dict[str, Callable[[_Entry], Any]] = {
+    "sources": _read_source,
+    "questions": _read_question,
+    "reports": _read_report,
+    "assessments": _read_assessment,
+    "resolutions": _read_resolution,
+}
+
+
+def default_assessment_id(report_id: str, question_id: str, analyst: str) -> str:
+    """The id an assessment gets when its entry names none: ``report.question.analyst``.
+
+    When the analyst's name (or the length) does not fit the id pattern, the offending
+    characters become '-' and a short hash of the original keeps two such names apart.
+    """
+    raw = f"{report_id}.{question_id}.{analyst}"
+    if ID_PATTERN.fullmatch(raw):
+        return raw
+    digest = hashlib.sha256(raw.encode("utf-8")).hexdigest()[:8]
+    stem = re.sub(r"[^A-Za-z0-9._:-]+", "-", raw).strip("._:-")[:119] or "a"
+    return f"{stem}-{digest}"
+
+
+# =========================================================================== dumping
+
+
+def dumps(history: History) -> str:
+    """Write every version of every record of ``history`` as a scenario document."""
+    h = ordered(history)
+    document: dict[str, Any] = {"format": FORMAT}
+    sections: dict[str, Iterable[dict[str, Any]]] = {
+        "sources": map(_source_entry, h.sources),
+        "questions": map(_question_entry, h.questions),
+        "reports": map(_report_entry, h.reports),
+        "assessments": map(_assessment_entry, h.assessments),
+        "resolutions": map(_resolution_entry, h.resolutions),
+    }
+    for section, entries in sections.items():
+        listed = [_compact(entry) for entry in entries]
+        if listed:
+            document[section] = listed
+    return yaml.dump(
+        document,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=_WIDTH,
+    )
+
+
+def ordered(history: History) -> History:
+    """``history`` with its records in the order ``dumps`` writes them (as tuples)."""
+    first_published: dict[str, datetime] = {}
+    for r in history.reports:
+        if r.id not in first_published or r.published < first_published[r.id]:
+            first_published[r.id] = r.published
+    # Versions of one report stay together (ordered by its earliest published time), so
+    # a correction that moves the published time never lands before its original.
+    reports = tuple(sorted(history.reports, key=lambda r: (first_published[r.id], r.id, r.version)))
+    rank: dict[str, int] = {}
+    for index, r in enumerate(reports):
+        rank.setdefault(r.id, index)
+    return History(
+        questions=tuple(sorted(history.questions, key=lambda q: (q.opened, q.id))),
+        sources=tuple(sorted(history.sources, key=lambda s: (s.name, s.version))),
+        reports=reports,
+        assessments=tuple(
+            sorted(
+                history.assessments,
+                key=lambda a: (
+                    rank.get(a.report_id, len(reports)),
+                    a.report_id,
+                    a.question_id,
+                    a.analyst,
+                    a.id,
+                    a.version,
+                ),
+            )
+        ),
+        resolutions=tuple(sorted(history.resolutions, key=lambda r: (r.question_id, r.version))),
+        extra=history.extra,
+    )
+
+
+def _source_entry(s: Source) -> dict[str, Any]:
+    return {
+        "name": s.name,
+        "type": s.type,
+        "reliability": s.reliability,
+        "version": s.version,
+        "logged": s.logged_at,
+        "logged_by": s.logged_by,
+        "reason": s.reason,
+    }
+
+
+def _question_entry(q: Question) -> dict[str, Any]:
+    return {
+        "id": q.id,
+        "title": q.title,
+        "kind": Kind(q.kind).value,
+        "opened": q.opened,
+        "prior": q.prior,
+        "prior_note": q.prior_note,
+        "deadlines": _Inline(q.deadlines),
+        "alpha": q.alpha,
+        "options": dict(q.options),
+        "criteria": q.criteria,
+        "tags": _Inline(q.tags),
+        "created": q.created_at,
+        "created_by": q.created_by,
+    }
+
+
+def _report_entry(r: Report) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "published": r.published,
+        "source": r.source,
+        "title": r.title,
+        "summary": r.summary,
+        "url": r.url,
+        "origin": r.origin,
+        "logged": r.logged_at,
+        "logged_by": r.logged_by,
+        "version": r.version,
+        "retracted": r.retracted,
+        "reason": r.reason,
+    }
+
+
+def _assessment_entry(a: Assessment) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "id": a.id,
+        "report": a.report_id,
+        "question": a.question_id,
+        "analyst": a.analyst,
+    }
+    if a.lr is not None:
+        # The word is written only when it still stands for this very number; otherwise
+        # the number is what counts and the (stale) word is the one thing not kept.
+        if a.strength and SCALE.get(a.strength) == a.lr:
+            entry["strength"] = a.strength
+        else:
+            entry["lr"] = a.lr
+    entry["likelihoods"] = dict(a.likelihoods)
+    return entry | {
+        "rationale": a.rationale,
+        "logged": a.logged_at,
+        "logged_by": a.logged_by,
+        "version": a.version,
+        "retracted": a.retracted,
+        "reason": a.reason,
+    }
+
+
+def _resolution_entry(r: Resolution) -> dict[str, Any]:
+    return {
+        "question": r.question_id,
+        "outcome": r.outcome,
+        "date": r.resolved_on,
+        "note": r.note,
+        "logged": r.logged_at,
+        "logged_by": r.logged_by,
+        "version": r.version,
+    }
+
+
+def _compact(entry: dict[str, Any]) -> dict[str, Any]:
+    """Leave out fields at their defaults, which ``loads`` fills back in."""
+    return {key: value for key, value in entry.items() if not _is_default(key, value)}
+
+
+def _is_default(key: str, value: Any) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str | tuple | list | dict) and not value:
+        return True
+    return (key == "version" and value == 1) or (key == "retracted" and value is False)
+
+
+# --------------------------------------------------------------------------- YAML style
+
+
+class _Inline(list[Any]):
+    """A short list of scalars, written on one line: ``[2025-11-30, 2025-12-31]``."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """SafeDumper with our styles; a subclass so the global SafeDumper is left alone."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True  # shared tuples must not become &id001 anchors in a hand-edited file
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # Plain and single-quoted scalars cannot carry "\r", tabs, other control characters or
+    # edge spaces exactly (YAML normalises line breaks and trims); double quotes escape
+    # them, so those strings come back byte for byte.
+    exotic = not text.isprintable() or text != text.strip()
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style='"' if exotic else None)
+
+
+def _represent_time(dumper: yaml.SafeDumper, value: datetime) -> yaml.ScalarNode:
+    # Tagged as a timestamp so it is written bare (2025-10-21T18:00:00Z), not quoted.
+    return dumper.represent_scalar(_TIMESTAMP, iso(value))
+
+
+def _represent_inline(dumper: yaml.SafeDumper, items: _Inline) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+_Dumper.add_representer(str, _represent_text)
+_Dumper.add_representer(datetime, _represent_time)
+_Dumper.add_representer(_Inline, _represent_inline)

@@ -1,0 +1,33 @@
+"""Persistence: the append-only forecast database (SQLite by default, PostgreSQL for teams).
+
+``Store.open()`` connects and checks the schema; ``store.write()`` and ``store.read()`` give a
+:class:`Session` that inserts and reads the domain records of :mod:`forecast.domain`.
+"""
+
+from forecast.store.database import (
+    MIGRATIONS,
+    SCHEMA_HEAD,
+    Store,
+    check_revision,
+    migration_config,
+)
+from forecast.store.schema import APPEND_ONLY, metadata
+from forecast.store.session import Conflict, RecordKind, Session
+from forecast.store.urls import DEFAULT_DB_ENV, default_url, mask, to_url
+
+__all__ = [
+    "APPEND_ONLY",
+    "DEFAULT_DB_ENV",
+    "MIGRATIONS",
+    "SCHEMA_HEAD",
+    "Conflict",
+    "RecordKind",
+    "Session",
+    "Store",
+    "check_revision",
+    "default_url",
+    "mask",
+    "metadata",
+    "migration_config",
+    "to_url",
+]

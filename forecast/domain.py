@@ -40,7 +40,7 @@ DEFAULT_ALPHA = 1.0
 """Default shape of the Gamma prior on an event's rate. 1 is an exponential mixture:
 a fairly uncertain rate. The backtest (``forecast backtest``) is where it is checked."""
 
-ID_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$")
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 MAX_TEXT = 200_000  # characters; a full article fits, a pasted book does not
 
 
@@ -94,7 +94,7 @@ def day_start(value: datetime) -> datetime:
 
 
 def check_id(value: str, what: str) -> str:
-    if not isinstance(value, str) or not ID_PATTERN.match(value):
+    if not isinstance(value, str) or not ID_PATTERN.fullmatch(value):
         raise ForecastError(
             f"{what} id {value!r} is invalid: use 1-128 letters, digits, '.', '_', ':' or '-'"
         )

@@ -1,0 +1,305 @@
+"""The command line, end to end on a real SQLite file: the contract, as-of, bad input."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from forecast.cli import main
+
+
+class Run:
+    """Call the real entry point and capture what a user would see."""
+
+    def __init__(self, capsys: pytest.CaptureFixture[str]):
+        self.capsys = capsys
+
+    def __call__(self, *args: str) -> tuple[int, str, str]:
+        code = main(list(args))
+        out, err = self.capsys.readouterr()
+        return code, out, err
+
+    def ok(self, *args: str) -> str:
+        code, out, err = self(*args)
+        assert code == 0, err
+        return out
+
+    def json(self, *args: str) -> object:
+        return json.loads(self.ok(*args, "--json"))
+
+    def fails(self, *args: str) -> str:
+        """The command fails with one line on stderr and leaves the database as it was."""
+        before = self.ok("export", "-")
+        code, _, err = self(*args)
+        assert code != 0
+        assert len(err.strip().splitlines()) == 1, err
+        assert err.startswith("error: ")
+        assert self.ok("export", "-") == before
+        return err
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    return Run(capsys)
+
+
+@pytest.fixture
+def seeded(run: Run) -> Run:
+    run.ok("init")
+    run.ok("source", "add", "Reuters", "--reliability", "0.9", "--type", "news agency")
+    run.ok("source", "add", "NBC News", "--reliability", "0.8")
+    run.ok("question", "add", "meet", "--title", "Will they meet?", "--kind", "event",
+           "--opened", "2025-10-16", "--prior", "0.3", "--deadline", "2025-11-30",
+           "--deadline", "2025-12-31", "--alpha", "1")
+    run.ok("question", "add", "state", "--title", "Ceasefire line accepted?", "--kind",
+           "binary", "--opened", "2025-10-16", "--prior", "0.2")
+    run.ok("question", "add", "venue", "--title", "Where?", "--kind", "choice", "--opened",
+           "2025-10-16", "--option", "budapest=0.5", "--option", "elsewhere=0.3",
+           "--option", "none=0.2")
+    return run
+
+
+def evidence(run: Run, *extra: str) -> dict:
+    out = run.json("evidence", "add", *extra)
+    assert isinstance(out, dict)
+    return out
+
+
+def test_question_list_json(seeded: Run) -> None:
+    rows = seeded.json("question", "list")
+    assert [r["id"] for r in rows] == ["meet", "state", "venue"]
+    for r in rows:
+        assert {"id", "title", "kind", "status", "probability"} <= r.keys()
+        assert r["status"] == "open"
+    assert rows[1]["probability"] == pytest.approx(0.2)
+    assert rows[2]["probability"] == pytest.approx({"budapest": 0.5, "elsewhere": 0.3,
+                                                     "none": 0.2})
+
+
+def test_event_show_json_hand_values(seeded: Run) -> None:
+    # b = 105 (prior .3 over 45 days); on 10-21 (day 5): 1 - 110/150 = 4/15.
+    # An LR of 0.5 from a source of reliability 0.9: factor 1 + .9 * (.5 - 1) = 0.55.
+    evidence(seeded, "--question", "meet", "--source", "Reuters", "--published",
+             "2025-10-21T14:00:00Z", "--logged", "2025-10-21T18:00:00Z", "--lr", "0.5",
+             "--report-id", "wh-cancel", "--title", "Summit off")
+    data = seeded.json("show", "meet", "--as-of", "2025-10-21")
+    odds = (4 / 11) * 0.55
+    assert data["probability"] == pytest.approx(odds / (1 + odds))
+    assert data["as_of"].startswith("2025-10-21")
+    assert [d["date"] for d in data["deadlines"]] == ["2025-11-30", "2025-12-31"]
+    # every deadline reads off one state: s/(s + D - t) at the same s
+    s = 40 * (1 - odds / (1 + odds)) / (odds / (1 + odds))
+    assert data["deadlines"][1]["probability"] == pytest.approx(1 - s / (s + 71))
+    days = [p for p in data["trajectory"] if "report" not in p]
+    assert days[0] == {"date": "2025-10-16", "probability": pytest.approx(0.3)}
+    assert days[4]["probability"] == pytest.approx(1 - 109 / 150)
+    marks = [p for p in data["trajectory"] if "report" in p]
+    assert marks == [{"date": "2025-10-21T14:00:00Z", "report": "wh-cancel",
+                      "probability": pytest.approx(odds / (1 + odds))}]
+    (c,) = data["contributions"]
+    assert c["report"] == "wh-cancel"
+    assert c["log_odds"] == pytest.approx(math.log(0.55))
+    assert c["points"] == pytest.approx(odds / (1 + odds) - 4 / 15)
+    assert c["without"] == pytest.approx(4 / 15)
+
+
+def test_as_of_uses_knowledge_time_not_publication(seeded: Run) -> None:
+    # Published on 10-18 but logged only on 10-25: on 10-20 we did not know it.
+    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-18",
+             "--logged", "2025-10-25", "--lr", "4")
+    before = seeded.json("show", "state", "--as-of", "2025-10-20")
+    after = seeded.json("show", "state", "--as-of", "2025-10-25")
+    assert before["probability"] == pytest.approx(0.2)
+    assert before["contributions"] == []
+    odds = 0.25 * (1 + 0.9 * 3)
+    assert after["probability"] == pytest.approx(odds / (1 + odds))
+    # The trajectory is drawn on event time: the move shows on 10-18.
+    days = {p["date"]: p["probability"] for p in after["trajectory"] if "report" not in p}
+    assert days["2025-10-17"] == pytest.approx(0.2)
+    assert days["2025-10-18"] == pytest.approx(odds / (1 + odds))
+
+
+def test_echoes_and_two_analysts_through_the_cli(seeded: Run) -> None:
+    first = evidence(seeded, "--question", "state", "--source", "Reuters", "--published",
+                     "2025-10-21", "--lr", "0.2", "--origin", "senior White House official",
+                     "--analyst", "maria")
+    evidence(seeded, "--question", "state", "--source", "NBC News", "--published", "2025-10-21",
+             "--lr", "0.4", "--origin", "Senior White House official ", "--analyst", "maria")
+    evidence(seeded, "--question", "state", "--report", first["report"], "--lr", "0.2",
+             "--analyst", "ivan")
+    data = seeded.json("show", "state")
+    # maria: r = .98, LR sqrt(.08); ivan saw only Reuters: r = .98, LR .2; mean of the logs
+    maria = math.log(1 + 0.98 * (math.sqrt(0.08) - 1))
+    ivan = math.log(1 + 0.98 * (0.2 - 1))
+    odds = 0.25 * math.exp((maria + ivan) / 2)
+    assert data["probability"] == pytest.approx(odds / (1 + odds))
+    assert len(data["contributions"]) == 2
+
+
+def test_choice_evidence(seeded: Run) -> None:
+    evidence(seeded, "--question", "venue", "--source", "Reuters", "--published", "2025-10-21",
+             "--likelihood", "budapest=0.25", "--likelihood", "none=2")
+    p = seeded.json("show", "venue")["probability"]
+    w = {"budapest": 0.5 * (1 + 0.9 * -0.75), "elsewhere": 0.3, "none": 0.2 * 1.9}
+    total = sum(w.values())
+    assert p == pytest.approx({k: v / total for k, v in w.items()})
+
+
+def test_strength_word(seeded: Run) -> None:
+    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-21",
+             "--strength", "strong-for")
+    odds = 0.25 * (1 + 0.9 * (math.exp(4) - 1))
+    assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
+
+
+def test_resolve_then_no_more_evidence(seeded: Run) -> None:
+    seeded.ok("resolve", "state", "--outcome", "no", "--date", "2025-12-31", "--note", "none")
+    row = next(r for r in seeded.json("question", "list") if r["id"] == "state")
+    assert row["status"] == "resolved"
+    err = seeded.fails("evidence", "add", "--question", "state", "--source", "Reuters",
+                       "--published", "2025-11-02", "--lr", "2")
+    assert "resolved" in err
+    seeded.ok("resolve", "venue", "--outcome", "annulled", "--date", "2025-11-01")
+    assert seeded.json("show", "venue")["status"] == "annulled"
+
+
+def test_corrections_keep_history(seeded: Run) -> None:
+    out = evidence(seeded, "--question", "state", "--source", "Reuters", "--published",
+                   "2025-10-21", "--logged", "2025-10-21", "--lr", "4")
+    seeded.ok("evidence", "correct", out["assessment"], "--lr", "2", "--reason", "overrated")
+    odds = 0.25 * (1 + 0.9 * 1)
+    assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
+    seeded.ok("evidence", "retract", out["assessment"], "--reason", "fake")
+    assert seeded.json("show", "state")["probability"] == pytest.approx(0.2)
+    # what we believed on 10-21 is still readable
+    old = seeded.json("show", "state", "--as-of", "2025-10-21")
+    odds = 0.25 * (1 + 0.9 * 3)
+    assert old["probability"] == pytest.approx(odds / (1 + odds))
+    text = seeded.ok("export", "-")
+    assert "overrated" in text and "fake" in text
+
+
+def test_demo_twice(run: Run) -> None:
+    assert "demo loaded" in run.ok("demo")
+    assert "already loaded" in run.ok("demo")
+    rows = run.json("question", "list")
+    assert {r["kind"] for r in rows} == {"binary", "event", "choice"}
+
+
+def test_export_import_round_trip_reproduces_trajectories(run: Run, tmp_path: Path) -> None:
+    run.ok("demo")
+    ids = [r["id"] for r in run.json("question", "list")]
+    shown = {q: run.json("show", q, "--as-of", "2025-11-15") for q in ids}
+    path = tmp_path / "all.yaml"
+    run.ok("export", str(path))
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    run.ok("--db", other, "import", str(path))
+    for q in ids:
+        assert run.json("--db", other, "show", q, "--as-of", "2025-11-15") == shown[q]
+    assert run.ok("--db", other, "export", "-") == path.read_text(encoding="utf-8")
+
+
+def test_text_in_any_script_survives(seeded: Run, tmp_path: Path) -> None:
+    title = "Тръмп отмени срещата 🇺🇸🇷🇺 — שלום عربى \u200f'; DROP TABLE reports; --<script>"
+    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-21",
+             "--lr", "0.5", "--title", title, "--report-id", "uni")
+    data = seeded.json("show", "state")
+    assert data["contributions"][0]["title"] == title
+    path = tmp_path / "u.yaml"
+    seeded.ok("export", str(path))
+    other = f"sqlite:///{tmp_path / 'u.db'}"
+    seeded.ok("--db", other, "import", str(path))
+    assert seeded.json("--db", other, "show", "state")["contributions"][0]["title"] == title
+
+
+# --------------------------------------------------------------------------- bad input
+
+BAD = {
+    "prior above 1": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
+                      "2025-10-16", "--prior", "1.5"],
+    "prior of 1": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
+                   "2025-10-16", "--prior", "1"],
+    "prior of 0": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
+                   "2025-10-16", "--prior", "0"],
+    "prior NaN": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
+                  "2025-10-16", "--prior", "nan"],
+    "choice not summing to 1": ["question", "add", "x", "--title", "t", "--kind", "choice",
+                                "--opened", "2025-10-16", "--option", "a=0.5", "--option",
+                                "b=0.4"],
+    "deadline before opening": ["question", "add", "x", "--title", "t", "--kind", "event",
+                                "--opened", "2025-10-16", "--prior", "0.3", "--deadline",
+                                "2025-10-01"],
+    "event without deadline": ["question", "add", "x", "--title", "t", "--kind", "event",
+                               "--opened", "2025-10-16", "--prior", "0.3"],
+    "duplicate question id": ["question", "add", "state", "--title", "t", "--kind", "binary",
+                              "--opened", "2025-10-16", "--prior", "0.3"],
+    "bad date": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
+                 "16/10/2025", "--prior", "0.3"],
+    "reliability above 1": ["source", "add", "X", "--reliability", "1.2"],
+    "reliability inf": ["source", "add", "X", "--reliability", "inf"],
+    "duplicate source": ["source", "add", "Reuters", "--reliability", "0.5"],
+    "LR zero": ["evidence", "add", "--question", "state", "--source", "Reuters",
+                "--published", "2025-10-21", "--lr", "0"],
+    "LR negative": ["evidence", "add", "--question", "state", "--source", "Reuters",
+                    "--published", "2025-10-21", "--lr", "-2"],
+    "LR inf": ["evidence", "add", "--question", "state", "--source", "Reuters",
+               "--published", "2025-10-21", "--lr", "inf"],
+    "unknown question": ["evidence", "add", "--question", "nope", "--source", "Reuters",
+                         "--published", "2025-10-21", "--lr", "2"],
+    "unknown source": ["evidence", "add", "--question", "state", "--source", "Nope",
+                       "--published", "2025-10-21", "--lr", "2"],
+    "unknown report": ["evidence", "add", "--question", "state", "--report", "nope",
+                       "--lr", "2"],
+    "unknown option": ["evidence", "add", "--question", "venue", "--source", "Reuters",
+                       "--published", "2025-10-21", "--likelihood", "moscow=2"],
+    "lr on a choice question": ["evidence", "add", "--question", "venue", "--source",
+                                "Reuters", "--published", "2025-10-21", "--lr", "2"],
+    "unknown strength": ["evidence", "add", "--question", "state", "--source", "Reuters",
+                         "--published", "2025-10-21", "--strength", "huge"],
+    "evidence before opening": ["evidence", "add", "--question", "state", "--source",
+                                "Reuters", "--published", "2025-10-01", "--lr", "2"],
+    "evidence after last deadline": ["evidence", "add", "--question", "meet", "--source",
+                                     "Reuters", "--published", "2026-01-02", "--lr", "2"],
+    "published after logged": ["evidence", "add", "--question", "state", "--source",
+                               "Reuters", "--published", "2025-10-22", "--logged",
+                               "2025-10-21", "--lr", "2"],
+    "two strengths": ["evidence", "add", "--question", "state", "--source", "Reuters",
+                      "--published", "2025-10-21", "--lr", "2", "--strength", "weak-for"],
+    "unknown outcome": ["resolve", "state", "--outcome", "maybe", "--date", "2025-12-31"],
+    "resolve unknown question": ["resolve", "nope", "--outcome", "yes", "--date", "2025-12-31"],
+    "show unknown question": ["show", "nope"],
+    "missing option": ["question", "add"],
+    "unknown command": ["frobnicate"],
+}
+
+
+@pytest.mark.parametrize("case", list(BAD))
+def test_bad_input_is_one_line_and_changes_nothing(seeded: Run, case: str) -> None:
+    seeded.fails(*BAD[case])
+
+
+def test_unreachable_database(run: Run, tmp_path: Path) -> None:
+    code, _, err = run("--db", "postgresql://nobody@127.0.0.1:1/none", "question", "list")
+    assert code != 0 and len(err.strip().splitlines()) == 1 and "cannot open" in err
+    code, _, err = run("--db", str(tmp_path / "missing" / "dir" / "x.db"), "init")
+    assert code != 0 and len(err.strip().splitlines()) == 1
+
+
+def test_bad_import_is_all_or_nothing(seeded: Run, tmp_path: Path) -> None:
+    path = tmp_path / "half.yaml"
+    path.write_text(
+        "format: forecast-scenario/1\n"
+        "questions:\n"
+        "  - {id: fine, title: Fine, kind: binary, opened: 2025-10-16, prior: 0.4}\n"
+        "reports:\n"
+        "  - {id: r1, published: 2025-10-20, source: Unknown Outlet}\n",
+        encoding="utf-8",
+    )
+    err = seeded.fails("import", str(path))
+    assert "Unknown Outlet" in err
+    path.write_text("format: forecast-scenario/1\nquestions: [\n", encoding="utf-8")
+    seeded.fails("import", str(path))
+    seeded.fails("import", str(tmp_path / "missing.yaml"))

@@ -163,6 +163,49 @@ def _headline(question: Question, value: Any) -> float | dict[str, float]:
     return float(value)
 
 
+@dataclass(frozen=True)
+class Judgement:
+    """One analyst's judgement of a report for one question (before it is stored)."""
+
+    question_id: str
+    lr: float | None = None
+    strength: str | None = None
+    likelihoods: tuple[tuple[str, float], ...] = ()
+    rationale: str = ""
+
+    def assessment(self, report_id: str, analyst: str, logged_at: datetime) -> Assessment:
+        given = [x for x in (self.lr is not None, self.strength is not None,
+                             bool(self.likelihoods)) if x]
+        if len(given) != 1:
+            raise ForecastError(
+                f"question {self.question_id}: give exactly one of --lr, --strength or "
+                "--likelihood"
+            )
+        lr = strength_to_lr(self.strength) if self.strength is not None else self.lr
+        return Assessment(
+            id=new_id("a"), report_id=report_id, question_id=self.question_id, analyst=analyst,
+            lr=lr, likelihoods=tuple(self.likelihoods), strength=self.strength or "",
+            rationale=self.rationale, logged_at=logged_at,
+        )
+
+
+@dataclass(frozen=True)
+class Logged:
+    """What ``log_evidence`` stored (or, in a dry run, would store)."""
+
+    report: Report
+    assessments: list[Assessment]
+    previews: dict[str, tuple[QuestionState, QuestionState]]
+
+
+class _Rollback(Exception):  # noqa: N818 - control flow, not an error
+    """Raised inside a write transaction to undo it and carry a dry run's result out."""
+
+    def __init__(self, result: Logged):
+        super().__init__("dry run")
+        self.result = result
+
+
 # --------------------------------------------------------------------------- the tracker
 
 
@@ -214,33 +257,54 @@ class Tracker:
             )
             return self._insert_source(tx, source)
 
-    def add_evidence(self, question_id: str, *, source: str | None = None,
-                     published: datetime | None = None, lr: float | None = None,
+    def add_evidence(self, question_id: str, *, lr: float | None = None,
                      strength: str | None = None,
-                     likelihoods: Sequence[tuple[str, float]] = (),
-                     analyst: str | None = None, rationale: str = "",
+                     likelihoods: Sequence[tuple[str, float]] = (), rationale: str = "",
+                     **report: Any) -> tuple[Report, Assessment]:
+        """Log a report (or reuse ``report_id``) and one analyst's assessment of it."""
+        judgement = Judgement(question_id, lr, strength, tuple(likelihoods), rationale)
+        logged = self.log_evidence([judgement], **report)
+        return logged.report, logged.assessments[0]
+
+    def log_evidence(self, judgements: Sequence[Judgement], *, source: str | None = None,
+                     published: datetime | None = None, analyst: str | None = None,
                      origin: str = "", title: str = "", summary: str = "", url: str = "",
                      report_id: str | None = None, new_report_id: str | None = None,
-                     logged: datetime | None = None) -> tuple[Report, Assessment]:
-        """Log a report (or reuse ``report_id``) and one analyst's assessment of it."""
-        given = [x for x in (lr is not None, strength is not None, bool(likelihoods)) if x]
-        if len(given) != 1:
-            raise ForecastError("give exactly one of --lr, --strength or --likelihood")
-        if strength is not None:
-            lr = strength_to_lr(strength)
+                     logged: datetime | None = None, dry_run: bool = False) -> Logged:
+        """Log one report and its assessments against one or more questions, atomically.
+
+        With ``dry_run`` nothing is stored: the result carries, per question, the state
+        before and the state it would have after, computed by the very same checks and
+        maths as a real save.
+        """
+        if not judgements:
+            raise ForecastError("assess the report against at least one question")
+        ids = [j.question_id for j in judgements]
+        if len(set(ids)) != len(ids):
+            raise ForecastError("each question can be assessed once per report")
         logged_at = self.now() if logged is None else utc(logged)
-        with self.store.write() as tx:
-            report = self._report_for_evidence(
-                tx, report_id, new_report_id, source, published, origin, title, summary, url,
-                logged_at,
-            )
-            assessment = Assessment(
-                id=new_id("a"), report_id=report.id, question_id=question_id,
-                analyst=analyst or self.user, lr=lr, likelihoods=tuple(likelihoods),
-                strength=strength or "", rationale=rationale, logged_at=logged_at,
-            )
-            assessment = self._insert_assessment(tx, assessment)
-        return report, assessment
+        before = {q: self.state(q, explain=False, as_of=logged_at) for q in ids} if dry_run else {}
+        try:
+            with self.store.write() as tx:
+                report = self._report_for_evidence(
+                    tx, report_id, new_report_id, source, published, origin, title, summary,
+                    url, logged_at,
+                )
+                assessments = [
+                    self._insert_assessment(tx, j.assessment(report.id, analyst or self.user,
+                                                             logged_at))
+                    for j in judgements
+                ]
+                result = Logged(report, assessments, {})
+                if dry_run:
+                    after = {q: self.state(q, history=tx.history([q]), explain=False,
+                                           as_of=logged_at) for q in ids}
+                    result = Logged(report, assessments,
+                                    {q: (before[q], after[q]) for q in ids})
+                    raise _Rollback(result)
+        except _Rollback as rollback:
+            return rollback.result
+        return result
 
     def correct_assessment(self, assessment_id: str, *, lr: float | None = None,
                            strength: str | None = None,
@@ -331,6 +395,26 @@ class Tracker:
         if q is None:
             raise NotFound(f"no question {question_id!r}")
         return q
+
+    def sources(self) -> list[Source]:
+        """The latest version of every source, by name."""
+        with self.store.read() as tx:
+            versions = tx.source_versions(None)
+        latest = evidence.known_as_of(versions, lambda s: s.name, None)
+        return sorted(latest.values(), key=lambda s: s.name.casefold())
+
+    def source_versions(self, name: str) -> list[Source]:
+        with self.store.read() as tx:
+            versions = tx.source_versions(name)
+        if not versions:
+            raise NotFound(f"no source {name!r}")
+        return versions
+
+    def reports(self) -> list[Report]:
+        """The latest version of every report (retracted ones included), newest first."""
+        history = self.history(None)
+        latest = evidence.known_as_of(history.reports, lambda r: r.id, None)
+        return sorted(latest.values(), key=lambda r: (r.published, r.id), reverse=True)
 
     def history(self, question_ids: Sequence[str] | None = None) -> History:
         with self.store.read() as tx:

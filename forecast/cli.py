@@ -475,3 +475,15 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _register_areas() -> None:
+    import importlib
+
+    from forecast.commands import MODULES
+
+    for name in MODULES:
+        importlib.import_module(f"forecast.commands.{name}").register(cli)
+
+
+_register_areas()

@@ -67,11 +67,13 @@ def resolution_as_of(history: History, question_id: str,
 
 def items_for(question: Question, history: History, *, as_of: datetime | None = None,
               analyst: str | None = None, reliability: dict[str, float] | None = None,
-              ) -> list[Item]:
+              exponents: dict[str, float] | None = None) -> list[Item]:
     """The assessments of ``question`` known at ``as_of``, as updating ``Item`` values.
 
     ``analyst`` keeps one analyst's assessments only (a per-analyst trajectory).
-    ``reliability`` maps source names to reliabilities (computed once for many questions).
+    ``reliability`` maps source names to reliabilities (computed once for many questions,
+    or learned from the track record). ``exponents`` maps analysts to a learned
+    calibration exponent k on their stated LRs (LR ** k; 1 when absent).
     """
     reports = {
         rid: r for rid, r in known_as_of(history.reports, lambda r: r.id, as_of).items()
@@ -92,7 +94,7 @@ def items_for(question: Question, history: History, *, as_of: datetime | None = 
             origin=report.origin_key,
             reliability=rel[report.source],
             analyst=a.analyst,
-            log_lr=_log_lr(question, a),
+            log_lr=_log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0),
         ))
     return items
 

@@ -31,14 +31,27 @@ def synthetic(rng: np.random.Generator) -> list[tuple[Question, list[Item]]]:
     for i in range(N_QUESTIONS):
         kind = Kind.EVENT if i % 2 else Kind.BINARY
         deadlines = (opened + timedelta(days=300), opened + timedelta(days=400))
-        q = Question(f"q{i}", "bench", kind, opened, prior=float(rng.uniform(0.05, 0.95)),
-                     deadlines=deadlines if kind is Kind.EVENT else (), alpha=1.0 if
-                     kind is Kind.EVENT else None)
+        q = Question(
+            f"q{i}",
+            "bench",
+            kind,
+            opened,
+            prior=float(rng.uniform(0.05, 0.95)),
+            deadlines=deadlines if kind is Kind.EVENT else (),
+            alpha=1.0 if kind is Kind.EVENT else None,
+        )
         day = np.sort(rng.integers(0, 299, N_REPORTS))
         origin = rng.integers(0, 35, N_REPORTS)  # some reports echo one another
         items = [
-            Item(f"q{i}r{j}", (int(day[j]), j), float(day[j]), f"o{origin[j]}",
-                 float(rng.uniform(0.3, 1.0)), "a", float(rng.normal(0, 0.7)))
+            Item(
+                f"q{i}r{j}",
+                (int(day[j]), j),
+                float(day[j]),
+                f"o{origin[j]}",
+                float(rng.uniform(0.3, 1.0)),
+                "a",
+                float(rng.normal(0, 0.7)),
+            )
             for j in range(N_REPORTS)
         ]
         out.append((q, items))
@@ -62,22 +75,29 @@ def bench_show() -> tuple[float, bool]:
         env = dict(os.environ, FORECAST_DB=str(Path(tmp) / "demo.db"))
         forecast = [sys.executable, "-m", "forecast.cli"]
         subprocess.run([*forecast, "demo"], env=env, check=True, capture_output=True)
-        probe = ("import sys, runpy; sys.argv=['forecast','show','putin-trump-meeting','--json'];"
-                 "import forecast.cli as c; rc=c.main(sys.argv[1:]);"
-                 "sys.stderr.write(str(any(m in sys.modules for m in ('pymc','streamlit'))))")
+        probe = (
+            "import sys, runpy; sys.argv=['forecast','show','putin-trump-meeting','--json'];"
+            "import forecast.cli as c; rc=c.main(sys.argv[1:]);"
+            "sys.stderr.write(str(any(m in sys.modules for m in ('pymc','streamlit'))))"
+        )
         walls = []
         for _ in range(5):
             start = time.perf_counter()
-            done = subprocess.run([sys.executable, "-c", probe], env=env, check=True,
-                                  capture_output=True, text=True)
+            done = subprocess.run(
+                [sys.executable, "-c", probe], env=env, check=True, capture_output=True, text=True
+            )
             walls.append(time.perf_counter() - start)
         return min(walls), done.stderr.strip() == "True"
 
 
 if __name__ == "__main__":
     seconds = bench_trajectories()
-    print(f"trajectories: {N_QUESTIONS} questions x {N_REPORTS} reports x {N_DAYS} days: "
-          f"{seconds:.3f} s (best of 3, one core)")
+    print(
+        f"trajectories: {N_QUESTIONS} questions x {N_REPORTS} reports x {N_DAYS} days: "
+        f"{seconds:.3f} s (best of 3, one core)"
+    )
     wall, heavy = bench_show()
-    print(f"forecast show ID --json on the demo: {wall:.3f} s wall (best of 5); "
-          f"imports PyMC or Streamlit: {heavy}")
+    print(
+        f"forecast show ID --json on the demo: {wall:.3f} s wall (best of 5); "
+        f"imports PyMC or Streamlit: {heavy}"
+    )

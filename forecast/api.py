@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from forecast import evidence, trajectory
+from forecast import evidence
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -49,6 +49,7 @@ from forecast.domain import (
     validate_source,
 )
 from forecast.scales import strength_to_lr
+from forecast.trajectory import Contribution, Trajectory, compute, explain
 from forecast.store import Store
 
 USER_ENV = "FORECAST_USER"
@@ -73,8 +74,8 @@ class QuestionState:
     question: Question
     as_of: datetime
     resolution: Resolution | None
-    trajectory: trajectory.Trajectory
-    contributions: list[trajectory.Contribution]
+    trajectory: Trajectory
+    contributions: list[Contribution]
     reports: dict[str, Report]
     assessments: list[Assessment]
     sources: dict[str, Source]
@@ -92,13 +93,14 @@ class QuestionState:
     def deadline_probabilities(self) -> list[tuple[datetime, float]]:
         if self.question.kind is not Kind.EVENT:
             return []
-        return [(d, float(p)) for d, p in
-                zip(self.question.deadlines, self.trajectory.ladder[-1], strict=True)]
+        return [
+            (d, float(p))
+            for d, p in zip(self.question.deadlines, self.trajectory.ladder[-1], strict=True)
+        ]
 
     @property
     def last_evidence(self) -> datetime | None:
-        return max((self.reports[c.report_id].published for c in self.contributions),
-                   default=None)
+        return max((self.reports[c.report_id].published for c in self.contributions), default=None)
 
     def to_json(self) -> dict[str, Any]:
         q, tr = self.question, self.trajectory
@@ -108,9 +110,14 @@ class QuestionState:
         ]
         for move in tr.moves:
             report = self.reports[move.report_id]
-            points.append({"date": iso(report.published), "report": move.report_id,
-                           "probability": _headline(q, move.after)})
-        points.sort(key=lambda pt: (pt["date"][:10], "report" not in pt, pt["date"]))
+            points.append(
+                {
+                    "date": iso(report.published),
+                    "report": move.report_id,
+                    "probability": _headline(q, move.after),
+                }
+            )
+        points.sort(key=lambda pt: (str(pt["date"])[:10], "report" not in pt, str(pt["date"])))
         return {
             "id": q.id,
             "title": q.title,
@@ -125,13 +132,14 @@ class QuestionState:
             "prior_note": q.prior_note,
             "alpha": q.shape if q.kind is Kind.EVENT else None,
             "probability": self.probability,
-            "deadlines": [{"date": iso(d), "probability": p}
-                          for d, p in self.deadline_probabilities()],
+            "deadlines": [
+                {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
+            ],
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],
         }
 
-    def _contribution_json(self, c: trajectory.Contribution) -> dict[str, Any]:
+    def _contribution_json(self, c: Contribution) -> dict[str, Any]:
         q, report = self.question, self.reports[c.report_id]
         mine = [a for a in self.assessments if a.report_id == c.report_id]
         entry: dict[str, Any] = {
@@ -158,8 +166,9 @@ class QuestionState:
 
 def _headline(question: Question, value: Any) -> float | dict[str, float]:
     if question.kind is Kind.CHOICE:
-        return dict(zip(question.option_names, np.asarray(value, dtype=float).tolist(),
-                        strict=True))
+        return dict(
+            zip(question.option_names, np.asarray(value, dtype=float).tolist(), strict=True)
+        )
     return float(value)
 
 
@@ -174,18 +183,24 @@ class Judgement:
     rationale: str = ""
 
     def assessment(self, report_id: str, analyst: str, logged_at: datetime) -> Assessment:
-        given = [x for x in (self.lr is not None, self.strength is not None,
-                             bool(self.likelihoods)) if x]
+        given = [
+            x for x in (self.lr is not None, self.strength is not None, bool(self.likelihoods)) if x
+        ]
         if len(given) != 1:
             raise ForecastError(
-                f"question {self.question_id}: give exactly one of --lr, --strength or "
-                "--likelihood"
+                f"question {self.question_id}: give exactly one of --lr, --strength or --likelihood"
             )
         lr = strength_to_lr(self.strength) if self.strength is not None else self.lr
         return Assessment(
-            id=new_id("a"), report_id=report_id, question_id=self.question_id, analyst=analyst,
-            lr=lr, likelihoods=tuple(self.likelihoods), strength=self.strength or "",
-            rationale=self.rationale, logged_at=logged_at,
+            id=new_id("a"),
+            report_id=report_id,
+            question_id=self.question_id,
+            analyst=analyst,
+            lr=lr,
+            likelihoods=tuple(self.likelihoods),
+            strength=self.strength or "",
+            rationale=self.rationale,
+            logged_at=logged_at,
         )
 
 
@@ -198,7 +213,7 @@ class Logged:
     previews: dict[str, tuple[QuestionState, QuestionState]]
 
 
-class _Rollback(Exception):  # noqa: N818 - control flow, not an error
+class _Rollback(Exception):
     """Raised inside a write transaction to undo it and carry a dry run's result out."""
 
     def __init__(self, result: Logged):
@@ -212,8 +227,9 @@ class _Rollback(Exception):  # noqa: N818 - control flow, not an error
 class Tracker:
     """Questions, evidence and forecasts in one store."""
 
-    def __init__(self, store: Store, *, user: str | None = None,
-                 clock: Callable[[], datetime] | None = None):
+    def __init__(
+        self, store: Store, *, user: str | None = None, clock: Callable[[], datetime] | None = None
+    ):
         self.store = store
         self.user = user or default_user()
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -228,10 +244,13 @@ class Tracker:
     # ---------------------------------------------------------------- writes
 
     def add_question(self, question: Question) -> Question:
-        q = validate_question(replace(
-            question, created_by=question.created_by or self.user,
-            created_at=question.created_at or self.now(),
-        ))
+        q = validate_question(
+            replace(
+                question,
+                created_by=question.created_by or self.user,
+                created_at=question.created_at or self.now(),
+            )
+        )
         with self.store.write() as tx:
             self._insert_question(tx, q)
         return q
@@ -241,8 +260,14 @@ class Tracker:
             source = self._insert_source(tx, Source(name, reliability, type))
         return source
 
-    def update_source(self, name: str, *, reliability: float | None = None,
-                      type: str | None = None, reason: str = "") -> Source:
+    def update_source(
+        self,
+        name: str,
+        *,
+        reliability: float | None = None,
+        type: str | None = None,
+        reason: str = "",
+    ) -> Source:
         """Record a new version of a source (its reliability or type changed)."""
         with self.store.write() as tx:
             versions = tx.source_versions(name)
@@ -253,24 +278,44 @@ class Tracker:
                 last,
                 reliability=last.reliability if reliability is None else reliability,
                 type=last.type if type is None else type,
-                version=last.version + 1, reason=reason, logged_at=None, logged_by="",
+                version=last.version + 1,
+                reason=reason,
+                logged_at=None,
+                logged_by="",
             )
             return self._insert_source(tx, source)
 
-    def add_evidence(self, question_id: str, *, lr: float | None = None,
-                     strength: str | None = None,
-                     likelihoods: Sequence[tuple[str, float]] = (), rationale: str = "",
-                     **report: Any) -> tuple[Report, Assessment]:
+    def add_evidence(
+        self,
+        question_id: str,
+        *,
+        lr: float | None = None,
+        strength: str | None = None,
+        likelihoods: Sequence[tuple[str, float]] = (),
+        rationale: str = "",
+        **report: Any,
+    ) -> tuple[Report, Assessment]:
         """Log a report (or reuse ``report_id``) and one analyst's assessment of it."""
         judgement = Judgement(question_id, lr, strength, tuple(likelihoods), rationale)
         logged = self.log_evidence([judgement], **report)
         return logged.report, logged.assessments[0]
 
-    def log_evidence(self, judgements: Sequence[Judgement], *, source: str | None = None,
-                     published: datetime | None = None, analyst: str | None = None,
-                     origin: str = "", title: str = "", summary: str = "", url: str = "",
-                     report_id: str | None = None, new_report_id: str | None = None,
-                     logged: datetime | None = None, dry_run: bool = False) -> Logged:
+    def log_evidence(
+        self,
+        judgements: Sequence[Judgement],
+        *,
+        source: str | None = None,
+        published: datetime | None = None,
+        analyst: str | None = None,
+        origin: str = "",
+        title: str = "",
+        summary: str = "",
+        url: str = "",
+        report_id: str | None = None,
+        new_report_id: str | None = None,
+        logged: datetime | None = None,
+        dry_run: bool = False,
+    ) -> Logged:
         """Log one report and its assessments against one or more questions, atomically.
 
         With ``dry_run`` nothing is stored: the result carries, per question, the state
@@ -287,30 +332,46 @@ class Tracker:
         try:
             with self.store.write() as tx:
                 report = self._report_for_evidence(
-                    tx, report_id, new_report_id, source, published, origin, title, summary,
-                    url, logged_at,
+                    tx,
+                    report_id,
+                    new_report_id,
+                    source,
+                    published,
+                    origin,
+                    title,
+                    summary,
+                    url,
+                    logged_at,
                 )
                 assessments = [
-                    self._insert_assessment(tx, j.assessment(report.id, analyst or self.user,
-                                                             logged_at))
+                    self._insert_assessment(
+                        tx, j.assessment(report.id, analyst or self.user, logged_at)
+                    )
                     for j in judgements
                 ]
                 result = Logged(report, assessments, {})
                 if dry_run:
-                    after = {q: self.state(q, history=tx.history([q]), explain=False,
-                                           as_of=logged_at) for q in ids}
-                    result = Logged(report, assessments,
-                                    {q: (before[q], after[q]) for q in ids})
+                    after = {
+                        q: self.state(q, history=tx.history([q]), explain=False, as_of=logged_at)
+                        for q in ids
+                    }
+                    result = Logged(report, assessments, {q: (before[q], after[q]) for q in ids})
                     raise _Rollback(result)
         except _Rollback as rollback:
             return rollback.result
         return result
 
-    def correct_assessment(self, assessment_id: str, *, lr: float | None = None,
-                           strength: str | None = None,
-                           likelihoods: Sequence[tuple[str, float]] = (),
-                           rationale: str | None = None, reason: str,
-                           retract: bool = False) -> Assessment:
+    def correct_assessment(
+        self,
+        assessment_id: str,
+        *,
+        lr: float | None = None,
+        strength: str | None = None,
+        likelihoods: Sequence[tuple[str, float]] = (),
+        rationale: str | None = None,
+        reason: str,
+        retract: bool = False,
+    ) -> Assessment:
         """A new version of an assessment (a changed judgement, or a retraction)."""
         if not reason.strip():
             raise ForecastError("a correction needs a reason (--reason)")
@@ -322,13 +383,18 @@ class Tracker:
                 raise NotFound(f"no assessment {assessment_id!r}")
             last = versions[-1]
             changed = replace(
-                last, version=last.version + 1, retracted=retract, reason=reason,
+                last,
+                version=last.version + 1,
+                retracted=retract,
+                reason=reason,
                 lr=lr if lr is not None else last.lr,
                 likelihoods=tuple(likelihoods) or last.likelihoods,
-                strength=strength if strength is not None else
-                ("" if lr is not None else last.strength),
+                strength=strength
+                if strength is not None
+                else ("" if lr is not None else last.strength),
                 rationale=last.rationale if rationale is None else rationale,
-                logged_at=self.now(), logged_by="",
+                logged_at=self.now(),
+                logged_by="",
             )
             return self._insert_assessment(tx, changed, correction=True)
 
@@ -340,13 +406,26 @@ class Tracker:
             if not versions:
                 raise NotFound(f"no report {report_id!r}")
             last = versions[-1]
-            report = replace(last, version=last.version + 1, retracted=True, reason=reason,
-                             logged_at=self.now(), logged_by=self.user)
+            report = replace(
+                last,
+                version=last.version + 1,
+                retracted=True,
+                reason=reason,
+                logged_at=self.now(),
+                logged_by=self.user,
+            )
             tx.insert_report(report)
         return report
 
-    def resolve(self, question_id: str, outcome: str, resolved_on: datetime,
-                note: str = "", *, correction: bool = False) -> Resolution:
+    def resolve(
+        self,
+        question_id: str,
+        outcome: str,
+        resolved_on: datetime,
+        note: str = "",
+        *,
+        correction: bool = False,
+    ) -> Resolution:
         """Resolve (or annul) a question; ``correction`` replaces an earlier resolution."""
         with self.store.write() as tx:
             version = tx.latest_version("resolution", question_id) + 1 if correction else 1
@@ -362,8 +441,14 @@ class Tracker:
             for s in history.sources:
                 self._insert_source(tx, s, now=now)
             for q in history.questions:
-                self._insert_question(tx, validate_question(replace(
-                    q, created_at=q.created_at or now, created_by=q.created_by or self.user)))
+                self._insert_question(
+                    tx,
+                    validate_question(
+                        replace(
+                            q, created_at=q.created_at or now, created_by=q.created_by or self.user
+                        )
+                    ),
+                )
             for r in history.reports:
                 self._insert_report(tx, r, now=now)
             for a in history.assessments:
@@ -371,8 +456,10 @@ class Tracker:
             for res in history.resolutions:
                 self._insert_resolution(tx, res, now=now)
         return {
-            "questions": len(history.questions), "sources": len(history.sources),
-            "reports": len(history.reports), "assessments": len(history.assessments),
+            "questions": len(history.questions),
+            "sources": len(history.sources),
+            "reports": len(history.reports),
+            "assessments": len(history.assessments),
             "resolutions": len(history.resolutions),
         }
 
@@ -420,9 +507,15 @@ class Tracker:
         with self.store.read() as tx:
             return tx.history(question_ids)
 
-    def state(self, question_id: str, *, as_of: datetime | None = None,
-              analyst: str | None = None, history: History | None = None,
-              explain: bool = True) -> QuestionState:
+    def state(
+        self,
+        question_id: str,
+        *,
+        as_of: datetime | None = None,
+        analyst: str | None = None,
+        history: History | None = None,
+        explain: bool = True,
+    ) -> QuestionState:
         """What was believed about a question at knowledge time ``as_of`` (default: now)."""
         if history is None:
             history = self.history([question_id])
@@ -435,34 +528,55 @@ class Tracker:
         """Every question as it stood at ``as_of``, without leave-one-out explanations."""
         history = self.history(None)
         rel = evidence.reliabilities(history.sources, as_of)
-        return [self._state(q, history, as_of, None, False, rel) for q in history.questions
-                if as_of is None or q.created_at is None or q.created_at <= as_of]
+        return [
+            self._state(q, history, as_of, None, False, rel)
+            for q in history.questions
+            if as_of is None or q.created_at is None or q.created_at <= as_of
+        ]
 
-    def _state(self, question: Question, history: History, as_of: datetime | None,
-               analyst: str | None, explain: bool,
-               rel: dict[str, float] | None = None) -> QuestionState:
+    def _state(
+        self,
+        question: Question,
+        history: History,
+        as_of: datetime | None,
+        analyst: str | None,
+        explained: bool,
+        rel: dict[str, float] | None = None,
+    ) -> QuestionState:
         cutoff = as_of or self.now()
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
         end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
-        items = evidence.items_for(question, history, as_of=cutoff, analyst=analyst,
-                                   reliability=rel)
-        traj = trajectory.compute(question, items, end)
-        contributions = trajectory.explain(question, items, end, traj) if explain else [
-            trajectory.Contribution(m.report_id, m.increment, m.after - m.before, np.nan)
-            for m in traj.moves
-        ]
+        items = evidence.items_for(
+            question, history, as_of=cutoff, analyst=analyst, reliability=rel
+        )
+        traj = compute(question, items, end)
+        contributions = (
+            explain(question, items, end, traj)
+            if explained
+            else [
+                Contribution(m.report_id, m.increment, m.after - m.before, np.nan)
+                for m in traj.moves
+            ]
+        )
         ids = {i.report_id for i in items}
         reports = evidence.known_as_of(
-            (r for r in history.reports if r.id in ids), lambda r: r.id, cutoff)
+            (r for r in history.reports if r.id in ids), lambda r: r.id, cutoff
+        )
         current = evidence.known_as_of(
-            (a for a in history.assessments if a.question_id == question.id),
-            lambda a: a.id, cutoff)
+            (a for a in history.assessments if a.question_id == question.id), lambda a: a.id, cutoff
+        )
         return QuestionState(
-            question=question, as_of=cutoff, resolution=resolution, trajectory=traj,
-            contributions=contributions, reports={str(k): v for k, v in reports.items()},
+            question=question,
+            as_of=cutoff,
+            resolution=resolution,
+            trajectory=traj,
+            contributions=contributions,
+            reports={str(k): v for k, v in reports.items()},
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
-            sources={str(k): v for k, v in evidence.known_as_of(
-                history.sources, lambda s: s.name, None).items()},
+            sources={
+                str(k): v
+                for k, v in evidence.known_as_of(history.sources, lambda s: s.name, None).items()
+            },
         )
 
     # ---------------------------------------------------------------- checked inserts
@@ -473,8 +587,11 @@ class Tracker:
         tx.insert_question(q)
 
     def _insert_source(self, tx: Any, s: Source, *, now: datetime | None = None) -> Source:
-        s = validate_source(replace(s, logged_at=s.logged_at or now or self.now(),
-                                    logged_by=s.logged_by or self.user))
+        s = validate_source(
+            replace(
+                s, logged_at=s.logged_at or now or self.now(), logged_by=s.logged_by or self.user
+            )
+        )
         have = tx.latest_version("source", s.name)
         if s.version != have + 1:
             if s.version == 1:
@@ -483,15 +600,31 @@ class Tracker:
         tx.insert_source(s)
         return s
 
-    def _report_for_evidence(self, tx: Any, report_id: str | None, new_report_id: str | None,
-                             source: str | None, published: datetime | None, origin: str,
-                             title: str, summary: str, url: str, logged_at: datetime) -> Report:
+    def _report_for_evidence(
+        self,
+        tx: Any,
+        report_id: str | None,
+        new_report_id: str | None,
+        source: str | None,
+        published: datetime | None,
+        origin: str,
+        title: str,
+        summary: str,
+        url: str,
+        logged_at: datetime,
+    ) -> Report:
         if report_id is None:
             if source is None or published is None:
                 raise ForecastError("a new report needs --source and --published")
             report = Report(
-                id=new_report_id or new_id("r"), published=published, source=source,
-                title=title, summary=summary, url=url, origin=origin, logged_at=logged_at,
+                id=new_report_id or new_id("r"),
+                published=published,
+                source=source,
+                title=title,
+                summary=summary,
+                url=url,
+                origin=origin,
+                logged_at=logged_at,
             )
             return self._insert_report(tx, report)
         versions = tx.report_versions(check_id(report_id, "report"))
@@ -504,14 +637,16 @@ class Tracker:
             raise ForecastError(f"report {report_id!r} is from {report.source!r}, not {source!r}")
         if published is not None and utc(published) != report.published:
             raise ForecastError(
-                f"report {report_id!r} was published {iso(report.published)}, "
-                f"not {iso(published)}"
+                f"report {report_id!r} was published {iso(report.published)}, not {iso(published)}"
             )
         return report
 
     def _insert_report(self, tx: Any, r: Report, *, now: datetime | None = None) -> Report:
-        r = validate_report(replace(r, logged_at=r.logged_at or now or self.now(),
-                                    logged_by=r.logged_by or self.user))
+        r = validate_report(
+            replace(
+                r, logged_at=r.logged_at or now or self.now(), logged_by=r.logged_by or self.user
+            )
+        )
         if not tx.source_versions(r.source):
             raise NotFound(f"no source {r.source!r}: add it with `forecast source add`")
         if r.logged_at is not None and r.published > r.logged_at:
@@ -527,10 +662,12 @@ class Tracker:
         tx.insert_report(r)
         return r
 
-    def _insert_assessment(self, tx: Any, a: Assessment, *, correction: bool = False,
-                           now: datetime | None = None) -> Assessment:
-        a = replace(a, logged_at=a.logged_at or now or self.now(),
-                    logged_by=a.logged_by or self.user)
+    def _insert_assessment(
+        self, tx: Any, a: Assessment, *, correction: bool = False, now: datetime | None = None
+    ) -> Assessment:
+        a = replace(
+            a, logged_at=a.logged_at or now or self.now(), logged_by=a.logged_by or self.user
+        )
         question = tx.question(check_id(a.question_id, "question"))
         if question is None:
             raise NotFound(f"no question {a.question_id!r}")
@@ -546,9 +683,14 @@ class Tracker:
                 raise ForecastError(f"assessment {a.id!r} already exists")
             raise ForecastError(f"assessment {a.id!r} version {a.version} does not follow {have}")
         if not correction:
-            twin = next((b for b in tx.assessments_of_report(report.id)
-                         if b.question_id == question.id and b.analyst == a.analyst
-                         and b.id != a.id), None)
+            twin = next(
+                (
+                    b
+                    for b in tx.assessments_of_report(report.id)
+                    if b.question_id == question.id and b.analyst == a.analyst and b.id != a.id
+                ),
+                None,
+            )
             if twin is not None:
                 raise ForecastError(
                     f"{a.analyst} already assessed report {report.id} for {question.id} "
@@ -557,8 +699,7 @@ class Tracker:
         tx.insert_assessment(a)
         return a
 
-    def _check_timing(self, tx: Any, question: Question, report: Report,
-                      a: Assessment) -> None:
+    def _check_timing(self, tx: Any, question: Question, report: Report, a: Assessment) -> None:
         if report.published < question.opened:
             raise ForecastError(
                 f"report {report.id} ({iso(report.published)}) predates question {question.id} "
@@ -572,20 +713,31 @@ class Tracker:
         resolutions = tx.resolutions(question.id)
         if resolutions:
             last = resolutions[-1]
-            if a.logged_at is None or last.logged_at is None or last.logged_at <= a.logged_at \
-                    or report.published > last.resolved_on:
+            if (
+                a.logged_at is None
+                or last.logged_at is None
+                or last.logged_at <= a.logged_at
+                or report.published > last.resolved_on
+            ):
                 raise ForecastError(
                     f"question {question.id} was resolved ({last.outcome}, "
                     f"{iso(last.resolved_on)}): it takes no more evidence"
                 )
 
-    def _insert_resolution(self, tx: Any, res: Resolution, *,
-                           now: datetime | None = None) -> Resolution:
+    def _insert_resolution(
+        self, tx: Any, res: Resolution, *, now: datetime | None = None
+    ) -> Resolution:
         question = tx.question(check_id(res.question_id, "question"))
         if question is None:
             raise NotFound(f"no question {res.question_id!r}")
-        res = validate_resolution(replace(res, logged_at=res.logged_at or now or self.now(),
-                                          logged_by=res.logged_by or self.user), question)
+        res = validate_resolution(
+            replace(
+                res,
+                logged_at=res.logged_at or now or self.now(),
+                logged_by=res.logged_by or self.user,
+            ),
+            question,
+        )
         have = tx.latest_version("resolution", question.id)
         if res.version == 1 and have >= 1:
             raise ForecastError(

@@ -75,8 +75,11 @@ def _pct(p: float) -> str:
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="URL", help="SQLAlchemy URL or SQLite file (default: $FORECAST_DB, "
-              "else data/forecast.db).")
+@click.option(
+    "--db",
+    metavar="URL",
+    help="SQLAlchemy URL or SQLite file (default: $FORECAST_DB, else data/forecast.db).",
+)
 @click.version_option(package_name="forecast")
 @click.pass_context
 def cli(ctx: click.Context, db: str | None) -> None:
@@ -96,8 +99,14 @@ def init(ctx: click.Context) -> None:
 
 
 @cli.command()
-@click.option("--file", "path", type=click.Path(dir_okay=False, path_type=Path),
-              default=DEMO_FILE, show_default=True, help="Scenario to load.")
+@click.option(
+    "--file",
+    "path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=DEMO_FILE,
+    show_default=True,
+    help="Scenario to load.",
+)
 @click.pass_context
 def demo(ctx: click.Context, path: Path) -> None:
     """Load the demo scenario (safe to run twice)."""
@@ -144,25 +153,44 @@ def question() -> None:
 @click.option("--opened", required=True, help="ISO date or time the question opened.")
 @click.option("--prior", type=str, help="Prior probability (binary and event).")
 @click.option("--prior-note", default="", help="The reference class behind the prior.")
-@click.option("--deadline", "deadlines", multiple=True, help="Event deadline (repeat for a ladder).")
+@click.option(
+    "--deadline", "deadlines", multiple=True, help="Event deadline (repeat for a ladder)."
+)
 @click.option("--alpha", type=str, help="Gamma shape of the event rate (default 1).")
 @click.option("--option", "options", multiple=True, metavar="NAME=P", help="Choice outcome.")
 @click.option("--criteria", default="", help="Resolution criteria.")
 @click.option("--tag", "tags", multiple=True)
 @click.option("--analyst", help="Who creates it (default: $FORECAST_USER or login).")
 @click.pass_context
-def question_add(ctx: click.Context, qid: str, title: str, kind: str, opened: str,
-                 prior: str | None, prior_note: str, deadlines: tuple[str, ...],
-                 alpha: str | None, options: tuple[str, ...], criteria: str,
-                 tags: tuple[str, ...], analyst: str | None) -> None:
+def question_add(
+    ctx: click.Context,
+    qid: str,
+    title: str,
+    kind: str,
+    opened: str,
+    prior: str | None,
+    prior_note: str,
+    deadlines: tuple[str, ...],
+    alpha: str | None,
+    options: tuple[str, ...],
+    criteria: str,
+    tags: tuple[str, ...],
+    analyst: str | None,
+) -> None:
     """Add a question."""
     q = Question(
-        id=qid, title=title, kind=Kind(kind), opened=parse_time(opened, "--opened"),
+        id=qid,
+        title=title,
+        kind=Kind(kind),
+        opened=parse_time(opened, "--opened"),
         prior=None if prior is None else check_number(prior, "prior"),
         options=tuple(_pairs(options, "--option")),
         deadlines=tuple(parse_time(d, "--deadline") for d in deadlines),
         alpha=None if alpha is None else check_number(alpha, "alpha"),
-        criteria=criteria, prior_note=prior_note, tags=tags, created_by=analyst or "",
+        criteria=criteria,
+        prior_note=prior_note,
+        tags=tags,
+        created_by=analyst or "",
     )
     q = _tracker(ctx).add_question(q)
     click.echo(f"added question {q.id}")
@@ -175,21 +203,30 @@ def question_add(ctx: click.Context, qid: str, title: str, kind: str, opened: st
 def question_list(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
     """List questions with their current probability."""
     states = _tracker(ctx).states(as_of=_as_of(as_of))
-    rows = [{
-        "id": s.question.id, "title": s.question.title, "kind": s.question.kind.value,
-        "status": s.status.value, "probability": s.probability,
-        "opened": iso(s.question.opened),
-        "deadlines": [iso(d) for d in s.question.deadlines],
-        "last_evidence": None if s.last_evidence is None else iso(s.last_evidence),
-        "reports": len(s.contributions),
-    } for s in states]
+    rows = [
+        {
+            "id": s.question.id,
+            "title": s.question.title,
+            "kind": s.question.kind.value,
+            "status": s.status.value,
+            "probability": s.probability,
+            "opened": iso(s.question.opened),
+            "deadlines": [iso(d) for d in s.question.deadlines],
+            "last_evidence": None if s.last_evidence is None else iso(s.last_evidence),
+            "reports": len(s.contributions),
+        }
+        for s in states
+    ]
     if as_json:
         _print_json(rows)
         return
     for row in rows:
         p = row["probability"]
-        shown = ", ".join(f"{k} {_pct(v).strip()}" for k, v in p.items()) \
-            if isinstance(p, dict) else _pct(p)
+        shown = (
+            ", ".join(f"{k} {_pct(v).strip()}" for k, v in p.items())
+            if isinstance(p, dict)
+            else _pct(p)
+        )
         click.echo(f"{row['id']:<28} {row['kind']:<7} {row['status']:<9} {shown}  {row['title']}")
 
 
@@ -199,8 +236,9 @@ def question_list(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
 @click.option("--analyst")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def question_show(ctx: click.Context, qid: str, as_of: str | None, analyst: str | None,
-                  as_json: bool) -> None:
+def question_show(
+    ctx: click.Context, qid: str, as_of: str | None, analyst: str | None, as_json: bool
+) -> None:
     """Same as `forecast show`."""
     ctx.invoke(show, qid=qid, as_of=as_of, analyst=analyst, as_json=as_json)
 
@@ -230,8 +268,9 @@ def source_add(ctx: click.Context, name: str, reliability: str, type_: str) -> N
 @click.option("--type", "type_")
 @click.option("--reason", required=True)
 @click.pass_context
-def source_update(ctx: click.Context, name: str, reliability: str | None, type_: str | None,
-                  reason: str) -> None:
+def source_update(
+    ctx: click.Context, name: str, reliability: str | None, type_: str | None, reason: str
+) -> None:
     """Re-rate a source (a new version; the old one stays readable)."""
     r = None if reliability is None else check_number(reliability, "reliability")
     s = _tracker(ctx).update_source(name, reliability=r, type=type_, reason=reason)
@@ -247,8 +286,10 @@ def source_list(ctx: click.Context, as_json: bool) -> None:
         latest: dict[str, Any] = {}
         for s in tx.source_versions(None):
             latest[s.name] = s
-    rows = [{"name": s.name, "type": s.type, "reliability": s.reliability,
-             "version": s.version} for s in latest.values()]
+    rows = [
+        {"name": s.name, "type": s.type, "reliability": s.reliability, "version": s.version}
+        for s in latest.values()
+    ]
     if as_json:
         _print_json(rows)
         return
@@ -271,8 +312,13 @@ def evidence() -> None:
 @click.option("--logged", help="Knowledge time (default: now).")
 @click.option("--lr", type=str, help="Likelihood ratio P(report|YES)/P(report|NO).")
 @click.option("--strength", help="A word of the Kass-Raftery scale, e.g. strong-against.")
-@click.option("--likelihood", "likelihoods", multiple=True, metavar="OPTION=L",
-              help="Choice questions: likelihood of an outcome (baseline 1).")
+@click.option(
+    "--likelihood",
+    "likelihoods",
+    multiple=True,
+    metavar="OPTION=L",
+    help="Choice questions: likelihood of an outcome (baseline 1).",
+)
 @click.option("--origin", default="", help="Underlying source; same origin = echo.")
 @click.option("--analyst")
 @click.option("--rationale", default="")
@@ -283,18 +329,42 @@ def evidence() -> None:
 @click.option("--report-id", "new_report_id", help="Id for the new report (default: generated).")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def evidence_add(ctx: click.Context, question_id: str, source: str | None,
-                 published: str | None, logged: str | None, lr: str | None,
-                 strength: str | None, likelihoods: tuple[str, ...], origin: str,
-                 analyst: str | None, rationale: str, title: str, summary: str, url: str,
-                 report_id: str | None, new_report_id: str | None, as_json: bool) -> None:
+def evidence_add(
+    ctx: click.Context,
+    question_id: str,
+    source: str | None,
+    published: str | None,
+    logged: str | None,
+    lr: str | None,
+    strength: str | None,
+    likelihoods: tuple[str, ...],
+    origin: str,
+    analyst: str | None,
+    rationale: str,
+    title: str,
+    summary: str,
+    url: str,
+    report_id: str | None,
+    new_report_id: str | None,
+    as_json: bool,
+) -> None:
     """Log a report (or reuse --report) and assess it against a question."""
     report, assessment = _tracker(ctx).add_evidence(
-        question_id, source=source, published=_time(published, "--published"),
-        lr=None if lr is None else check_number(lr, "likelihood ratio"), strength=strength,
-        likelihoods=_pairs(likelihoods, "--likelihood"), analyst=analyst, rationale=rationale,
-        origin=origin, title=title, summary=summary, url=url, report_id=report_id,
-        new_report_id=new_report_id, logged=_time(logged, "--logged"),
+        question_id,
+        source=source,
+        published=_time(published, "--published"),
+        lr=None if lr is None else check_number(lr, "likelihood ratio"),
+        strength=strength,
+        likelihoods=_pairs(likelihoods, "--likelihood"),
+        analyst=analyst,
+        rationale=rationale,
+        origin=origin,
+        title=title,
+        summary=summary,
+        url=url,
+        report_id=report_id,
+        new_report_id=new_report_id,
+        logged=_time(logged, "--logged"),
     )
     if as_json:
         _print_json({"report": report.id, "assessment": assessment.id})
@@ -310,14 +380,23 @@ def evidence_add(ctx: click.Context, question_id: str, source: str | None,
 @click.option("--rationale")
 @click.option("--reason", required=True, help="Why it changed (kept in the history).")
 @click.pass_context
-def evidence_correct(ctx: click.Context, assessment_id: str, lr: str | None,
-                     strength: str | None, likelihoods: tuple[str, ...],
-                     rationale: str | None, reason: str) -> None:
+def evidence_correct(
+    ctx: click.Context,
+    assessment_id: str,
+    lr: str | None,
+    strength: str | None,
+    likelihoods: tuple[str, ...],
+    rationale: str | None,
+    reason: str,
+) -> None:
     """Correct an assessment (a new version; the old one stays readable)."""
     a = _tracker(ctx).correct_assessment(
-        assessment_id, lr=None if lr is None else check_number(lr, "likelihood ratio"),
-        strength=strength, likelihoods=_pairs(likelihoods, "--likelihood"),
-        rationale=rationale, reason=reason,
+        assessment_id,
+        lr=None if lr is None else check_number(lr, "likelihood ratio"),
+        strength=strength,
+        likelihoods=_pairs(likelihoods, "--likelihood"),
+        rationale=rationale,
+        reason=reason,
     )
     click.echo(f"assessment {a.id} is now version {a.version}")
 
@@ -351,8 +430,9 @@ def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> 
 @click.option("--analyst", help="One analyst's trajectory.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def show(ctx: click.Context, qid: str, as_of: str | None, analyst: str | None,
-         as_json: bool) -> None:
+def show(
+    ctx: click.Context, qid: str, as_of: str | None, analyst: str | None, as_json: bool
+) -> None:
     """A question's probability, trajectory and the reports that moved it."""
     state = _tracker(ctx).state(qid, as_of=_as_of(as_of), analyst=analyst)
     data = state.to_json()
@@ -364,7 +444,9 @@ def show(ctx: click.Context, qid: str, as_of: str | None, analyst: str | None,
 
 def _print_state(data: dict[str, Any]) -> None:
     click.echo(f"{data['id']}: {data['title']}")
-    click.echo(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
+    click.echo(
+        f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}"
+    )
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
@@ -382,8 +464,9 @@ def _print_state(data: dict[str, Any]) -> None:
         else:
             step = f"{100 * c['points']:+5.1f} pts"
             without = _pct(c["without"])
-        click.echo(f"    {c['published'][:10]}  {c['report']:<24} {c['source']:<18} "
-                   f"{step}  {without}")
+        click.echo(
+            f"    {c['published'][:10]}  {c['report']:<24} {c['source']:<18} {step}  {without}"
+        )
 
 
 @cli.command()
@@ -393,8 +476,9 @@ def _print_state(data: dict[str, Any]) -> None:
 @click.option("--note", default="")
 @click.option("--correct", is_flag=True, help="Replace an earlier resolution (kept in history).")
 @click.pass_context
-def resolve(ctx: click.Context, qid: str, outcome: str, when: str, note: str,
-            correct: bool) -> None:
+def resolve(
+    ctx: click.Context, qid: str, outcome: str, when: str, note: str, correct: bool
+) -> None:
     """Resolve a question (or annul it)."""
     res = _tracker(ctx).resolve(qid, outcome, parse_time(when, "--date"), note, correction=correct)
     click.echo(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}")
@@ -436,8 +520,19 @@ def dashboard(ctx: click.Context, port: int) -> NoReturn:
     tracker = _tracker(ctx)  # fail here, in one line, if the database cannot be opened
     env = dict(os.environ, FORECAST_DB=tracker.store.url)
     app = PROJECT_ROOT / "dashboards" / "app.py"
-    cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.port", str(port),
-           "--server.headless", "true", "--browser.gatherUsageStats", "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(app),
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
     sys.exit(subprocess.call(cmd, env=env))
 
 
@@ -468,8 +563,10 @@ def main(argv: list[str] | None = None) -> int:
 
         if not isinstance(exc, SQLAlchemyError):
             raise
-        click.echo(f"error: database: {str(exc.orig if hasattr(exc, 'orig') else exc)}"
-                   .splitlines()[0], err=True)
+        click.echo(
+            f"error: database: {exc.orig if hasattr(exc, 'orig') else exc!s}".splitlines()[0],
+            err=True,
+        )
         return 1
 
 

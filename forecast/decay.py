@@ -66,8 +66,9 @@ def anchor_index(deadlines: np.ndarray, t: float) -> int:
     return int(np.searchsorted(deadlines, t, side="right"))
 
 
-def apply_report(state: float, t: float, increment: float,
-                 deadlines: np.ndarray, alpha: float) -> float:
+def apply_report(
+    state: float, t: float, increment: float, deadlines: np.ndarray, alpha: float
+) -> float:
     """The state just after a report at time ``t`` multiplies the anchor odds by exp(increment)."""
     k = anchor_index(deadlines, t)
     if k == len(deadlines):

@@ -276,9 +276,7 @@ def validate_question(q: Question) -> Question:
     try:
         kind = Kind(q.kind)
     except ValueError:
-        raise ForecastError(
-            f"kind {q.kind!r} is not one of binary, event, choice"
-        ) from None
+        raise ForecastError(f"kind {q.kind!r} is not one of binary, event, choice") from None
     opened = utc(q.opened)
     deadlines = tuple(sorted(utc(d) for d in q.deadlines))
     if kind is Kind.CHOICE:
@@ -306,9 +304,7 @@ def validate_question(q: Question) -> Question:
             f"deadline {iso(deadlines[0])} is not after the opened date {iso(opened)}"
         )
     alpha = None if q.alpha is None else check_alpha(q.alpha)
-    return _replace(
-        q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha
-    )
+    return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha)
 
 
 PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a typed file
@@ -323,7 +319,10 @@ def _check_choice_prior(options: Sequence[tuple[str, float]]) -> tuple[tuple[str
     reserved = {"yes", "no", "annulled"} & {n.casefold() for n in names}
     if reserved:
         raise ForecastError(f"option name {sorted(reserved)[0]!r} is reserved")
-    probs = [check_probability(p, f"prior of option {n!r}") for n, (_, p) in zip(names, options, strict=True)]
+    probs = [
+        check_probability(p, f"prior of option {n!r}")
+        for n, (_, p) in zip(names, options, strict=True)
+    ]
     total = math.fsum(probs)
     if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
         raise ForecastError(f"the option priors must sum to 1, not {total:g}")
@@ -399,9 +398,7 @@ def validate_resolution(res: Resolution, question: Question) -> Resolution:
         )
     when = utc(res.resolved_on)
     if when < day_start(question.opened):
-        raise ForecastError(
-            f"resolution date {iso(when)} is before question {question.id} opened"
-        )
+        raise ForecastError(f"resolution date {iso(when)} is before question {question.id} opened")
     return _replace(res, outcome=lowered[outcome.casefold()], resolved_on=when)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from datetime import datetime
-from typing import TypeVar
 
 import numpy as np
 
@@ -27,15 +26,13 @@ from forecast.domain import (
 )
 from forecast.updating import Item
 
-T = TypeVar("T", Source, Report, Assessment, Resolution)
-
-
 def _known(record: Source | Report | Assessment | Resolution, as_of: datetime | None) -> bool:
     return as_of is None or record.logged_at is None or record.logged_at <= as_of
 
 
-def known_as_of(records: Iterable[T], key: Callable[[T], Hashable],
-                as_of: datetime | None) -> dict[Hashable, T]:
+def known_as_of[T: (Source, Report, Assessment, Resolution)](
+    records: Iterable[T], key: Callable[[T], Hashable], as_of: datetime | None
+) -> dict[Hashable, T]:
     """The latest version of each record logged by ``as_of`` (all of them if None)."""
     latest: dict[Hashable, T] = {}
     for record in records:
@@ -59,15 +56,22 @@ def reliabilities(sources: Sequence[Source], as_of: datetime | None) -> dict[str
     return {str(name): s.reliability for name, s in current.items()}
 
 
-def resolution_as_of(history: History, question_id: str,
-                     as_of: datetime | None) -> Resolution | None:
+def resolution_as_of(
+    history: History, question_id: str, as_of: datetime | None
+) -> Resolution | None:
     mine = [r for r in history.resolutions if r.question_id == question_id]
     return known_as_of(mine, lambda r: r.question_id, as_of).get(question_id)
 
 
-def items_for(question: Question, history: History, *, as_of: datetime | None = None,
-              analyst: str | None = None, reliability: dict[str, float] | None = None,
-              exponents: dict[str, float] | None = None) -> list[Item]:
+def items_for(
+    question: Question,
+    history: History,
+    *,
+    as_of: datetime | None = None,
+    analyst: str | None = None,
+    reliability: dict[str, float] | None = None,
+    exponents: dict[str, float] | None = None,
+) -> list[Item]:
     """The assessments of ``question`` known at ``as_of``, as updating ``Item`` values.
 
     ``analyst`` keeps one analyst's assessments only (a per-analyst trajectory).
@@ -76,7 +80,8 @@ def items_for(question: Question, history: History, *, as_of: datetime | None = 
     calibration exponent k on their stated LRs (LR ** k; 1 when absent).
     """
     reports = {
-        rid: r for rid, r in known_as_of(history.reports, lambda r: r.id, as_of).items()
+        rid: r
+        for rid, r in known_as_of(history.reports, lambda r: r.id, as_of).items()
         if not r.retracted
     }
     mine = (a for a in history.assessments if a.question_id == question.id)
@@ -87,15 +92,17 @@ def items_for(question: Question, history: History, *, as_of: datetime | None = 
         report = reports.get(a.report_id)
         if a.retracted or report is None or (analyst is not None and a.analyst != analyst):
             continue
-        items.append(Item(
-            report_id=report.id,
-            order=(report.published, report.id),
-            day=max(0.0, days_between(question.opened, day_start(report.published))),
-            origin=report.origin_key,
-            reliability=rel[report.source],
-            analyst=a.analyst,
-            log_lr=_log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0),
-        ))
+        items.append(
+            Item(
+                report_id=report.id,
+                order=(report.published, report.id),
+                day=max(0.0, days_between(question.opened, day_start(report.published))),
+                origin=report.origin_key,
+                reliability=rel[report.source],
+                analyst=a.analyst,
+                log_lr=_log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0),
+            )
+        )
     return items
 
 

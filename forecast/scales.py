@@ -36,8 +36,7 @@ def strength_to_lr(word: str) -> float:
     key = "-".join(str(word).strip().casefold().replace("_", " ").split())
     if key not in SCALE:
         raise ForecastError(
-            f"strength {word!r} is not on the {SCALE_NAME} scale: use one of "
-            + ", ".join(SCALE)
+            f"strength {word!r} is not on the {SCALE_NAME} scale: use one of " + ", ".join(SCALE)
         )
     return SCALE[key]
 

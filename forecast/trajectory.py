@@ -78,11 +78,13 @@ class _BinaryPath:
         assert question.prior is not None
         self.steps = steps
         self.initial = logit(question.prior)
-        self.after = self.initial + np.cumsum([s.increment for s in steps], dtype=float)
+        increments = np.array([s.increment for s in steps], dtype=float)
+        self.after: np.ndarray = self.initial + np.cumsum(increments)
 
     def evaluate(self, idx: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        log_odds = np.where(idx >= 0, self.after[np.maximum(idx, 0)] if len(self.after) else 0.0,
-                            self.initial)
+        log_odds = np.where(
+            idx >= 0, self.after[np.maximum(idx, 0)] if len(self.after) else 0.0, self.initial
+        )
         return expit(log_odds), np.empty((len(t), 0))
 
     def moves(self) -> list[Move]:
@@ -163,14 +165,18 @@ class _ChoicePath:
         return softmax(weights), np.empty((len(t), 0))
 
     def moves(self) -> list[Move]:
-        before = np.vstack([self.initial[None, :], self.after[:-1]]) if self.steps else []
+        before = np.vstack([self.initial[None, :], self.after[:-1]])[: len(self.steps)]
         return [
             Move(s.report_id, s.day, s.increment, softmax(b), softmax(a), np.empty(0))
             for s, b, a in zip(self.steps, before, self.after, strict=True)
         ]
 
 
-_PATHS = {Kind.BINARY: _BinaryPath, Kind.EVENT: _EventPath, Kind.CHOICE: _ChoicePath}
+_PATHS: dict[Kind, type[_BinaryPath | _EventPath | _ChoicePath]] = {
+    Kind.BINARY: _BinaryPath,
+    Kind.EVENT: _EventPath,
+    Kind.CHOICE: _ChoicePath,
+}
 
 
 @dataclass(frozen=True)
@@ -183,15 +189,16 @@ class Contribution:
     without: float | np.ndarray  # the probability at the end if this report were removed
 
 
-def explain(question: Question, items: Sequence[Item], end: datetime,
-            trajectory: Trajectory | None = None) -> list[Contribution]:
+def explain(
+    question: Question, items: Sequence[Item], end: datetime, trajectory: Trajectory | None = None
+) -> list[Contribution]:
     """Each report's step, jump and leave-one-out counterfactual, in publication order."""
     trajectory = trajectory or compute(question, items, end)
     contributions = []
     for move in trajectory.moves:
         rest = [i for i in items if i.report_id != move.report_id]
         without = compute(question, rest, end).final
-        contributions.append(Contribution(
-            move.report_id, move.increment, move.after - move.before, without
-        ))
+        contributions.append(
+            Contribution(move.report_id, move.increment, move.after - move.before, without)
+        )
     return contributions

@@ -71,9 +71,7 @@ class _Cluster:
             self.sums[item.analyst] = self.sums.get(item.analyst, 0.0) + item.log_lr
             self.counts[item.analyst] = self.counts.get(item.analyst, 0) + 1
         r = -math.expm1(self.log_unreliability)
-        terms = [
-            discounted_log_lr(self.sums[a] / self.counts[a], r) for a in self.sums
-        ]
+        terms = [discounted_log_lr(self.sums[a] / self.counts[a], r) for a in self.sums]
         new_term = sum(terms[1:], terms[0]) / len(terms)
         change = new_term - self.term
         self.term = new_term

@@ -51,14 +51,55 @@ def seeded(run: Run) -> Run:
     run.ok("init")
     run.ok("source", "add", "Reuters", "--reliability", "0.9", "--type", "news agency")
     run.ok("source", "add", "NBC News", "--reliability", "0.8")
-    run.ok("question", "add", "meet", "--title", "Will they meet?", "--kind", "event",
-           "--opened", "2025-10-16", "--prior", "0.3", "--deadline", "2025-11-30",
-           "--deadline", "2025-12-31", "--alpha", "1")
-    run.ok("question", "add", "state", "--title", "Ceasefire line accepted?", "--kind",
-           "binary", "--opened", "2025-10-16", "--prior", "0.2")
-    run.ok("question", "add", "venue", "--title", "Where?", "--kind", "choice", "--opened",
-           "2025-10-16", "--option", "budapest=0.5", "--option", "elsewhere=0.3",
-           "--option", "none=0.2")
+    run.ok(
+        "question",
+        "add",
+        "meet",
+        "--title",
+        "Will they meet?",
+        "--kind",
+        "event",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0.3",
+        "--deadline",
+        "2025-11-30",
+        "--deadline",
+        "2025-12-31",
+        "--alpha",
+        "1",
+    )
+    run.ok(
+        "question",
+        "add",
+        "state",
+        "--title",
+        "Ceasefire line accepted?",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0.2",
+    )
+    run.ok(
+        "question",
+        "add",
+        "venue",
+        "--title",
+        "Where?",
+        "--kind",
+        "choice",
+        "--opened",
+        "2025-10-16",
+        "--option",
+        "budapest=0.5",
+        "--option",
+        "elsewhere=0.3",
+        "--option",
+        "none=0.2",
+    )
     return run
 
 
@@ -75,16 +116,29 @@ def test_question_list_json(seeded: Run) -> None:
         assert {"id", "title", "kind", "status", "probability"} <= r.keys()
         assert r["status"] == "open"
     assert rows[1]["probability"] == pytest.approx(0.2)
-    assert rows[2]["probability"] == pytest.approx({"budapest": 0.5, "elsewhere": 0.3,
-                                                     "none": 0.2})
+    assert rows[2]["probability"] == pytest.approx({"budapest": 0.5, "elsewhere": 0.3, "none": 0.2})
 
 
 def test_event_show_json_hand_values(seeded: Run) -> None:
     # b = 105 (prior .3 over 45 days); on 10-21 (day 5): 1 - 110/150 = 4/15.
     # An LR of 0.5 from a source of reliability 0.9: factor 1 + .9 * (.5 - 1) = 0.55.
-    evidence(seeded, "--question", "meet", "--source", "Reuters", "--published",
-             "2025-10-21T14:00:00Z", "--logged", "2025-10-21T18:00:00Z", "--lr", "0.5",
-             "--report-id", "wh-cancel", "--title", "Summit off")
+    evidence(
+        seeded,
+        "--question",
+        "meet",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21T14:00:00Z",
+        "--logged",
+        "2025-10-21T18:00:00Z",
+        "--lr",
+        "0.5",
+        "--report-id",
+        "wh-cancel",
+        "--title",
+        "Summit off",
+    )
     data = seeded.json("show", "meet", "--as-of", "2025-10-21")
     odds = (4 / 11) * 0.55
     assert data["probability"] == pytest.approx(odds / (1 + odds))
@@ -97,8 +151,13 @@ def test_event_show_json_hand_values(seeded: Run) -> None:
     assert days[0] == {"date": "2025-10-16", "probability": pytest.approx(0.3)}
     assert days[4]["probability"] == pytest.approx(1 - 109 / 150)
     marks = [p for p in data["trajectory"] if "report" in p]
-    assert marks == [{"date": "2025-10-21T14:00:00Z", "report": "wh-cancel",
-                      "probability": pytest.approx(odds / (1 + odds))}]
+    assert marks == [
+        {
+            "date": "2025-10-21T14:00:00Z",
+            "report": "wh-cancel",
+            "probability": pytest.approx(odds / (1 + odds)),
+        }
+    ]
     (c,) = data["contributions"]
     assert c["report"] == "wh-cancel"
     assert c["log_odds"] == pytest.approx(math.log(0.55))
@@ -108,8 +167,19 @@ def test_event_show_json_hand_values(seeded: Run) -> None:
 
 def test_as_of_uses_knowledge_time_not_publication(seeded: Run) -> None:
     # Published on 10-18 but logged only on 10-25: on 10-20 we did not know it.
-    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-18",
-             "--logged", "2025-10-25", "--lr", "4")
+    evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-18",
+        "--logged",
+        "2025-10-25",
+        "--lr",
+        "4",
+    )
     before = seeded.json("show", "state", "--as-of", "2025-10-20")
     after = seeded.json("show", "state", "--as-of", "2025-10-25")
     assert before["probability"] == pytest.approx(0.2)
@@ -123,13 +193,47 @@ def test_as_of_uses_knowledge_time_not_publication(seeded: Run) -> None:
 
 
 def test_echoes_and_two_analysts_through_the_cli(seeded: Run) -> None:
-    first = evidence(seeded, "--question", "state", "--source", "Reuters", "--published",
-                     "2025-10-21", "--lr", "0.2", "--origin", "senior White House official",
-                     "--analyst", "maria")
-    evidence(seeded, "--question", "state", "--source", "NBC News", "--published", "2025-10-21",
-             "--lr", "0.4", "--origin", "Senior White House official ", "--analyst", "maria")
-    evidence(seeded, "--question", "state", "--report", first["report"], "--lr", "0.2",
-             "--analyst", "ivan")
+    first = evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "0.2",
+        "--origin",
+        "senior White House official",
+        "--analyst",
+        "maria",
+    )
+    evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "NBC News",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "0.4",
+        "--origin",
+        "Senior White House official ",
+        "--analyst",
+        "maria",
+    )
+    evidence(
+        seeded,
+        "--question",
+        "state",
+        "--report",
+        first["report"],
+        "--lr",
+        "0.2",
+        "--analyst",
+        "ivan",
+    )
     data = seeded.json("show", "state")
     # maria: r = .98, LR sqrt(.08); ivan saw only Reuters: r = .98, LR .2; mean of the logs
     maria = math.log(1 + 0.98 * (math.sqrt(0.08) - 1))
@@ -140,8 +244,19 @@ def test_echoes_and_two_analysts_through_the_cli(seeded: Run) -> None:
 
 
 def test_choice_evidence(seeded: Run) -> None:
-    evidence(seeded, "--question", "venue", "--source", "Reuters", "--published", "2025-10-21",
-             "--likelihood", "budapest=0.25", "--likelihood", "none=2")
+    evidence(
+        seeded,
+        "--question",
+        "venue",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--likelihood",
+        "budapest=0.25",
+        "--likelihood",
+        "none=2",
+    )
     p = seeded.json("show", "venue")["probability"]
     w = {"budapest": 0.5 * (1 + 0.9 * -0.75), "elsewhere": 0.3, "none": 0.2 * 1.9}
     total = sum(w.values())
@@ -149,8 +264,17 @@ def test_choice_evidence(seeded: Run) -> None:
 
 
 def test_strength_word(seeded: Run) -> None:
-    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-21",
-             "--strength", "strong-for")
+    evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--strength",
+        "strong-for",
+    )
     odds = 0.25 * (1 + 0.9 * (math.exp(4) - 1))
     assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
 
@@ -159,16 +283,37 @@ def test_resolve_then_no_more_evidence(seeded: Run) -> None:
     seeded.ok("resolve", "state", "--outcome", "no", "--date", "2025-12-31", "--note", "none")
     row = next(r for r in seeded.json("question", "list") if r["id"] == "state")
     assert row["status"] == "resolved"
-    err = seeded.fails("evidence", "add", "--question", "state", "--source", "Reuters",
-                       "--published", "2025-11-02", "--lr", "2")
+    err = seeded.fails(
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-11-02",
+        "--lr",
+        "2",
+    )
     assert "resolved" in err
     seeded.ok("resolve", "venue", "--outcome", "annulled", "--date", "2025-11-01")
     assert seeded.json("show", "venue")["status"] == "annulled"
 
 
 def test_corrections_keep_history(seeded: Run) -> None:
-    out = evidence(seeded, "--question", "state", "--source", "Reuters", "--published",
-                   "2025-10-21", "--logged", "2025-10-21", "--lr", "4")
+    out = evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--logged",
+        "2025-10-21",
+        "--lr",
+        "4",
+    )
     seeded.ok("evidence", "correct", out["assessment"], "--lr", "2", "--reason", "overrated")
     odds = 0.25 * (1 + 0.9 * 1)
     assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
@@ -204,8 +349,21 @@ def test_export_import_round_trip_reproduces_trajectories(run: Run, tmp_path: Pa
 
 def test_text_in_any_script_survives(seeded: Run, tmp_path: Path) -> None:
     title = "Тръмп отмени срещата 🇺🇸🇷🇺 — שלום عربى \u200f'; DROP TABLE reports; --<script>"
-    evidence(seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-21",
-             "--lr", "0.5", "--title", title, "--report-id", "uni")
+    evidence(
+        seeded,
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "0.5",
+        "--title",
+        title,
+        "--report-id",
+        "uni",
+    )
     data = seeded.json("show", "state")
     assert data["contributions"][0]["title"] == title
     path = tmp_path / "u.yaml"
@@ -218,56 +376,279 @@ def test_text_in_any_script_survives(seeded: Run, tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- bad input
 
 BAD = {
-    "prior above 1": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
-                      "2025-10-16", "--prior", "1.5"],
-    "prior of 1": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
-                   "2025-10-16", "--prior", "1"],
-    "prior of 0": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
-                   "2025-10-16", "--prior", "0"],
-    "prior NaN": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
-                  "2025-10-16", "--prior", "nan"],
-    "choice not summing to 1": ["question", "add", "x", "--title", "t", "--kind", "choice",
-                                "--opened", "2025-10-16", "--option", "a=0.5", "--option",
-                                "b=0.4"],
-    "deadline before opening": ["question", "add", "x", "--title", "t", "--kind", "event",
-                                "--opened", "2025-10-16", "--prior", "0.3", "--deadline",
-                                "2025-10-01"],
-    "event without deadline": ["question", "add", "x", "--title", "t", "--kind", "event",
-                               "--opened", "2025-10-16", "--prior", "0.3"],
-    "duplicate question id": ["question", "add", "state", "--title", "t", "--kind", "binary",
-                              "--opened", "2025-10-16", "--prior", "0.3"],
-    "bad date": ["question", "add", "x", "--title", "t", "--kind", "binary", "--opened",
-                 "16/10/2025", "--prior", "0.3"],
+    "prior above 1": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "1.5",
+    ],
+    "prior of 1": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "1",
+    ],
+    "prior of 0": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0",
+    ],
+    "prior NaN": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "nan",
+    ],
+    "choice not summing to 1": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "choice",
+        "--opened",
+        "2025-10-16",
+        "--option",
+        "a=0.5",
+        "--option",
+        "b=0.4",
+    ],
+    "deadline before opening": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "event",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0.3",
+        "--deadline",
+        "2025-10-01",
+    ],
+    "event without deadline": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "event",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0.3",
+    ],
+    "duplicate question id": [
+        "question",
+        "add",
+        "state",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "2025-10-16",
+        "--prior",
+        "0.3",
+    ],
+    "bad date": [
+        "question",
+        "add",
+        "x",
+        "--title",
+        "t",
+        "--kind",
+        "binary",
+        "--opened",
+        "16/10/2025",
+        "--prior",
+        "0.3",
+    ],
     "reliability above 1": ["source", "add", "X", "--reliability", "1.2"],
     "reliability inf": ["source", "add", "X", "--reliability", "inf"],
     "duplicate source": ["source", "add", "Reuters", "--reliability", "0.5"],
-    "LR zero": ["evidence", "add", "--question", "state", "--source", "Reuters",
-                "--published", "2025-10-21", "--lr", "0"],
-    "LR negative": ["evidence", "add", "--question", "state", "--source", "Reuters",
-                    "--published", "2025-10-21", "--lr", "-2"],
-    "LR inf": ["evidence", "add", "--question", "state", "--source", "Reuters",
-               "--published", "2025-10-21", "--lr", "inf"],
-    "unknown question": ["evidence", "add", "--question", "nope", "--source", "Reuters",
-                         "--published", "2025-10-21", "--lr", "2"],
-    "unknown source": ["evidence", "add", "--question", "state", "--source", "Nope",
-                       "--published", "2025-10-21", "--lr", "2"],
-    "unknown report": ["evidence", "add", "--question", "state", "--report", "nope",
-                       "--lr", "2"],
-    "unknown option": ["evidence", "add", "--question", "venue", "--source", "Reuters",
-                       "--published", "2025-10-21", "--likelihood", "moscow=2"],
-    "lr on a choice question": ["evidence", "add", "--question", "venue", "--source",
-                                "Reuters", "--published", "2025-10-21", "--lr", "2"],
-    "unknown strength": ["evidence", "add", "--question", "state", "--source", "Reuters",
-                         "--published", "2025-10-21", "--strength", "huge"],
-    "evidence before opening": ["evidence", "add", "--question", "state", "--source",
-                                "Reuters", "--published", "2025-10-01", "--lr", "2"],
-    "evidence after last deadline": ["evidence", "add", "--question", "meet", "--source",
-                                     "Reuters", "--published", "2026-01-02", "--lr", "2"],
-    "published after logged": ["evidence", "add", "--question", "state", "--source",
-                               "Reuters", "--published", "2025-10-22", "--logged",
-                               "2025-10-21", "--lr", "2"],
-    "two strengths": ["evidence", "add", "--question", "state", "--source", "Reuters",
-                      "--published", "2025-10-21", "--lr", "2", "--strength", "weak-for"],
+    "LR zero": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "0",
+    ],
+    "LR negative": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "-2",
+    ],
+    "LR inf": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "inf",
+    ],
+    "unknown question": [
+        "evidence",
+        "add",
+        "--question",
+        "nope",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "2",
+    ],
+    "unknown source": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Nope",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "2",
+    ],
+    "unknown report": ["evidence", "add", "--question", "state", "--report", "nope", "--lr", "2"],
+    "unknown option": [
+        "evidence",
+        "add",
+        "--question",
+        "venue",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--likelihood",
+        "moscow=2",
+    ],
+    "lr on a choice question": [
+        "evidence",
+        "add",
+        "--question",
+        "venue",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "2",
+    ],
+    "unknown strength": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--strength",
+        "huge",
+    ],
+    "evidence before opening": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-01",
+        "--lr",
+        "2",
+    ],
+    "evidence after last deadline": [
+        "evidence",
+        "add",
+        "--question",
+        "meet",
+        "--source",
+        "Reuters",
+        "--published",
+        "2026-01-02",
+        "--lr",
+        "2",
+    ],
+    "published after logged": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-22",
+        "--logged",
+        "2025-10-21",
+        "--lr",
+        "2",
+    ],
+    "two strengths": [
+        "evidence",
+        "add",
+        "--question",
+        "state",
+        "--source",
+        "Reuters",
+        "--published",
+        "2025-10-21",
+        "--lr",
+        "2",
+        "--strength",
+        "weak-for",
+    ],
     "unknown outcome": ["resolve", "state", "--outcome", "maybe", "--date", "2025-12-31"],
     "resolve unknown question": ["resolve", "nope", "--outcome", "yes", "--date", "2025-12-31"],
     "show unknown question": ["show", "nope"],

@@ -19,21 +19,37 @@ from forecast.updating import Item, discounted_log_lr, echo_reliability
 OPENED = parse_time("2025-10-16")
 
 
-def item(report: str, day: int, lr: float | list[float], *, r: float = 1.0,
-         origin: str | None = None, analyst: str = "a") -> Item:
+def item(
+    report: str,
+    day: int,
+    lr: float | list[float],
+    *,
+    r: float = 1.0,
+    origin: str | None = None,
+    analyst: str = "a",
+) -> Item:
     log_lr = np.log(lr) if isinstance(lr, list) else math.log(lr)
-    return Item(report, (day, report), float(day), origin or f"report:{report}",
-                r, analyst, log_lr)
+    return Item(report, (day, report), float(day), origin or f"report:{report}", r, analyst, log_lr)
 
 
 def binary(prior: float = 0.5) -> Question:
     return Question("b", "state", Kind.BINARY, OPENED, prior=prior)
 
 
-def event(prior: float = 0.3, alpha: float = 1.0,
-          deadlines: tuple[str, ...] = ("2025-11-30", "2025-12-31")) -> Question:
-    return Question("e", "event", Kind.EVENT, OPENED, prior=prior, alpha=alpha,
-                    deadlines=tuple(parse_time(d) for d in deadlines))
+def event(
+    prior: float = 0.3,
+    alpha: float = 1.0,
+    deadlines: tuple[str, ...] = ("2025-11-30", "2025-12-31"),
+) -> Question:
+    return Question(
+        "e",
+        "event",
+        Kind.EVENT,
+        OPENED,
+        prior=prior,
+        alpha=alpha,
+        deadlines=tuple(parse_time(d) for d in deadlines),
+    )
 
 
 def end(day: int) -> datetime:
@@ -74,8 +90,9 @@ def test_echo_cluster_counts_once_with_combined_reliability() -> None:
     odds = 1 + 0.98 * (math.sqrt(0.08) - 1)
     assert traj.final == pytest.approx(odds / (1 + odds))
     # As independent reports they would have moved it much further.
-    apart = compute(binary(0.5), [item("reuters", 4, 0.2, r=0.9), item("nbc", 5, 0.4, r=0.8)],
-                    end(6))
+    apart = compute(
+        binary(0.5), [item("reuters", 4, 0.2, r=0.9), item("nbc", 5, 0.4, r=0.8)], end(6)
+    )
     indep = (1 + 0.9 * (0.2 - 1)) * (1 + 0.8 * (0.4 - 1))
     assert apart.final == pytest.approx(indep / (1 + indep))
     assert apart.final < traj.final
@@ -86,8 +103,7 @@ def test_echo_cluster_counts_once_with_combined_reliability() -> None:
 
 def test_analysts_on_one_report_are_averaged_in_log_space() -> None:
     # LRs 2 and 8 at r = 0.5: terms log 1.5 and log 4.5, mean = log sqrt(6.75)
-    items = [item("r1", 1, 2.0, r=0.5, analyst="maria"),
-             item("r1", 1, 8.0, r=0.5, analyst="ivan")]
+    items = [item("r1", 1, 2.0, r=0.5, analyst="maria"), item("r1", 1, 8.0, r=0.5, analyst="ivan")]
     traj = compute(binary(0.5), items, end(2))
     odds = math.sqrt(1.5 * 4.5)
     assert traj.final == pytest.approx(odds / (1 + odds))
@@ -95,8 +111,13 @@ def test_analysts_on_one_report_are_averaged_in_log_space() -> None:
 
 
 def test_choice_posterior_hand_values() -> None:
-    q = Question("c", "venue", Kind.CHOICE, OPENED,
-                 options=(("budapest", 0.5), ("elsewhere", 0.3), ("none", 0.2)))
+    q = Question(
+        "c",
+        "venue",
+        Kind.CHOICE,
+        OPENED,
+        options=(("budapest", 0.5), ("elsewhere", 0.3), ("none", 0.2)),
+    )
     # likelihoods relative to 1: budapest 2, others 1, at r = 0.8 -> factors 1.8, 1, 1
     traj = compute(q, [item("r1", 1, [2.0, 1.0, 1.0], r=0.8)], end(2))
     weights = np.array([0.5 * 1.8, 0.3, 0.2])
@@ -198,10 +219,17 @@ days = st.integers(min_value=0, max_value=14)
 
 
 @settings(max_examples=200, deadline=None)
-@given(prior=st.floats(0.01, 0.99), lr1=lrs, lr2=lrs, r=rels, day=days,
-       kind=st.sampled_from(["binary", "event"]))
-def test_final_probability_is_monotone_in_lr(prior: float, lr1: float, lr2: float, r: float,
-                                             day: int, kind: str) -> None:
+@given(
+    prior=st.floats(0.01, 0.99),
+    lr1=lrs,
+    lr2=lrs,
+    r=rels,
+    day=days,
+    kind=st.sampled_from(["binary", "event"]),
+)
+def test_final_probability_is_monotone_in_lr(
+    prior: float, lr1: float, lr2: float, r: float, day: int, kind: str
+) -> None:
     q = binary(prior) if kind == "binary" else event(prior)
     lo, hi = sorted([lr1, lr2])
     p_lo = compute(q, [item("r", day, lo, r=r)], end(14)).final
@@ -219,10 +247,14 @@ def test_reliability_zero_changes_nothing(prior: float, lr: float, day: int, kin
 
 
 @settings(max_examples=200, deadline=None)
-@given(prior=st.floats(0.01, 0.99), alpha=st.floats(0.2, 20.0),
-       reports=st.lists(st.tuples(days, lrs, rels), max_size=6))
-def test_deadline_ladder_is_coherent(prior: float, alpha: float,
-                                     reports: list[tuple[int, float, float]]) -> None:
+@given(
+    prior=st.floats(0.01, 0.99),
+    alpha=st.floats(0.2, 20.0),
+    reports=st.lists(st.tuples(days, lrs, rels), max_size=6),
+)
+def test_deadline_ladder_is_coherent(
+    prior: float, alpha: float, reports: list[tuple[int, float, float]]
+) -> None:
     q = event(prior, alpha, deadlines=("2025-10-25", "2025-11-30", "2025-12-31"))
     items = [item(f"r{i}", d, lr, r=r) for i, (d, lr, r) in enumerate(reports)]
     ladder = compute(q, items, end(14)).ladder

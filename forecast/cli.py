@@ -436,6 +436,8 @@ def show(
     """A question's probability, trajectory and the reports that moved it."""
     state = _tracker(ctx).state(qid, as_of=_as_of(as_of), analyst=analyst)
     data = state.to_json()
+    if as_of is not None and len(as_of.strip()) == 10:
+        data["as_of"] = as_of.strip()  # "by the end of that day", as it was asked
     if as_json:
         _print_json(data)
         return
@@ -444,9 +446,7 @@ def show(
 
 def _print_state(data: dict[str, Any]) -> None:
     click.echo(f"{data['id']}: {data['title']}")
-    click.echo(
-        f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}"
-    )
+    click.echo(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
@@ -455,18 +455,25 @@ def _print_state(data: dict[str, Any]) -> None:
         click.echo(f"  probability {_pct(p)}")
     for d in data["deadlines"]:
         click.echo(f"    by {d['date']:<12} {_pct(d['probability'])}")
-    if data["contributions"]:
-        click.echo("  evidence (published, report, source, step, without it):")
-    for c in data["contributions"]:
-        if isinstance(c["points"], dict):
-            step = " ".join(f"{k}{100 * v:+.1f}" for k, v in c["points"].items())
-            without = ""
-        else:
-            step = f"{100 * c['points']:+5.1f} pts"
-            without = _pct(c["without"])
-        click.echo(
-            f"    {c['published'][:10]}  {c['report']:<24} {c['source']:<18} {step}  {without}"
-        )
+    rows = [_contribution_row(c) for c in data["contributions"]]
+    if not rows:
+        return
+    click.echo("  evidence:")
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    header = ("published", "report", "source", "step", "without it")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    for row in (header, *rows):
+        click.echo("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
+    if isinstance(c["points"], dict):
+        step = " ".join(f"{k} {100 * v:+.1f}" for k, v in c["points"].items())
+        without = " ".join(f"{k} {_pct(v).strip()}" for k, v in c["without"].items())
+    else:
+        step = f"{100 * c['points']:+.1f} pts"
+        without = _pct(c["without"]).strip()
+    return (c["published"][:10], c["report"], c["source"], step, without)
 
 
 @cli.command()

@@ -575,7 +575,7 @@ class Tracker:
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
             sources={
                 str(k): v
-                for k, v in evidence.known_as_of(history.sources, lambda s: s.name, None).items()
+                for k, v in evidence.known_as_of(history.sources, lambda s: s.name, cutoff).items()
             },
         )
 

@@ -573,10 +573,7 @@ class Tracker:
             contributions=contributions,
             reports={str(k): v for k, v in reports.items()},
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
-            sources={
-                str(k): v
-                for k, v in evidence.known_as_of(history.sources, lambda s: s.name, cutoff).items()
-            },
+            sources=evidence.sources_as_of(history.sources, cutoff),
         )
 
     # ---------------------------------------------------------------- checked inserts

@@ -44,16 +44,21 @@ def known_as_of[T: (Source, Report, Assessment, Resolution)](
     return latest
 
 
-def reliabilities(sources: Sequence[Source], as_of: datetime | None) -> dict[str, float]:
-    """Each source's reliability as it stood at ``as_of``.
+def sources_as_of(sources: Sequence[Source], as_of: datetime | None) -> dict[str, Source]:
+    """Each source as it stood at ``as_of``.
 
-    A source first logged after ``as_of`` falls back to its first version: a report can
-    only be known if its source was, so this only matters for hand-made histories.
+    A source first logged after ``as_of`` falls back to its first version: evidence
+    back-filled with an earlier ``logged`` time can name a source created today.
     """
     current = known_as_of(sources, lambda s: s.name, as_of)
     for source in sorted(sources, key=lambda s: s.version):
         current.setdefault(source.name, source)
-    return {str(name): s.reliability for name, s in current.items()}
+    return {str(name): s for name, s in current.items()}
+
+
+def reliabilities(sources: Sequence[Source], as_of: datetime | None) -> dict[str, float]:
+    """Each source's reliability as it stood at ``as_of``."""
+    return {name: s.reliability for name, s in sources_as_of(sources, as_of).items()}
 
 
 def resolution_as_of(

@@ -18,6 +18,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	touch $@
 
 run: $(VENV)/.installed   ## install, load the demo scenario, start the dashboard
+	$(BIN)/forecast init
 	$(BIN)/forecast demo
 	$(BIN)/forecast dashboard --port $(PORT)
 

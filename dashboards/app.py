@@ -1,4 +1,8 @@
-"""The dashboard's one entry point: it lists the pages; pages stay thin."""
+"""The dashboard's one entry point: the page table, the shared as-of date, navigation.
+
+Run with ``forecast dashboard`` (or ``streamlit run dashboards/app.py``); the database is
+``$FORECAST_DB`` as for the CLI.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,31 @@ from pathlib import Path
 
 import streamlit as st
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))  # so pages can import `state`
+HERE = Path(__file__).resolve().parent
+if str(HERE) not in sys.path:  # pages and helpers import each other by module name
+    sys.path.insert(0, str(HERE))
+
+import asof  # noqa: E402 - needs the path above
+
+# (file under views/, title, icon, url path); the first one is the landing page. Pages link
+# to each other by their file path relative to this script, e.g. "views/question.py".
+PAGES = [
+    ("overview.py", "Overview", ":material/dashboard:", "overview"),
+    ("question.py", "Question", ":material/query_stats:", "question"),
+    ("log_evidence.py", "Log evidence", ":material/post_add:", "log-evidence"),
+    ("new_question.py", "New question", ":material/add_circle:", "new-question"),
+    ("resolve.py", "Resolve", ":material/task_alt:", "resolve"),
+    ("sources.py", "Sources", ":material/newspaper:", "sources"),
+    # The lead adds the scoring pages here: track_record.py, weekly.py, learning.py.
+]
+
 
 st.set_page_config(page_title="Forecast tracker", page_icon="📈", layout="wide")
-here = Path(__file__).resolve().parent / "views"
-pages = [
-    st.Page(str(here / "overview.py"), title="Overview", default=True),
-]
-st.navigation(pages).run()
+navigation = st.navigation(
+    [
+        st.Page(HERE / "views" / name, title=title, icon=icon, url_path=url, default=i == 0)
+        for i, (name, title, icon, url) in enumerate(PAGES)
+    ]
+)
+asof.sidebar()
+navigation.run()

@@ -19,3 +19,60 @@ def _isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FORECAST_DB", str(db))
     monkeypatch.setenv("FORECAST_USER", "tester")
     return db
+
+
+# --- PostgreSQL server (team issue) ---
+# One PostgreSQL server for the whole session: $FORECAST_TEST_POSTGRES if set, otherwise a
+# private server in a temporary directory (tests/postgres_server.py), stopped at the end.
+# This block is appended to the file, hence its own import below the others.
+from collections.abc import Callable, Iterator  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_url() -> Iterator[str]:
+    """An admin URL of a running PostgreSQL server (skips where none can be had)."""
+    import postgres_server
+
+    configured = os.environ.get(postgres_server.ADMIN_ENV, "").strip()
+    if configured:
+        yield configured
+        return
+    reason = postgres_server.unavailable_reason()
+    if reason is not None:
+        pytest.skip(reason)
+    with postgres_server.temporary_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    """A fresh, empty database on the session's PostgreSQL server, dropped afterwards."""
+    import postgres_server
+
+    with postgres_server.fresh_database(postgres_admin_url) as url:
+        yield url
+
+
+_FIGURES: list[str] = []  # lines for the end-of-run summary
+
+
+@pytest.fixture
+def report_figure() -> Callable[[str], None]:
+    """Record a measured figure: printed now (seen with -s) and again in the run's summary."""
+
+    def record(line: str) -> None:
+        print(line)
+        _FIGURES.append(line)
+
+    return record
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """List the figures the team tests measured (reports per second, cases tried, ...)."""
+    if _FIGURES:
+        terminalreporter.section("measured figures")
+        for line in _FIGURES:
+            terminalreporter.write_line(line)
+
+
+# --- end of PostgreSQL server (team issue) ---

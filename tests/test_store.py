@@ -1,13 +1,13 @@
 """The store: round trips, append-only rules, transactions, migrations, URLs.
 
 Every test runs on a temporary SQLite file. Tests taking the ``store`` fixture also run on
-PostgreSQL when ``FORECAST_TEST_POSTGRES`` holds an admin URL (each test gets a fresh database).
+PostgreSQL (each test gets a fresh database): on the server in ``FORECAST_TEST_POSTGRES`` if
+that holds an admin URL, else on a throwaway server the ``postgres_admin_url`` fixture starts.
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import struct
 import subprocess
 import sys
@@ -61,7 +61,6 @@ from forecast.store import schema as tables
 from forecast.store import session as session_module
 from forecast.store.urls import PROJECT_ROOT
 
-PG_ADMIN_ENV = "FORECAST_TEST_POSTGRES"
 T0 = datetime(2025, 10, 1, 9, 30, 15, 123456, tzinfo=UTC)
 MIXED_TEXT = "Путин и Трамп 🤝🏽 — שלום עולם مرحبا 'quoted' \"double\" \\ back; DROP TABLE x;--"
 
@@ -70,10 +69,7 @@ MIXED_TEXT = "Путин и Трамп 🤝🏽 — שלום עולם مرحبا
 
 
 def _postgres_param() -> object:
-    marks = [pytest.mark.postgres]
-    if not os.environ.get(PG_ADMIN_ENV):
-        marks.append(pytest.mark.skip(reason=f"set {PG_ADMIN_ENV} to an admin URL"))
-    return pytest.param("postgresql", marks=marks)
+    return pytest.param("postgresql", marks=[pytest.mark.postgres])
 
 
 @pytest.fixture
@@ -86,7 +82,7 @@ def database_url(request: pytest.FixtureRequest, db_path: Path) -> Iterator[str]
     if request.param == "sqlite":
         yield to_url(str(db_path))
         return
-    yield from _fresh_postgres_database(os.environ[PG_ADMIN_ENV])
+    yield from _fresh_postgres_database(request.getfixturevalue("postgres_admin_url"))
 
 
 def _fresh_postgres_database(admin_url: str) -> Iterator[str]:

@@ -1,31 +1,166 @@
-"""Overview: every question with its probability as of a chosen date."""
+"""Overview: every question as it stood on the as-of date, and what needs attention."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
+import asof
+import frames
 import pandas as pd
 import state
 import streamlit as st
+from text import md
+
+STALE_DAYS = 14  # default: a question with no evidence for two weeks is flagged stale
+TABLE = "overview_table"
+STATUSES = ["open", frames.AWAITING, "resolved", "annulled"]
+
+
+def _open_selected(ids: list[str]) -> None:
+    rows = st.session_state[TABLE].selection.rows
+    if rows:
+        st.session_state["open_question"] = ids[rows[0]]
+
+
+def _filtered(table: pd.DataFrame) -> pd.DataFrame:
+    search, status, kind, tags, stale = st.columns([3, 4, 2, 3, 2], vertical_alignment="bottom")
+    words = search.text_input("Search titles and ids", key="overview_search")
+    chosen = status.pills(
+        "Status",
+        STATUSES,
+        selection_mode="multi",
+        default=["open", frames.AWAITING],
+        key="overview_status",
+    )
+    kinds = kind.multiselect("Kind", ["binary", "event", "choice"], key="overview_kind")
+    all_tags = sorted({t for row in table["tags"] for t in row.split(", ") if t})
+    picked = tags.multiselect("Tags", all_tags, key="overview_tags")
+    st.session_state.setdefault("stale_days", STALE_DAYS)
+    stale.number_input(
+        "Stale after (days)",
+        min_value=1,
+        step=1,
+        key="stale_days",
+        help="Flag open questions with no evidence for this many days.",
+    )
+    keep = table["status"].isin(chosen or STATUSES)
+    if words.strip():
+        needle = words.strip().casefold()
+        keep &= table["question"].str.casefold().str.contains(needle, regex=False) | table[
+            "id"
+        ].str.casefold().str.contains(needle, regex=False)
+    if kinds:
+        keep &= table["kind"].isin(kinds)
+    if picked:
+        keep &= table["tags"].map(lambda row: bool(set(row.split(", ")) & set(picked)))
+    return table[keep].reset_index(drop=True)
+
+
+def _awaiting(table: pd.DataFrame) -> None:
+    waiting = table[table["status"] == frames.AWAITING]
+    if waiting.empty:
+        return
+    with st.container(border=True):
+        st.warning(
+            f"**{len(waiting)} question(s) past their last deadline await resolution.** "
+            "Their probabilities have decayed to what silence implies; only a resolution "
+            "can settle them.",
+            icon=":material/schedule:",
+        )
+        for row in waiting.head(10).itertuples():
+            left, right = st.columns([5, 1])
+            left.page_link(
+                "views/question.py",
+                label=md(row.question),
+                query_params={"q": row.id},
+                icon=":material/query_stats:",
+            )
+            right.page_link("views/resolve.py", label="Resolve", query_params={"q": row.id})
+        if len(waiting) > 10:
+            st.caption(f"and {len(waiting) - 10} more (filter the table by status)")
+
+
+def _table(shown: pd.DataFrame) -> None:
+    shown = shown.assign(change=100 * shown["change"])
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key=TABLE,
+        on_select=lambda: _open_selected(shown["id"].tolist()),
+        selection_mode="single-row",
+        column_order=[
+            "question",
+            "probability",
+            "of",
+            "change",
+            "trend",
+            "status",
+            "deadline",
+            "days_left",
+            "last_evidence",
+            "reports",
+            "stale",
+            "kind",
+            "tags",
+            "id",
+        ],
+        column_config={
+            "question": st.column_config.TextColumn("Question", width="large"),
+            "probability": st.column_config.ProgressColumn(
+                "Probability", format="percent", min_value=0.0, max_value=1.0
+            ),
+            "of": st.column_config.TextColumn(
+                "Of", help="Event: the deadline it is for; choice: the leading option."
+            ),
+            "change": st.column_config.NumberColumn(
+                "7-day change",
+                format="%+.1f pts",
+                help="Change over the last 7 days of the trajectory (event time).",
+            ),
+            "trend": st.column_config.LineChartColumn(
+                "Last 30 days", y_min=0.0, y_max=1.0, width="small"
+            ),
+            "status": st.column_config.TextColumn("Status"),
+            "deadline": st.column_config.DateColumn("Deadline", format="YYYY-MM-DD"),
+            "days_left": st.column_config.NumberColumn("Days left"),
+            "last_evidence": st.column_config.DateColumn("Last evidence", format="YYYY-MM-DD"),
+            "reports": st.column_config.NumberColumn("Reports"),
+            "stale": st.column_config.CheckboxColumn("Stale"),
+            "kind": st.column_config.TextColumn("Kind"),
+            "tags": st.column_config.TextColumn("Tags"),
+            "id": st.column_config.TextColumn("Id"),
+        },
+    )
+    st.caption("Select a row to open the question. Click a column header to sort.")
+
+
+target = st.session_state.pop("open_question", None)
+if target:
+    st.switch_page("views/question.py", query_params={"q": target})
 
 st.title("Questions")
-as_of = st.date_input("As of (what was known by the end of this day)",
-                      value=datetime.now(UTC).date())
-rows = []
-for s in state.states(as_of):
-    p = s.probability
-    rows.append({
-        "id": s.question.id,
-        "title": s.question.title,
-        "kind": s.question.kind.value,
-        "status": s.status.value,
-        "probability": ", ".join(f"{k} {v:.0%}" for k, v in p.items())
-        if isinstance(p, dict) else f"{p:.1%}",
-        "deadlines": ", ".join(d.date().isoformat() for d in s.question.deadlines),
-        "last evidence": s.last_evidence.date().isoformat() if s.last_evidence else "",
-        "reports": len(s.contributions),
-    })
-if rows:
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-else:
-    st.info("No questions yet: load the demo with `forecast demo`.")
+asof.banner()
+states = state.states(asof.current())
+if not states:
+    st.info(
+        "No questions yet: add one on the New question page, or load the demo with `forecast demo`."
+    )
+    st.stop()
+
+table = frames.overview(states, int(st.session_state.get("stale_days", STALE_DAYS)))
+table = table.sort_values(
+    ["status", "days_left", "question"],
+    key=lambda col: (
+        col.map(lambda s: STATUSES.index(s) if s in STATUSES else 9)
+        if col.name == "status"
+        else col
+    ),
+    na_position="last",
+)
+counts = table["status"].value_counts()
+cols = st.columns(4)
+cols[0].metric("Open", int(counts.get("open", 0)))
+cols[1].metric("Awaiting resolution", int(counts.get(frames.AWAITING, 0)))
+cols[2].metric("Stale", int(table["stale"].sum()))
+cols[3].metric("Resolved or annulled", int(counts.get("resolved", 0) + counts.get("annulled", 0)))
+_awaiting(table)
+_table(_filtered(table))

@@ -1,9 +1,250 @@
-"""CLI commands: scoring (filled in by its issue)."""
+"""CLI commands: snapshots, reference forecasts, scores and the weekly report.
+
+Each command parses, calls one library function and prints. Heavy libraries (pandas,
+jinja2, Altair, vl-convert, WeasyPrint) are imported inside the commands that need them,
+so the rest of the CLI starts fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import click
+
+from forecast.domain import ForecastError
+
+
+def _tracker(ctx: click.Context) -> Any:
+    from forecast.cli import _tracker as shared
+
+    return shared(ctx)
+
+
+def _print_json(data: Any) -> None:
+    from forecast.cli import _print_json as shared
+
+    shared(data)
+
+
+def _moment(value: str | None, what: str) -> Any:
+    """A knowledge time from the command line: a bare date means the end of that day."""
+    from forecast.cli import _as_of
+
+    if value is None:
+        return None
+    try:
+        return _as_of(value)
+    except ForecastError as exc:
+        raise ForecastError(str(exc).replace("--as-of", what)) from None
 
 
 def register(cli: click.Group) -> None:
     """Add this area's commands to the root group."""
+    cli.add_command(snapshot)
+    cli.add_command(import_reference)
+    cli.add_command(score)
+    cli.add_command(report)
+
+
+# --------------------------------------------------------------------------- snapshot
+
+
+@click.command()
+@click.option(
+    "--backfill",
+    is_flag=True,
+    help="Instead, reconstruct one snapshot per finished day from logged times.",
+)
+@click.option("--until", help="With --backfill: the last knowledge time (date = end of day).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def snapshot(ctx: click.Context, backfill: bool, until: str | None, as_json: bool) -> None:
+    """Snapshot every open question now (run it daily, e.g. from cron)."""
+    from forecast import snapshots
+
+    if until is not None and not backfill:
+        raise click.UsageError("--until goes with --backfill")
+    tracker = _tracker(ctx)
+    if backfill:
+        count = snapshots.backfill(tracker, _moment(until, "--until"))
+    else:
+        count = snapshots.take(tracker)
+    if as_json:
+        _print_json({"snapshots": count, "backfill": backfill})
+        return
+    click.echo(f"{'backfilled' if backfill else 'took'} {count} snapshots")
+
+
+# --------------------------------------------------------------------------- references
+
+
+@click.command("import-reference")
+@click.argument("questions_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("series_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Name of the reference, e.g. market.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def import_reference(
+    ctx: click.Context, questions_file: Path, series_file: Path, name: str, as_json: bool
+) -> None:
+    """Import reference forecasts (CSV or Parquet): all of it, or nothing.
+
+    QUESTIONS_FILE has qid, question, open, close (or deadline), outcome and resolution
+    date; SERIES_FILE has qid, date, prob. ForecastBench's column names load as they are.
+    """
+    from forecast.reference import import_reference as run
+
+    done = run(_tracker(ctx), questions_file, series_file, name)
+    if as_json:
+        _print_json(done.__dict__)
+        return
+    click.echo(
+        f"imported reference {done.name}: {done.questions} questions ({done.resolved} resolved), "
+        f"{done.points} points"
+        + (
+            f", {done.replaced} repeated (qid, date) rows replaced by later ones"
+            if done.replaced
+            else ""
+        )
+        + (f"; linked to {len(done.linked)} tracker questions" if done.linked else "")
+    )
+
+
+# --------------------------------------------------------------------------- score
+
+
+@click.command()
+@click.option("--reference", "reference", metavar="NAME", help="Also score this reference.")
+@click.option(
+    "--horizon",
+    "horizons",
+    type=click.IntRange(min=0),
+    multiple=True,
+    metavar="DAYS",
+    help="With --reference: score its forecast DAYS before each resolution date (repeat).",
+)
+@click.option("--as-of", help="Knowledge time (date = end of that day); default now.")
+@click.option("--no-analysts", is_flag=True, help="Skip the per-analyst scores (faster).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def score(
+    ctx: click.Context,
+    reference: str | None,
+    horizons: tuple[int, ...],
+    as_of: str | None,
+    no_analysts: bool,
+    as_json: bool,
+) -> None:
+    """Score resolved questions on their snapshots (and a reference, at horizons)."""
+    from forecast import track_record
+    from forecast.reference import load
+
+    if horizons and reference is None:
+        raise click.UsageError("--horizon goes with --reference NAME")
+    tracker = _tracker(ctx)
+    record = track_record.build(
+        tracker,
+        as_of=_moment(as_of, "--as-of"),
+        references=None if reference is None else [reference],
+        analysts=not no_analysts,
+    )
+    ref = None
+    if reference is not None:
+        ref = track_record.score_reference(load(tracker, reference), sorted(set(horizons)))
+    if as_json:
+        data = record.to_json()
+        if ref is not None:
+            data["reference"] = ref.to_json()
+        _print_json(data)
+        return
+    _print_record(record)
+    if ref is not None:
+        _print_reference(ref)
+
+
+def _print_record(record: Any) -> None:
+    from forecast.domain import iso
+
+    click.echo(
+        f"as of {iso(record.as_of)}: {len(record.scores)} questions scored, "
+        f"{len(record.annulled)} annulled, {len(record.unscored)} not scorable"
+    )
+    for family, s in record.overall().items():
+        skill = s.versus_prior()["averaged"]["brier_skill"]
+        click.echo(
+            f"  {family:<7} {s.count:>5}  Brier {s.final.brier:.3f} final, "
+            f"{s.averaged.brier:.3f} time-averaged (prior {s.prior_averaged.brier:.3f}, "
+            f"skill {_fmt(skill)}); log {s.averaged.log:.3f}"
+        )
+    for s in record.scores:
+        click.echo(
+            f"    {s.question.id:<28} {s.resolution.outcome:<10} {s.days:>4} days  "
+            f"Brier {s.final.brier:.3f} final, {s.averaged.brier:.3f} averaged"
+        )
+    for qid, why in record.unscored:
+        click.echo(f"    {qid:<28} not scored: {why}")
+
+
+def _print_reference(ref: Any) -> None:
+    data = ref.to_json()
+    avg = data["averaged"]
+    click.echo(
+        f"reference {ref.name}: {ref.questions} questions, {ref.resolved} resolved; "
+        f"time-averaged Brier {_fmt(avg['brier'])} over {avg['count']}"
+    )
+    for h in data["horizons"]:
+        s = h["summary"] or {}
+        click.echo(
+            f"  {h['days']:>4} days before resolution: {h['count']} questions, "
+            f"Brier {_fmt(s.get('brier'))}, log {_fmt(s.get('log'))}"
+        )
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+# --------------------------------------------------------------------------- report
+
+
+@click.group()
+def report() -> None:
+    """Scored forecast reports."""
+
+
+@report.command("weekly")
+@click.option("--week", help="ISO week such as 2025-W43 (default: the last complete week).")
+@click.option(
+    "--out",
+    "folder",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("reports"),
+    show_default=True,
+    help="Folder to write the files to.",
+)
+@click.option("--format", "formats", default="md,html", show_default=True, help="md, html, pdf.")
+@click.option("--stale-days", type=click.IntRange(min=1), default=14, show_default=True)
+@click.option("--near-days", type=click.IntRange(min=1), default=14, show_default=True)
+@click.pass_context
+def report_weekly(
+    ctx: click.Context,
+    week: str | None,
+    folder: Path,
+    formats: str,
+    stale_days: int,
+    near_days: int,
+) -> None:
+    """Write the weekly report: movers, evidence, resolutions, track record, deadlines."""
+    from forecast.reports import render, weekly
+
+    wanted = formats.split(",")
+    render.check_formats(wanted)
+    stats = weekly.build(_tracker(ctx), week, stale_days=stale_days, near_days=near_days)
+    written = render.write(stats, folder, wanted)
+    for path in written.paths:
+        click.echo(f"wrote {path}")
+    for message in written.skipped:
+        click.echo(message, err=True)
+    if not written.paths:
+        raise ForecastError(written.skipped[0] if written.skipped else "nothing was written")

@@ -15,10 +15,12 @@ from sqlalchemy import (
     JSON,
     Boolean,
     Column,
+    Date,
     DateTime,
     Dialect,
     Double,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -32,6 +34,7 @@ from sqlalchemy import (
 from forecast.domain import utc
 
 ID_LENGTH = 128  # matches domain.ID_PATTERN
+REFERENCE_QID_LENGTH = 255  # outside ids (a market's question id) are not held to ID_PATTERN
 
 # Fixed constraint names, so a later migration can refer to them on SQLite and PostgreSQL alike.
 NAMING = {
@@ -178,6 +181,62 @@ resolutions = Table(
     _text("note"),
     *_logged(),
     PrimaryKeyConstraint("question_id", "version"),
+)
+
+# Snapshots and reference forecasts (revision 0002).
+
+snapshots = Table(
+    "snapshots",
+    metadata,
+    Column("id", Integer, nullable=False, autoincrement=True),
+    _question_fk(),
+    _when("taken_at"),  # knowledge time: the forecast as it stood then
+    # binary and event: P(YES) (event: by the primary deadline); NULL for choice questions
+    Column("probability", Double, nullable=True),
+    # event: {deadline: P(by it)}; choice: {option: P}; SQL NULL for binary questions
+    Column("vector", JSON(none_as_null=True), nullable=True),
+    _text("reason"),
+    _text("taken_by"),
+    PrimaryKeyConstraint("id"),
+    Index("ix_snapshots_question_id_taken_at", "question_id", "taken_at"),
+)
+
+reference_sets = Table(
+    "reference_sets",
+    metadata,
+    _id("name"),
+    _text("questions_file"),
+    _text("series_file"),
+    *_logged(),
+    PrimaryKeyConstraint("name"),
+)
+
+reference_questions = Table(
+    "reference_questions",
+    metadata,
+    _id("reference", ForeignKey("reference_sets.name")),
+    Column("qid", String(REFERENCE_QID_LENGTH), nullable=False),
+    _text("question"),
+    Column("opened_at", UTCDateTime(), nullable=True),
+    Column("deadline", UTCDateTime(), nullable=True),
+    Column("outcome", Double, nullable=True),  # 1 YES, 0 NO, NULL unresolved
+    Column("resolved_on", Date, nullable=True),
+    PrimaryKeyConstraint("reference", "qid"),
+)
+
+reference_points = Table(
+    "reference_points",
+    metadata,
+    _id("reference"),
+    Column("qid", String(REFERENCE_QID_LENGTH), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("probability", Double, nullable=False),
+    PrimaryKeyConstraint("reference", "qid", "day"),
+    ForeignKeyConstraint(
+        ["reference", "qid"],
+        ["reference_questions.reference", "reference_questions.qid"],
+        name="fk_reference_points_reference_qid",
+    ),
 )
 
 APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)

@@ -7,7 +7,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
@@ -24,6 +24,8 @@ from forecast.domain import (
     Resolution,
     Source,
 )
+from forecast.reference import ReferenceQuestion, ReferenceSet
+from forecast.snapshots import Snapshot
 from forecast.store import schema as t
 
 RecordKind = Literal["source", "report", "assessment", "resolution"]
@@ -161,6 +163,72 @@ class Session:
             name: self.connection.execute(select(func.count()).select_from(table)).scalar_one()
             for name, table in t.metadata.tables.items()
         }
+
+    # ------------------------------------------------------------------ snapshots
+
+    def insert_snapshots(self, snaps: Sequence[Snapshot]) -> int:
+        """Store snapshots (the store numbers them); returns how many."""
+        rows = [_snapshot_row(s) for s in snaps]
+        question = snaps[0].question_id if len(snaps) == 1 else None
+        self._insert(t.snapshots, rows, "snapshot already exists", question=question)
+        return len(rows)
+
+    def snapshots(
+        self, question_ids: Sequence[str] | None = None, *, until: datetime | None = None
+    ) -> list[Snapshot]:
+        """Snapshots taken by ``until`` (default: all), by question, time, then storage order."""
+        order = ("question_id", "taken_at", "id")
+        if question_ids is None:
+            rows = self._rows(t.snapshots, None, *order)
+        else:
+            rows = self._rows_in(t.snapshots, "question_id", question_ids, *order)
+        snaps = [_snapshot(r) for r in rows]
+        return snaps if until is None else [s for s in snaps if s.taken_at <= until]
+
+    def snapshot_times(self) -> list[tuple[str, datetime]]:
+        """(question id, taken at) of every snapshot: enough to know which days are covered."""
+        query = select(t.snapshots.c.question_id, t.snapshots.c.taken_at)
+        return [(qid, at) for qid, at in self.connection.execute(query).all()]
+
+    # ------------------------------------------------------------------ reference forecasts
+
+    def insert_reference(
+        self,
+        reference: ReferenceSet,
+        questions: Sequence[ReferenceQuestion],
+        points: Iterable[tuple[str, date, float]],
+    ) -> None:
+        """Store one named reference: its questions and its dated probabilities."""
+        reference = _stamped(reference)
+        taken = f"reference {reference.name!r} already exists"
+        self._insert(t.reference_sets, [_reference_set_row(reference)], taken)
+        rows = [_reference_question_row(reference.name, q) for q in questions]
+        self._insert(t.reference_questions, rows, f"{taken}: a question id repeats")
+        name = reference.name
+        series = [
+            {"reference": name, "qid": qid, "day": day, "probability": p} for qid, day, p in points
+        ]
+        self._insert(t.reference_points, series, f"{taken}: a (qid, date) pair repeats")
+
+    def reference_sets(self) -> list[ReferenceSet]:
+        """Every imported reference, by name."""
+        return [_reference_set(r) for r in self._rows(t.reference_sets, None, "name")]
+
+    def reference_questions(self, name: str) -> list[ReferenceQuestion]:
+        """The questions of one reference, by qid."""
+        where = t.reference_questions.c.reference == name
+        return [_reference_question(r) for r in self._rows(t.reference_questions, where, "qid")]
+
+    def reference_points(
+        self, name: str, qids: Sequence[str] | None = None
+    ) -> list[tuple[str, date, float]]:
+        """(qid, day, probability) of one reference (some of its questions), by qid then day."""
+        c = t.reference_points.c
+        query = select(c.qid, c.day, c.probability).where(c.reference == name)
+        if qids is not None:
+            query = query.where(c.qid.in_(sorted(set(qids))))
+        query = query.order_by(c.qid, c.day)
+        return [(qid, day, p) for qid, day, p in self.connection.execute(query).all()]
 
     # ------------------------------------------------------------------ history
 
@@ -398,6 +466,62 @@ def _resolution(row: Row) -> Resolution:
         logged_by=logged_by,
         version=version,
     )
+
+
+def _snapshot_row(s: Snapshot) -> dict[str, Any]:
+    return {
+        "question_id": s.question_id,
+        "taken_at": s.taken_at,
+        "probability": s.probability,
+        "vector": dict(s.vector) or None,
+        "reason": _s(s.reason),
+        "taken_by": _s(s.taken_by),
+    }
+
+
+def _snapshot(row: Row) -> Snapshot:
+    sid, question_id, taken_at, probability, vector, reason, taken_by = row
+    return Snapshot(
+        question_id=question_id,
+        taken_at=taken_at,
+        probability=probability,
+        vector=tuple((k, float(v)) for k, v in vector.items()) if vector else (),
+        reason=reason,
+        taken_by=taken_by,
+        id=sid,
+    )
+
+
+def _reference_set_row(ref: ReferenceSet) -> dict[str, Any]:
+    return {
+        "name": ref.name,
+        "questions_file": _s(ref.questions_file),
+        "series_file": _s(ref.series_file),
+        "logged_at": ref.logged_at,
+        "logged_by": _s(ref.logged_by),
+    }
+
+
+def _reference_set(row: Row) -> ReferenceSet:
+    name, questions_file, series_file, logged_at, logged_by = row
+    return ReferenceSet(name, questions_file, series_file, logged_at, logged_by)
+
+
+def _reference_question_row(name: str, q: ReferenceQuestion) -> dict[str, Any]:
+    return {
+        "reference": name,
+        "qid": q.qid,
+        "question": _s(q.question),
+        "opened_at": q.opened,
+        "deadline": q.deadline,
+        "outcome": q.outcome,
+        "resolved_on": q.resolved_on,
+    }
+
+
+def _reference_question(row: Row) -> ReferenceQuestion:
+    name, qid, question, opened, deadline, outcome, resolved_on = row
+    return ReferenceQuestion(name, qid, question, opened, deadline, outcome, resolved_on)
 
 
 # ---------------------------------------------------------------------- small helpers

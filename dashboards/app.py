@@ -16,6 +16,9 @@ if str(HERE) not in sys.path:  # pages and helpers import each other by module n
     sys.path.insert(0, str(HERE))
 
 import asof  # noqa: E402 - needs the path above
+import state  # noqa: E402
+
+from forecast.domain import ForecastError  # noqa: E402
 
 # (file under views/, title, icon, url path); the first one is the landing page. Pages link
 # to each other by their file path relative to this script, e.g. "views/question.py".
@@ -37,5 +40,10 @@ navigation = st.navigation(
         for i, (name, title, icon, url) in enumerate(PAGES)
     ]
 )
+try:
+    state.tracker()
+except ForecastError as exc:  # a wrong path or URL: say so instead of a traceback
+    st.error(f"Cannot open the database: {exc}", icon=":material/error:")
+    st.stop()
 asof.sidebar()
 navigation.run()

@@ -22,6 +22,7 @@ import streamlit as st
 
 from forecast.api import Judgement, Logged, QuestionState, Tracker
 from forecast.domain import Assessment, History, Question, Report, Resolution, Source
+from forecast.evidence import by_question
 from forecast.store.urls import default_url
 
 type Key = tuple[str, tuple[int, ...]]  # (database URL, data version)
@@ -79,35 +80,7 @@ def _history(key: Key) -> History:
 
 @_read(max_entries=4)
 def _per_question(key: Key) -> dict[str, History]:
-    return split_history(_history(key))
-
-
-def split_history(history: History) -> dict[str, History]:
-    """One small history per question: its assessments, their reports, every source.
-
-    ``Tracker.states`` scans the whole history once per question; handing each question
-    only its own records keeps the overview linear in the size of the database.
-    """
-    assessments: dict[str, list[Assessment]] = defaultdict(list)
-    for a in history.assessments:
-        assessments[a.question_id].append(a)
-    reports: dict[str, list[Report]] = defaultdict(list)
-    for r in history.reports:
-        reports[r.id].append(r)
-    resolutions: dict[str, list[Resolution]] = defaultdict(list)
-    for res in history.resolutions:
-        resolutions[res.question_id].append(res)
-    split = {}
-    for q in history.questions:
-        ids = sorted({a.report_id for a in assessments[q.id]})
-        split[q.id] = History(
-            questions=(q,),
-            sources=history.sources,
-            reports=tuple(r for rid in ids for r in reports[rid]),
-            assessments=tuple(assessments[q.id]),
-            resolutions=tuple(resolutions[q.id]),
-        )
-    return split
+    return by_question(_history(key))
 
 
 @_read(max_entries=16)
@@ -192,7 +165,12 @@ def resolutions() -> dict[str, Resolution]:
 
 def latest_evidence_day() -> date | None:
     """The day the most recent report or assessment was logged (knowledge time)."""
-    history = _history(_key())
+    return _latest_evidence_day(_key())
+
+
+@_read(max_entries=4)
+def _latest_evidence_day(key: Key) -> date | None:
+    history = _history(key)
     times = [r.logged_at for r in history.reports if r.logged_at is not None]
     times += [a.logged_at for a in history.assessments if a.logged_at is not None]
     return max(times).date() if times else None

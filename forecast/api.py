@@ -49,8 +49,8 @@ from forecast.domain import (
     validate_source,
 )
 from forecast.scales import strength_to_lr
-from forecast.trajectory import Contribution, Trajectory, compute, explain
 from forecast.store import Store
+from forecast.trajectory import Contribution, Trajectory, compute, explain
 
 USER_ENV = "FORECAST_USER"
 
@@ -528,8 +528,9 @@ class Tracker:
         """Every question as it stood at ``as_of``, without leave-one-out explanations."""
         history = self.history(None)
         rel = evidence.reliabilities(history.sources, as_of)
+        parts = evidence.by_question(history)
         return [
-            self._state(q, history, as_of, None, False, rel)
+            self._state(q, parts[q.id], as_of, None, False, rel)
             for q in history.questions
             if as_of is None or q.created_at is None or q.created_at <= as_of
         ]

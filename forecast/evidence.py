@@ -26,6 +26,7 @@ from forecast.domain import (
 )
 from forecast.updating import Item
 
+
 def _known(record: Source | Report | Assessment | Resolution, as_of: datetime | None) -> bool:
     return as_of is None or record.logged_at is None or record.logged_at <= as_of
 
@@ -59,6 +60,34 @@ def sources_as_of(sources: Sequence[Source], as_of: datetime | None) -> dict[str
 def reliabilities(sources: Sequence[Source], as_of: datetime | None) -> dict[str, float]:
     """Each source's reliability as it stood at ``as_of``."""
     return {name: s.reliability for name, s in sources_as_of(sources, as_of).items()}
+
+
+def by_question(history: History) -> dict[str, History]:
+    """Split a history into one small history per question, in one pass.
+
+    Each part holds its question, the assessments of it, the reports they cite and every
+    source, so per-question work never scans the whole history again.
+    """
+    assessments: dict[str, list[Assessment]] = {q.id: [] for q in history.questions}
+    for a in history.assessments:
+        assessments.setdefault(a.question_id, []).append(a)
+    reports: dict[str, list[Report]] = {}
+    for r in history.reports:
+        reports.setdefault(r.id, []).append(r)
+    resolutions: dict[str, list[Resolution]] = {}
+    for res in history.resolutions:
+        resolutions.setdefault(res.question_id, []).append(res)
+    parts = {}
+    for q in history.questions:
+        cited = {a.report_id for a in assessments[q.id]}
+        parts[q.id] = History(
+            questions=(q,),
+            sources=history.sources,
+            reports=[r for rid in cited for r in reports.get(rid, ())],
+            assessments=assessments[q.id],
+            resolutions=resolutions.get(q.id, []),
+        )
+    return parts
 
 
 def resolution_as_of(

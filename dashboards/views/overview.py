@@ -79,7 +79,7 @@ def _awaiting(table: pd.DataFrame) -> None:
 
 
 def _table(shown: pd.DataFrame) -> None:
-    shown = shown.assign(change=100 * shown["change"])
+    shown = shown.assign(change=100 * shown["change"], probability=100 * shown["probability"])
     st.dataframe(
         shown,
         hide_index=True,
@@ -106,7 +106,7 @@ def _table(shown: pd.DataFrame) -> None:
         column_config={
             "question": st.column_config.TextColumn("Question", width="large"),
             "probability": st.column_config.ProgressColumn(
-                "Probability", format="percent", min_value=0.0, max_value=1.0
+                "Probability", format="%.1f%%", min_value=0.0, max_value=100.0
             ),
             "of": st.column_config.TextColumn(
                 "Of", help="Event: the deadline it is for; choice: the leading option."

@@ -1,0 +1,149 @@
+"""Dashboard speed: 500 questions and 20,000 assessments, overview and question page.
+
+Builds the database in one transaction through the store, then times AppTest runs of the
+overview and of a question page, cold (every dashboard cache emptied before the run; the
+Python modules stay imported) and warm (caches kept, as for a second visitor).
+Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_dashboard.py
+Targets from the dashboard issue: overview under 2 s, question page under 1 s, warm.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import statistics
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from forecast.domain import Assessment, Kind, Question, Report, Source, parse_time
+from forecast.store import Store
+
+N_QUESTIONS, N_ASSESSMENTS, N_REPORTS, N_SOURCES = 500, 20_000, 8_000, 40
+OPENED = parse_time("2025-01-01")
+SPAN_DAYS = 300  # reports are spread over this many days after the opening
+AS_OF = OPENED + timedelta(days=SPAN_DAYS + 1)
+WARM_RUNS = 5
+COLD_RUNS = 3
+APP = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+
+
+def build(path: str | Path, seed: int = 1) -> None:
+    """Fill a new database at ``path`` with the benchmark's synthetic records."""
+    rng = random.Random(seed)
+    store = Store.open(str(path))
+    try:
+        with store.write() as tx:
+            for i in range(N_SOURCES):
+                tx.insert_source(
+                    Source(f"source {i}", rng.uniform(0.3, 0.95), "outlet", logged_at=OPENED)
+                )
+            questions = [_question(i) for i in range(N_QUESTIONS)]
+            for q in questions:
+                tx.insert_question(q)
+            published = [
+                OPENED + timedelta(minutes=rng.randrange(SPAN_DAYS * 24 * 60))
+                for _ in range(N_REPORTS)
+            ]
+            for i, when in enumerate(published):
+                tx.insert_report(
+                    Report(
+                        f"r{i}",
+                        when,
+                        f"source {i % N_SOURCES}",
+                        title=f"report {i}",
+                        origin=f"o{rng.randrange(N_REPORTS // 2)}",
+                        logged_at=when + timedelta(hours=2),
+                    )
+                )
+            for i in range(N_ASSESSMENTS):
+                q = questions[i % N_QUESTIONS]
+                r = rng.randrange(N_REPORTS)
+                # one analyst per (report, question) keeps the pairs unique, as the API would
+                tx.insert_assessment(_assessment(i, q, r, published[r], rng))
+    finally:
+        store.close()
+
+
+def _question(i: int) -> Question:
+    title = f"Benchmark question {i}"
+    if i % 5 == 0:
+        options = (("a", 0.3), ("b", 0.3), ("c", 0.4))
+        return Question(f"q{i}", title, Kind.CHOICE, OPENED, options=options, created_at=OPENED)
+    if i % 2:
+        deadlines = (OPENED + timedelta(days=SPAN_DAYS + 30), OPENED + timedelta(days=400))
+        return Question(
+            f"q{i}", title, Kind.EVENT, OPENED, prior=0.3, deadlines=deadlines, created_at=OPENED
+        )
+    return Question(f"q{i}", title, Kind.BINARY, OPENED, prior=0.5, created_at=OPENED)
+
+
+def _assessment(i: int, q: Question, report: int, published, rng: random.Random) -> Assessment:
+    common = {
+        "id": f"a{i}",
+        "report_id": f"r{report}",
+        "question_id": q.id,
+        "analyst": f"analyst {i}",
+        "rationale": "synthetic",
+        "logged_at": published + timedelta(hours=3),
+    }
+    if q.kind is Kind.CHOICE:
+        likelihoods = tuple((name, rng.lognormvariate(0, 0.5)) for name in q.option_names[:2])
+        return Assessment(likelihoods=likelihoods, **common)
+    return Assessment(lr=rng.lognormvariate(0, 0.5), **common)
+
+
+def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
+    """Time one page: cold (every cache emptied first), then warm (caches kept)."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def one(*, cold: bool) -> float:
+        at = AppTest.from_file(str(APP), default_timeout=120)
+        at.session_state["as_of"] = AS_OF.date()
+        if page is not None:
+            at.run()
+            at.switch_page(page)
+            at.query_params.update(query)
+        if cold:
+            st.cache_resource.clear()
+            st.cache_data.clear()
+        start = time.perf_counter()
+        at.run()
+        elapsed = time.perf_counter() - start
+        if at.exception:
+            raise RuntimeError(f"{label}: {at.exception[0].message}")
+        return elapsed
+
+    cold = [one(cold=True) for _ in range(COLD_RUNS)]
+    warm = [one(cold=False) for _ in range(WARM_RUNS)]
+    print(
+        f"{label:<24} cold median {statistics.median(cold):6.3f} s   "
+        f"warm median {statistics.median(warm):6.3f} s "
+        f"(min {min(warm):.3f}, max {max(warm):.3f})"
+    )
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "bench.db"
+        start = time.perf_counter()
+        build(db)
+        print(
+            f"{'build (one transaction)':<28} {time.perf_counter() - start:6.3f} s "
+            f"({N_QUESTIONS} questions, {N_ASSESSMENTS} assessments, {N_REPORTS} reports)"
+        )
+        os.environ["FORECAST_DB"] = str(db)
+        from streamlit.testing.v1 import AppTest
+
+        start = time.perf_counter()
+        AppTest.from_file(str(APP), default_timeout=120).run()  # imports, first connection
+        print(f"{'first run in the process':<24} {time.perf_counter() - start:6.3f} s")
+        _time_runs("overview", None, {})
+        for qid, kind in (("q1", "event"), ("q2", "binary"), ("q5", "choice")):
+            _time_runs(f"question page ({kind})", "views/question.py", {"q": qid})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,249 @@
+"""Altair specifications of the dashboard's charts (no Streamlit, no database)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import frames
+import numpy as np
+import pandas as pd
+
+from forecast.api import QuestionState
+from forecast.domain import Kind
+
+REPORT_SELECTION = "report"  # name of the click selection on the report markers
+HEIGHT = 340
+PROBABILITY = alt.Scale(domain=[0, 1])
+PERCENT = alt.Axis(format="%")
+EVENT_TIME = "Event time (published, UTC)"
+UP, DOWN, TOTAL, SILENCE = "#2e7d32", "#c62828", "#546e7a", "#b0bec5"
+
+
+def trajectory(
+    state: QuestionState,
+    *,
+    band: tuple[Sequence[float], Sequence[float]] | None = None,
+) -> alt.LayerChart:
+    """The question's probability on event time, with a clickable marker per report.
+
+    Binary: one line. Event: one line per deadline of the ladder, and a rule at each
+    deadline. Choice: stacked areas, one per option. ``band=(lower, upper)``, daily values
+    aligned with the trajectory's days (a credible band from the learned model), draws a
+    shaded area under the headline line when given.
+    """
+    kind = state.question.kind
+    data = frames.trajectory(state)
+    layers: list[alt.Chart] = []
+    if band is not None:
+        layers.append(_band(state, band))
+    # Without decay the probability only moves when a report arrives: draw steps.
+    step = "linear" if kind is Kind.EVENT else "step-after"
+    layers.append(_areas(data, step) if kind is Kind.CHOICE else _lines(data, step))
+    if kind is Kind.EVENT:
+        layers.append(_deadline_rules(state))
+    layers.append(_markers(frames.markers(state), kind))
+    return alt.layer(*layers).properties(height=HEIGHT)
+
+
+def _lines(data: pd.DataFrame, interpolate: str) -> alt.Chart:
+    return (
+        alt.Chart(data)
+        .mark_line(strokeWidth=2, interpolate=interpolate)
+        .encode(
+            x=alt.X("date:T", title=EVENT_TIME),
+            y=alt.Y("p:Q", title="Probability", scale=PROBABILITY, axis=PERCENT),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                sort=alt.EncodingSortField("order"),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("date:T", title="day"),
+                alt.Tooltip("series:N", title="of"),
+                alt.Tooltip("p:Q", title="probability", format=".1%"),
+            ],
+        )
+    )
+
+
+def _areas(data: pd.DataFrame, interpolate: str) -> alt.Chart:
+    return (
+        alt.Chart(data)
+        .mark_area(opacity=0.85, interpolate=interpolate)
+        .encode(
+            x=alt.X("date:T", title=EVENT_TIME),
+            y=alt.Y("p:Q", title="Probability", stack="zero", scale=PROBABILITY, axis=PERCENT),
+            color=alt.Color(
+                "series:N",
+                title=None,
+                sort=alt.EncodingSortField("order"),
+                legend=alt.Legend(orient="top"),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip("date:T", title="day"),
+                alt.Tooltip("series:N", title="option"),
+                alt.Tooltip("p:Q", title="probability", format=".1%"),
+            ],
+        )
+    )
+
+
+def _band(state: QuestionState, band: tuple[Sequence[float], Sequence[float]]) -> alt.Chart:
+    lower, upper = (np.asarray(b, dtype=float) for b in band)
+    n = min(frames.plotted_days(state), len(lower), len(upper))
+    data = pd.DataFrame(
+        {
+            "date": frames.naive_days(state, n),
+            "lower": lower[:n],
+            "upper": upper[:n],
+        }
+    )
+    return (
+        alt.Chart(data)
+        .mark_area(opacity=0.2, color=TOTAL)
+        .encode(
+            x="date:T",
+            y=alt.Y("lower:Q", scale=PROBABILITY),
+            y2="upper:Q",
+            tooltip=[
+                alt.Tooltip("date:T", title="day"),
+                alt.Tooltip("lower:Q", title="credible band from", format=".1%"),
+                alt.Tooltip("upper:Q", title="to", format=".1%"),
+            ],
+        )
+    )
+
+
+def _deadline_rules(state: QuestionState) -> alt.Chart:
+    data = pd.DataFrame(
+        {
+            "date": pd.to_datetime([d.replace(tzinfo=None) for d in state.question.deadlines]),
+            "deadline": [d.date().isoformat() for d in state.question.deadlines],
+        }
+    )
+    return (
+        alt.Chart(data)
+        .mark_rule(strokeDash=[4, 4], color=TOTAL)
+        .encode(x="date:T", tooltip=[alt.Tooltip("deadline:N", title="deadline")])
+    )
+
+
+def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
+    pick = alt.selection_point(name=REPORT_SELECTION, fields=["report"], on="click")
+    return (
+        alt.Chart(data)
+        .mark_point(
+            filled=True,
+            size=90,
+            stroke="white",
+            strokeWidth=1,
+            shape="triangle-down" if kind is Kind.CHOICE else "circle",
+        )
+        .encode(
+            x="date:T",
+            y=alt.Y("p:Q", scale=PROBABILITY),
+            color=alt.value("#37474f"),
+            opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.55)),
+            tooltip=[
+                alt.Tooltip("title:N", title="report"),
+                alt.Tooltip("source:N", title="source"),
+                alt.Tooltip("published:N", title="published"),
+                alt.Tooltip("lr:N", title="judged"),
+                alt.Tooltip("step:N", title="moved"),
+                alt.Tooltip("rationale:N", title="rationale"),
+            ],
+        )
+        .add_params(pick)
+    )
+
+
+def waterfall(state: QuestionState) -> alt.LayerChart:
+    """From the prior to now: a bar per report (and per silence), diamonds "without it".
+
+    Each diamond is where the question would stand now had that report been left out.
+    """
+    data = frames.waterfall(state)
+    data["direction"] = np.select(
+        [data["kind"].isin(["prior", "now"]), data["kind"] == "silence", data["points"] >= 0],
+        ["total", "silence (time passing)", "up"],
+        "down",
+    )
+    x = alt.X(
+        "label:N",
+        title=None,
+        sort=alt.EncodingSortField("position"),
+        axis=alt.Axis(labelAngle=-40, labelLimit=160),
+    )
+    colours = alt.Scale(
+        domain=["total", "up", "down", "silence (time passing)"],
+        range=[TOTAL, UP, DOWN, SILENCE],
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=x,
+            y=alt.Y("start:Q", title="Probability", axis=PERCENT),
+            y2="end:Q",
+            color=alt.Color(
+                "direction:N", title=None, scale=colours, legend=alt.Legend(orient="top")
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="step"),
+                alt.Tooltip("title:N", title="report"),
+                alt.Tooltip("start:Q", title="from", format=".1%"),
+                alt.Tooltip("end:Q", title="to", format=".1%"),
+                alt.Tooltip("step:Q", title="step (points)", format="+.1f"),
+                alt.Tooltip("without:Q", title="now, without this report", format=".1%"),
+            ],
+        )
+    )
+    without = (
+        alt.Chart(data[data["kind"] == "report"])
+        .mark_point(shape="diamond", filled=True, size=70, color="#f9a825")
+        .encode(
+            x=x,
+            y=alt.Y("without:Q"),
+            tooltip=[
+                alt.Tooltip("title:N", title="report"),
+                alt.Tooltip("without:Q", title="now, without this report", format=".1%"),
+            ],
+        )
+    )
+    return alt.layer(bars, without).properties(height=HEIGHT)
+
+
+def choice_steps(state: QuestionState) -> alt.Chart:
+    """Choice questions: each report's step on each option, in probability points."""
+    data = frames.choice_steps(state)
+    data["step"] = 100 * data["points"]
+    return (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                "label:N",
+                title=None,
+                sort=alt.EncodingSortField("position"),
+                axis=alt.Axis(labelAngle=-40, labelLimit=160),
+            ),
+            xOffset=alt.XOffset("option:N", sort=list(state.question.option_names)),
+            y=alt.Y("step:Q", title="Step (probability points)"),
+            color=alt.Color(
+                "option:N",
+                title=None,
+                sort=list(state.question.option_names),
+                legend=alt.Legend(orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("title:N", title="report"),
+                alt.Tooltip("option:N"),
+                alt.Tooltip("step:Q", title="points", format="+.1f"),
+                alt.Tooltip("without:Q", title="now, without this report", format=".1%"),
+            ],
+        )
+        .properties(height=HEIGHT)
+    )

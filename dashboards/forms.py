@@ -1,0 +1,87 @@
+"""Turning form fields into the library's values, with the CLI's checks and messages.
+
+Fields are read as text and converted by the library's own checks (``check_number``,
+``parse_time``), so a bad value gets the same one-line message as on the command line;
+widget bounds are never the validation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+
+import streamlit as st
+
+from forecast.domain import ForecastError, check_number, parse_time
+
+FLASH = "flash"  # session_state key: a message to show once, after a rerun
+
+
+def number(raw: str, what: str) -> float | None:
+    """A number typed in a field, or None when the field is blank."""
+    text = raw.strip()
+    return None if not text else check_number(text, what)
+
+
+def pairs(raw: str, what: str) -> list[tuple[str, float]]:
+    """``NAME=VALUE`` entries, one per line or separated by commas."""
+    found = []
+    for entry in raw.replace(",", "\n").splitlines():
+        if not entry.strip():
+            continue
+        name, sep, value = entry.rpartition("=")
+        if not sep or not name.strip():
+            raise ForecastError(f"{what} {entry.strip()!r} is not NAME=VALUE")
+        found.append((name.strip(), check_number(value.strip(), f"{what} of {name.strip()!r}")))
+    return found
+
+
+def dates(raw: str, what: str) -> list[datetime]:
+    """ISO dates or date-times, separated by commas or spaces."""
+    return [parse_time(part, what) for part in raw.replace(",", " ").split()]
+
+
+def words(raw: str) -> tuple[str, ...]:
+    """Comma-separated words (tags), stripped, blanks dropped."""
+    return tuple(w.strip() for w in raw.split(",") if w.strip())
+
+
+def at(day: date, clock: time | None = None) -> datetime:
+    """A picked date (and time of day) as an aware UTC datetime."""
+    return datetime.combine(day, clock or time(), tzinfo=UTC)
+
+
+@contextmanager
+def reporting(where: st.delta_generator.DeltaGenerator | None = None) -> Iterator[None]:
+    """Show a library error (ForecastError) as an error box instead of a traceback."""
+    try:
+        yield
+    except ForecastError as exc:
+        (where or st).error(str(exc), icon=":material/error:")
+
+
+def flash(message: str) -> None:
+    """Keep a success message for the next run (the form is reset by a rerun)."""
+    st.session_state[FLASH] = message
+
+
+def show_flash() -> None:
+    message = st.session_state.pop(FLASH, None)
+    if message:
+        st.success(message, icon=":material/check_circle:")
+
+
+def generation(form: str) -> int:
+    """A counter in the widget keys of a form: bumping it gives a fresh, empty form."""
+    return int(st.session_state.get(f"{form}_generation", 0))
+
+
+def key(form: str, field: str) -> str:
+    """The widget key of a form's field, in the form's current generation."""
+    return f"{form}_{field}_{generation(form)}"
+
+
+def reset(form: str) -> None:
+    """Empty a form on the next run (after a successful save)."""
+    st.session_state[f"{form}_generation"] = generation(form) + 1

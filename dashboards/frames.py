@@ -1,0 +1,378 @@
+"""Tables behind the pages and charts, built from the API's read models (pure pandas).
+
+Nothing here touches Streamlit or the database: each function takes a ``QuestionState``
+(or a list of them) and returns a DataFrame or a small value, so pages stay thin and the
+shapes can be tested on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+from text import clip, moment
+
+from forecast.api import QuestionState
+from forecast.domain import Assessment, Kind, Question, Status, day_start
+from forecast.trajectory import Move
+
+TREND_DAYS = 30  # days of history in an overview sparkline
+CHANGE_DAYS = 7  # the overview's "change" column: over the last week
+MOVE_TOLERANCE = 1e-4  # below this (0.01 points) a silence step is not drawn
+AWAITING = "awaiting resolution"
+
+
+# --------------------------------------------------------------------------- headlines
+
+
+@dataclass(frozen=True)
+class Headline:
+    """The one number a question is summarised by, and what it is the probability of."""
+
+    probability: float
+    label: str  # "" (binary), "by 2025-11-30" (event), or the leading option (choice)
+    column: int  # which column of the trajectory it follows (ladder or option)
+
+
+def next_deadline(state: QuestionState) -> datetime | None:
+    """The first deadline not yet passed at the state's as-of time (else the last one)."""
+    deadlines = state.question.deadlines
+    if not deadlines:
+        return None
+    return next((d for d in deadlines if d > state.as_of), deadlines[-1])
+
+
+def headline(state: QuestionState) -> Headline:
+    """Binary: P(yes); event: P(by the next open deadline); choice: the leading option."""
+    q, tr = state.question, state.trajectory
+    if q.kind is Kind.CHOICE:
+        final = np.asarray(tr.final, dtype=float)
+        k = int(np.argmax(final))
+        return Headline(float(final[k]), q.option_names[k], k)
+    if q.kind is Kind.EVENT:
+        deadline = next_deadline(state)
+        k = q.deadlines.index(deadline)
+        return Headline(float(tr.ladder[-1, k]), f"by {deadline.date().isoformat()}", k)
+    return Headline(float(tr.final), "", 0)
+
+
+def headline_series(state: QuestionState, h: Headline | None = None) -> np.ndarray:
+    """The daily trajectory of the headline number."""
+    h = h or headline(state)
+    tr = state.trajectory
+    if state.question.kind is Kind.CHOICE:
+        return np.asarray(tr.probability, dtype=float)[:, h.column]
+    if state.question.kind is Kind.EVENT:
+        return np.asarray(tr.ladder, dtype=float)[:, h.column]
+    return np.asarray(tr.probability, dtype=float)
+
+
+def awaiting_resolution(state: QuestionState) -> bool:
+    """Open, and past its last deadline: only a resolution can say more."""
+    deadlines = state.question.deadlines
+    return state.status is Status.OPEN and bool(deadlines) and state.as_of >= deadlines[-1]
+
+
+def status_label(state: QuestionState) -> str:
+    return AWAITING if awaiting_resolution(state) else state.status.value
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def overview(states: Sequence[QuestionState], stale_days: int) -> pd.DataFrame:
+    """One row per question: its number, weekly change, trend, deadline and staleness."""
+    rows = [_overview_row(s, stale_days) for s in states]
+    columns = [
+        "id",
+        "question",
+        "kind",
+        "status",
+        "tags",
+        "probability",
+        "of",
+        "change",
+        "trend",
+        "deadline",
+        "days_left",
+        "last_evidence",
+        "reports",
+        "stale",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _overview_row(s: QuestionState, stale_days: int) -> dict[str, object]:
+    h = headline(s)
+    series = headline_series(s, h)
+    before = series[max(0, len(series) - 1 - CHANGE_DAYS)]
+    deadline = next_deadline(s)
+    last = s.last_evidence
+    quiet_since = last or s.question.opened
+    status = status_label(s)
+    return {
+        "id": s.question.id,
+        "question": s.question.title,
+        "kind": s.question.kind.value,
+        "status": status,
+        "tags": ", ".join(s.question.tags),
+        "probability": h.probability,
+        "of": h.label,
+        "change": float(series[-1] - before),
+        "trend": series[-TREND_DAYS:].round(4).tolist(),
+        "deadline": None if deadline is None else deadline.date(),
+        "days_left": None if deadline is None else (deadline - s.as_of).days,
+        "last_evidence": None if last is None else last.date(),
+        "reports": len(s.contributions),
+        "stale": status == "open" and (s.as_of - quiet_since).days > stale_days,
+    }
+
+
+# --------------------------------------------------------------------------- trajectory
+
+
+def plotted_days(state: QuestionState) -> int:
+    """How many trajectory days to draw: an event question stops at its last deadline."""
+    n = len(state.trajectory.probability)
+    deadlines = state.question.deadlines
+    if state.question.kind is Kind.EVENT and deadlines:
+        last = (deadlines[-1] - state.trajectory.first_day).days + 1
+        return max(1, min(n, last))
+    return n
+
+
+def naive_days(state: QuestionState, n: int) -> pd.DatetimeIndex:
+    """The first ``n`` trajectory days as naive UTC timestamps.
+
+    Vega-Lite reads naive times as local times and shows them as they are, so every viewer
+    sees the UTC calendar day whatever their time zone (and markers line up with lines).
+    """
+    return pd.DatetimeIndex([d.replace(tzinfo=None) for d in state.trajectory.days[:n]])
+
+
+def trajectory(state: QuestionState) -> pd.DataFrame:
+    """Long table (date, series, p): the headline, each deadline, or each option."""
+    q, tr = state.question, state.trajectory
+    n = plotted_days(state)
+    days = naive_days(state, n)
+    if q.kind is Kind.CHOICE:
+        values, names = np.asarray(tr.probability)[:n], list(q.option_names)
+    elif q.kind is Kind.EVENT:
+        values = np.asarray(tr.ladder)[:n]
+        names = [f"by {d.date().isoformat()}" for d in q.deadlines]
+    else:
+        values, names = np.asarray(tr.probability)[:n, None], ["P(yes)"]
+    parts = []
+    for k, name in enumerate(names):
+        keep = (
+            days <= q.deadlines[k].replace(tzinfo=None)
+            if q.kind is Kind.EVENT
+            else np.ones(n, dtype=bool)
+        )
+        parts.append(
+            pd.DataFrame({"date": days[keep], "series": name, "order": k, "p": values[keep, k]})
+        )
+    return pd.concat(parts, ignore_index=True)
+
+
+def judgement(a: Assessment) -> str:
+    """How an analyst judged a report: "LR 0.4", "strong-against (LR 0.018)", "a 0.4, b 1.2"."""
+    if a.likelihoods:
+        return ", ".join(f"{name} {value:g}" for name, value in a.likelihoods)
+    if a.strength:
+        return f"{a.strength} (LR {a.lr:.3g})"
+    return f"LR {a.lr:g}"
+
+
+def markers(state: QuestionState) -> pd.DataFrame:
+    """One row per report that moved the question: where to mark it and what to say."""
+    q = state.question
+    by_report: dict[str, list[Assessment]] = {}
+    for a in state.assessments:
+        by_report.setdefault(a.report_id, []).append(a)
+    rows = []
+    for move in state.trajectory.moves:
+        report = state.reports[move.report_id]
+        mine = sorted(by_report.get(move.report_id, []), key=lambda a: a.analyst)
+        rows.append(
+            {
+                "report": report.id,
+                # A report counts from the start of its published day: mark it there.
+                "date": pd.Timestamp(day_start(report.published).replace(tzinfo=None)),
+                "p": 1.0 if q.kind is Kind.CHOICE else _marker_height(state, move),
+                "title": clip(report.title or report.id, 120),
+                "source": report.source,
+                "published": moment(report.published),
+                "lr": "; ".join(f"{a.analyst}: {judgement(a)}" for a in mine),
+                "rationale": clip(" | ".join(f"{a.analyst}: {a.rationale}" for a in mine), 300),
+                "step": _step_text(q, move.after - move.before),
+            }
+        )
+    columns = ["report", "date", "p", "title", "source", "published", "lr", "rationale", "step"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _marker_height(state: QuestionState, move: Move) -> float:
+    # On an event question, a report after the first deadline sits on the line of the
+    # next deadline still open at that time, not on a line already at zero.
+    q = state.question
+    if q.kind is not Kind.EVENT:
+        return float(move.after)
+    when = state.trajectory.first_day + timedelta(days=float(move.day))
+    k = next((i for i, d in enumerate(q.deadlines) if d > when), len(q.deadlines) - 1)
+    return float(move.ladder_after[k])
+
+
+def _step_text(q: Question, step: float | np.ndarray) -> str:
+    if q.kind is Kind.CHOICE:
+        return ", ".join(
+            f"{name} {100 * v:+.1f}" for name, v in zip(q.option_names, step, strict=True)
+        )
+    return f"{100 * float(step):+.1f} pts"
+
+
+# --------------------------------------------------------------------------- explanation
+
+
+def waterfall(state: QuestionState) -> pd.DataFrame:
+    """The path from the prior to now as steps: each report, and the silences between.
+
+    Binary and event questions only (choice questions use :func:`choice_steps`). Each row
+    has ``start`` and ``end`` probabilities; reports also carry ``without``, the final
+    probability had that report been left out.
+    """
+    q, tr = state.question, state.trajectory
+    without = {c.report_id: float(np.asarray(c.without)) for c in state.contributions}
+    initial = float(tr.moves[0].before) if tr.moves else float(tr.final)
+    prior = float(q.prior) if q.prior is not None else initial
+    rows = [_bar("prior", "Prior", 0.0, prior)]
+    level = prior
+    for i, move in enumerate(tr.moves, start=1):
+        report = state.reports[move.report_id]
+        if abs(float(move.before) - level) > MOVE_TOLERANCE:
+            rows.append(_bar("silence", f"{i}· silence", level, float(move.before)))
+        label = f"{i}· {clip(report.source, 18)} {report.published:%m-%d}"
+        row = _bar("report", label, float(move.before), float(move.after))
+        row.update(
+            report=report.id,
+            title=clip(report.title or report.id, 120),
+            without=without.get(report.id, np.nan),
+        )
+        rows.append(row)
+        level = float(move.after)
+    final = float(tr.final)
+    if abs(final - level) > MOVE_TOLERANCE:
+        rows.append(_bar("silence", "silence since", level, final))
+    rows.append(_bar("now", "Now", 0.0, final))
+    frame = pd.DataFrame(rows)
+    frame["position"] = range(len(frame))
+    frame["step"] = 100 * frame["points"]
+    return frame
+
+
+def _bar(kind: str, label: str, start: float, end: float) -> dict[str, object]:
+    return {
+        "kind": kind,
+        "label": label,
+        "start": start,
+        "end": end,
+        "points": end - start,
+        "report": "",
+        "title": "",
+        "without": np.nan,
+    }
+
+
+def choice_steps(state: QuestionState) -> pd.DataFrame:
+    """Long table (report, option, points, without) of each report's step per option."""
+    q = state.question
+    without = {c.report_id: np.asarray(c.without, dtype=float) for c in state.contributions}
+    rows = []
+    for i, move in enumerate(state.trajectory.moves, start=1):
+        report = state.reports[move.report_id]
+        step = np.asarray(move.after, dtype=float) - np.asarray(move.before, dtype=float)
+        gone = without.get(report.id, np.full(len(q.options), np.nan))
+        for k, name in enumerate(q.option_names):
+            rows.append(
+                {
+                    "position": i,
+                    "label": f"{i}· {clip(report.source, 18)} {report.published:%m-%d}",
+                    "report": report.id,
+                    "title": clip(report.title or report.id, 120),
+                    "option": name,
+                    "points": float(step[k]),
+                    "without": float(gone[k]),
+                }
+            )
+    columns = ["position", "label", "report", "title", "option", "points", "without"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def contributions(state: QuestionState) -> pd.DataFrame:
+    """The evidence table: each report, its judgements, its step and its leave-one-out."""
+    q = state.question
+    marks = markers(state).set_index("report")
+    rows = []
+    for c in state.contributions:
+        report = state.reports[c.report_id]
+        row: dict[str, object] = {
+            "published": moment(report.published),
+            "source": report.source,
+            "reliability": state.sources[report.source].reliability
+            if report.source in state.sources
+            else np.nan,
+            "title": report.title,
+            "judgements": marks.loc[c.report_id, "lr"] if c.report_id in marks.index else "",
+            "report": report.id,
+        }
+        if q.kind is Kind.CHOICE:
+            for name, step, gone in zip(
+                q.option_names, np.asarray(c.points), np.asarray(c.without), strict=True
+            ):
+                row[f"step {name}"] = 100 * float(step)
+                row[f"without: {name}"] = float(gone)
+        else:
+            row["step"] = 100 * float(c.points)
+            row["without it"] = float(c.without)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def preview(before: QuestionState, after: QuestionState, published: datetime) -> pd.DataFrame:
+    """Before and after a (dry-run) report: on its published day, and now.
+
+    Both matter: an event question past its deadlines shows nothing left to move "now",
+    while the day the report came out shows the jump it makes in the trajectory.
+    """
+    q = before.question
+    day_index = (
+        published.replace(hour=0, minute=0, second=0, microsecond=0) - before.trajectory.first_day
+    ).days
+    names, old = _numbers(before)
+    _, new = _numbers(after)
+    i = min(max(day_index, 0), len(old) - 1)
+    j = min(max(day_index, 0), len(new) - 1)
+    return pd.DataFrame(
+        {
+            "question": q.id,
+            "of": names,
+            "before (that day)": old[i],
+            "after (that day)": new[j],
+            "change (that day)": 100 * (new[j] - old[i]),
+            "before (now)": old[-1],
+            "after (now)": new[-1],
+        }
+    )
+
+
+def _numbers(s: QuestionState) -> tuple[list[str], np.ndarray]:
+    """Every daily number a question shows, as (names, days x names)."""
+    q, tr = s.question, s.trajectory
+    if q.kind is Kind.CHOICE:
+        return list(q.option_names), np.asarray(tr.probability, dtype=float)
+    if q.kind is Kind.EVENT:
+        return [f"by {d.date().isoformat()}" for d in q.deadlines], np.asarray(tr.ladder)
+    return ["P(yes)"], np.asarray(tr.probability, dtype=float)[:, None]

@@ -1,0 +1,108 @@
+"""New question: the fields of `forecast question add`, checked by the library."""
+
+from __future__ import annotations
+
+import asof
+import forms
+import state
+import streamlit as st
+from text import md
+
+from forecast.domain import DEFAULT_ALPHA, Kind, Question
+
+FORM = "new_question"
+KINDS = {
+    Kind.BINARY: "binary: will X be true on a date? (no decay)",
+    Kind.EVENT: "event: will X happen by a deadline? (silence is evidence)",
+    Kind.CHOICE: "choice: which of several exclusive outcomes?",
+}
+
+
+def _key(field: str) -> str:
+    return forms.key(FORM, field)
+
+
+def _kind_fields(kind: Kind) -> dict[str, str]:
+    """The inputs that depend on the kind, as raw text (read at submit time)."""
+    raw = {"prior": "", "deadlines": "", "alpha": "", "options": ""}
+    if kind is Kind.CHOICE:
+        raw["options"] = st.text_area(
+            "Options and their priors",
+            key=_key("options"),
+            placeholder="budapest=0.45\nelsewhere=0.15\nno-summit=0.40",
+            help="One NAME=P per line (or comma-separated); the priors must sum to 1.",
+        )
+        return raw
+    prior, extra, alpha = st.columns(3)
+    raw["prior"] = prior.text_input(
+        "Prior probability",
+        key=_key("prior"),
+        help="Strictly between 0 and 1"
+        + (": the chance of the event by the first deadline." if kind is Kind.EVENT else "."),
+    )
+    if kind is Kind.EVENT:
+        raw["deadlines"] = extra.text_input(
+            "Deadlines",
+            key=_key("deadlines"),
+            placeholder="2025-11-30, 2025-12-31",
+            help="ISO dates, comma-separated: a ladder shares one model, the first is primary.",
+        )
+        raw["alpha"] = alpha.text_input(
+            "Alpha (optional)",
+            key=_key("alpha"),
+            help=f"Gamma shape of the event rate; blank means the default, {DEFAULT_ALPHA:g}.",
+        )
+    return raw
+
+
+def _build(kind: Kind, common: dict[str, str], raw: dict[str, str], opened: object) -> Question:
+    return Question(
+        id=common["id"].strip(),
+        title=common["title"],
+        kind=kind,
+        opened=forms.at(opened),  # type: ignore[arg-type]
+        prior=forms.number(raw["prior"], "prior"),
+        options=tuple(forms.pairs(raw["options"], "option")),
+        deadlines=tuple(forms.dates(raw["deadlines"], "deadline")),
+        alpha=forms.number(raw["alpha"], "alpha"),
+        criteria=common["criteria"],
+        prior_note=common["prior_note"],
+        tags=forms.words(common["tags"]),
+        created_by=common["analyst"].strip(),
+    )
+
+
+st.title("New question")
+forms.show_flash()
+kind = st.radio(
+    "Kind", list(KINDS), format_func=lambda k: KINDS[k], key="new_question_kind", horizontal=True
+)
+with st.form(FORM, enter_to_submit=False):
+    ident, opened_col, analyst = st.columns([2, 1, 1])
+    common = {
+        "id": ident.text_input(
+            "Id", key=_key("id"), help="1-128 letters, digits, '.', '_', ':' or '-'."
+        ),
+        "analyst": analyst.text_input("Created by", value=state.tracker().user, key=_key("by")),
+    }
+    opened = opened_col.date_input(
+        "Opened", value=asof.today(), key=_key("opened"), format="YYYY-MM-DD"
+    )
+    common["title"] = st.text_input("Title", key=_key("title"))
+    common["criteria"] = st.text_area("Resolution criteria", key=_key("criteria"), height=100)
+    raw = _kind_fields(kind)
+    common["prior_note"] = st.text_area(
+        "Prior note", key=_key("prior_note"), help="The reference class behind the prior."
+    )
+    common["tags"] = st.text_input("Tags", key=_key("tags"), help="Comma-separated.")
+    submitted = st.form_submit_button(
+        "Add question", key="new_question_submit", type="primary", icon=":material/add:"
+    )
+    feedback = st.container()
+
+if submitted:
+    with forms.reporting(feedback):
+        added = state.add_question(_build(kind, common, raw, opened))
+        forms.flash(f"Added question {md(added.id)}.")
+        forms.reset(FORM)
+        st.rerun()

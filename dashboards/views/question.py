@@ -1,0 +1,237 @@
+"""Question: its trajectory, the reports that moved it, and what it would be without each."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import asof
+import charts
+import components
+import frames
+import numpy as np
+import state
+import streamlit as st
+from text import clip, day, md, moment, pct, pts
+
+from forecast.api import QuestionState
+from forecast.domain import Kind, Status
+
+POOLED = ""  # the analyst picker's value for "every analyst, pooled"
+READER = "report_pick"  # session_state key of the report reader's picker
+MARKER_HELP = {
+    Kind.BINARY: "Each dot is a report, where it left the probability.",
+    Kind.EVENT: "Each dot is a report, where it left the probability on the line of the "
+    "nearest deadline still open. Between reports the probability decays: silence is "
+    "evidence. Dashed lines mark the deadlines.",
+    Kind.CHOICE: "Each triangle on the top edge is a report.",
+}
+
+
+def _picked_on_chart() -> None:
+    """A click on a report marker opens that report in the reader below the chart."""
+    chosen = st.session_state["trajectory"].selection.get(charts.REPORT_SELECTION) or []
+    if chosen and chosen[0].get("report"):
+        st.session_state[READER] = chosen[0]["report"]
+
+
+def _header(s: QuestionState) -> None:
+    q = s.question
+    st.header(md(q.title), anchor=False)
+    facts = [q.kind.value, frames.status_label(s), f"opened {day(q.opened)}", f"id {q.id}"]
+    if q.tags:
+        facts.append("tags: " + ", ".join(q.tags))
+    st.caption(md(" · ".join(facts)))
+    if s.status is not Status.OPEN and s.resolution is not None:
+        st.success(
+            f"{s.status.value.capitalize()}: **{md(s.resolution.outcome)}** on "
+            f"{day(s.resolution.resolved_on)}.",
+            icon=":material/task_alt:",
+        )
+        if s.resolution.note:
+            st.text(s.resolution.note)
+    elif frames.awaiting_resolution(s):
+        st.warning(
+            f"Past its last deadline ({day(q.deadlines[-1])}) and not resolved: "
+            "awaiting resolution.",
+            icon=":material/schedule:",
+        )
+        st.page_link(
+            "views/resolve.py",
+            label="Resolve it",
+            query_params={"q": q.id},
+            icon=":material/task_alt:",
+        )
+    if q.created_at is not None and q.created_at > s.as_of:
+        st.info(f"This question was created on {day(q.created_at)}, after the as-of date.")
+
+
+def _days_left(left: timedelta) -> str:
+    return f"{left.days} days left" if left.days >= 0 else "passed"
+
+
+def _metrics(s: QuestionState) -> None:
+    q, tr = s.question, s.trajectory
+    week = max(0, len(tr.probability) - 1 - frames.CHANGE_DAYS)
+    if q.kind is Kind.CHOICE:
+        labels = list(q.option_names)
+        now, then = np.asarray(tr.final), np.asarray(tr.probability[week])
+    elif q.kind is Kind.EVENT:
+        labels = [f"P(by {day(d)}) · {_days_left(d - s.as_of)}" for d in q.deadlines]
+        now, then = np.asarray(tr.ladder[-1]), np.asarray(tr.ladder[week])
+    else:
+        labels, now, then = ["P(yes)"], np.atleast_1d(tr.final), np.atleast_1d(tr.probability[week])
+    cols = st.columns(len(labels) + 1)
+    for col, label, p, p0 in zip(cols, labels, now, then, strict=False):
+        col.metric(
+            md(label),
+            pct(float(p)),
+            pts(float(p - p0)) + " in 7 days",
+            delta_color="off" if abs(p - p0) < frames.MOVE_TOLERANCE else "normal",
+        )
+    cols[-1].metric("Reports", len(s.contributions), help="Reports counted as of this date.")
+
+
+def _trajectory(s: QuestionState) -> None:
+    st.subheader("Trajectory", anchor=False)
+    band = None  # the learned model's credible band plugs in here: (lower, upper) daily arrays
+    st.altair_chart(
+        charts.trajectory(s, band=band),
+        key="trajectory",
+        on_select=_picked_on_chart,
+        selection_mode=charts.REPORT_SELECTION,
+        width="stretch",
+    )
+    st.caption(MARKER_HELP[s.question.kind] + " Hover for the judgement; click to read it below.")
+
+
+def _reader(s: QuestionState) -> None:
+    st.subheader("Read a report", anchor=False)
+    ids = [c.report_id for c in s.contributions]
+    if not ids:
+        st.caption("No report bears on this question yet.")
+        return
+    if st.session_state.get(READER) not in ids:
+        st.session_state[READER] = ids[-1]
+    reports = s.reports
+    rid = st.selectbox(
+        "Report",
+        ids,
+        key=READER,
+        format_func=lambda r: (
+            f"{day(reports[r].published)} · {reports[r].source} · {clip(reports[r].title or r, 80)}"
+        ),
+    )
+    report = reports[rid]
+    with st.container(border=True):
+        st.text(report.title or report.id)
+        source = s.sources.get(report.source)
+        rel = f" (reliability {source.reliability:g})" if source else ""
+        st.caption(
+            md(
+                f"{report.source}{rel} · published {moment(report.published)} · "
+                f"logged {moment(report.logged_at)} by {report.logged_by or '?'}"
+            )
+        )
+        if report.origin:
+            st.caption("Origin (reports sharing it count as one claim):")
+            st.text(report.origin)
+        if report.summary:
+            st.text(report.summary)
+        if report.url.startswith(("http://", "https://")):
+            st.link_button("Open the original", report.url, icon=":material/open_in_new:")
+        elif report.url:
+            st.text(report.url)
+    judged = [a for a in s.assessments if a.report_id == rid]
+    st.dataframe(
+        [
+            {
+                "analyst": a.analyst,
+                "judgement": frames.judgement(a),
+                "rationale": a.rationale,
+                "logged": moment(a.logged_at),
+            }
+            for a in judged
+        ],
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _explanation(s: QuestionState) -> None:
+    st.subheader("What moved it", anchor=False)
+    if not s.contributions:
+        st.caption(
+            "Nothing yet: the probability is the prior"
+            + (", decaying in silence." if s.question.kind is Kind.EVENT else ".")
+        )
+        return
+    if s.question.kind is Kind.CHOICE:
+        st.altair_chart(charts.choice_steps(s), width="stretch")
+        st.caption("Each report's step on each option, in probability points.")
+    else:
+        st.altair_chart(charts.waterfall(s), width="stretch")
+        st.caption(
+            "Bars: each report's step (and, for event questions, the decay while "
+            "nothing happened). Diamonds: where the question would stand now "
+            "without that report."
+        )
+
+
+def _evidence_table(s: QuestionState) -> None:
+    table = frames.contributions(s)
+    if table.empty:
+        return
+    without = [column for column in table.columns if column.startswith("without")]
+    config = components.percent(
+        table, without, reliability=st.column_config.NumberColumn(format="%.2f")
+    )
+    for column in table.columns:
+        if column.startswith("step"):
+            config[column] = st.column_config.NumberColumn(column, format="%+.1f pts")
+    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+
+
+def _question_text(s: QuestionState) -> None:
+    q = s.question
+    left, right = st.columns(2)
+    with left:
+        st.subheader("Resolution criteria", anchor=False)
+        st.text(q.criteria or "None given.")
+    with right:
+        st.subheader("Prior", anchor=False)
+        if q.kind is Kind.CHOICE:
+            st.markdown(md(", ".join(f"{name} {pct(p)}" for name, p in q.options)))
+        elif q.kind is Kind.EVENT:
+            st.markdown(
+                md(f"P(by {day(q.deadlines[0])}) = {pct(q.prior)}, Gamma shape alpha = {q.shape:g}")
+            )
+        else:
+            st.markdown(md(f"P(yes) = {pct(q.prior)}"))
+        st.text(q.prior_note or "No note on the reference class.")
+
+
+st.title("Question")
+asof.banner()
+questions = state.questions()
+if not questions:
+    st.info("No questions yet: add one on the New question page.")
+    st.stop()
+titles = {q.id: q.title for q in questions}
+pick, who = st.columns([4, 1])
+with pick:
+    qid = components.question_picker(titles, key="question")
+people = sorted({a.analyst for a in state.assessments_of(qid)})
+analyst = who.selectbox(
+    "Judgements of", [POOLED, *people], format_func=lambda a: a or "every analyst (pooled)"
+)
+current = state.state(qid, asof.current(), analyst or None)
+_header(current)
+_metrics(current)
+_trajectory(current)
+explain, read = st.columns([3, 2])
+with explain:
+    _explanation(current)
+with read:
+    _reader(current)
+_evidence_table(current)
+_question_text(current)

@@ -1,0 +1,647 @@
+"""The dashboard, run in-process with Streamlit's AppTest on a copy of the demo database."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import sys
+import threading
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from forecast.api import Judgement, Tracker
+from forecast.domain import Kind
+from forecast.scales import SCALE
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = ROOT / "dashboards" / "app.py"
+SEED = ROOT / "seeds" / "putin-trump-2025.yaml"
+sys.path.insert(0, str(APP.parent))  # the dashboard's modules import each other by name
+
+import charts  # noqa: E402
+import frames  # noqa: E402
+import state  # noqa: E402
+import text  # noqa: E402
+
+STORY_DAY = date(2025, 10, 21)  # the demo's evidence was logged on this day
+PAGES = ["overview", "question", "log_evidence", "new_question", "resolve", "sources"]
+HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE reports; --"]
+
+
+# --------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario loaded once per module; each test works on its own copy."""
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    tracker = Tracker.open(str(path))
+    tracker.import_scenario(SEED.read_text(encoding="utf-8"))
+    tracker.store.close()  # checkpoints the WAL, so the file alone holds everything
+    return path
+
+
+@pytest.fixture
+def db(demo_file: Path, _isolated_database: Path) -> Path:
+    shutil.copyfile(demo_file, _isolated_database)
+    return _isolated_database
+
+
+@pytest.fixture
+def tracker(db: Path) -> Tracker:
+    return Tracker.open(str(db))
+
+
+def app(page: str | None = None, *, as_of: date | None = STORY_DAY, **query: str) -> AppTest:
+    """The app on ``page``, run once, with the as-of date (None: today) and query params."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if as_of is not None:
+        at.session_state["as_of"] = as_of
+    at.run()
+    if page not in (None, "overview"):
+        at.switch_page(f"views/{page}.py")
+        at.query_params.update(query)  # a link's parameters, read by the page it opens
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """Everything the page shows as text or Markdown, in one string."""
+    parts = [
+        e.value
+        for kind in ("markdown", "text", "caption", "header", "subheader", "title")
+        for e in at.get(kind)
+    ]
+    parts += [
+        e.proto.body for kind in ("error", "warning", "info", "success") for e in at.get(kind)
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def errors(at: AppTest) -> list[str]:
+    return [e.value for e in at.error]
+
+
+def specs(at: AppTest) -> list[dict]:
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def chart_data(at: AppTest, index: int) -> list[pd.DataFrame]:
+    """The data sets Streamlit sends with a chart (as Arrow, beside the spec)."""
+    chart = at.get("vega_lite_chart")[index]
+    return [pa.ipc.open_stream(ds.data.data).read_pandas() for ds in chart.proto.datasets]
+
+
+def submit(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def counts(tracker: Tracker) -> dict[str, int]:
+    with tracker.store.read() as tx:
+        return tx.counts()
+
+
+# --------------------------------------------------------------------------- every page
+
+
+@pytest.mark.parametrize("as_of", [STORY_DAY, None], ids=["story-day", "today"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_the_demo(db: Path, page: str, as_of: date | None) -> None:
+    at = app(page, as_of=as_of)
+    assert at.title, "every page has a title"
+    assert at.sidebar.date_input(key="as_of").value == (as_of or datetime.now(UTC).date())
+
+
+def test_every_page_runs_on_an_empty_database() -> None:
+    for page in PAGES:
+        app(page)
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def test_overview_today_flags_questions_awaiting_resolution(db: Path) -> None:
+    at = app(as_of=None)
+    table = at.dataframe[0].value
+    assert set(table["id"]) == {
+        "putin-trump-meeting",
+        "lavrov-rubio-meeting",
+        "russia-ceasefire-line",
+        "summit-venue",
+    }
+    awaiting = set(table.loc[table["status"] == frames.AWAITING, "id"])
+    assert awaiting == {"putin-trump-meeting", "lavrov-rubio-meeting"}
+    assert "await resolution" in texts(at)
+    links = {json.dumps(link.proto.query_string) for link in at.get("page_link")}
+    assert any("putin-trump-meeting" in q for q in links)
+
+
+def test_latest_evidence_shortcut_tells_the_story_in_one_click(db: Path) -> None:
+    at = app(as_of=None)
+    at.sidebar.button(key="as_of_latest").click().run()
+    assert at.session_state["as_of"] == STORY_DAY
+    table = at.dataframe[0].value.set_index("id")
+    assert frames.AWAITING not in set(table["status"])
+    assert table.loc["putin-trump-meeting", "probability"] == pytest.approx(7.87, abs=1)
+    assert table.loc["putin-trump-meeting", "change"] < -30  # points, over the week
+    assert len(table.loc["summit-venue", "trend"]) == 6  # opened 10-16, shown to 10-21
+
+
+def test_overview_filters_by_status_kind_and_tag(db: Path) -> None:
+    at = app()
+    at.multiselect(key="overview_kind").set_value(["choice"]).run()
+    assert list(at.dataframe[0].value["id"]) == ["summit-venue"]
+    at.multiselect(key="overview_kind").set_value([]).run()
+    at.multiselect(key="overview_tags").set_value(["ceasefire"]).run()
+    assert list(at.dataframe[0].value["id"]) == ["russia-ceasefire-line"]
+
+
+# --------------------------------------------------------------------------- question page
+
+
+@pytest.mark.parametrize(
+    "qid", ["putin-trump-meeting", "lavrov-rubio-meeting", "russia-ceasefire-line", "summit-venue"]
+)
+def test_question_page_draws_trajectory_and_waterfall(db: Path, qid: str) -> None:
+    at = app("question", q=qid)
+    assert at.selectbox(key="question").value == qid
+    trajectory, waterfall = specs(at)
+    layers = trajectory["layer"]
+    marks = [layer["mark"]["type"] for layer in layers]
+    assert "point" in marks
+    params = json.dumps(trajectory.get("params", [])) + json.dumps(layers)
+    assert charts.REPORT_SELECTION in params, "the report markers are clickable"
+    series = {s for df in chart_data(at, 0) if "series" in df for s in df["series"]}
+    if qid == "putin-trump-meeting":
+        assert series == {"by 2025-11-30", "by 2025-12-31"}, "one line per deadline"
+        assert "rule" in marks
+    if qid == "summit-venue":
+        assert "area" in marks and series == {"budapest", "elsewhere", "no-summit"}
+    assert "layer" in waterfall or "mark" in waterfall
+    assert any("without" in df for df in chart_data(at, 1)), "the leave-one-out values"
+    assert "Resolution criteria" in texts(at) and "Prior" in texts(at)
+
+
+def test_question_page_report_markers_carry_their_explanation(db: Path) -> None:
+    at = app("question", q="putin-trump-meeting")
+    trajectory = specs(at)[0]
+    marks = next(df for df in chart_data(at, 0) if "rationale" in df).set_index("report")
+    postponed = marks.loc["cnn-prep-meeting-postponed"]
+    assert postponed["source"] == "CNN"
+    assert postponed["title"] == "Preparatory Rubio–Lavrov meeting postponed"
+    assert "maria: LR 0.4" in postponed["lr"]
+    assert postponed["published"].startswith("2025-10-21")
+    assert "preparatory meeting" in postponed["rationale"]
+    tooltip = json.dumps(trajectory["layer"][-1]["encoding"]["tooltip"])
+    for field in ("title", "source", "published", "lr", "rationale"):
+        assert f'"{field}"' in tooltip
+
+
+def test_question_page_as_of_shows_what_was_believed_then(db: Path, tracker: Tracker) -> None:
+    at = app("question", as_of=date(2025, 10, 20), q="putin-trump-meeting")
+    # Knowledge time: on 10-20 nothing had been logged yet (the reports came in on 10-21).
+    assert at.metric[-1].value == "0"
+    expected = tracker.state("putin-trump-meeting", as_of=state.end_of(date(2025, 10, 20)))
+    assert at.metric[0].value == text.pct(expected.deadline_probabilities()[0][1])
+    at = app("question", q="putin-trump-meeting")
+    assert at.metric[-1].value == "10"
+
+
+def test_question_page_flags_a_past_deadline(db: Path) -> None:
+    at = app("question", as_of=None, q="lavrov-rubio-meeting")
+    assert "awaiting resolution" in texts(at)
+
+
+def test_question_page_reader_shows_the_full_report(db: Path) -> None:
+    at = app("question", q="putin-trump-meeting")
+    at.selectbox(key="report_pick").set_value("reuters-trump-drops-meeting").run()
+    shown = texts(at)
+    assert "Citing a senior White House official" in shown
+    assert "senior White House official, 2025-10-21" in shown  # the origin
+    judged = at.dataframe[-2].value if len(at.dataframe) > 2 else at.dataframe[-1].value
+    assert "positive-against" in " ".join(map(str, judged.to_numpy().ravel()))
+
+
+def test_question_page_per_analyst_trajectory(db: Path, tracker: Tracker) -> None:
+    at = app("question", q="putin-trump-meeting")
+    at.selectbox[1].set_value("ivan").run()
+    mine = tracker.state("putin-trump-meeting", as_of=state.end_of(STORY_DAY), analyst="ivan")
+    assert at.metric[0].value == text.pct(mine.deadline_probabilities()[0][1])
+
+
+def test_trajectory_chart_draws_a_band_when_given(db: Path, tracker: Tracker) -> None:
+    s = tracker.state("russia-ceasefire-line", as_of=state.end_of(STORY_DAY))
+    n = len(s.trajectory.days)
+    spec = charts.trajectory(s, band=(np.full(n, 0.02), np.full(n, 0.2))).to_dict()
+    band = spec["layer"][0]
+    assert band["mark"]["type"] == "area" and band["encoding"]["y2"]["field"] == "upper"
+    assert "upper" not in json.dumps(charts.trajectory(s).to_dict()["layer"])
+
+
+def test_waterfall_adds_up_from_prior_to_now(db: Path, tracker: Tracker) -> None:
+    for qid in ("putin-trump-meeting", "russia-ceasefire-line"):
+        s = tracker.state(qid, as_of=state.end_of(STORY_DAY))
+        steps = frames.waterfall(s)
+        inner = steps[~steps["kind"].isin(["prior", "now"])]
+        assert s.question.prior + inner["points"].sum() == pytest.approx(float(s.trajectory.final))
+        assert steps.iloc[-1]["end"] == pytest.approx(float(s.trajectory.final))
+        reports = steps[steps["kind"] == "report"].set_index("report")["without"]
+        for c in s.contributions:
+            assert reports[c.report_id] == pytest.approx(float(c.without))
+
+
+# --------------------------------------------------------------------------- log evidence
+
+
+def fill_report(at: AppTest, **fields: object) -> None:
+    values = {
+        "source": "Reuters",
+        "date": date(2025, 10, 22),
+        "time": time(9, 30),
+        "title": "",
+        "summary": "",
+        "url": "",
+        "origin": "",
+        "analyst": "olga",
+    }
+    values.update(fields)
+    at.selectbox(key="log_source_0").set_value(values.pop("source"))
+    at.date_input(key="log_date_0").set_value(values.pop("date"))
+    at.time_input(key="log_time_0").set_value(values.pop("time"))
+    at.text_area(key="log_summary_0").input(values.pop("summary"))
+    for name, value in values.items():
+        at.text_input(key=f"log_{name}_0").input(value)
+
+
+def log_page(*qids: str) -> AppTest:
+    at = app("log_evidence")
+    at.multiselect(key="log_questions").set_value(list(qids)).run()
+    return at
+
+
+def test_log_evidence_stores_exactly_what_was_entered(db: Path, tracker: Tracker) -> None:
+    at = log_page("russia-ceasefire-line", "putin-trump-meeting", "summit-venue")
+    title = "Песков: встреча «не отменена» — 会谈仍有可能"
+    fill_report(
+        at,
+        title=title,
+        summary="Полный текст на русском.\nВторая строка.",
+        url="https://example.org/a?b=1",
+        origin="Kremlin spokesperson, 2025-10-22",
+    )
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input("1.5")
+    at.text_area(key="log_why_russia-ceasefire-line_0").input("Слабый сигнал.")
+    at.selectbox(key="log_strength_putin-trump-meeting_0").set_value("weak-for")
+    at.text_input(key="log_lik_summit-venue_budapest_0").input("1.4")
+    at.text_input(key="log_lik_summit-venue_no-summit_0").input("0.8")
+    before = counts(tracker)
+    submit(at, "log_save")
+    assert not errors(at)
+    assert "Logged report" in texts(at)
+    after = counts(tracker)
+    assert after["reports"] == before["reports"] + 1
+    assert after["assessments"] == before["assessments"] + 3
+    report = next(r for r in tracker.reports() if r.title == title)
+    assert (report.source, report.published) == (
+        "Reuters",
+        datetime(2025, 10, 22, 9, 30, tzinfo=UTC),
+    )
+    assert report.summary == "Полный текст на русском.\nВторая строка."
+    assert (report.url, report.origin) == (
+        "https://example.org/a?b=1",
+        "Kremlin spokesperson, 2025-10-22",
+    )
+    mine = {a.question_id: a for a in tracker.history(None).assessments if a.report_id == report.id}
+    assert mine["russia-ceasefire-line"].lr == 1.5
+    assert mine["russia-ceasefire-line"].rationale == "Слабый сигнал."
+    assert mine["russia-ceasefire-line"].analyst == "olga"
+    assert mine["putin-trump-meeting"].strength == "weak-for"
+    assert mine["putin-trump-meeting"].lr == pytest.approx(SCALE["weak-for"])
+    assert dict(mine["summit-venue"].likelihoods) == {"budapest": 1.4, "no-summit": 0.8}
+    # The form is fresh again: a second click cannot log the same report twice.
+    assert at.text_input(key="log_title_1").value == ""
+
+
+def test_log_evidence_preview_shows_before_and_after_and_stores_nothing(
+    db: Path, tracker: Tracker
+) -> None:
+    at = log_page("russia-ceasefire-line", "putin-trump-meeting")
+    fill_report(at, title="preview only")
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input("4")
+    at.text_input(key="log_lr_putin-trump-meeting_0").input("0.5")
+    before = counts(tracker)
+    submit(at, "log_preview")
+    assert counts(tracker) == before
+    previews = {df.value["question"][0]: df.value for df in at.dataframe}
+    binary = previews["russia-ceasefire-line"]
+    assert binary["after (that day)"][0] > binary["before (that day)"][0]
+    assert binary["after (now)"][0] > binary["before (now)"][0]
+    event = previews["putin-trump-meeting"]
+    assert list(event["of"]) == ["by 2025-11-30", "by 2025-12-31"]
+    assert (event["after (that day)"] < event["before (that day)"]).all()
+
+
+@pytest.mark.parametrize(
+    ("lr", "strength", "message"),
+    [
+        ("-2", None, "likelihood ratio must be greater than 0"),
+        ("abc", None, "likelihood ratio must be a number"),
+        ("2", "strong-for", "give exactly one of"),
+        ("", None, "give exactly one of"),
+    ],
+)
+def test_log_evidence_bad_input_shows_the_error_and_stores_nothing(
+    db: Path, tracker: Tracker, lr: str, strength: str | None, message: str
+) -> None:
+    at = log_page("russia-ceasefire-line")
+    fill_report(at, title="should not be stored")
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input(lr)
+    if strength:
+        at.selectbox(key="log_strength_russia-ceasefire-line_0").set_value(strength)
+    before = counts(tracker)
+    submit(at, "log_save")
+    assert any(message in e for e in errors(at)), errors(at)
+    assert counts(tracker) == before
+    assert at.text_input(key="log_title_0").value == "should not be stored", "input is kept"
+
+
+def test_log_evidence_refuses_a_report_after_an_event_deadline(db: Path, tracker: Tracker) -> None:
+    at = log_page("lavrov-rubio-meeting")
+    fill_report(at, date=date(2025, 11, 5))
+    at.text_input(key="log_lr_lavrov-rubio-meeting_0").input("3")
+    before = counts(tracker)
+    submit(at, "log_save")
+    assert any("after the last deadline" in e for e in errors(at))
+    assert counts(tracker) == before
+
+
+def test_a_source_added_inline_is_stored_and_picked(db: Path, tracker: Tracker) -> None:
+    at = app("log_evidence")
+    at.text_input(key="log_new_source_name").input("Kommersant")
+    at.text_input(key="log_new_source_type").input("newspaper")
+    at.text_input(key="log_new_source_reliability").input("0.7")
+    submit(at, "log_new_source_submit")
+    added = next(s for s in tracker.sources() if s.name == "Kommersant")
+    assert (added.type, added.reliability) == ("newspaper", 0.7)
+    assert at.selectbox(key="log_source_0").value == "Kommersant"
+
+
+def test_a_bad_inline_source_shows_the_error(db: Path, tracker: Tracker) -> None:
+    at = app("log_evidence")
+    at.text_input(key="log_new_source_name").input("Reuters")
+    at.text_input(key="log_new_source_reliability").input("0.5")
+    submit(at, "log_new_source_submit")
+    assert any("already exists" in e for e in errors(at))
+    at.text_input(key="log_new_source_name").input("Too sure")
+    at.text_input(key="log_new_source_reliability").input("1.5")
+    submit(at, "log_new_source_submit")
+    assert any("reliability must be between 0 and 1" in e for e in errors(at))
+    assert "Too sure" not in {s.name for s in tracker.sources()}
+
+
+# --------------------------------------------------------------------------- new question
+
+
+def new_question_page(kind: str, **fields: str) -> AppTest:
+    at = app("new_question")
+    at.radio(key="new_question_kind").set_value(Kind(kind)).run()
+    for name, value in fields.items():
+        widget = at.text_area if name in ("criteria", "options", "prior_note") else at.text_input
+        widget(key=f"new_question_{name}_0").input(value)
+    at.date_input(key="new_question_opened_0").set_value(date(2025, 10, 20))
+    return submit(at, "new_question_submit")
+
+
+def test_new_event_question_is_stored_as_entered(db: Path, tracker: Tracker) -> None:
+    at = new_question_page(
+        "event",
+        id="zelensky-putin",
+        title="Will Zelensky and Putin meet?",
+        prior="0.05",
+        deadlines="2025-12-31, 2026-06-30",
+        alpha="2",
+        criteria="Face to face.",
+        prior_note="Never met since 2019.",
+        tags="ukraine, summit",
+    )
+    assert not errors(at)
+    q = tracker.question("zelensky-putin")
+    assert (q.kind, q.title, q.prior, q.alpha) == (
+        Kind.EVENT,
+        "Will Zelensky and Putin meet?",
+        0.05,
+        2.0,
+    )
+    assert [d.date() for d in q.deadlines] == [date(2025, 12, 31), date(2026, 6, 30)]
+    assert q.opened == datetime(2025, 10, 20, tzinfo=UTC)
+    assert (q.criteria, q.prior_note, q.tags) == (
+        "Face to face.",
+        "Never met since 2019.",
+        ("ukraine", "summit"),
+    )
+
+
+def test_new_choice_question_is_stored_as_entered(db: Path, tracker: Tracker) -> None:
+    at = new_question_page("choice", id="venue-2", title="Venue?", options="a=0.2\nb=0.8")
+    assert not errors(at)
+    assert tracker.question("venue-2").options == (("a", 0.2), ("b", 0.8))
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields", "message"),
+    [
+        ("binary", {"id": "x1", "title": "T", "prior": "1.5"}, "prior must be strictly between"),
+        ("binary", {"id": "x1", "title": "T", "prior": "much"}, "prior must be a number"),
+        ("binary", {"id": "bad id", "title": "T", "prior": "0.5"}, "question id 'bad id'"),
+        ("binary", {"id": "x1", "title": " ", "prior": "0.5"}, "title must not be empty"),
+        ("event", {"id": "x1", "title": "T", "prior": "0.5"}, "at least one deadline"),
+        ("event", {"id": "x1", "title": "T", "prior": "0.5", "deadlines": "soon"}, "is not an ISO"),
+        ("choice", {"id": "x1", "title": "T", "options": "a=0.5\nb=0.6"}, "must sum to 1"),
+        ("binary", {"id": "summit-venue", "title": "T", "prior": "0.5"}, "already exists"),
+    ],
+)
+def test_new_question_bad_input_shows_the_error_and_stores_nothing(
+    db: Path, tracker: Tracker, kind: str, fields: dict[str, str], message: str
+) -> None:
+    before = counts(tracker)
+    at = new_question_page(kind, **fields)
+    assert any(message in e for e in errors(at)), errors(at)
+    assert counts(tracker) == before
+
+
+# --------------------------------------------------------------------------- resolve
+
+
+def test_resolve_stores_the_outcome(db: Path, tracker: Tracker) -> None:
+    at = app("resolve", q="lavrov-rubio-meeting")
+    at.selectbox(key="resolve_outcome_lavrov-rubio-meeting_0").set_value("no")
+    at.date_input(key="resolve_date_0").set_value(date(2025, 10, 31))
+    at.text_area(key="resolve_note_0").input("No meeting took place; see Reuters 2025-11-01.")
+    submit(at, "resolve_submit")
+    assert not errors(at)
+    res = tracker.history(["lavrov-rubio-meeting"]).resolutions[-1]
+    assert (res.outcome, res.resolved_on.date(), res.note) == (
+        "no",
+        date(2025, 10, 31),
+        "No meeting took place; see Reuters 2025-11-01.",
+    )
+    at.switch_page("views/question.py").run()
+    assert at.selectbox(key="question").value == "lavrov-rubio-meeting", "the page remembers"
+    assert "Resolved" not in texts(at), "as of 2025-10-21 the resolution was not known yet"
+    at.sidebar.button(key="as_of_today").click().run()
+    assert "Resolved: **no** on 2025-10-31" in texts(at)
+
+
+def test_resolve_before_opening_is_refused(db: Path, tracker: Tracker) -> None:
+    at = app("resolve", q="summit-venue")
+    at.selectbox(key="resolve_outcome_summit-venue_0").set_value("budapest")
+    at.date_input(key="resolve_date_0").set_value(date(2025, 1, 1))
+    submit(at, "resolve_submit")
+    assert any("is before question summit-venue opened" in e for e in errors(at))
+    assert not tracker.history(["summit-venue"]).resolutions
+
+
+# --------------------------------------------------------------------------- sources
+
+
+def test_sources_page_lists_versions_and_reports(db: Path) -> None:
+    at = app("sources", source="CNN")
+    overview, versions, carried = (df.value for df in at.dataframe)
+    assert set(overview["source"]) >= {"Reuters", "CNN", "RIA Novosti"}
+    assert overview.set_index("source").loc["CNN", "reports"] == 3
+    assert list(versions["version"]) == [1]
+    assert len(carried) == 3
+
+
+def test_sources_page_re_rates_a_source_as_a_new_version(db: Path, tracker: Tracker) -> None:
+    at = app("sources", source="RIA Novosti")
+    at.text_input(key="source_edit_reliability_RIA Novosti_0").input("0.4")
+    at.text_input(key="source_edit_reason_RIA Novosti_0").input("Two retracted stories in 2025.")
+    submit(at, "source_edit_submit")
+    assert not errors(at)
+    versions = tracker.source_versions("RIA Novosti")
+    assert [(v.version, v.reliability) for v in versions] == [(1, 0.5), (2, 0.4)]
+    assert versions[-1].reason == "Two retracted stories in 2025."
+    assert list(at.dataframe[1].value["version"]) == [1, 2]
+
+
+@pytest.mark.parametrize(
+    ("reliability", "reason", "message"),
+    [("2", "why", "reliability must be between 0 and 1"), ("0.4", "", "needs a reason")],
+)
+def test_sources_page_bad_edit_stores_nothing(
+    db: Path, tracker: Tracker, reliability: str, reason: str, message: str
+) -> None:
+    at = app("sources", source="CNN")
+    at.text_input(key="source_edit_reliability_CNN_0").input(reliability)
+    at.text_input(key="source_edit_reason_CNN_0").input(reason)
+    submit(at, "source_edit_submit")
+    assert any(message in e for e in errors(at)), errors(at)
+    assert len(tracker.source_versions("CNN")) == 1
+
+
+# --------------------------------------------------------------------------- safety
+
+
+def _unescape(markdown: str) -> str:
+    return re.sub(r"\\(.)", r"\1", markdown).replace(text.WORD_JOINER, "")
+
+
+def test_hostile_report_titles_render_as_literal_text(db: Path, tracker: Tracker) -> None:
+    for i, title in enumerate(HOSTILE):
+        tracker.log_evidence(
+            [Judgement("russia-ceasefire-line", lr=1.2, rationale=title)],
+            source="CNN",
+            published=datetime(2025, 10, 22, tzinfo=UTC),
+            title=title,
+            summary=title,
+            new_report_id=f"hostile-{i}",
+        )
+    assert {r.title for r in tracker.reports()} >= set(HOSTILE), "stored as given, tables intact"
+    at = app("question", as_of=None, q="russia-ceasefire-line")
+    for i, title in enumerate(HOSTILE):
+        at.selectbox(key="report_pick").set_value(f"hostile-{i}").run()
+        assert title in [t.value for t in at.text], "title and summary are plain text"
+        judged = at.dataframe[-2].value
+        assert title in set(judged["rationale"]), "tables hold the text as it is"
+    assert all(not m.proto.allow_html for m in at.markdown)
+    assert not at.get("html")
+    assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_markdown_escape_shows_tricky_text_as_typed() -> None:
+    tricky = [
+        *HOSTILE,
+        "*bold* _it_ `code` [link](x) :red[x] :material/home: :smile: $x$ # h",
+        "a\\b <b>c</b> -- -> <- <-> >= <= ~= a--b",
+    ]
+    for raw in tricky:
+        escaped = text.md(raw)
+        assert _unescape(escaped) == " ".join(raw.split())
+        assert ":material/" not in escaped and "<" not in escaped.replace("\\<", "")
+
+
+# --------------------------------------------------------------------------- concurrency, caching
+
+
+def test_two_sessions_saving_at_once_both_land(db: Path, tracker: Tracker) -> None:
+    first, second = log_page("russia-ceasefire-line"), log_page("russia-ceasefire-line")
+    for at, title in ((first, "first tab"), (second, "second tab")):
+        fill_report(at, title=title)
+        at.text_input(key="log_lr_russia-ceasefire-line_0").input("1.1")
+    submit(first, "log_save")
+    submit(second, "log_save")  # drawn before the first save: it must not overwrite it
+    assert {"first tab", "second tab"} <= {r.title for r in tracker.reports()}
+
+
+def test_two_threads_writing_at_once_both_land(db: Path, tracker: Tracker) -> None:
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def write(n: int) -> None:
+        try:
+            start.wait()
+            for i in range(5):
+                state.log_evidence(
+                    [Judgement("russia-ceasefire-line", lr=1.1)],
+                    source="CNN",
+                    published=datetime(2025, 10, 22, tzinfo=UTC),
+                    title=f"thread {n} #{i}",
+                    analyst=f"analyst {n}",
+                )
+        except BaseException as exc:  # reported below: a thread's failure must fail the test
+            failures.append(exc)
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
+    titles = {r.title for r in tracker.reports()}
+    assert {f"thread {n} #{i}" for n in (1, 2) for i in range(5)} <= titles
+
+
+def test_caches_follow_writes_from_outside_the_dashboard(db: Path, tracker: Tracker) -> None:
+    at = app("question", as_of=None, q="russia-ceasefire-line")
+    before = at.metric[0].value
+    tracker.add_evidence(
+        "russia-ceasefire-line",
+        lr=20,
+        source="Reuters",
+        title="from the CLI",
+        published=datetime(2025, 10, 23, tzinfo=UTC),
+    )
+    at.run()
+    assert at.metric[0].value != before
+    assert at.metric[-1].value == "5"

@@ -25,6 +25,7 @@ def _isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 # One PostgreSQL server for the whole session: $FORECAST_TEST_POSTGRES if set, otherwise a
 # private server in a temporary directory (tests/postgres_server.py), stopped at the end.
 # This block is appended to the file, hence its own import below the others.
+import contextlib  # noqa: E402
 from collections.abc import Callable, Iterator  # noqa: E402
 
 
@@ -51,6 +52,35 @@ def postgres_url(postgres_admin_url: str) -> Iterator[str]:
 
     with postgres_server.fresh_database(postgres_admin_url) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def team_backend(request: pytest.FixtureRequest) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def new_database(
+    request: pytest.FixtureRequest, team_backend: str, tmp_path: Path
+) -> Iterator[Callable[[], str]]:
+    """A factory of new, empty databases on the test's backend, all removed afterwards."""
+    import itertools
+
+    import postgres_server
+
+    from forecast.store import to_url
+
+    numbers = itertools.count()
+    with contextlib.ExitStack() as stack:
+
+        def new() -> str:
+            if team_backend == "sqlite":
+                return to_url(str(tmp_path / f"database-{next(numbers)}.db"))
+            admin = request.getfixturevalue("postgres_admin_url")
+            return stack.enter_context(postgres_server.fresh_database(admin))
+
+        yield new
 
 
 _FIGURES: list[str] = []  # lines for the end-of-run summary

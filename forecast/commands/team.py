@@ -54,17 +54,24 @@ def copy(ctx: click.Context, target: str) -> None:
 def copy_database(source: Store, destination: Store) -> dict[str, int]:
     """Copy every table of ``source`` into the empty ``destination``; return rows per table.
 
-    The destination is created or migrated to the current schema first. Everything is
-    written in one transaction, compared with the source row by row, and committed only if
-    the two are identical; on any failure the destination is left as it was.
+    A blank destination gets the current schema first; one at another schema is refused
+    (copying is no way to migrate). The rows are written in one transaction, compared with
+    the source row by row, and committed only if the two are identical: on any failure the
+    destination holds no rows.
     """
     from sqlalchemy.exc import DBAPIError
 
     from forecast.domain import ForecastError
-    from forecast.store import metadata
+    from forecast.store import SCHEMA_HEAD, metadata
 
     if _same_database(source, destination):
         raise ForecastError("the source and the destination are the same database")
+    found = destination.schema_version()
+    if found not in (None, SCHEMA_HEAD):
+        raise ForecastError(
+            f"{destination.display_url} is at schema {found}, not {SCHEMA_HEAD}: "
+            "copy into a new, empty database"
+        )
     destination.upgrade()
     counts: dict[str, int] = {}
     with source.read() as reading, destination.write() as writing:
@@ -153,10 +160,11 @@ def audit(ctx: click.Context, qid: str | None, as_json: bool) -> None:
     """Every change to a question (or to everything): who, when, what and why."""
     from forecast.audit import trail
     from forecast.cli import _print_json, _tracker
+    from forecast.domain import check_id
 
     tracker = _tracker(ctx)
     if qid is not None:
-        tracker.question(qid)  # an unknown id fails here, in one line
+        tracker.question(check_id(qid, "question"))  # a bad or unknown id fails here
     entries = trail(tracker.history(None if qid is None else [qid]), qid)
     if as_json:
         _print_json([e.to_json() for e in entries])

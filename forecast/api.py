@@ -21,7 +21,7 @@ import os
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -39,6 +39,7 @@ from forecast.domain import (
     Source,
     Status,
     check_id,
+    check_text,
     day_start,
     iso,
     utc,
@@ -53,6 +54,8 @@ from forecast.store import Store
 from forecast.trajectory import Contribution, Trajectory, compute, explain
 
 USER_ENV = "FORECAST_USER"
+CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
+MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
 
 
 def default_user() -> str:
@@ -152,16 +155,28 @@ class QuestionState:
             "analysts": sorted({a.analyst for a in mine}),
         }
         if q.kind is Kind.CHOICE:
-            names = q.option_names
-            entry["log_weight"] = dict(zip(names, np.asarray(c.increment).tolist(), strict=True))
-            entry["points"] = dict(zip(names, np.asarray(c.points).tolist(), strict=True))
-            entry["without"] = dict(zip(names, np.asarray(c.without).tolist(), strict=True))
+            entry["likelihoods"] = [dict(a.likelihoods) for a in mine]
+            entry["log_weight"] = _per_option(q, c.increment)
+            entry["points"] = _per_option(q, c.points)
+            entry["without"] = _per_option(q, c.without)
         else:
             entry["lr"] = [a.lr for a in mine]
             entry["log_odds"] = float(c.increment)
             entry["points"] = float(c.points)
-            entry["without"] = float(c.without)
+            entry["without"] = _number(c.without)
         return entry
+
+
+def _number(value: Any) -> float | None:
+    """A float for JSON; None where it was not computed (NaN is not valid JSON)."""
+    number = float(value)
+    return None if np.isnan(number) else number
+
+
+def _per_option(question: Question, values: Any) -> dict[str, float | None]:
+    """Option -> value; a scalar (a value not computed) applies to every option."""
+    row = np.broadcast_to(np.asarray(values, dtype=float), (len(question.options),))
+    return {name: _number(v) for name, v in zip(question.option_names, row, strict=True)}
 
 
 def _headline(question: Question, value: Any) -> float | dict[str, float]:
@@ -241,6 +256,11 @@ class Tracker:
     def now(self) -> datetime:
         return utc(self._clock())
 
+    def _check_logged(self, what: str, logged_at: datetime | None) -> None:
+        """Knowledge times are facts about the past: none may lie ahead of the clock."""
+        if logged_at is not None and logged_at > self.now() + CLOCK_SKEW:
+            raise ForecastError(f"{what} is logged at {iso(logged_at)}, which is in the future")
+
     # ---------------------------------------------------------------- writes
 
     def add_question(self, question: Question) -> Question:
@@ -269,6 +289,7 @@ class Tracker:
         reason: str = "",
     ) -> Source:
         """Record a new version of a source (its reliability or type changed)."""
+        check_text(name, "source name", required=True)
         with self.store.write() as tx:
             versions = tx.source_versions(name)
             if not versions:
@@ -377,6 +398,7 @@ class Tracker:
             raise ForecastError("a correction needs a reason (--reason)")
         if strength is not None:
             lr = strength_to_lr(strength)
+        check_id(assessment_id, "assessment")
         with self.store.write() as tx:
             versions = tx.assessment_versions(assessment_id)
             if not versions:
@@ -401,6 +423,7 @@ class Tracker:
     def retract_report(self, report_id: str, *, reason: str) -> Report:
         if not reason.strip():
             raise ForecastError("a retraction needs a reason (--reason)")
+        check_id(report_id, "report")
         with self.store.write() as tx:
             versions = tx.report_versions(report_id)
             if not versions:
@@ -477,6 +500,7 @@ class Tracker:
     # ---------------------------------------------------------------- reads
 
     def question(self, question_id: str) -> Question:
+        check_id(question_id, "question")
         with self.store.read() as tx:
             q = tx.question(question_id)
         if q is None:
@@ -491,6 +515,7 @@ class Tracker:
         return sorted(latest.values(), key=lambda s: s.name.casefold())
 
     def source_versions(self, name: str) -> list[Source]:
+        check_text(name, "source name", required=True)
         with self.store.read() as tx:
             versions = tx.source_versions(name)
         if not versions:
@@ -517,6 +542,7 @@ class Tracker:
         explain: bool = True,
     ) -> QuestionState:
         """What was believed about a question at knowledge time ``as_of`` (default: now)."""
+        check_id(question_id, "question")
         if history is None:
             history = self.history([question_id])
         question = next((q for q in history.questions if q.id == question_id), None)
@@ -545,6 +571,8 @@ class Tracker:
         rel: dict[str, float] | None = None,
     ) -> QuestionState:
         cutoff = as_of or self.now()
+        if cutoff > self.now() + MAX_LOOKAHEAD:
+            raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
         end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
         items = evidence.items_for(
@@ -585,6 +613,7 @@ class Tracker:
         tx.insert_question(q)
 
     def _insert_source(self, tx: Any, s: Source, *, now: datetime | None = None) -> Source:
+        self._check_logged(f"source {s.name!r}", s.logged_at)
         s = validate_source(
             replace(
                 s, logged_at=s.logged_at or now or self.now(), logged_by=s.logged_by or self.user
@@ -645,6 +674,7 @@ class Tracker:
                 r, logged_at=r.logged_at or now or self.now(), logged_by=r.logged_by or self.user
             )
         )
+        self._check_logged(f"report {r.id!r}", r.logged_at)
         if not tx.source_versions(r.source):
             raise NotFound(f"no source {r.source!r}: add it with `forecast source add`")
         if r.logged_at is not None and r.published > r.logged_at:
@@ -666,6 +696,7 @@ class Tracker:
         a = replace(
             a, logged_at=a.logged_at or now or self.now(), logged_by=a.logged_by or self.user
         )
+        self._check_logged(f"assessment {a.id!r}", a.logged_at)
         question = tx.question(check_id(a.question_id, "question"))
         if question is None:
             raise NotFound(f"no question {a.question_id!r}")
@@ -736,6 +767,7 @@ class Tracker:
             ),
             question,
         )
+        self._check_logged(f"resolution of {question.id!r}", res.logged_at)
         have = tx.latest_version("resolution", question.id)
         if res.version == 1 and have >= 1:
             raise ForecastError(

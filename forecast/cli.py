@@ -446,7 +446,9 @@ def show(
 
 def _print_state(data: dict[str, Any]) -> None:
     click.echo(f"{data['id']}: {data['title']}")
-    click.echo(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
+    click.echo(
+        f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}"
+    )
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
@@ -463,7 +465,9 @@ def _print_state(data: dict[str, Any]) -> None:
     header = ("published", "report", "source", "step", "without it")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
     for row in (header, *rows):
-        click.echo("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        click.echo(
+            "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        )
 
 
 def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
@@ -546,6 +550,19 @@ def dashboard(ctx: click.Context, port: int) -> NoReturn:
 # --------------------------------------------------------------------------- entry point
 
 
+def _register_areas() -> None:
+    """Add the command groups of the other areas (scores, learning, team) to the root."""
+    import importlib
+
+    from forecast.commands import MODULES
+
+    for name in MODULES:
+        importlib.import_module(f"forecast.commands.{name}").register(cli)
+
+
+_register_areas()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn every failure into one line on stderr and an exit status."""
     try:
@@ -579,15 +596,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-
-def _register_areas() -> None:
-    import importlib
-
-    from forecast.commands import MODULES
-
-    for name in MODULES:
-        importlib.import_module(f"forecast.commands.{name}").register(cli)
-
-
-_register_areas()

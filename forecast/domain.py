@@ -51,7 +51,10 @@ def utc(value: datetime) -> datetime:
     """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
+        raise ForecastError(f"time {value.isoformat()} is out of range in UTC") from None
 
 
 def parse_time(text: str | date | datetime, what: str = "date") -> datetime:
@@ -125,6 +128,8 @@ def check_number(value: Any, what: str) -> float:
         number = float(value)
     except (TypeError, ValueError):
         raise ForecastError(f"{what} must be a number, not {value!r}") from None
+    except OverflowError:  # an integer beyond the range of a float
+        raise ForecastError(f"{what} is too large") from None
     if not math.isfinite(number):
         raise ForecastError(f"{what} must be a finite number, not {value!r}")
     return number

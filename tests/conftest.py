@@ -106,3 +106,13 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 # --- end of PostgreSQL server (team issue) ---
+
+
+# --- Hypothesis ---
+# Derandomised: every run (local and CI) tries the same cases, so a red run is reproducible
+# and never a matter of luck. Set HYPOTHESIS_PROFILE=explore to search with fresh seeds.
+from hypothesis import settings as _hypothesis_settings  # noqa: E402
+
+_hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
+_hypothesis_settings.register_profile("explore", derandomize=False)
+_hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))

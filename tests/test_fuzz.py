@@ -8,8 +8,7 @@ table before and after each refused case; at the end of each test, whatever was 
 export, import into an empty database and export again to the very same text.
 
 The API cases run on SQLite and on PostgreSQL. Each test reports how many cases it tried.
-Bugs found here that are not fixed yet have their own small ``xfail(strict=True)`` test at
-the end of the file.
+The small tests at the end pin bugs these tests once found (now fixed).
 """
 
 from __future__ import annotations
@@ -26,7 +25,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from forecast import scenario
@@ -234,18 +233,11 @@ def fresh(prefix: str, chosen: str | None) -> str:
 # ---------------------------------------------------------------------- the rule
 
 
-# Crashes these tests found in forecast/* that are not fixed yet, each pinned by a strict
-# xfail test at the end of this file. A case that hits one is counted (and must still leave
-# the database untouched) instead of failing, so the fuzzing goes on looking for other bugs.
-# Once a bug is fixed its xfail test passes, which fails the run: then remove it from here.
-KNOWN_BUGS: dict[str, tuple[type[BaseException], str]] = {
-    "time zone offset at year 1 or 9999 overflows": (OverflowError, "date value out of range"),
-    "a huge integer as a number overflows": (OverflowError, "int too large to convert to float"),
-    "an id that is not valid Unicode reaches the driver": (
-        UnicodeEncodeError,
-        "surrogates not allowed",
-    ),
-}
+# Crashes found in forecast/* and not fixed yet, by exception type and message. A case that
+# hits one is counted (and must still leave the database untouched) instead of failing, so the
+# fuzzing goes on looking for other bugs. Empty: every bug found so far is fixed and pinned by
+# a test at the end of this file.
+KNOWN_BUGS: dict[str, tuple[type[BaseException], str]] = {}
 
 
 def known_bug(exc: BaseException) -> str | None:
@@ -406,8 +398,8 @@ def _assert_sane(tracker: Tracker, question_id: str) -> None:
     values = list(p.values()) if isinstance(p, dict) else [p]
     assert all(0.0 <= v <= 1.0 for v in values), values
     if len(state.trajectory.probability) <= SHOWN_DAYS:
-        # Explained, as `forecast show` does it (unexplained states cannot all be shown:
-        # see test_bug_an_unexplained_choice_state_cannot_be_shown).
+        # Unexplained (as the overview computes it) and explained (as `forecast show` does).
+        json.dumps(state.to_json(), allow_nan=False)
         json.dumps(tracker.state(question_id).to_json(), allow_nan=True)
 
 
@@ -426,6 +418,8 @@ def test_fuzz_add_source(
         reliability=mixed(st.floats(0.0, 1.0), any_numbers()),
         kind=texts(),
     )
+    @example(name=None, reliability=0.5, kind="")  # always one that lands
+    @example(name=None, reliability=float("nan"), kind="")  # and one that must be refused
     def case(name: str | None, reliability: Any, kind: str) -> None:
         name = fresh("Source ", name)
         stored = target.attempt(lambda: target.tracker.add_source(name, reliability, kind))
@@ -994,15 +988,9 @@ def test_markup_and_sql_are_stored_and_shown_as_text(capsys: pytest.CaptureFixtu
     assert counts["questions"] == counts["reports"] == counts["assessments"] == 1
 
 
-# ---------------------------------------------------------------------- bugs found, not yet fixed
+# ---------------------------------------------------------------------- bugs found and fixed
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="domain.utc() lets OverflowError out for a time whose offset moves it past year 1 "
-    "or 9999 in UTC; parse_time (CLI, API) only turns ValueError into ForecastError",
-)
 def test_bug_a_time_beyond_year_1_in_utc_is_one_error_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -1012,25 +1000,12 @@ def test_bug_a_time_beyond_year_1_in_utc_is_one_error_line(
     assert capsys.readouterr().err.startswith("error: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=OverflowError,
-    reason="domain.check_number turns TypeError and ValueError into ForecastError, but not "
-    "the OverflowError of float() on an int beyond 1.8e308",
-)
 def test_bug_a_huge_integer_is_refused_as_a_number() -> None:
     tracker = Tracker.open(None)
     with pytest.raises(ForecastError, match="reliability"):
         tracker.add_source("Huge", 10**400)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=UnicodeEncodeError,
-    reason="lookups by id (show, evidence correct/retract-report, source update, "
-    "Tracker.question/state) send ids that are not valid Unicode to the driver unchecked; "
-    "on Linux argv bytes that are not UTF-8 arrive as lone surrogates",
-)
 def test_bug_an_id_that_is_not_valid_unicode_is_one_error_line(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
@@ -1040,15 +1015,13 @@ def test_bug_an_id_that_is_not_valid_unicode_is_one_error_line(
     assert capsys.readouterr().err.startswith("error: ")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=TypeError,
-    reason="QuestionState.to_json() of a choice question with evidence fails when the state "
-    "was computed with explain=False (as states() does): its contributions' `without` is a "
-    "scalar NaN, not a vector",
-)
 def test_bug_an_unexplained_choice_state_cannot_be_shown() -> None:
     tracker = Tracker.open(None)
     add_fixed_questions(tracker)
     tracker.add_evidence("fz-choice", likelihoods=[("a", 2.0)], source="Wire", published=OPENED)
-    json.dumps(tracker.state("fz-choice", explain=False).to_json())
+    shown = json.loads(json.dumps(tracker.state("fz-choice", explain=False).to_json()))
+    (moved,) = shown["contributions"]
+    assert moved["without"] == {"a": None, "b": None, "c": None} or set(moved["without"]) == set(
+        shown["probability"]
+    )
+    assert all(v is None for v in moved["without"].values())

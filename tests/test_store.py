@@ -46,6 +46,8 @@ from forecast.domain import (
     Resolution,
     Source,
 )
+from forecast.reference import ReferenceQuestion, ReferenceSet
+from forecast.snapshots import Snapshot
 from forecast.store import (
     APPEND_ONLY,
     DEFAULT_DB_ENV,
@@ -232,6 +234,12 @@ def fill(store: Store) -> None:
         tx.insert_assessment(choice_assessment())
         tx.insert_resolution(resolution())
         tx.insert_resolution(resolution(version=2))
+        tx.insert_snapshots([Snapshot("q-binary", T0, 0.3, (), "daily", "ana")])
+        tx.insert_reference(
+            ReferenceSet("market", logged_at=T0, logged_by="ana"),
+            [ReferenceQuestion("market", "q-binary", outcome=1.0, resolved_on=T0.date())],
+            [("q-binary", T0.date(), 0.4)],
+        )
 
 
 def bits(x: float) -> bytes:
@@ -446,6 +454,10 @@ def test_counts(store: Store) -> None:
             "reports": 2,
             "assessments": 3,
             "resolutions": 2,
+            "snapshots": 1,
+            "reference_sets": 1,
+            "reference_questions": 1,
+            "reference_points": 1,
         }
 
 
@@ -701,7 +713,7 @@ def test_open_refuses_an_older_schema(db_path: Path) -> None:
     )
 
 
-@pytest.mark.parametrize("revision", ["0002", "9999", "abc123"])
+@pytest.mark.parametrize("revision", [f"{int(SCHEMA_HEAD) + 1:04d}", "9999", "abc123"])
 def test_open_and_upgrade_refuse_a_newer_or_unknown_schema(db_path: Path, revision: str) -> None:
     _set_revision(db_path, revision)
     for attempt in (lambda: Store.open(str(db_path)), lambda: Store(str(db_path)).upgrade()):

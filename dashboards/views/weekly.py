@@ -11,8 +11,9 @@ from forecast.reports import render, weekly
 st.title("Weekly report")
 tracker = Tracker.open()
 week = st.text_input("ISO week", value=weekly.last_week(tracker.now()), help="e.g. 2025-W43")
+analysts = st.checkbox("Per-analyst scores in the track record", value=False)
 try:
-    stats = weekly.build(tracker, week.strip())
+    stats = weekly.build(tracker, week.strip(), analysts=analysts)
 except ForecastError as exc:
     st.error(str(exc))
     st.stop()

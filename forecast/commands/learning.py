@@ -1,9 +1,181 @@
-"""CLI commands: learning (filled in by its issue)."""
+"""CLI commands: learning from the track record (``calibrate``) and the backtest.
+
+Each command parses, calls one library function and prints. PyMC, ArviZ and pandas are
+imported inside the commands, so ``forecast show`` and the rest of the CLI never load them.
+"""
 
 from __future__ import annotations
 
+import logging
+import math
+import sys
+from pathlib import Path
+from typing import Any, Literal, cast
+
 import click
+
+from forecast.domain import ForecastError
 
 
 def register(cli: click.Group) -> None:
     """Add this area's commands to the root group."""
+    cli.add_command(calibrate)
+    cli.add_command(backtest)
+
+
+def _quiet_pymc() -> None:
+    """PyMC logs "Sampling: [...]" lines; a command's output is its own."""
+    logging.getLogger("pymc").setLevel(logging.WARNING)
+
+
+def _positive(value: int, what: str) -> int:
+    if value < 1:
+        raise ForecastError(f"{what} must be at least 1, not {value}")
+    return value
+
+
+# --------------------------------------------------------------------------- calibrate
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the saved summary as JSON.")
+@click.option(
+    "--sampler",
+    type=click.Choice(["nutpie", "pymc"]),
+    default="nutpie",
+    show_default=True,
+    help="NUTS implementation.",
+)
+@click.option("--draws", type=int, default=1000, show_default=True, help="Draws per chain.")
+@click.option("--tune", type=int, default=500, show_default=True, help="Tuning draws per chain.")
+@click.option("--seed", type=int, help="Random seed (default: fresh).")
+@click.option(
+    "--fits",
+    "fits_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder of the fit (default: $FORECAST_FITS, else data/fits).",
+)
+@click.pass_context
+def calibrate(
+    ctx: click.Context,
+    as_json: bool,
+    sampler: str,
+    draws: int,
+    tune: int,
+    seed: int | None,
+    fits_dir: Path | None,
+) -> None:
+    """Learn source reliabilities, analyst calibration and event decay from resolved
+    questions; save the fit (with its diagnostics) for the forecasts to use."""
+    from forecast.cli import _print_json, _tracker
+    from forecast.learning.calibrate import calibrate as run
+    from forecast.learning.model import SamplerSettings
+
+    _quiet_pymc()
+    settings = SamplerSettings(
+        cast(Literal["nutpie", "pymc"], sampler),
+        _positive(draws, "--draws"),
+        _positive(tune, "--tune"),
+        seed=seed,
+        progressbar=not as_json,
+    )
+    result = run(_tracker(ctx).history(None), settings=settings, directory=fits_dir)
+    if as_json:
+        _print_json({"path": str(result.path), **result.summary})
+        return
+    _print_calibration(result.path, result.summary)
+
+
+def _print_calibration(path: Path, s: dict[str, Any]) -> None:
+    d, c, loo = s["diagnostics"], s["counts"], s["loo"]
+    verdict = "passed" if d["passed"] else "FAILED (not used): " + "; ".join(d["problems"])
+    click.echo(f"fit saved to {path}")
+    click.echo(
+        f"  {c['questions']} resolved questions, {c['assessments']} assessments, "
+        f"{c['sources']} sources, {c['analysts']} analysts"
+    )
+    click.echo(
+        f"  diagnostics {verdict} (worst R-hat {d['max_r_hat']:.3f}, lowest bulk ESS "
+        f"{d['min_ess_bulk']:.0f}, lowest tail ESS {d['min_ess_tail']:.0f}, "
+        f"{d['divergences']} divergences)"
+    )
+    click.echo(
+        f"  LOO vs the defaults: {loo['difference']:+.1f} "
+        f"(SE {loo['se_difference']:.1f}) in log predictive density"
+    )
+    a = s["alpha"]
+    click.echo(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")
+    click.echo("  reliability (stated -> learned [90% interval]):")
+    for name, r in s["reliability"].items():
+        click.echo(
+            f"    {name:<28} {s['stated'][name]:.2f} -> {r['mean']:.2f} "
+            f"[{r['low']:.2f}, {r['high']:.2f}]"
+        )
+    click.echo("  analyst calibration exponent k on stated LRs (1 = calibrated):")
+    for name, k in s["exponents"].items():
+        click.echo(f"    {name:<28} {k['mean']:.2f} [{k['low']:.2f}, {k['high']:.2f}]")
+
+
+# --------------------------------------------------------------------------- backtest
+
+
+@click.command()
+@click.argument("questions_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("series_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--cadence", type=int, default=7, show_default=True, help="Days between the team's updates."
+)
+@click.option(
+    "--refit",
+    "refit_days",
+    type=int,
+    default=60,
+    show_default=True,
+    help="Days between walk-forward refits of the learned model.",
+)
+@click.option(
+    "--seed", type=int, default=0, show_default=True, help="Seed of the sampler and the bootstrap."
+)
+@click.option("--json", "as_json", is_flag=True)
+def backtest(
+    questions_file: Path, series_file: Path, cadence: int, refit_days: int, seed: int, as_json: bool
+) -> None:
+    """Replay real forecast series (ForecastBench format) as a team that updates every
+    CADENCE days, and score holding, decay, the learned model and the daily series."""
+    from forecast import backtest as bt
+    from forecast.cli import _print_json
+
+    _quiet_pymc()
+    bar: list[Any] = []
+
+    def progress(done: int, total: int) -> None:
+        if as_json:
+            return
+        if not bar:
+            bar.append(click.progressbar(length=total, label="fitting", file=sys.stderr))
+            bar[0].__enter__()
+        bar[0].update(1)
+        if done == total:
+            bar[0].__exit__(None, None, None)
+
+    report = bt.run(
+        questions_file,
+        series_file,
+        cadence=_positive(cadence, "--cadence"),
+        refit_days=_positive(refit_days, "--refit"),
+        seed=seed,
+        progress=progress,
+    )
+    if as_json:
+        _print_json(_finite(report.to_json()))
+        return
+    click.echo(bt.table(report))
+
+
+def _finite(data: Any) -> Any:
+    """JSON has no NaN: turn any into null."""
+    if isinstance(data, dict):
+        return {k: _finite(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_finite(v) for v in data]
+    return None if isinstance(data, float) and math.isnan(data) else data

@@ -226,6 +226,7 @@ def report() -> None:
 @click.option("--format", "formats", default="md,html", show_default=True, help="md, html, pdf.")
 @click.option("--stale-days", type=click.IntRange(min=1), default=14, show_default=True)
 @click.option("--near-days", type=click.IntRange(min=1), default=14, show_default=True)
+@click.option("--analysts", is_flag=True, help="Add per-analyst scores to the track record.")
 @click.pass_context
 def report_weekly(
     ctx: click.Context,
@@ -234,13 +235,16 @@ def report_weekly(
     formats: str,
     stale_days: int,
     near_days: int,
+    analysts: bool,
 ) -> None:
     """Write the weekly report: movers, evidence, resolutions, track record, deadlines."""
     from forecast.reports import render, weekly
 
     wanted = formats.split(",")
     render.check_formats(wanted)
-    stats = weekly.build(_tracker(ctx), week, stale_days=stale_days, near_days=near_days)
+    stats = weekly.build(
+        _tracker(ctx), week, stale_days=stale_days, near_days=near_days, analysts=analysts
+    )
     written = render.write(stats, folder, wanted)
     for path in written.paths:
         click.echo(f"wrote {path}")

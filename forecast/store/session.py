@@ -8,7 +8,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
@@ -24,9 +24,11 @@ from forecast.domain import (
     Resolution,
     Source,
 )
-from forecast.reference import ReferenceQuestion, ReferenceSet
-from forecast.snapshots import Snapshot
 from forecast.store import schema as t
+
+if TYPE_CHECKING:  # imported where used: the store itself needs no numpy
+    from forecast.reference import ReferenceQuestion, ReferenceSet
+    from forecast.snapshots import Snapshot
 
 RecordKind = Literal["source", "report", "assessment", "resolution"]
 
@@ -480,6 +482,8 @@ def _snapshot_row(s: Snapshot) -> dict[str, Any]:
 
 
 def _snapshot(row: Row) -> Snapshot:
+    from forecast.snapshots import Snapshot
+
     sid, question_id, taken_at, probability, vector, reason, taken_by = row
     return Snapshot(
         question_id=question_id,
@@ -503,6 +507,8 @@ def _reference_set_row(ref: ReferenceSet) -> dict[str, Any]:
 
 
 def _reference_set(row: Row) -> ReferenceSet:
+    from forecast.reference import ReferenceSet
+
     name, questions_file, series_file, logged_at, logged_by = row
     return ReferenceSet(name, questions_file, series_file, logged_at, logged_by)
 
@@ -520,6 +526,8 @@ def _reference_question_row(name: str, q: ReferenceQuestion) -> dict[str, Any]:
 
 
 def _reference_question(row: Row) -> ReferenceQuestion:
+    from forecast.reference import ReferenceQuestion
+
     name, qid, question, opened, deadline, outcome, resolved_on = row
     return ReferenceQuestion(name, qid, question, opened, deadline, outcome, resolved_on)
 

@@ -1,0 +1,112 @@
+"""Learned from the track record: the fit in use, its sources and analysts, with intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import state
+import streamlit as st
+
+from forecast.domain import ForecastError
+from forecast.learning import fits
+
+
+def _estimates(table: dict[str, fits.Estimate], label: str, **extra: dict[str, float]) -> Any:
+    rows = [
+        {
+            label: name,
+            "mean": e.mean,
+            "low": e.low,
+            "high": e.high,
+            **{k: v.get(name) for k, v in extra.items()},
+        }
+        for name, e in table.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def _interval_chart(frame: pd.DataFrame, label: str, title: str, ref: str | None) -> alt.Chart:
+    """Posterior mean (point) and 90% interval (bar) per row; ``ref`` marks a reference."""
+    base = alt.Chart(frame).encode(y=alt.Y(f"{label}:N", sort=None, title=None))
+    bars = base.mark_rule(strokeWidth=3, opacity=0.5).encode(
+        x=alt.X("low:Q", title=title), x2="high:Q"
+    )
+    chart = bars + base.mark_point(filled=True, size=60).encode(
+        x="mean:Q",
+        tooltip=[
+            label,
+            alt.Tooltip("mean:Q", format=".2f"),
+            alt.Tooltip("low:Q", format=".2f"),
+            alt.Tooltip("high:Q", format=".2f"),
+        ],
+    )
+    if ref is not None:
+        chart += base.mark_tick(color="gray", thickness=2).encode(x=f"{ref}:Q")
+    return chart.properties(height=max(120, 22 * len(frame)))
+
+
+st.title("Learned from the track record")
+try:
+    learned = fits.load_learned(allow_failed=True)
+except ForecastError as exc:
+    st.info(
+        f"{exc}. The fit learns source reliabilities, analyst calibration and event "
+        "decay from resolved questions."
+    )
+    st.stop()
+
+c = learned.counts
+st.caption(
+    f"Fit of {learned.fitted_at:%Y-%m-%d %H:%M} UTC, model version "
+    f"{learned.model_version}: {c.get('questions', '?')} resolved questions, "
+    f"{c.get('assessments', '?')} assessments."
+)
+d = learned.diagnostics
+if learned.passed:
+    st.success(
+        f"Diagnostics passed (R-hat at most {d['max_r_hat']:.3f}, bulk ESS at least "
+        f"{d['min_ess_bulk']:.0f}, {d['divergences']} divergences): forecasts use it."
+    )
+else:
+    st.error(
+        "This fit failed its diagnostics and is not used: "
+        + "; ".join(d.get("problems", []))
+        + ". Run `forecast calibrate --draws 2000`."
+    )
+try:
+    fits.check_current(fits.read_summary(), state.tracker().history(None), learned.path)
+except ForecastError as exc:
+    st.warning(str(exc))
+
+st.subheader("Sources")
+st.caption(
+    "Reliability: posterior mean (point) and 90% interval (bar); the gray tick is the "
+    "stated reliability."
+)
+sources = _estimates(learned.reliability, "source", stated=learned.stated, type=learned.source_type)
+st.altair_chart(_interval_chart(sources, "source", "reliability", "stated"), width="stretch")
+st.dataframe(sources, hide_index=True, width="stretch")
+
+st.subheader("Analysts")
+st.caption(
+    "Calibration exponent k on stated likelihood ratios (LR ** k): above 1, the analyst "
+    "is too timid; below 1, too bold. The gray tick is 1, well calibrated."
+)
+analysts = _estimates(learned.exponents, "analyst").assign(calibrated=1.0)
+st.altair_chart(_interval_chart(analysts, "analyst", "exponent k", "calibrated"), width="stretch")
+st.dataframe(analysts.drop(columns="calibrated"), hide_index=True, width="stretch")
+
+st.subheader("Event decay")
+a = learned.alpha
+st.write(
+    f"Gamma shape alpha of the event rate: {a.mean:.2f} (90% interval {a.low:.2f} to "
+    f"{a.high:.2f}); the default is 1."
+)
+if learned.loo:
+    st.write(
+        f"Leave-one-out against the unlearned defaults: {learned.loo['difference']:+.1f} "
+        f"(standard error {learned.loo['se_difference']:.1f}) in expected log "
+        "predictive density; positive favours the fit."
+    )

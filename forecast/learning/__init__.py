@@ -1,0 +1,31 @@
+"""Layer 3: learning from the team's track record (PyMC and ArviZ).
+
+One hierarchical model over every resolved binary and event question learns each
+source's reliability (pooled by source type), each analyst's calibration exponent on
+stated likelihood ratios (pooled around 1) and the Gamma shape ``alpha`` of event decay.
+
+Modules, in the order data flows through them:
+
+- ``data``: the training arrays built from a ``History`` (pure numpy);
+- ``model``: ``build_model`` / ``fit`` / ``predict`` (PyMC), with ``lomax`` (layer 2's
+  decay law in PyTensor);
+- ``diagnostics``: R-hat, ESS, divergences, LOO against the defaults, calibration plot;
+- ``calibrate``: the whole run behind ``forecast calibrate``;
+- ``fits``: saving and loading a fit, refusing stale or mismatched ones (light: no PyMC);
+- ``draws`` and ``bands``: posterior draws as numpy arrays, and credible bands on
+  trajectories from them, with ``vectorised`` (layer 2's closed forms over arrays);
+- ``simulate``: team histories with known parameters, for tests and benchmarks;
+- ``recalibration``: the backtest's model of held forecasts (``forecast.backtest``).
+
+Importing this package does not import PyMC: only ``model``, ``lomax``, ``diagnostics``,
+``calibrate`` and ``recalibration`` do, so the point-forecast path stays fast.
+
+For the engine: ``fits.load_learned(history=...)`` gives a ``Learned`` whose
+``reliabilities(stated, types)``, ``exponent_means()`` and ``alpha.mean`` plug into
+``forecast.evidence.items_for`` and the question's decay; ``fits.load_draws()`` gives the
+``Draws`` that ``bands.band`` / ``bands.bands`` turn into credible bands.
+"""
+
+MODEL_VERSION = "1"
+"""Version of the layer-3 model (``model.py``). Bump it when the model's structure or
+parameter names change: fits saved by another version are then refused (``FitMismatch``)."""

@@ -1,0 +1,293 @@
+"""The track record as arrays: what the layer-3 model learns from (pure numpy, no PyMC).
+
+Every resolved binary or event question (annulled and choice questions are left out)
+becomes one outcome. Its evidence is grouped exactly as layer 1 groups it
+(``forecast.updating``):
+
+- an echo cluster is the set of reports of one question sharing an origin; each member
+  report enters once, through its source, in the cluster's unreliability
+  ``prod(1 - r_s)``;
+- within a cluster, each analyst's stated log LRs are averaged, and the analysts' log
+  terms are averaged again (each row carries the weight ``1 / analysts``).
+
+So with the posterior means plugged back into layer 1, the model's log-odds for a question
+is exactly the final log-odds of its trajectory (ignoring decay for event questions).
+
+Event questions that resolved YES also give an event time: days from opening to the
+resolution, clipped to the primary deadline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
+from datetime import datetime
+
+import numpy as np
+
+from forecast import evidence
+from forecast.domain import ForecastError, History, Kind, Question, Resolution, days_between
+from forecast.updating import Item
+
+STATED_FLOOR = 0.01
+"""Stated reliabilities are clipped to [0.01, 0.99] before the logit: a stated 0 or 1 would
+put the prior centre at infinity, and no source is trusted that absolutely by data."""
+
+
+@dataclass(frozen=True, eq=False)
+class TrainingData:
+    """The arrays of one fit. Index arrays point into the label tuples or other arrays.
+
+    Shapes: Q questions, S sources, T source types, K analysts, M cluster members
+    (reports), C echo clusters, J rows (one per cluster and analyst), E event times.
+    """
+
+    questions: tuple[str, ...]  # (Q,) question ids
+    sources: tuple[str, ...]  # (S,) source names
+    source_types: tuple[str, ...]  # (T,) type labels ("" for untyped sources)
+    analysts: tuple[str, ...]  # (K,)
+    source_type: np.ndarray  # (S,) index into source_types
+    stated: np.ndarray  # (S,) stated reliability, clipped to [STATED_FLOOR, 1 - STATED_FLOOR]
+    prior_logit: np.ndarray  # (Q,)
+    outcomes: np.ndarray  # (Q,) 1 = yes
+    member_source: np.ndarray  # (M,) source of each report in a cluster
+    member_cluster: np.ndarray  # (M,)
+    cluster_question: np.ndarray  # (C,)
+    row_cluster: np.ndarray  # (J,)
+    row_question: np.ndarray  # (J,)
+    row_analyst: np.ndarray  # (J,)
+    row_log_lr: np.ndarray  # (J,) the analyst's mean stated log LR over the cluster
+    row_weight: np.ndarray  # (J,) 1 / number of analysts in the cluster
+    event_question: np.ndarray  # (E,) YES event questions
+    event_prior_logit: np.ndarray  # (E,) their priors
+    event_day: np.ndarray  # (E,) days from opening to the event
+    event_deadline: np.ndarray  # (E,) days from opening to the primary deadline
+    n_assessments: int = 0
+
+    @property
+    def n_clusters(self) -> int:
+        return len(self.cluster_question)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The data arrays by field name (what the model's ``pm.Data`` containers hold)."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in fields(self)
+            if isinstance(getattr(self, f.name), np.ndarray)
+        }
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One assessment as layer 1 sees it, plus the source of its report."""
+
+    item: Item
+    source: str
+
+
+def training_data(history: History, *, as_of: datetime | None = None) -> TrainingData:
+    """The training arrays of every binary or event question resolved yes/no by ``as_of``."""
+    stated = evidence.reliabilities(history.sources, as_of)
+    types = source_types(history, as_of)
+    split = _split_by_question(history)
+    empty = replace(history, assessments=(), reports=())
+    resolved = resolved_questions(history, as_of)
+    per_question = [
+        (q, outcome, res, evidence_of(q, split.get(q.id, empty), as_of=as_of, stated=stated))
+        for q, outcome, res in resolved
+    ]
+    return _assemble(per_question, stated, types)
+
+
+def resolved_questions(
+    history: History, as_of: datetime | None = None
+) -> list[tuple[Question, int, Resolution]]:
+    """Binary and event questions resolved yes or no by ``as_of``, in id order."""
+    out = []
+    for q in sorted(history.questions, key=lambda q: q.id):
+        if q.kind is Kind.CHOICE:
+            continue
+        res = evidence.resolution_as_of(history, q.id, as_of)
+        if res is not None and res.outcome in ("yes", "no"):
+            out.append((q, int(res.outcome == "yes"), res))
+    return out
+
+
+def source_types(history: History, as_of: datetime | None = None) -> dict[str, str]:
+    """Each source's type as it stood at ``as_of`` (first version if logged later)."""
+    current = evidence.known_as_of(history.sources, lambda s: s.name, as_of)
+    for s in sorted(history.sources, key=lambda s: s.version):
+        current.setdefault(s.name, s)
+    return {str(name): s.type for name, s in current.items()}
+
+
+def evidence_of(
+    question: Question,
+    history: History,
+    *,
+    as_of: datetime | None = None,
+    stated: dict[str, float] | None = None,
+) -> list[Evidence]:
+    """The assessments of ``question`` known at ``as_of``, with their reports' sources.
+
+    The stated log LRs are left raw (no calibration exponent applied).
+    """
+    items = evidence.items_for(question, history, as_of=as_of, reliability=stated)
+    reports = evidence.known_as_of(history.reports, lambda r: r.id, as_of)
+    return [Evidence(item, reports[item.report_id].source) for item in items]
+
+
+def _split_by_question(history: History) -> dict[str, History]:
+    """One small History per question, so that per-question reads do not scan everything."""
+    assessments: dict[str, list] = defaultdict(list)
+    for a in history.assessments:
+        assessments[a.question_id].append(a)
+    reports: dict[str, list] = defaultdict(list)
+    for r in history.reports:
+        reports[r.id].append(r)
+    out = {}
+    for qid, mine in assessments.items():
+        ids = {a.report_id for a in mine}
+        out[qid] = replace(
+            history,
+            assessments=tuple(mine),
+            reports=tuple(r for rid in ids for r in reports.get(rid, ())),
+        )
+    return out
+
+
+# --------------------------------------------------------------------------- assembly
+
+
+def _assemble(
+    per_question: Sequence[tuple[Question, int, Resolution, list[Evidence]]],
+    stated: dict[str, float],
+    types: dict[str, str],
+) -> TrainingData:
+    # Labels are sorted so that the same history always gives the same arrays (and hash).
+    source_ix = _positions({e.source for *_, ev in per_question for e in ev})
+    analyst_ix = _positions({e.item.analyst for *_, ev in per_question for e in ev})
+    type_labels = sorted({types.get(s, "") for s in source_ix})
+    type_ix = _positions(type_labels)
+    members: list[tuple] = []
+    rows: list[tuple] = []
+    events: list[tuple] = []
+    cluster_question: list[int] = []
+    for qi, (q, outcome, res, ev) in enumerate(per_question):
+        for cluster in _clusters(ev):
+            c = len(cluster_question)
+            cluster_question.append(qi)
+            members += [(source_ix[s], c) for s in cluster.sources]
+            weight = 1.0 / len(cluster.log_lrs)
+            rows += [
+                (c, qi, analyst_ix[a], float(np.mean(lrs)), weight)
+                for a, lrs in cluster.log_lrs.items()
+            ]
+        if q.kind is Kind.EVENT and outcome == 1:
+            deadline = days_between(q.opened, q.deadlines[0])
+            day = min(max(days_between(q.opened, res.resolved_on), 0.0), deadline)
+            events.append((qi, logit_of_prior(q.prior), day, deadline))
+    names = tuple(source_ix)
+    return TrainingData(
+        questions=tuple(q.id for q, *_ in per_question),
+        sources=names,
+        source_types=tuple(type_labels),
+        analysts=tuple(analyst_ix),
+        source_type=np.array([type_ix[types.get(s, "")] for s in names], dtype=np.int64),
+        stated=np.clip([stated[s] for s in names], STATED_FLOOR, 1 - STATED_FLOOR).astype(float),
+        prior_logit=np.array([logit_of_prior(q.prior) for q, *_ in per_question], dtype=float),
+        outcomes=np.array([o for _, o, *_ in per_question], dtype=np.int64),
+        **_columns(members, ("member_source", "member_cluster"), (np.int64, np.int64)),
+        cluster_question=np.asarray(cluster_question, dtype=np.int64),
+        **_columns(
+            rows,
+            ("row_cluster", "row_question", "row_analyst", "row_log_lr", "row_weight"),
+            (np.int64, np.int64, np.int64, float, float),
+        ),
+        **_columns(
+            events,
+            ("event_question", "event_prior_logit", "event_day", "event_deadline"),
+            (np.int64, float, float, float),
+        ),
+        n_assessments=sum(len(ev) for *_, ev in per_question),
+    )
+
+
+def logit_of_prior(p: float | None) -> float:
+    assert p is not None  # binary and event questions always have a prior
+    return float(np.log(p) - np.log1p(-p))
+
+
+def _positions(labels: set[str] | list[str]) -> dict[str, int]:
+    return {label: i for i, label in enumerate(sorted(labels))}
+
+
+@dataclass
+class _Cluster:
+    sources: list[str]  # one entry per member report
+    log_lrs: dict[str, list[float]]  # analyst -> stated log LRs on the cluster's reports
+
+
+def _clusters(ev: Sequence[Evidence]) -> list[_Cluster]:
+    """Echo clusters of one question, in order of their first report."""
+    by_origin: dict[str, _Cluster] = {}
+    seen: set[str] = set()
+    for e in sorted(ev, key=lambda e: (e.item.order, e.item.analyst)):
+        cluster = by_origin.setdefault(e.item.origin, _Cluster([], {}))
+        if e.item.report_id not in seen:
+            seen.add(e.item.report_id)
+            cluster.sources.append(e.source)
+        cluster.log_lrs.setdefault(e.item.analyst, []).append(float(e.item.log_lr))
+    return list(by_origin.values())
+
+
+def _columns(
+    rows: list[tuple], names: Sequence[str], dtypes: Sequence[type]
+) -> dict[str, np.ndarray]:
+    """Transpose a list of tuples into named, typed columns (empty lists give empty arrays)."""
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
+    return {n: np.asarray(c, dtype=d) for n, c, d in zip(names, cols, dtypes, strict=True)}
+
+
+def relabel(data: TrainingData, like: TrainingData) -> TrainingData:
+    """``data`` indexed by ``like``'s sources, analysts and types (to predict new questions
+    with a model built on ``like``). A label ``like`` does not know is refused."""
+    maps = {}
+    for name in ("sources", "analysts", "source_types"):
+        known = {label: i for i, label in enumerate(getattr(like, name))}
+        unknown = [x for x in getattr(data, name) if x not in known]
+        if unknown:
+            raise ForecastError(f"{name[:-1].replace('_', ' ')} {unknown[0]!r} is not in the fit")
+        maps[name] = np.array([known[x] for x in getattr(data, name)], dtype=np.int64)
+    stated = like.stated.copy()
+    stated[maps["sources"]] = data.stated
+    return replace(
+        data,
+        sources=like.sources,
+        analysts=like.analysts,
+        source_types=like.source_types,
+        source_type=like.source_type,
+        stated=stated,
+        member_source=maps["sources"][data.member_source],
+        row_analyst=maps["analysts"][data.row_analyst],
+    )
+
+
+# --------------------------------------------------------------------------- hashing
+
+
+def data_hash(data: TrainingData) -> str:
+    """A digest of everything the fit learned from: labels and arrays, in field order."""
+    digest = hashlib.sha256()
+    for f in fields(data):
+        value = getattr(data, f.name)
+        digest.update(f.name.encode())
+        if isinstance(value, np.ndarray):
+            digest.update(f"{value.dtype.str}{value.shape}".encode())
+            digest.update(np.ascontiguousarray(value).tobytes())
+        else:
+            digest.update(json.dumps(value).encode())
+    return digest.hexdigest()[:16]

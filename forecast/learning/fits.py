@@ -1,0 +1,283 @@
+"""Saved fits: the posterior on disk, and the checks that keep a wrong one out of use.
+
+A fit is two files in the fits folder (``$FORECAST_FITS``, else ``data/fits/`` in the
+project): ``track-record.nc`` (the posterior draws, netCDF through ArviZ/xarray) and
+``track-record.json`` (posterior means and 90% intervals, diagnostics, LOO, the model
+version and the hash of the data it learned from). Point forecasts read only the JSON,
+so using a fit never imports PyMC; credible bands read the draws.
+
+Loading refuses, with a named error that says what to run:
+
+- ``NoFit``: nothing saved yet;
+- ``FitMismatch``: saved by another model version;
+- ``StaleFit``: the track record changed since (new resolutions or evidence);
+- ``FailedFit``: the fit failed its diagnostics (unless ``allow_failed``).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forecast.domain import ForecastError, History, parse_time
+from forecast.learning import MODEL_VERSION
+from forecast.learning.draws import Draws
+
+FITS_ENV = "FORECAST_FITS"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_DIR = PROJECT_ROOT / "data" / "fits"
+NAME = "track-record"
+INTERVAL = 0.9  # central posterior interval reported for every learned quantity
+RUN = "run `forecast calibrate`"
+
+
+class NoFit(ForecastError):
+    """No fit has been saved where we looked."""
+
+
+class FitMismatch(ForecastError):
+    """The saved fit was made by another version of the model."""
+
+
+class StaleFit(ForecastError):
+    """The saved fit learned from a track record that has changed since."""
+
+
+class FailedFit(ForecastError):
+    """The saved fit failed its convergence diagnostics."""
+
+
+def fits_dir(directory: str | Path | None = None) -> Path:
+    """Where fits live: ``directory``, else ``$FORECAST_FITS``, else ``data/fits/``."""
+    chosen = directory or os.environ.get(FITS_ENV, "").strip() or DEFAULT_DIR
+    return Path(chosen).expanduser().absolute()
+
+
+# --------------------------------------------------------------------------- what is loaded
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A posterior mean with its central 90% interval."""
+
+    mean: float
+    low: float
+    high: float
+
+    @classmethod
+    def of(cls, draws: np.ndarray) -> Estimate:
+        tail = (1 - INTERVAL) / 2
+        low, high = np.quantile(draws, [tail, 1 - tail])
+        return cls(float(np.mean(draws)), float(low), float(high))
+
+
+@dataclass(frozen=True)
+class Learned:
+    """What a saved fit says, as the engine uses it (posterior means) and shows it."""
+
+    path: Path
+    fitted_at: datetime
+    model_version: str
+    data_hash: str
+    reliability: dict[str, Estimate]  # per source seen in the track record
+    stated: dict[str, float]
+    source_type: dict[str, str]
+    exponents: dict[str, Estimate]  # per analyst
+    alpha: Estimate
+    type_shift: dict[str, Estimate]  # logit-scale bias of each source type
+    diagnostics: dict[str, Any]
+    loo: dict[str, Any] | None
+    counts: dict[str, int]
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.diagnostics.get("passed"))
+
+    def reliabilities(
+        self, stated: Mapping[str, float], types: Mapping[str, str] | None = None
+    ) -> dict[str, float]:
+        """A reliability for every source of ``stated`` (name -> stated reliability).
+
+        Sources in the fit get their posterior mean. Others keep their stated reliability,
+        moved on the logit scale by the mean learned bias of their type (if it was learned).
+        """
+        out = {}
+        for name, r in stated.items():
+            if name in self.reliability:
+                out[name] = self.reliability[name].mean
+                continue
+            shift = self.type_shift.get((types or {}).get(name, ""))
+            out[name] = r if shift is None or r in (0.0, 1.0) else _shifted(r, shift.mean)
+        return out
+
+    def exponent_means(self) -> dict[str, float]:
+        """Posterior-mean calibration exponent per analyst (others: 1, by omission)."""
+        return {name: e.mean for name, e in self.exponents.items()}
+
+
+def _shifted(r: float, shift: float) -> float:
+    x = math.log(r / (1 - r)) + shift
+    return 1.0 / (1.0 + math.exp(-x))
+
+
+# --------------------------------------------------------------------------- save
+
+
+def summarize(
+    idata: Any,
+    sources: tuple[str, ...],
+    analysts: tuple[str, ...],
+    types: tuple[str, ...],
+    stated: np.ndarray,
+    source_type: np.ndarray,
+) -> dict[str, Any]:
+    """Means and intervals of the learned quantities, keyed by label (JSON-ready)."""
+    post = idata["posterior"]
+
+    def flat(name: str) -> np.ndarray:
+        values = np.asarray(post[name].values)
+        return values.reshape(values.shape[0] * values.shape[1], -1)
+
+    def table(name: str, labels: tuple[str, ...]) -> dict[str, dict[str, float]]:
+        values = flat(name)
+        return {label: vars(Estimate.of(values[:, i])) for i, label in enumerate(labels)}
+
+    return {
+        "reliability": table("reliability", sources),
+        "stated": dict(zip(sources, map(float, stated), strict=True)),
+        "source_type": {s: types[int(t)] for s, t in zip(sources, source_type, strict=True)},
+        "exponents": table("exponent", analysts),
+        "alpha": vars(Estimate.of(flat("alpha")[:, 0])),
+        "type_shift": table("type_shift", types),
+    }
+
+
+def save(idata: Any, summary: Mapping[str, Any], directory: str | Path | None = None) -> Path:
+    """Write the draws and the summary (each atomically); return the summary's path."""
+    folder = fits_dir(directory)
+    folder.mkdir(parents=True, exist_ok=True)
+    kept = idata.copy()
+    for group in list(kept.children):
+        if group not in ("posterior", "sample_stats"):
+            del kept[group]  # warm-up draws and the rest: not needed to use the fit
+    for group in ("posterior", "sample_stats"):
+        kept[group].attrs.update(
+            model_version=summary["model_version"], data_hash=summary["data_hash"]
+        )
+    _atomic(folder / f"{NAME}.nc", lambda tmp: kept.to_netcdf(tmp))
+    _atomic(
+        folder / f"{NAME}.json",
+        lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"),
+    )
+    return folder / f"{NAME}.json"
+
+
+def _atomic(path: Path, write: Any) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    os.replace(tmp, path)
+
+
+# --------------------------------------------------------------------------- load
+
+
+def read_summary(directory: str | Path | None = None) -> dict[str, Any]:
+    """The saved summary as stored, checked only for existence and model version."""
+    path = fits_dir(directory) / f"{NAME}.json"
+    try:
+        summary = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise NoFit(f"no saved fit at {path}: {RUN}") from None
+    except (OSError, ValueError) as exc:
+        raise NoFit(f"cannot read the fit at {path} ({exc}): {RUN}") from None
+    if summary.get("model_version") != MODEL_VERSION:
+        raise FitMismatch(
+            f"the fit at {path} was made by model version {summary.get('model_version')!r}, "
+            f"this is version {MODEL_VERSION!r}: {RUN}"
+        )
+    return summary
+
+
+def load_learned(
+    directory: str | Path | None = None,
+    *,
+    history: History | None = None,
+    allow_failed: bool = False,
+) -> Learned:
+    """The saved fit, refused if mismatched, stale (against ``history``) or failed."""
+    summary = read_summary(directory)
+    path = fits_dir(directory) / f"{NAME}.json"
+    if history is not None:
+        check_current(summary, history, path)
+    learned = _learned(summary, path)
+    if not learned.passed and not allow_failed:
+        problems = "; ".join(learned.diagnostics.get("problems", [])) or "unknown"
+        raise FailedFit(
+            f"the fit at {path} failed its diagnostics ({problems}) and is not "
+            f"used: {RUN} --draws 2000"
+        )
+    return learned
+
+
+def check_current(summary: Mapping[str, Any], history: History, path: Path) -> None:
+    """Raise ``StaleFit`` unless ``history`` gives the data the fit learned from."""
+    from forecast.learning.data import data_hash, training_data
+
+    now = training_data(history)
+    if data_hash(now) != summary.get("data_hash"):
+        then = summary.get("counts", {})
+        raise StaleFit(
+            f"the fit at {path} ({summary.get('fitted_at', '?')[:10]}) no longer matches the "
+            f"track record (it learned from {then.get('questions', '?')} resolved questions "
+            f"and {then.get('assessments', '?')} assessments; there are now "
+            f"{len(now.questions)} and {now.n_assessments}, or some changed): {RUN}"
+        )
+
+
+def _learned(summary: Mapping[str, Any], path: Path) -> Learned:
+    def estimates(key: str) -> dict[str, Estimate]:
+        return {k: Estimate(**v) for k, v in summary[key].items()}
+
+    return Learned(
+        path=path,
+        fitted_at=parse_time(summary["fitted_at"]),
+        model_version=summary["model_version"],
+        data_hash=summary["data_hash"],
+        reliability=estimates("reliability"),
+        stated=dict(summary["stated"]),
+        source_type=dict(summary["source_type"]),
+        exponents=estimates("exponents"),
+        alpha=Estimate(**summary["alpha"]),
+        type_shift=estimates("type_shift"),
+        diagnostics=dict(summary["diagnostics"]),
+        loo=summary.get("loo"),
+        counts=dict(summary.get("counts", {})),
+    )
+
+
+def load_draws(
+    directory: str | Path | None = None,
+    *,
+    history: History | None = None,
+    allow_failed: bool = False,
+) -> Draws:
+    """The saved posterior draws for credible bands, after the same checks as the means."""
+    import xarray as xr
+
+    load_learned(directory, history=history, allow_failed=allow_failed)
+    path = fits_dir(directory) / f"{NAME}.nc"
+    try:
+        tree = xr.open_datatree(path, engine="h5netcdf")
+    except (OSError, ValueError) as exc:
+        raise NoFit(f"cannot read the draws at {path} ({exc}): {RUN}") from None
+    with tree:
+        post = tree["posterior"].to_dataset().load()
+    return Draws.from_posterior(post)

@@ -1,0 +1,1 @@
+"""Reports: the weekly scored forecast report (statistics, templates, charts, files)."""

@@ -1,0 +1,441 @@
+"""The weekly report's statistics: everything it says, gathered before anything is rendered.
+
+A week is an ISO week (Monday 00:00 UTC to the next Monday). The report reads the store as
+it stood at the end of the week (knowledge time; or now, for the week in progress), so a
+report for a past week can be regenerated and says the same thing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from forecast import evidence, snapshots, track_record
+from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report, utc
+from forecast.reference import load as load_reference
+from forecast.reference import names as reference_names
+
+if TYPE_CHECKING:
+    from forecast.api import QuestionState, Tracker
+
+STALE_DAYS = 14  # a question with no evidence logged for this long is "stale"
+NEAR_DAYS = 14  # a deadline this close to the end of the week is "near"
+TOP_MOVERS = 5
+MAX_ROWS = 50  # longer lists are cut, with a count of what was left out
+MIN_MOVE = 0.0005  # below half a tenth of a point, a change rounds to nothing
+_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+
+
+@dataclass(frozen=True)
+class Contribution:
+    """A report logged this week that moved a question: its jump when it arrived."""
+
+    report: Report
+    points: float | dict[str, float]
+    analysts: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Mover:
+    """A question's change over the week, in knowledge time."""
+
+    question: Question
+    before: float | dict[str, float]
+    after: float | dict[str, float]
+    change: float  # headline change; choice: the largest change of one option
+    option: str | None  # choice: the option that moved most
+    reports: list[Contribution]
+    other: float | None  # binary/event: the part of the change no report explains (decay)
+
+
+@dataclass(frozen=True)
+class Judged:
+    """One assessment logged this week, as a line of the new-evidence list."""
+
+    question_id: str
+    analyst: str
+    judgement: str
+
+
+@dataclass(frozen=True)
+class NewReport:
+    report: Report
+    judged: list[Judged]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A question with its probability at the end of the week (and a date that matters)."""
+
+    question: Question
+    probability: float | dict[str, float]
+    when: datetime | None = None
+    days: int | None = None
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """A question resolved this week, with its scores (None if annulled or unscorable)."""
+
+    question: Question
+    outcome: str
+    resolved_on: datetime
+    score: track_record.QuestionScore | None
+    note: str = ""
+
+    @property
+    def forecast(self) -> float | dict[str, float] | None:
+        """The final forecast: P(YES), or {option: P} for a choice question."""
+        if self.score is None:
+            return None
+        return track_record.forecast_value(self.question, self.score.forecast)
+
+
+@dataclass(frozen=True)
+class Versus:
+    """An open question that a reference also forecasts."""
+
+    question: Question
+    reference: str
+    team: float
+    other: float | None
+
+
+@dataclass(frozen=True)
+class Cut[T]:
+    """The first rows of a list, and how many were left out."""
+
+    rows: list[T]
+    more: int = 0
+
+
+@dataclass(frozen=True)
+class WeeklyStats:
+    """Everything the weekly report says, as plain data for the templates."""
+
+    week: str
+    start: datetime
+    end: datetime  # exclusive: the next Monday
+    as_of: datetime
+    open_questions: int
+    stale_days: int
+    near_days: int
+    movers: list[Mover]
+    new_evidence: Cut[NewReport]
+    new_questions: list[Line]
+    resolved: list[Resolved]
+    stale: Cut[Line]
+    near_deadline: list[Line]
+    track: track_record.TrackRecord
+    references: list[str] = field(default_factory=list)
+    versus: Cut[Versus] = field(default_factory=lambda: Cut([]))
+
+    @property
+    def last_day(self) -> date:
+        return (self.end - timedelta(days=1)).date()
+
+    @property
+    def overall(self) -> dict[str, track_record.Summary]:
+        return self.track.overall()
+
+
+# --------------------------------------------------------------------------- weeks
+
+
+def parse_week(text: str) -> tuple[datetime, datetime]:
+    """``YYYY-Www`` as its Monday 00:00 UTC and the next Monday's."""
+    found = _WEEK.fullmatch(text.strip())
+    if found is None:
+        raise ForecastError(f"week {text!r} is not an ISO week such as 2025-W43")
+    try:
+        monday = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+    except ValueError:
+        raise ForecastError(f"week {text!r} does not exist") from None
+    start = datetime.combine(monday, time(), tzinfo=UTC)
+    return start, start + timedelta(days=7)
+
+
+def week_of(moment: datetime) -> str:
+    """The ISO week a moment falls in, as ``YYYY-Www``."""
+    year, week, _ = utc(moment).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def last_week(now: datetime) -> str:
+    """The last complete ISO week before ``now``."""
+    return week_of(utc(now) - timedelta(days=7))
+
+
+# --------------------------------------------------------------------------- building
+
+
+def build(
+    tracker: Tracker,
+    week: str | None = None,
+    *,
+    stale_days: int = STALE_DAYS,
+    near_days: int = NEAR_DAYS,
+    top: int = TOP_MOVERS,
+    analysts: bool = False,
+) -> WeeklyStats:
+    """Gather the statistics of one ISO week (default: the last complete week).
+
+    ``analysts`` adds per-analyst scores to the track record (each analyst's trajectory is
+    reconstructed day by day, which costs about as much as the rest of the report).
+    """
+    now = tracker.now()
+    label = week or last_week(now)
+    start, end = parse_week(label)
+    if start > now:
+        raise ForecastError(f"week {label} has not started yet")
+    as_of = min(now, end - timedelta(microseconds=1))
+    history = tracker.history(None)
+    parts = snapshots.split(history)
+    known = [q for q in history.questions if q.created_at is None or q.created_at <= as_of]
+    open_now = [q for q in known if evidence.resolution_as_of(parts[q.id], q.id, as_of) is None]
+    fresh = [q for q in known if q.created_at is not None and q.created_at >= start]
+    after = _States(tracker, parts, as_of)
+    track = track_record.build(tracker, as_of=as_of, history=history, analysts=analysts)
+    return WeeklyStats(
+        week=label,
+        start=start,
+        end=end,
+        as_of=as_of,
+        open_questions=len(open_now),
+        stale_days=stale_days,
+        near_days=near_days,
+        movers=_movers(tracker, open_now, parts, after, start, as_of)[:top],
+        new_evidence=_cut(_new_evidence(history, start, as_of)),
+        new_questions=[Line(q, after[q.id].probability, q.created_at) for q in fresh],
+        resolved=_resolved(known, parts, track, start, as_of),
+        stale=_stale(open_now, after, parts, as_of, stale_days),
+        near_deadline=_near(open_now, after, as_of, near_days),
+        track=track,
+        references=[r.name for r in reference_names(tracker)],
+        versus=_cut(_versus(tracker, open_now, after, as_of)),
+    )
+
+
+def _state(
+    tracker: Tracker, q: Question, parts: dict[str, History], as_of: datetime
+) -> QuestionState:
+    return tracker.state(q.id, history=parts[q.id], as_of=as_of, explain=False)
+
+
+class _States(dict[str, "QuestionState"]):
+    """Question states at the end of the week, each computed the first time it is asked for.
+
+    Most sections need only some questions (movers, stale, near a deadline), and a state
+    is the costly part of the report.
+    """
+
+    def __init__(self, tracker: Tracker, parts: dict[str, History], as_of: datetime):
+        super().__init__()
+        self.tracker, self.parts, self.as_of = tracker, parts, as_of
+
+    def __missing__(self, qid: str) -> QuestionState:
+        state = self.tracker.state(qid, history=self.parts[qid], as_of=self.as_of, explain=False)
+        self[qid] = state
+        return state
+
+
+def _cut[T](rows: list[T]) -> Cut[T]:
+    return Cut(rows[:MAX_ROWS], max(0, len(rows) - MAX_ROWS))
+
+
+def _movers(
+    tracker: Tracker,
+    questions: Sequence[Question],
+    parts: dict[str, History],
+    after: dict[str, QuestionState],
+    start: datetime,
+    as_of: datetime,
+) -> list[Mover]:
+    movers = []
+    for q in questions:
+        if q.kind is not Kind.EVENT and not _touched(parts[q.id], start, as_of):
+            continue  # nothing decays and nothing new was known: it cannot have moved
+        then = max(start, q.created_at or start)
+        before = _state(tracker, q, parts, then)
+        mover = _mover(q, before, after[q.id], parts[q.id], start, as_of)
+        if abs(mover.change) >= MIN_MOVE:
+            movers.append(mover)
+    return sorted(movers, key=lambda m: (-abs(m.change), m.question.id))
+
+
+def _touched(history: History, start: datetime, as_of: datetime) -> bool:
+    """Whether anything bearing on the question was logged between ``start`` and ``as_of``."""
+    cited = {r.source for r in history.reports}
+    times = [
+        *(a.logged_at for a in history.assessments),
+        *(r.logged_at for r in history.reports),
+        *(s.logged_at for s in history.sources if s.name in cited),
+    ]
+    return any(t is not None and start <= t <= as_of for t in times)
+
+
+def _mover(
+    q: Question,
+    before: QuestionState,
+    after: QuestionState,
+    history: History,
+    start: datetime,
+    as_of: datetime,
+) -> Mover:
+    logged = _logged_between(history.assessments, start, as_of)
+    new_ids = {a.report_id for a in logged}
+    analysts: dict[str, set[str]] = defaultdict(set)
+    for a in logged:
+        analysts[a.report_id].add(a.analyst)
+    moved = [
+        Contribution(
+            after.reports[c.report_id],
+            _points(q, c.points),
+            tuple(sorted(analysts[c.report_id])),
+        )
+        for c in after.contributions
+        if c.report_id in new_ids
+    ]
+    moved.sort(key=lambda c: -_size(c.points))
+    option, change = _change(q, before.probability, after.probability)
+    jumps = [c.points for c in moved if isinstance(c.points, float)]
+    # What the reports' jumps leave unexplained: for event questions, mostly time passing.
+    other = None if q.kind is Kind.CHOICE else change - sum(jumps)
+    return Mover(q, before.probability, after.probability, change, option, moved, other)
+
+
+def _points(q: Question, points: Any) -> float | dict[str, float]:
+    if q.kind is Kind.CHOICE:
+        return dict(zip(q.option_names, np.asarray(points, float).tolist(), strict=True))
+    return float(points)
+
+
+def _size(points: float | dict[str, float]) -> float:
+    return max(abs(v) for v in points.values()) if isinstance(points, dict) else abs(points)
+
+
+def _change(q: Question, before: Any, after: Any) -> tuple[str | None, float]:
+    """Headline change; for a choice question, the option that moved most and its change."""
+    if q.kind is not Kind.CHOICE:
+        return None, float(after) - float(before)
+    name = max(q.option_names, key=lambda n: abs(after[n] - before[n]))
+    return name, after[name] - before[name]
+
+
+def _logged_between(records: Sequence[Assessment], start: datetime, as_of: datetime) -> list:
+    return [
+        a
+        for a in records
+        if a.version == 1 and a.logged_at is not None and start <= a.logged_at <= as_of
+    ]
+
+
+def _new_evidence(history: History, start: datetime, as_of: datetime) -> list[NewReport]:
+    """Reports first assessed this week, each with the judgements logged on it this week."""
+    fresh = {a.id for a in _logged_between(history.assessments, start, as_of)}
+    mine = [a for a in history.assessments if a.id in fresh]
+    current = evidence.known_as_of(mine, lambda a: a.id, as_of)  # corrected since, if so
+    ids = {a.report_id for a in mine}
+    cited = [r for r in history.reports if r.id in ids]
+    reports = evidence.known_as_of(cited, lambda r: r.id, as_of)
+    judged: dict[str, list[Judged]] = defaultdict(list)
+    for a in sorted(current.values(), key=lambda a: (a.logged_at or start, a.id)):
+        if a.id in fresh and not a.retracted:
+            judged[a.report_id].append(Judged(a.question_id, a.analyst, _judgement(a)))
+    found = [NewReport(reports[rid], rows) for rid, rows in judged.items() if rid in reports]
+    return sorted(found, key=lambda n: (n.report.published, n.report.id))
+
+
+def _judgement(a: Assessment) -> str:
+    if a.likelihoods:
+        return ", ".join(f"{name} ×{value:g}" for name, value in a.likelihoods)
+    lr = f"LR {a.lr:.3g}"
+    return f"{a.strength} ({lr})" if a.strength else lr
+
+
+def _resolved(
+    questions: Sequence[Question],
+    parts: dict[str, History],
+    track: track_record.TrackRecord,
+    start: datetime,
+    as_of: datetime,
+) -> list[Resolved]:
+    scores = {s.question.id: s for s in track.scores}
+    why = dict(track.unscored)
+    found = []
+    for q in questions:
+        res = evidence.resolution_as_of(parts[q.id], q.id, as_of)
+        if res is None or res.logged_at is None or res.logged_at < start:
+            continue
+        note = "annulled: not scored" if res.outcome == "annulled" else why.get(q.id, "")
+        found.append(Resolved(q, res.outcome, res.resolved_on, scores.get(q.id), note))
+    return found
+
+
+def _last_evidence(history: History, as_of: datetime) -> datetime | None:
+    times = [a.logged_at for a in history.assessments if a.logged_at and a.logged_at <= as_of]
+    return max(times, default=None)
+
+
+def _stale(
+    questions: Sequence[Question],
+    after: dict[str, QuestionState],
+    parts: dict[str, History],
+    as_of: datetime,
+    days: int,
+) -> Cut[Line]:
+    silent = []
+    for q in questions:
+        last = _last_evidence(parts[q.id], as_of)
+        quiet = (as_of - (last or q.created_at or q.opened)).days
+        if quiet >= days:
+            silent.append((q, last, quiet))
+    silent.sort(key=lambda row: (-row[2], row[0].id))
+    rows = [Line(q, after[q.id].probability, last, quiet) for q, last, quiet in silent[:MAX_ROWS]]
+    return Cut(rows, max(0, len(silent) - MAX_ROWS))
+
+
+def _near(
+    questions: Sequence[Question], after: dict[str, QuestionState], as_of: datetime, days: int
+) -> list[Line]:
+    """Deadlines within ``days`` after ``as_of``, and open questions whose last one passed.
+
+    A passed deadline comes with negative days: the question awaits its resolution.
+    """
+    window = timedelta(days=days)
+    found = []
+    for q in questions:
+        near = [d for d in q.deadlines if timedelta(0) < d - as_of <= window]
+        passed = bool(q.deadlines) and q.deadlines[-1] <= as_of
+        if not near and not passed:
+            continue
+        ladder = dict(after[q.id].deadline_probabilities())
+        found += [Line(q, ladder[d], d, (d - as_of).days) for d in near]
+        if passed:
+            last = q.deadlines[-1]
+            found.append(Line(q, ladder[last], last, -(as_of - last).days))
+    return sorted(found, key=lambda line: (line.when, line.question.id))
+
+
+def _versus(
+    tracker: Tracker,
+    questions: Sequence[Question],
+    after: dict[str, QuestionState],
+    as_of: datetime,
+) -> list[Versus]:
+    binary = [q.id for q in questions if q.kind is not Kind.CHOICE]
+    found = []
+    for ref in reference_names(tracker) if binary else []:
+        loaded = load_reference(tracker, ref.name, binary)
+        for qid in sorted(loaded.series):
+            q = after[qid].question
+            team = after[qid].probability
+            assert isinstance(team, float)  # binary and event questions only
+            found.append(Versus(q, ref.name, team, loaded.standing(qid, utc(as_of).date())))
+    return found

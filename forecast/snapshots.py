@@ -1,0 +1,369 @@
+"""Snapshots: each question's forecast as it stood at a knowledge time, stored for good.
+
+A snapshot records what the tracker said about an open question at a moment, knowing only
+what had been logged by then: the headline probability (binary and event questions; for an
+event question, P(event by the primary deadline)), and as a mapping the whole deadline
+ladder (event) or the option vector (choice). Snapshots are append-only, so a report logged
+late (with an earlier published time) redraws the trajectory on event time but never
+changes a snapshot already taken. Scoring reads snapshots only.
+
+- :func:`record` snapshots some or all open questions now (or at a given knowledge time);
+  the API calls it after logging evidence or resolving.
+- :func:`take` is the daily snapshot of every open question (``forecast snapshot``, cron).
+- :func:`backfill` reconstructs one snapshot per finished day per question from the logged
+  times of every record, for histories imported after the fact (the demo); a day that
+  already has a snapshot is left alone.
+- :func:`reconstruct` is the pure part of it: the forecast standing at the end of each of
+  some days, from a history alone. Per-analyst scores use it too.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import pairwise
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from forecast import evidence, trajectory
+from forecast.domain import ForecastError, History, Kind, Question, iso, utc
+
+if TYPE_CHECKING:
+    from forecast.api import QuestionState, Tracker
+
+REASONS = ("manual", "daily", "evidence", "resolution", "backfill")
+"""What may trigger a snapshot: a person, the daily cron, logged evidence, a resolution,
+or a reconstruction from logged times."""
+
+_ONE_DAY = timedelta(days=1)
+_TICK = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One question's forecast as it stood at ``taken_at`` (knowledge time)."""
+
+    question_id: str
+    taken_at: datetime
+    probability: float | None  # binary/event headline; None for choice questions
+    vector: tuple[tuple[str, float], ...] = ()  # event: (deadline, P); choice: (option, P)
+    reason: str = "manual"
+    taken_by: str = ""
+    id: int | None = None  # given by the store
+
+    @property
+    def day(self) -> date:
+        """The UTC day the snapshot was taken on."""
+        return utc(self.taken_at).date()
+
+    def values(self) -> np.ndarray:
+        """The vector's probabilities, in stored order (deadlines or options)."""
+        return np.array([p for _, p in self.vector], dtype=float)
+
+
+@dataclass(frozen=True)
+class Daily:
+    """Forecasts standing at the end of some days, reconstructed from a history."""
+
+    days: list[date]
+    headline: np.ndarray  # (days,) P(YES); (days, options) for choice questions
+    ladder: np.ndarray  # (days, deadlines) for event questions; (days, 0) otherwise
+
+
+# --------------------------------------------------------------------------- taking
+
+
+def record(
+    tracker: Tracker,
+    question_ids: Sequence[str] | None = None,
+    at: datetime | None = None,
+    reason: str = "manual",
+) -> int:
+    """Snapshot questions as they stand at knowledge time ``at`` (default: now).
+
+    ``question_ids=None`` means every question that is open at ``at``. Named questions are
+    snapshotted as they stand, open or not (a snapshot taken at a resolution keeps the final
+    word); a named question that does not exist raises :class:`~forecast.domain.NotFound`.
+    Questions created after ``at`` are skipped. Returns the number of snapshots stored.
+    """
+    _check_reason(reason)
+    when = tracker.now() if at is None else utc(at)
+    history = tracker.history(None if question_ids is None else list(question_ids))
+    if question_ids is not None:
+        _check_known(history, question_ids)
+    parts = split(history)
+    snaps = []
+    for q in history.questions:
+        if q.created_at is not None and q.created_at > when:
+            continue
+        state = tracker.state(q.id, history=parts[q.id], as_of=when, explain=False)
+        if question_ids is not None or state.resolution is None:
+            snaps.append(snapshot_of(state, when, reason, tracker.user))
+    return _store(tracker, snaps)
+
+
+def take(tracker: Tracker, at: datetime | None = None) -> int:
+    """The daily snapshot of every open question (what ``forecast snapshot`` runs)."""
+    return record(tracker, None, at, reason="daily")
+
+
+def backfill(tracker: Tracker, until: datetime | None = None) -> int:
+    """Reconstruct a snapshot for each finished day on which a question was open.
+
+    Day D is reconstructed as of its last instant (23:59:59.999999 UTC), knowing only the
+    records logged by then, and only if D has ended by ``until`` (default: now) and the
+    question has no snapshot taken on D yet. Days run from the day the question was both
+    opened and known (created) to the day before its resolution date. Existing snapshots
+    are never rewritten. Returns the number of snapshots stored.
+    """
+    cutoff = tracker.now() if until is None else utc(until)
+    history = tracker.history(None)
+    parts = split(history)
+    taken = _days_taken(tracker)
+    snaps: list[Snapshot] = []
+    for q in history.questions:
+        days = [d for d in open_days(q, parts[q.id], cutoff) if d not in taken[q.id]]
+        if days:
+            daily = reconstruct(q, parts[q.id], days)
+            snaps += _from_daily(q, daily, tracker.user)
+    return _store(tracker, snaps)
+
+
+def open_days(question: Question, history: History, until: datetime) -> list[date]:
+    """Finished days (by ``until``) on which ``question`` was known, open and unresolved."""
+    first = utc(question.opened).date()
+    if question.created_at is not None:
+        first = max(first, utc(question.created_at).date())
+    last = (utc(until) + _TICK).date() - _ONE_DAY  # the last day that has ended
+    resolution = evidence.resolution_as_of(history, question.id, until)
+    if resolution is not None:
+        last = min(last, utc(resolution.resolved_on).date() - _ONE_DAY)
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
+def snapshot_of(state: QuestionState, at: datetime, reason: str, by: str = "") -> Snapshot:
+    """A snapshot of a question state (from :meth:`Tracker.state`) taken at ``at``."""
+    q = state.question
+    final = state.trajectory.final
+    if q.kind is Kind.CHOICE:
+        vector = tuple(zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True))
+        return Snapshot(q.id, utc(at), None, vector, reason, by)
+    ladder = tuple((iso(d), p) for d, p in state.deadline_probabilities())
+    return Snapshot(q.id, utc(at), float(final), ladder, reason, by)
+
+
+def end_of_day(day: date) -> datetime:
+    """The last instant of a UTC day: a day's knowledge time."""
+    return datetime.combine(day + _ONE_DAY, time(), tzinfo=UTC) - _TICK
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def load(
+    tracker: Tracker, question_ids: Sequence[str] | None = None, until: datetime | None = None
+) -> dict[str, list[Snapshot]]:
+    """Stored snapshots taken by ``until`` (default: all), per question, oldest first."""
+    with tracker.store.read() as tx:
+        snaps = tx.snapshots(question_ids, until=until)
+    grouped: dict[str, list[Snapshot]] = defaultdict(list)
+    for s in snaps:
+        grouped[s.question_id].append(s)
+    return dict(grouped)
+
+
+# --------------------------------------------------------------------------- reconstruction
+
+
+def reconstruct(
+    question: Question, history: History, days: Sequence[date], *, analyst: str | None = None
+) -> Daily:
+    """The forecast standing at the end of each day, knowing only what was logged by then.
+
+    ``days`` must be ascending and before the question's resolution date. ``analyst`` keeps
+    one analyst's assessments (that analyst's own trajectory). The result equals what
+    :meth:`Tracker.state` gives as of each day's last instant.
+    """
+    days = list(days)
+    if any(b <= a for a, b in pairwise(days)):
+        raise ForecastError("days to reconstruct must be ascending and distinct")
+    shape = (len(days), len(question.options)) if question.kind is Kind.CHOICE else (len(days),)
+    width = len(question.deadlines) if question.kind is Kind.EVENT else 0
+    daily = Daily(days, np.zeros(shape), np.zeros((len(days), width)))
+    if not days:
+        return daily
+    last_end = end_of_day(days[-1])
+    late = _late_days(history, days, last_end, analyst)
+    # A trajectory's value on day D depends only on evidence published by D, so a day that
+    # no late-logged record touches reads the same in the trajectory known at the last
+    # day's end: one computation serves all of them.
+    _fill(question, history, last_end, analyst, np.flatnonzero(~late), daily)
+    # Every other day needs what was known at its own end; that changes only when something
+    # is logged, so one trajectory serves each run of days between two logged records.
+    for block in _epochs(history, days, np.flatnonzero(late), analyst):
+        _fill(question, history, end_of_day(days[block[-1]]), analyst, np.array(block), daily)
+    return daily
+
+
+def _fill(
+    question: Question,
+    history: History,
+    as_of: datetime,
+    analyst: str | None,
+    indices: np.ndarray,
+    daily: Daily,
+) -> None:
+    """Put the values of the trajectory known at ``as_of`` on the days at ``indices``."""
+    if not indices.size:
+        return
+    items = evidence.items_for(question, history, as_of=as_of, analyst=analyst)
+    traj = trajectory.compute(question, items, as_of)
+    first = traj.first_day.date().toordinal()
+    offsets = np.array([daily.days[i].toordinal() - first for i in indices.tolist()])
+    at = np.clip(offsets, 0, len(traj.probability) - 1)
+    daily.headline[indices] = traj.probability[at]
+    daily.ladder[indices] = traj.ladder[at]
+
+
+def _late_days(
+    history: History, days: list[date], last_end: datetime, analyst: str | None
+) -> np.ndarray:
+    """Days whose value a record logged after that day (by ``last_end``) would change."""
+    ordinals = np.array([d.toordinal() for d in days])
+    late = np.zeros(len(days), dtype=bool)
+    for logged, effect in _changes(history, analyst):
+        if logged <= last_end:
+            since = -np.inf if effect is None else effect.toordinal()
+            late |= (ordinals >= since) & (ordinals < utc(logged).date().toordinal())
+    return late
+
+
+def _changes(history: History, analyst: str | None) -> Iterable[tuple[datetime, date | None]]:
+    """(logged at, first day it bears on) of each record that can move the trajectory.
+
+    None means every day: a source's new reliability applies to all its reports. A
+    source's first version never counts: before it is known, it stands anyway.
+    """
+    assessments = [a for a in history.assessments if analyst is None or a.analyst == analyst]
+    ids = {a.report_id for a in assessments}
+    reports = [r for r in history.reports if r.id in ids]
+    published: dict[str, date] = {}
+    for r in reports:
+        day = utc(r.published).date()
+        published[r.id] = min(day, published.get(r.id, day))
+    for a in assessments:
+        if a.logged_at is not None:
+            yield a.logged_at, published.get(a.report_id)
+    for r in reports:
+        if r.logged_at is not None:
+            yield r.logged_at, published[r.id]
+    names = {r.source for r in reports}
+    for src in history.sources:
+        if src.version > 1 and src.name in names and src.logged_at is not None:
+            yield src.logged_at, None
+
+
+def _epochs(
+    history: History, days: list[date], indices: np.ndarray, analyst: str | None
+) -> list[list[int]]:
+    """The day indices grouped by how many records had been logged by each day's end."""
+    if not indices.size:
+        return []
+    events = np.array(sorted(_logged_times(history, analyst)), dtype="datetime64[us]")
+    groups: dict[int, list[int]] = defaultdict(list)
+    for i in indices.tolist():
+        stamp = np.datetime64(end_of_day(days[i]).replace(tzinfo=None), "us")
+        groups[int(np.searchsorted(events, stamp, side="right"))].append(i)
+    return list(groups.values())
+
+
+def split(history: History) -> dict[str, History]:
+    """One history per question: its assessments, their reports, all sources, its resolutions.
+
+    Reading a whole store once and splitting it keeps per-question work proportional to that
+    question's own records.
+    """
+    assessments: dict[str, list] = defaultdict(list)
+    resolutions: dict[str, list] = defaultdict(list)
+    reports: dict[str, list] = defaultdict(list)
+    for a in history.assessments:
+        assessments[a.question_id].append(a)
+    for res in history.resolutions:
+        resolutions[res.question_id].append(res)
+    for r in history.reports:
+        reports[r.id].append(r)
+    parts = {}
+    for q in history.questions:
+        mine = assessments[q.id]
+        ids = sorted({a.report_id for a in mine})
+        parts[q.id] = History(
+            questions=(q,),
+            sources=history.sources,
+            reports=tuple(r for rid in ids for r in reports[rid]),
+            assessments=tuple(mine),
+            resolutions=tuple(resolutions[q.id]),
+        )
+    return parts
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _check_reason(reason: str) -> None:
+    if reason not in REASONS:
+        raise ForecastError(f"snapshot reason {reason!r} is not one of {', '.join(REASONS)}")
+
+
+def _check_known(history: History, question_ids: Iterable[str]) -> None:
+    from forecast.domain import NotFound
+
+    known = {q.id for q in history.questions}
+    missing = [qid for qid in question_ids if qid not in known]
+    if missing:
+        raise NotFound(f"no question {missing[0]!r}")
+
+
+def _store(tracker: Tracker, snaps: list[Snapshot]) -> int:
+    if snaps:
+        with tracker.store.write() as tx:
+            tx.insert_snapshots(snaps)
+    return len(snaps)
+
+
+def _days_taken(tracker: Tracker) -> dict[str, set[date]]:
+    taken: dict[str, set[date]] = defaultdict(set)
+    with tracker.store.read() as tx:
+        for qid, at in tx.snapshot_times():
+            taken[qid].add(utc(at).date())
+    return taken
+
+
+def _from_daily(question: Question, daily: Daily, by: str) -> list[Snapshot]:
+    snaps = []
+    for i, day in enumerate(daily.days):
+        at = end_of_day(day)
+        if question.kind is Kind.CHOICE:
+            vector = tuple(zip(question.option_names, daily.headline[i].tolist(), strict=True))
+            snaps.append(Snapshot(question.id, at, None, vector, "backfill", by))
+            continue
+        ladder = tuple(
+            (iso(d), float(p)) for d, p in zip(question.deadlines, daily.ladder[i], strict=True)
+        )
+        snaps.append(Snapshot(question.id, at, float(daily.headline[i]), ladder, "backfill", by))
+    return snaps
+
+
+def _logged_times(history: History, analyst: str | None = None) -> set[datetime]:
+    """Every knowledge time at which the evidence of ``history`` could have changed.
+
+    With ``analyst``, only that analyst's assessments and the reports they bear on count:
+    nothing else can change that analyst's own trajectory.
+    """
+    assessments = [a for a in history.assessments if analyst is None or a.analyst == analyst]
+    ids = {a.report_id for a in assessments}
+    reports = [r for r in history.reports if r.id in ids]
+    records: Iterable = (*assessments, *reports, *history.sources)
+    return {utc(r.logged_at).replace(tzinfo=None) for r in records if r.logged_at is not None}

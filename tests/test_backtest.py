@@ -1,0 +1,266 @@
+"""The backtest: classification, replay on calendar days, training rows, scores, the run.
+
+Synthetic ForecastBench-format files keep these tests small and independent of the real
+data; ``benchmarks/bench_backtest.py`` runs the real ForecastBench folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forecast import backtest as bt
+from forecast.domain import ForecastError
+from forecast.learning.model import SamplerSettings
+
+LABELS = Path(__file__).resolve().parent / "data" / "event_labels.csv"
+TINY = SamplerSettings(draws=100, tune=100, chains=2, seed=1)
+
+
+# --------------------------------------------------------------------------- classification
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Will Bitcoin reach $140,000 by December 31, 2025?", "event"),
+        ("Will the U.S. invade Afghanistan in 2025?", "event"),
+        ("Will Russia test a nuclear device before January 1, 2026?", "event"),
+        ("NATO article 5 in 2025?", "event"),
+        ("Will Elon Musk step down from being Tesla CEO by the end of 2025?", "event"),
+        ("Will Wagner Moura win Best Actor at the 98th Academy Awards?", "state"),
+        ("Will Elon Musk be the world's richest person on December 31, 2025?", "state"),
+        ("Will Anthropic have the best AI model at the end of March 2026?", "state"),
+        ("Will Putin remain President of Russia through 2024?", "state"),
+        ("Fed increases interest rates by 25+ bps after January 2026 meeting?", "state"),
+        ("", "unknown"),
+        (None, "unknown"),
+    ],
+)
+def test_classify(title: str | None, kind: str) -> None:
+    assert bt.classify(title) == kind
+
+
+def test_classification_against_hand_labels(report_figure) -> None:
+    """60 questions drawn at random from the ForecastBench set and labelled by hand."""
+    m = bt.measure_classifier(LABELS)
+    report_figure(
+        f"event classifier on {m['labelled']} hand-labelled questions: precision "
+        f"{m['precision']:.2f}, recall {m['recall']:.2f}"
+    )
+    assert m["labelled"] == 60
+    assert m["precision"] >= 0.85 and m["recall"] >= 0.75
+
+
+# --------------------------------------------------------------------------- synthetic data
+
+EPOCH = date(2025, 1, 1)
+
+
+def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
+    """n resolved questions, half of them event questions whose YES can come early."""
+    import pandas as pd
+
+    rng = np.random.default_rng(seed)
+    questions, series = [], []
+    for i in range(n):
+        start = EPOCH + timedelta(days=int(i * 2))
+        close = start + timedelta(days=int(rng.integers(30, 90)))
+        event = i % 2 == 0
+        p0 = float(rng.uniform(0.05, 0.6))
+        yes = rng.random() < p0
+        resolved = (
+            start + timedelta(days=int(rng.integers(5, (close - start).days)))
+            if yes and event
+            else close
+        )
+        title = (
+            f"Will thing {i} happen by {close:%B %d, %Y}?"
+            if event
+            else f"Will team {i} win the 2025 cup?"
+        )
+        questions.append(
+            {
+                "qid": f"q{i:03d}",
+                "question": title,
+                "outcome": float(yes),
+                "close_datetime": f"{close.isoformat()}T00:00:00Z",
+                "effective_resolution_date": resolved.isoformat(),
+            }
+        )
+        days = (resolved - start).days + 3  # series run a little past the resolution
+        drift = np.linspace(0, 1, days) ** 2 * (0.9 if yes else -0.9)
+        probs = np.clip(
+            p0 * (1 - np.linspace(0, 1, days) * event * (not yes))
+            + drift * 0.5
+            + rng.normal(0, 0.02, days),
+            0.01,
+            0.99,
+        )
+        series += [
+            {"qid": f"q{i:03d}", "date": (start + timedelta(days=d)).isoformat(), "prob": float(p)}
+            for d, p in enumerate(probs)
+            if rng.random() < 0.9
+        ]
+    questions.append(
+        {
+            "qid": "no-series",
+            "question": "x",
+            "outcome": 0.0,
+            "close_datetime": None,
+            "effective_resolution_date": "2025-06-01",
+        }
+    )
+    qp, sp = tmp / "questions.parquet", tmp / "timeseries.parquet"
+    pd.DataFrame(questions).to_parquet(qp)
+    pd.DataFrame(series).to_parquet(sp)
+    return qp, sp
+
+
+@pytest.fixture(scope="session")
+def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return _write(tmp_path_factory.mktemp("forecastbench"))
+
+
+@pytest.fixture(scope="session")
+def report(files: tuple[Path, Path]) -> bt.Report:
+    return bt.run(*files, refit_days=45, settings=TINY)
+
+
+# --------------------------------------------------------------------------- replay
+
+
+def test_update_days_follow_a_fixed_calendar() -> None:
+    epoch = int(np.datetime64(bt.EPOCH, "D").astype(np.int64))
+    days = bt.update_days(epoch + 3, epoch + 30, 7)
+    assert days.tolist() == [epoch + 3, epoch + 7, epoch + 14, epoch + 21, epoch + 28]
+    assert bt.update_days(epoch, epoch, 7).tolist() == [epoch]
+
+
+def test_replay_scores_tracked_unresolved_days_only(files: tuple[Path, Path]) -> None:
+    questions = bt.load(*files)
+    assert len(questions) == 130  # the question without a series is left out
+    days = bt.replay(questions, 7)
+    for i, q in enumerate(questions[:20]):
+        mine = days.day[days.question == i]
+        assert mine.min() == q.obs_day[0] and mine.max() <= min(q.obs_day[-1], q.resolved - 1)
+        assert np.all(np.diff(mine) == 1)  # every calendar day, none chosen
+        held = days.held[days.question == i]
+        update = mine - days.elapsed[days.question == i]
+        assert np.all(days.elapsed[days.question == i] < 7)
+        assert held == pytest.approx(bt.value_on(q, update))
+        assert days.fresh[days.question == i] == pytest.approx(bt.value_on(q, mine))
+
+
+def test_scored_days_do_not_look_at_the_outcome(files: tuple[Path, Path]) -> None:
+    """Only the resolution date bounds the days; the outcome never enters the replay."""
+    from dataclasses import replace
+
+    questions = bt.load(*files)
+    flipped = [replace(q, outcome=1 - q.outcome) for q in questions]
+    a, b = bt.replay(questions, 7), bt.replay(flipped, 7)
+    assert np.array_equal(a.day, b.day) and np.array_equal(a.held, b.held)
+
+
+def test_training_rows_weigh_each_question_once(files: tuple[Path, Path]) -> None:
+    questions = bt.load(*files)
+    days = bt.replay(questions, 7)
+    outcome = np.array([q.outcome for q in questions])
+    seen = np.zeros(len(questions), dtype=bool)
+    seen[:60] = True
+    rows = bt.training_rows(days, seen, outcome)
+    total = rows.weight.sum() + rows.held_weight.sum()
+    assert total <= 60 + 1e-9 and total > 55  # only days past a deadline are dropped
+    assert np.all(rows.elapsed < rows.horizon) and np.all(rows.horizon > 0)
+    assert set(np.unique(rows.held_kind)) <= {0.0, 1.0}
+
+
+def test_decay_only_touches_event_questions(files: tuple[Path, Path]) -> None:
+    questions = bt.load(*files)
+    days = bt.replay(questions, 7)
+    fc = bt.forecasts(days, lambda d: d.held)
+    same = ~days.event
+    assert np.array_equal(fc["decay"][same], fc["hold"][same])
+    assert np.all(fc["decay"][days.event] <= fc["hold"][days.event] + 1e-12)
+    fresh_update = days.event & (days.elapsed == 0)
+    assert fc["decay"][fresh_update] == pytest.approx(fc["hold"][fresh_update])
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def test_run_reports_every_method_with_intervals(report: bt.Report) -> None:
+    assert [g.name for g in report.groups] == ["all", "event"]
+    assert report.kinds["event"] > 0 and report.kinds["state"] > 0
+    assert len(report.fits) >= 2
+    assert all(f.questions >= bt.MIN_TRAIN for f in report.fits)
+    assert all(a.day < b.day for a, b in zip(report.fits, report.fits[1:], strict=False))
+    for g in report.groups:
+        for rule in (g.brier, g.log):
+            for m in bt.METHODS:
+                s = rule[m]
+                assert s.low <= s.mean <= s.high
+                assert s.diff_low <= s.diff <= s.diff_high
+            assert rule["hold"].diff == 0.0
+    text = bt.table(report)
+    for label in bt.LABELS.values():
+        assert label in text
+    assert "ForecastBench" in text and "CC BY-SA 4.0" in text
+    json.dumps(report.to_json())
+
+
+def test_every_scored_day_of_the_learned_method_comes_after_its_fit(
+    files: tuple[Path, Path],
+) -> None:
+    """Walk-forward: a day is scored with a fit on questions resolved before the fit."""
+    questions = bt.load(*files)
+    days = bt.replay(questions, 7)
+    fits, learned = bt.walk_forward(questions, days, 45, TINY)
+    first = fits[0].day
+    assert np.all(np.isnan(learned[days.day < first]))
+    assert np.all(np.isfinite(learned[days.day >= first]))
+    resolved = np.array([q.resolved for q in questions])
+    for f in fits:
+        assert f.questions == int((resolved < f.day).sum())
+
+
+def test_scores_use_the_project_scoring_rules() -> None:
+    y = np.array([1, 0, 1])
+    p = np.array([0.9, 0.2, 1e-9])
+    assert bt._log_score(y, p) == pytest.approx(
+        [-math.log(0.9), -math.log(0.8), -math.log(bt.LOG_EPS)]
+    )
+
+
+def test_backtest_command(
+    files: tuple[Path, Path], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forecast.cli import main
+
+    real = bt.run
+    monkeypatch.setattr(bt, "run", lambda *a, **k: real(*a, **{**k, "settings": TINY}))
+    assert main(["backtest", *map(str, files), "--cadence", "14", "--refit", "45", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["cadence"] == 14 and out["groups"][0]["name"] == "all"
+    assert set(out["groups"][0]["brier"]) == set(bt.METHODS)
+
+
+def test_backtest_errors_are_one_line(
+    tmp_path: Path, files: tuple[Path, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.cli import main
+
+    assert main(["backtest", str(tmp_path / "missing.parquet"), str(files[1])]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: cannot read") and len(err.strip().splitlines()) == 1
+    assert main(["backtest", str(files[1]), str(files[1])]) == 1
+    assert "lacks the column" in capsys.readouterr().err
+    assert main(["backtest", *map(str, files), "--cadence", "0"]) == 1
+    assert "--cadence" in capsys.readouterr().err
+    with pytest.raises(ForecastError, match="at least 100"):
+        bt.refit_schedule(bt.load(*files)[:50], bt.replay(bt.load(*files)[:50], 7), 30)

@@ -1,0 +1,641 @@
+"""Layer 3 (learning from the track record): data, model, fit, saved fits, bands, CLI.
+
+Fast tests: small seeded simulations, tiny draws, and one fitted model per session.
+Parameter recovery over repeated simulations is in ``test_learning_recovery.py`` (slow).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from forecast import evidence, trajectory
+from forecast.decay import probability_within, rate_for_probability
+from forecast.domain import (
+    Assessment,
+    ForecastError,
+    History,
+    Kind,
+    Question,
+    Report,
+    Resolution,
+    Source,
+    parse_time,
+)
+from forecast.learning import MODEL_VERSION, bands, fits, vectorised
+from forecast.learning.data import data_hash, evidence_of, relabel, training_data
+from forecast.learning.draws import Draws
+from forecast.learning.simulate import Team, draw_truth, event_day, simulate
+
+ROOT = Path(__file__).resolve().parent.parent
+OPENED = parse_time("2025-01-01")
+SMALL = Team(
+    questions=160, assessments=1800, sources=6, analysts=3, echo_share=0.2, second_opinion_share=0.2
+)
+TINY = {"sampler": "pymc", "draws": 150, "tune": 150, "seed": 7}  # PyMC's sampler compiles
+# from the disk cache in a second; nutpie's compile (about 15 s) is left to the slow test.
+
+
+def day(n: float) -> object:
+    return OPENED + timedelta(days=n)
+
+
+def hand_history() -> History:
+    """Two resolved questions with an echo cluster and two analysts on one report, one
+    retracted assessment, one annulled and one open question."""
+    sources = (
+        Source("Reuters", 0.9, "agency"),
+        Source("RIA", 0.4, "state media"),
+        Source("CNN", 0.7, "agency"),
+    )
+    b = Question("b", "state", Kind.BINARY, OPENED, prior=0.3)
+    e = Question("e", "event", Kind.EVENT, OPENED, prior=0.4, deadlines=(day(100), day(150)))
+    annulled = Question("x", "annulled", Kind.BINARY, OPENED, prior=0.5)
+    still_open = Question("o", "open", Kind.BINARY, OPENED, prior=0.5)
+    reports = (
+        Report("r1", day(3), "Reuters", origin="leak", logged_at=day(3)),
+        Report("r2", day(4), "RIA", origin="leak", logged_at=day(4)),  # echo of r1
+        Report("r3", day(10), "CNN", logged_at=day(10)),
+        Report("r4", day(20), "RIA", logged_at=day(20)),
+    )
+    assessments = (
+        Assessment("a1", "r1", "b", "ann", lr=4.0, logged_at=day(3)),
+        Assessment("a2", "r2", "b", "ann", lr=2.0, logged_at=day(4)),
+        Assessment("a3", "r1", "b", "bob", lr=8.0, logged_at=day(5)),
+        Assessment("a4", "r3", "b", "bob", lr=0.5, logged_at=day(10)),
+        Assessment("a5", "r4", "b", "ann", lr=3.0, logged_at=day(20)),
+        Assessment(
+            "a5",
+            "r4",
+            "b",
+            "ann",
+            lr=3.0,
+            logged_at=day(21),
+            version=2,
+            retracted=True,
+            reason="wrong question",
+        ),
+        Assessment("a6", "r3", "e", "ann", lr=2.5, logged_at=day(10)),
+        Assessment("a7", "r4", "x", "ann", lr=2.5, logged_at=day(20)),
+        Assessment("a8", "r4", "o", "ann", lr=2.5, logged_at=day(20)),
+    )
+    resolutions = (
+        Resolution("b", "yes", day(60), logged_at=day(60)),
+        Resolution("e", "yes", day(40), logged_at=day(40)),
+        Resolution("x", "annulled", day(60), logged_at=day(60)),
+    )
+    return History((b, e, annulled, still_open), sources, reports, assessments, resolutions)
+
+
+@pytest.fixture(scope="session")
+def team() -> tuple[History, object]:
+    rng = np.random.default_rng(2024)
+    truth = draw_truth(SMALL, rng, type_shift_sd=1.0)
+    return simulate(SMALL, truth, rng), truth
+
+
+@pytest.fixture(scope="session")
+def fitted(team: tuple[History, object]) -> tuple[object, object, object]:
+    from forecast.learning.model import SamplerSettings, build_model, fit
+
+    data = training_data(team[0])
+    model = build_model(data)
+    return data, model, fit(model, SamplerSettings(**TINY))
+
+
+# --------------------------------------------------------------------------- data
+
+
+def test_training_arrays_follow_layer_one_grouping() -> None:
+    data = training_data(hand_history())
+    assert data.questions == ("b", "e")  # annulled and open questions are left out
+    assert data.sources == ("CNN", "RIA", "Reuters") and data.analysts == ("ann", "bob")
+    assert data.source_types == ("agency", "state media")
+    assert data.outcomes.tolist() == [1, 1]
+    assert data.n_assessments == 5  # the retracted one does not count
+    # b: the leak cluster holds r1 (Reuters) and r2 (RIA); r3 is alone.
+    assert data.cluster_question.tolist() == [0, 0, 1]
+    assert sorted(zip(data.member_cluster.tolist(), data.member_source.tolist(), strict=True)) == [
+        (0, 1),
+        (0, 2),
+        (1, 0),
+        (2, 0),
+    ]
+    rows = {
+        (c, data.analysts[a]): (lr, w)
+        for c, a, lr, w in zip(
+            data.row_cluster, data.row_analyst, data.row_log_lr, data.row_weight, strict=True
+        )
+    }
+    assert rows[(0, "ann")] == pytest.approx((math.log(8) / 2, 0.5))  # mean of log 4, log 2
+    assert rows[(0, "bob")] == pytest.approx((math.log(8), 0.5))
+    assert rows[(1, "bob")] == pytest.approx((math.log(0.5), 1.0))
+    # e resolved yes on day 40, before its primary deadline (day 100).
+    assert data.event_question.tolist() == [1]
+    assert data.event_day.tolist() == [40.0] and data.event_deadline.tolist() == [100.0]
+
+
+def test_data_hash_is_stable_and_sees_changes() -> None:
+    h = hand_history()
+    assert data_hash(training_data(h)) == data_hash(training_data(h))
+    more = replace(h, resolutions=(*h.resolutions, Resolution("o", "no", day(70))))
+    assert data_hash(training_data(more)) != data_hash(training_data(h))
+
+
+def test_relabel_maps_indices_and_refuses_strangers(team: tuple[History, object]) -> None:
+    full = training_data(team[0])
+    part = training_data(replace(team[0], questions=team[0].questions[:5]))
+    moved = relabel(part, like=full)
+    assert moved.sources == full.sources
+    names = [moved.sources[i] for i in moved.member_source]
+    assert names == [part.sources[i] for i in part.member_source]
+    with pytest.raises(ForecastError, match="not in the fit"):
+        relabel(full, like=training_data(hand_history()))
+
+
+# --------------------------------------------------------------------------- model
+
+
+def test_model_log_odds_equal_layer_one_final_log_odds() -> None:
+    """At any parameter point, the model's log-odds are the trajectories' (exactly)."""
+    import pymc as pm
+
+    from forecast.learning.model import build_model
+
+    h = hand_history()
+    data = training_data(h)
+    model = build_model(data)
+    point = {
+        "type_shift": np.array([0.4, -0.7]),
+        "source_spread": 0.8,
+        "source_z": np.array([0.5, -1.0, 1.2]),
+        "exponent_spread": 0.5,
+        "analyst_z": np.array([1.0, -0.6]),
+        "log_alpha": 0.3,
+    }
+    values = pm.compute_deterministics(
+        _as_dataset(point),
+        var_names=["log_odds", "reliability", "exponent"],
+        model=model,
+        sample_dims=(),
+        progressbar=False,
+    )
+    r = dict(zip(data.sources, values["reliability"].values, strict=True))
+    k = dict(zip(data.analysts, values["exponent"].values, strict=True))
+    for i, qid in enumerate(data.questions):
+        q = next(q for q in h.questions if q.id == qid)
+        items = evidence.items_for(q, h, reliability=r, exponents=k)
+        final = trajectory.compute(replace(q, kind=Kind.BINARY, deadlines=()), items, day(200))
+        expected = math.log(final.final / (1 - final.final))
+        assert float(values["log_odds"].values[i]) == pytest.approx(expected, abs=1e-9)
+
+
+def _as_dataset(point: dict) -> object:
+    import xarray as xr
+
+    return xr.Dataset(
+        {
+            k: xr.DataArray(np.asarray(v), dims=[f"{k}_dim_{i}" for i in range(np.ndim(v))])
+            for k, v in point.items()
+        }
+    )
+
+
+def test_default_point_is_the_unlearned_defaults() -> None:
+    import pymc as pm
+
+    from forecast.learning.model import build_model, default_point
+
+    data = training_data(hand_history())
+    model = build_model(data)
+    raw = default_point(model)
+    point = {v.name: raw[v.name] for v in model.value_vars}
+    out = pm.compute_deterministics(
+        _untransformed(model, point),
+        var_names=["reliability", "exponent", "alpha"],
+        model=model,
+        sample_dims=(),
+        progressbar=False,
+    )
+    assert out["reliability"].values == pytest.approx(data.stated)
+    assert out["exponent"].values == pytest.approx(1.0)
+    assert float(out["alpha"]) == pytest.approx(1.0)
+
+
+def _untransformed(model: object, point: dict) -> object:
+    """Value-space point -> the random variables' own values (spreads are log-transformed)."""
+    out = {}
+    for rv in model.free_RVs:
+        value = model.rvs_to_values[rv]
+        x = point[value.name]
+        out[rv.name] = np.exp(x) if value.name.endswith("_log__") else x
+    return _as_dataset(out)
+
+
+@pytest.mark.parametrize(("prior", "alpha"), [(0.2, 1.0), (0.7, 0.3), (0.5, 4.0)])
+def test_event_time_density_integrates_to_one(prior: float, alpha: float) -> None:
+    """The event-time term is a proper density on [0, deadline], and the simulator's
+    inverse CDF draws from it."""
+    import pytensor.tensor as pt
+
+    from forecast.learning.model import _event_time_logp
+
+    t = pt.dvector("t")
+    logp = _event_time_logp(
+        t, pt.constant(alpha), pt.constant(math.log(prior / (1 - prior))), pt.constant(80.0)
+    ).eval
+    total, _ = integrate.quad(lambda x: math.exp(logp({t: [x]})[0]), 0.0, 80.0)
+    assert total == pytest.approx(1.0, abs=1e-6)
+    u = 0.37
+    x = event_day(prior, 80.0, alpha, u)
+    cdf, _ = integrate.quad(lambda y: math.exp(logp({t: [y]})[0]), 0.0, x)
+    assert cdf == pytest.approx(u, abs=1e-6)
+
+
+def test_priors_are_data_and_unknown_settings_are_refused() -> None:
+    from forecast.learning.model import DEFAULT_PRIORS, merged_priors
+
+    assert merged_priors({"source_spread": 0.2})["source_spread"] == 0.2
+    assert merged_priors()["type_shift_sd"] == DEFAULT_PRIORS["type_shift_sd"]
+    with pytest.raises(ForecastError, match="unknown prior"):
+        merged_priors({"source_sperad": 0.2})
+
+
+# --------------------------------------------------------------------------- fit
+
+
+def test_fit_has_derived_parameters_and_diagnostics(fitted: tuple) -> None:
+    from forecast.learning.diagnostics import diagnose
+
+    data, _, idata = fitted
+    post = idata["posterior"]
+    assert post["reliability"].shape[-1] == len(data.sources)
+    assert post["exponent"].shape[-1] == len(data.analysts)
+    d = diagnose(idata)
+    assert d.chains == 4 and d.draws == TINY["draws"]
+    assert math.isfinite(d.max_r_hat) and d.min_ess_bulk > 0
+
+
+def test_a_short_run_fails_its_diagnostics_by_name(fitted: tuple) -> None:
+    from forecast.learning.diagnostics import diagnose
+
+    short = fitted[2].copy()
+    short["posterior"] = short["posterior"].to_dataset().isel(draw=slice(0, 20))
+    short["sample_stats"] = short["sample_stats"].to_dataset().isel(draw=slice(0, 20))
+    d = diagnose(short)
+    assert not d.passed
+    assert any("bulk ESS" in p for p in d.problems)
+
+
+def test_predict_kinds_and_new_data(fitted: tuple, team: tuple) -> None:
+    from forecast.learning.model import predict
+
+    data, model, idata = fitted
+    p = predict(model, idata, kind="probability")
+    lo = predict(model, idata, kind="log_odds")
+    assert p.shape == (4 * TINY["draws"], len(data.questions))
+    assert p == pytest.approx(1 / (1 + np.exp(-lo)))
+    part = relabel(training_data(replace(team[0], questions=team[0].questions[:7])), like=data)
+    assert predict(model, idata, part).shape[1] == len(part.questions)
+    assert predict(model, idata).shape[1] == len(data.questions)  # its own data came back
+    with pytest.raises(ForecastError, match="kind"):
+        predict(model, idata, kind="odds")
+
+
+def test_learned_parameters_beat_the_defaults_on_held_out_questions(
+    fitted: tuple, team: tuple
+) -> None:
+    """Where sources really differ from what the team states, the fit's posterior means
+    give a better log score on new questions than stated reliabilities with k = 1."""
+    from forecast.learning.model import predict
+
+    data, model, idata = fitted
+    truth = team[1]
+    test = simulate(SMALL, truth, np.random.default_rng(99), prefix="t")
+    held = relabel(training_data(test), like=data)
+    learned = predict(model, idata, held).mean(axis=0)
+    stated = {s.name: s.reliability for s in test.sources}
+    defaults = np.array([_layer_one(q, test, stated, {}) for q in _resolved(test, held)])
+    y = held.outcomes
+    score = _log_loss(y, learned)
+    assert score < _log_loss(y, defaults) - 0.005
+
+
+def _resolved(h: History, data: object) -> list[Question]:
+    by_id = {q.id: q for q in h.questions}
+    return [by_id[q] for q in data.questions]
+
+
+def _layer_one(q: Question, h: History, r: dict, k: dict) -> float:
+    items = evidence.items_for(q, h, reliability=r, exponents=k)
+    return float(
+        trajectory.compute(replace(q, kind=Kind.BINARY, deadlines=()), items, q.opened).final
+        if not items
+        else trajectory.compute(
+            replace(q, kind=Kind.BINARY, deadlines=()), items, q.opened + timedelta(days=400)
+        ).final
+    )
+
+
+def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
+    from forecast.scoring import log_score
+
+    return float(np.mean(log_score(y, p)))
+
+
+def test_loo_compares_with_the_defaults(fitted: tuple) -> None:
+    from forecast.learning.diagnostics import loo_against_defaults
+
+    data, model, idata = fitted
+    loo = loo_against_defaults(model, idata, data)
+    assert loo.questions == len(data.questions)
+    assert math.isfinite(loo.elpd_learned) and math.isfinite(loo.elpd_defaults)
+    assert loo.difference == pytest.approx(loo.elpd_learned - loo.elpd_defaults)
+    assert loo.se_difference > 0
+
+
+# --------------------------------------------------------------------------- saved fits
+
+
+@pytest.fixture(scope="session")
+def saved(tmp_path_factory: pytest.TempPathFactory, team: tuple) -> Path:
+    from forecast.learning.calibrate import calibrate
+    from forecast.learning.model import SamplerSettings
+
+    folder = tmp_path_factory.mktemp("fits")
+    calibrate(team[0], settings=SamplerSettings(**TINY), directory=folder, plot=True)
+    return folder
+
+
+def test_saved_fit_round_trip(saved: Path, team: tuple) -> None:
+    learned = fits.load_learned(saved, history=team[0], allow_failed=True)
+    assert learned.model_version == MODEL_VERSION
+    assert set(learned.reliability) == set(training_data(team[0]).sources)
+    assert 0 < learned.alpha.low <= learned.alpha.mean <= learned.alpha.high
+    draws = fits.load_draws(saved, history=team[0], allow_failed=True)
+    assert draws.reliability.shape == (4 * TINY["draws"], len(learned.reliability))
+    assert (saved / "track-record-calibration.png").stat().st_size > 1000
+    means = learned.exponent_means()
+    assert all(0.2 < k < 5 for k in means.values())
+
+
+def test_stale_mismatched_failed_and_missing_fits_are_refused(
+    saved: Path, team: tuple, tmp_path: Path
+) -> None:
+    with pytest.raises(fits.NoFit, match="forecast calibrate"):
+        fits.load_learned(tmp_path)
+    later = replace(team[0], resolutions=team[0].resolutions[:-1])
+    with pytest.raises(fits.StaleFit, match="forecast calibrate"):
+        fits.load_learned(saved, history=later, allow_failed=True)
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    summary = json.loads((saved / "track-record.json").read_text())
+    (copy / "track-record.json").write_text(json.dumps({**summary, "model_version": "0"}))
+    with pytest.raises(fits.FitMismatch, match="version '0'"):
+        fits.load_learned(copy)
+    failed = {
+        **summary,
+        "diagnostics": {
+            **summary["diagnostics"],
+            "passed": False,
+            "problems": ["R-hat 1.100 >= 1.01"],
+        },
+    }
+    (copy / "track-record.json").write_text(json.dumps(failed))
+    with pytest.raises(fits.FailedFit, match=r"R-hat 1\.100"):
+        fits.load_learned(copy)
+    assert not fits.load_learned(copy, allow_failed=True).passed
+
+
+def test_fits_folder_from_the_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("FORECAST_FITS", str(tmp_path / "elsewhere"))
+    assert fits.fits_dir() == tmp_path / "elsewhere"
+    assert fits.fits_dir(tmp_path / "given") == tmp_path / "given"
+
+
+def test_unseen_sources_get_their_types_learned_bias(saved: Path) -> None:
+    learned = fits.load_learned(saved, allow_failed=True)
+    known = next(iter(learned.reliability))
+    kind = next(iter(learned.type_shift))
+    out = learned.reliabilities(
+        {known: 0.5, "new outlet": 0.6, "untyped": 0.6}, {"new outlet": kind}
+    )
+    assert out[known] == learned.reliability[known].mean
+    shift = learned.type_shift[kind].mean
+    assert out["new outlet"] == pytest.approx(1 / (1 + math.exp(-(math.log(1.5) + shift))))
+    assert out["untyped"] == 0.6
+
+
+# --------------------------------------------------------------------------- bands
+
+
+def one_draw(truth: object, team: Team = SMALL) -> Draws:
+    s, a = tuple(truth.stated), tuple(truth.exponents)
+    return Draws(
+        s,
+        np.array([[truth.reliability[x] for x in s]]),
+        a,
+        np.array([[truth.exponents[x] for x in a]]),
+        np.array([truth.alpha]),
+        team.source_types,
+        np.zeros((1, len(team.source_types))),
+        np.ones(1),
+        np.ones(1),
+    )
+
+
+def test_a_one_draw_band_is_the_trajectory(team: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a single draw, the band collapses onto what layers 1 and 2 compute."""
+    monkeypatch.setattr(bands, "EVERY_DAY", True)
+    history, truth = team
+    ladder = [
+        replace(q, deadlines=(*q.deadlines, q.deadlines[0] + timedelta(days=30)))
+        if q.kind is Kind.EVENT
+        else q
+        for q in history.questions[:40]
+    ]
+    h = replace(history, questions=tuple(ladder))
+    stated = evidence.reliabilities(h.sources, None)
+    cases = [
+        bands.Case(q, evidence_of(q, h, stated=stated), q.opened + timedelta(days=260))
+        for q in ladder
+    ]
+    out = bands.bands(cases, one_draw(truth))
+    for case, b in zip(cases, out, strict=True):
+        q = case.question
+        items = evidence.items_for(q, h, reliability=truth.reliability, exponents=truth.exponents)
+        q = replace(q, alpha=truth.alpha) if q.kind is Kind.EVENT else q
+        expected = trajectory.compute(q, items, case.end).probability
+        assert b.median == pytest.approx(expected, abs=2e-5)
+        assert b.low == pytest.approx(b.high, abs=2e-5)
+
+
+def test_event_bands_interpolate_within_a_point_of_the_daily_band(
+    team: tuple, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    history, truth = team
+    rng = np.random.default_rng(5)
+    base = one_draw(truth)
+    n = 300
+    draws = replace(
+        base,
+        reliability=np.clip(base.reliability * rng.lognormal(0, 0.15, (n, 6)), 0, 0.99),
+        exponent=base.exponent * rng.lognormal(0, 0.2, (n, 3)),
+        alpha=rng.lognormal(0, 0.8, n),
+        type_shift=np.zeros((n, 3)),
+        source_spread=np.ones(n),
+        exponent_spread=np.ones(n),
+    )
+    events = [q for q in history.questions if q.kind is Kind.EVENT][:30]
+    cases = [bands.Case(q, evidence_of(q, history), q.opened + timedelta(days=250)) for q in events]
+    fast = bands.bands(cases, draws)
+    monkeypatch.setattr(bands, "EVERY_DAY", True)
+    exact = bands.bands(cases, draws)
+    worst = max(
+        np.max(np.abs(getattr(f, k) - getattr(e, k)))
+        for f, e in zip(fast, exact, strict=True)
+        for k in ("low", "median", "high")
+    )
+    assert worst < 0.02
+    for b in fast:
+        assert np.all(b.low <= b.median + 1e-9) and np.all(b.median <= b.high + 1e-9)
+
+
+def test_bands_refuse_choice_questions_and_bad_levels(team: tuple) -> None:
+    truth = team[1]
+    choice = Question("c", "choice", Kind.CHOICE, OPENED, options=(("a", 0.5), ("b", 0.5)))
+    with pytest.raises(ForecastError, match="binary and event"):
+        bands.band(choice, [], day(10), one_draw(truth))
+    with pytest.raises(ForecastError, match=r"\(0, 1\)"):
+        bands.band(team[0].questions[0], [], day(10), one_draw(truth), prob=1.0)
+
+
+def test_unseen_sources_and_analysts_widen_the_band(saved: Path, team: tuple) -> None:
+    draws = fits.load_draws(saved, allow_failed=True)
+    history = team[0]
+    q = next(q for q in history.questions if q.kind is Kind.BINARY)
+    ev = evidence_of(q, history)
+    strange = [
+        replace(e, source="unknown outlet", item=replace(e.item, analyst="new analyst")) for e in ev
+    ]
+    end = q.opened + timedelta(days=300)
+    known = bands.band(q, ev, end, draws)
+    unknown = bands.band(q, strange, end, draws, stated={"unknown outlet": 0.6})
+    assert np.mean(unknown.high - unknown.low) > np.mean(known.high - known.low)
+
+
+def test_vectorised_decay_matches_layer_two() -> None:
+    for p, h, e, a in [(0.3, 100, 10, 1.0), (0.9, 50, 49, 0.3), (0.01, 300, 1, 3.0)]:
+        s = rate_for_probability(math.log(p / (1 - p)), h, a)
+        expected = float(probability_within(np.array(s + e), np.array(h - e), a))
+        assert float(
+            vectorised.decayed(np.array(p), np.array(float(h)), np.array(float(e)), a)
+        ) == pytest.approx(expected, rel=1e-9)
+    assert float(vectorised.decayed(np.array(0.4), np.array(-2.0), np.array(1.0), 1.0)) == 0.4
+    assert float(vectorised.decayed(np.array(0.4), np.array(5.0), np.array(6.0), 1.0)) == 0.0
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    from forecast.cli import main
+
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_calibrate_command_fits_and_saves(
+    team: tuple, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.api import Tracker
+
+    history = team[0]
+    small = replace(history, questions=history.questions[:60])
+    Tracker.open().import_history(_consistent(small))
+    code, out, err = _cli(
+        capsys,
+        "calibrate",
+        "--json",
+        "--sampler",
+        "pymc",
+        "--draws",
+        "100",
+        "--tune",
+        "100",
+        "--seed",
+        "3",
+        "--fits",
+        str(tmp_path),
+    )
+    assert code == 0, err
+    summary = json.loads(out)
+    assert summary["counts"]["questions"] == 60
+    assert Path(summary["path"]).exists()
+    assert set(summary["diagnostics"]) >= {
+        "max_r_hat",
+        "min_ess_bulk",
+        "min_ess_tail",
+        "divergences",
+        "passed",
+    }
+    code, out, err = _cli(
+        capsys,
+        "calibrate",
+        "--sampler",
+        "pymc",
+        "--draws",
+        "100",
+        "--tune",
+        "100",
+        "--fits",
+        str(tmp_path),
+    )
+    assert code == 0 and "fit saved to" in out and "reliability" in out
+
+
+def _consistent(h: History) -> History:
+    """Only the records of the kept questions."""
+    ids = {q.id for q in h.questions}
+    assessments = tuple(a for a in h.assessments if a.question_id in ids)
+    reports = {a.report_id for a in assessments}
+    return replace(
+        h,
+        assessments=assessments,
+        reports=tuple(r for r in h.reports if r.id in reports),
+        resolutions=tuple(r for r in h.resolutions if r.question_id in ids),
+    )
+
+
+def test_calibrate_without_a_track_record_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _cli(capsys, "calibrate", "--fits", str(tmp_path))
+    assert code == 1
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert "track record" in err
+    code, _, err = _cli(capsys, "calibrate", "--draws", "0", "--fits", str(tmp_path))
+    assert code == 1 and "--draws" in err
+
+
+def test_show_does_not_import_pymc(tmp_path: Path) -> None:
+    script = (
+        "import sys; from forecast.cli import main; main(['demo']); "
+        "main(['show', 'putin-trump-meeting', '--json']); "
+        "print(sorted(m for m in ('pymc', 'arviz', 'pytensor') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "[]"

@@ -1,0 +1,456 @@
+"""Snapshots: the store's new tables (revision 0002), taking, backfilling, and back-dating.
+
+Store tests run on SQLite and, where a server can be had, on PostgreSQL too.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import delete, inspect, text, update
+from sqlalchemy.exc import DBAPIError
+
+from forecast import snapshots, track_record
+from forecast.api import Tracker
+from forecast.domain import ForecastError, Kind, NotFound, Question, parse_time
+from forecast.reference import ReferenceQuestion, ReferenceSet
+from forecast.snapshots import Snapshot
+from forecast.store import SCHEMA_HEAD, Store, metadata, migration_config, to_url
+
+DEMO = Path(__file__).resolve().parent.parent / "seeds" / "putin-trump-2025.yaml"
+NEW_TABLES = ("snapshots", "reference_sets", "reference_questions", "reference_points")
+JAN = datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    """2025-01-<day> at <hour>:00 UTC."""
+    return JAN + timedelta(days=day - 1, hours=hour)
+
+
+class Clock:
+    """A settable clock for the tracker."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+# ---------------------------------------------------------------------- store
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    url = (
+        to_url(str(tmp_path / "s.db"))
+        if request.param == "sqlite"
+        else request.getfixturevalue("postgres_url")
+    )
+    opened = Store.open(url)
+    yield opened
+    opened.close()
+
+
+def _question(qid: str = "q1", kind: Kind = Kind.BINARY) -> Question:
+    extra: dict = {"prior": 0.5}
+    if kind is Kind.EVENT:
+        extra["deadlines"] = (at(20, 0), at(40, 0))
+    if kind is Kind.CHOICE:
+        extra = {"options": (("a", 0.5), ("b", 0.5))}
+    return Question(qid, f"Question {qid}", kind, JAN, created_at=JAN, created_by="ana", **extra)
+
+
+def _fill(store: Store) -> None:
+    with store.write() as tx:
+        tx.insert_question(_question())
+        tx.insert_snapshots(
+            [
+                Snapshot("q1", at(2), 0.25, (), "daily", "ana"),
+                Snapshot("q1", at(1), 0.5, (("2025-01-20", 0.5),), "evidence", "bob"),
+            ]
+        )
+        tx.insert_reference(
+            ReferenceSet("market", "q.csv", "s.csv", at(3), "ana"),
+            [ReferenceQuestion("market", "q1", "Q?", JAN, at(20), 1.0, date(2025, 1, 9))],
+            [("q1", date(2025, 1, 2), 0.3), ("q1", date(2025, 1, 1), 0.2)],
+        )
+
+
+def test_schema_head_is_0002() -> None:
+    assert SCHEMA_HEAD == "0002"
+
+
+def test_snapshots_round_trip_in_time_order(store: Store) -> None:
+    _fill(store)
+    with store.read() as tx:
+        got = tx.snapshots(["q1"])
+        until = tx.snapshots(None, until=at(1))
+        times = tx.snapshot_times()
+    assert [(s.taken_at, s.probability, s.reason, s.taken_by) for s in got] == [
+        (at(1), 0.5, "evidence", "bob"),
+        (at(2), 0.25, "daily", "ana"),
+    ]
+    assert got[0].vector == (("2025-01-20", 0.5),) and got[1].vector == ()
+    assert got[0].id is not None and got[1].id is not None and got[0].id != got[1].id
+    assert [s.taken_at for s in until] == [at(1)]
+    assert sorted(times) == [("q1", at(1)), ("q1", at(2))]
+
+
+def test_references_round_trip(store: Store) -> None:
+    _fill(store)
+    with store.read() as tx:
+        sets = tx.reference_sets()
+        questions = tx.reference_questions("market")
+        points = tx.reference_points("market")
+        none = tx.reference_points("market", ["other"])
+    assert sets == [ReferenceSet("market", "q.csv", "s.csv", at(3), "ana")]
+    assert questions == [
+        ReferenceQuestion("market", "q1", "Q?", JAN, at(20), 1.0, date(2025, 1, 9))
+    ]
+    assert points == [("q1", date(2025, 1, 1), 0.2), ("q1", date(2025, 1, 2), 0.3)]
+    assert none == []
+
+
+def test_a_snapshot_of_a_missing_question_is_refused(store: Store) -> None:
+    with pytest.raises(NotFound, match="question nope does not exist"), store.write() as tx:
+        tx.insert_snapshots([Snapshot("nope", at(1), 0.5)])
+
+
+@pytest.mark.parametrize("name", NEW_TABLES)
+def test_new_tables_are_append_only(store: Store, name: str) -> None:
+    _fill(store)
+    table = metadata.tables[name]
+    column = next(iter(table.c))
+    with store.read() as tx:
+        before = tx.counts()[name]
+    statements = [update(table).values({column.name: column}), delete(table)]
+    if store.engine.dialect.name == "postgresql":
+        statements.append(text(f"TRUNCATE {name} CASCADE"))
+    for statement in statements:
+        with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
+            conn.execute(statement)
+    with store.read() as tx:
+        assert tx.counts()[name] == before > 0
+
+
+def test_upgrade_from_0001_keeps_the_data_and_adds_the_tables(tmp_path: Path) -> None:
+    from alembic import command
+
+    store = Store(str(tmp_path / "old.db"))
+    with store.engine.connect() as conn, conn.begin():
+        command.upgrade(migration_config(conn), "0001")
+    with store.engine.begin() as conn:
+        assert not inspect(conn).has_table("snapshots")
+    with store.write() as tx:
+        tx.insert_question(_question())
+    assert store.upgrade() == "0002"
+    with store.write() as tx:
+        tx.insert_snapshots([Snapshot("q1", at(1), 0.5)])
+    with store.read() as tx:
+        assert tx.question("q1") == _question()
+        assert tx.counts()["snapshots"] == 1
+    store.close()
+
+
+def test_downgrade_to_0001_drops_only_the_new_tables(tmp_path: Path) -> None:
+    from alembic import command
+
+    with Store.open(str(tmp_path / "d.db")) as store:
+        _fill(store)
+        with store.engine.connect() as conn, conn.begin():
+            command.downgrade(migration_config(conn), "0001")
+        with store.engine.connect() as conn:
+            tables = set(inspect(conn).get_table_names())
+            triggers = conn.execute(
+                text("SELECT name FROM sqlite_master WHERE type='trigger'")
+            ).scalars()
+            assert not any(t.startswith(NEW_TABLES) for t in triggers)
+        assert not tables & set(NEW_TABLES)
+        assert "questions" in tables
+
+
+# ---------------------------------------------------------------------- record and take
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(1))
+
+
+@pytest.fixture
+def tracker(clock: Clock) -> Tracker:
+    return Tracker.open(clock=clock)
+
+
+def _binary(tracker: Tracker, qid: str = "q1", prior: float = 0.5) -> None:
+    tracker.add_question(
+        Question(qid, f"Question {qid}", Kind.BINARY, JAN, prior=prior, created_at=at(1, 0))
+    )
+
+
+def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: Clock) -> None:
+    _binary(tracker, "q1", 0.5)
+    _binary(tracker, "q2", 0.2)
+    tracker.add_question(_question("e1", Kind.EVENT))
+    tracker.add_question(_question("c1", Kind.CHOICE))
+    tracker.resolve("q2", "no", at(2, 0))
+    clock.now = at(3)
+    assert snapshots.record(tracker) == 3  # q2 is resolved
+    got = snapshots.load(tracker)
+    assert sorted(got) == ["c1", "e1", "q1"]
+    q1, e1, c1 = got["q1"][0], got["e1"][0], got["c1"][0]
+    assert (q1.taken_at, q1.probability, q1.vector, q1.reason) == (at(3), 0.5, (), "manual")
+    assert c1.probability is None and c1.vector == (("a", 0.5), ("b", 0.5))
+    state = tracker.state("e1", as_of=at(3))
+    assert e1.probability == pytest.approx(state.probability, abs=1e-15)
+    assert [name for name, _ in e1.vector] == ["2025-01-20", "2025-02-09"]
+    assert [p for _, p in e1.vector] == pytest.approx(
+        [p for _, p in state.deadline_probabilities()], abs=1e-15
+    )
+
+
+def test_record_named_questions_even_when_resolved(tracker: Tracker) -> None:
+    _binary(tracker, "q1")
+    tracker.resolve("q1", "yes", at(1, 6))
+    assert snapshots.record(tracker, ["q1"], at(1, 8), reason="resolution") == 1
+    assert snapshots.load(tracker)["q1"][0].reason == "resolution"
+
+
+def test_record_skips_questions_not_yet_known(tracker: Tracker) -> None:
+    _binary(tracker, "q1")
+    assert snapshots.record(tracker, at=at(1, 0) - timedelta(seconds=1)) == 0
+    assert snapshots.record(tracker, ["q1"], at=at(1, 0) - timedelta(seconds=1)) == 0
+
+
+def test_record_refuses_unknown_questions_and_reasons(tracker: Tracker) -> None:
+    _binary(tracker, "q1")
+    with pytest.raises(NotFound, match="no question 'nope'"):
+        snapshots.record(tracker, ["q1", "nope"])
+    with pytest.raises(ForecastError, match="reason 'whim' is not one of"):
+        snapshots.record(tracker, reason="whim")
+    assert snapshots.load(tracker) == {}
+
+
+def test_take_is_the_daily_snapshot(tracker: Tracker, clock: Clock) -> None:
+    _binary(tracker)
+    clock.now = at(4, 6)
+    assert snapshots.take(tracker) == 1
+    (snap,) = snapshots.load(tracker)["q1"]
+    assert (snap.reason, snap.taken_at, snap.taken_by) == ("daily", at(4, 6), "tester")
+
+
+# ---------------------------------------------------------------------- backfill
+
+
+def _demo(clock: Clock) -> Tracker:
+    tracker = Tracker.open(clock=clock)
+    tracker.import_scenario(DEMO.read_text(encoding="utf-8"))
+    return tracker
+
+
+def test_backfill_matches_the_state_known_at_each_days_end(clock: Clock) -> None:
+    clock.now = parse_time("2025-11-01")
+    tracker = _demo(clock)
+    count = snapshots.backfill(tracker, until=parse_time("2025-10-24"))
+    got = snapshots.load(tracker)
+    # Four questions known from 2025-10-16; days 16..23 have ended by 10-24 00:00.
+    assert count == 4 * 8
+    for qid, snaps in got.items():
+        assert [s.day for s in snaps] == [date(2025, 10, d) for d in range(16, 24)]
+        for s in snaps:
+            assert s.reason == "backfill"
+            assert s.taken_at == snapshots.end_of_day(s.day)
+            state = tracker.state(qid, as_of=s.taken_at, explain=False)
+            if state.question.kind is Kind.CHOICE:
+                assert dict(s.vector) == pytest.approx(state.probability, abs=1e-14)
+            else:
+                assert s.probability == pytest.approx(state.probability, abs=1e-14)
+
+
+def test_backfill_before_the_evidence_was_logged_shows_the_prior(clock: Clock) -> None:
+    clock.now = parse_time("2025-11-01")
+    tracker = _demo(clock)
+    snapshots.backfill(tracker, until=parse_time("2025-10-24"))
+    ceasefire = snapshots.load(tracker)["russia-ceasefire-line"]
+    # Evidence was logged on 10-21 (published 10-20 and 10-21): the prior stands before.
+    assert [s.probability for s in ceasefire[:5]] == pytest.approx([0.1] * 5, abs=1e-15)
+    assert ceasefire[5].probability < 0.1
+
+
+def test_backfill_never_rewrites_a_day_and_is_idempotent(tracker: Tracker, clock: Clock) -> None:
+    _binary(tracker)
+    snapshots.record(tracker, at=at(2, 9))  # day 2 is covered by a real snapshot
+    clock.now = at(5, 3)
+    assert snapshots.backfill(tracker) == 3  # days 1, 3 and 4 (day 5 has not ended)
+    assert snapshots.backfill(tracker) == 0
+    got = snapshots.load(tracker)["q1"]
+    assert [(s.day.day, s.reason) for s in got] == [
+        (1, "backfill"),
+        (2, "manual"),
+        (3, "backfill"),
+        (4, "backfill"),
+    ]
+
+
+def test_backfill_stops_the_day_before_the_resolution(tracker: Tracker, clock: Clock) -> None:
+    _binary(tracker)
+    tracker.resolve("q1", "yes", at(4, 15))
+    clock.now = at(10)
+    assert snapshots.backfill(tracker) == 3
+    assert [s.day.day for s in snapshots.load(tracker)["q1"]] == [1, 2, 3]
+
+
+def test_reconstruct_wants_ascending_days(tracker: Tracker) -> None:
+    _binary(tracker)
+    q = tracker.question("q1")
+    with pytest.raises(ForecastError, match="ascending"):
+        snapshots.reconstruct(q, tracker.history(["q1"]), [date(2025, 1, 2), date(2025, 1, 1)])
+
+
+def test_reconstruct_one_analyst(tracker: Tracker, clock: Clock) -> None:
+    _binary(tracker)
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(2, 10)
+    tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(2, 8), analyst="ana")
+    clock.now = at(3, 10)
+    tracker.add_evidence("q1", lr=1 / 9, source="Wire", published=at(3, 8), analyst="bob")
+    q, history = tracker.question("q1"), tracker.history(["q1"])
+    days = [date(2025, 1, d) for d in (1, 2, 3)]
+    ana = snapshots.reconstruct(q, history, days, analyst="ana").headline
+    bob = snapshots.reconstruct(q, history, days, analyst="bob").headline
+    team = snapshots.reconstruct(q, history, days).headline
+    assert ana.tolist() == pytest.approx([0.5, 0.9, 0.9])
+    assert bob.tolist() == pytest.approx([0.5, 0.5, 0.1])
+    assert team.tolist() == pytest.approx([0.5, 0.9, 0.5])  # 9 x 1/9: even odds
+
+
+# ---------------------------------------------------------------------- back-dating
+
+
+def _late_report_story(clock: Clock, *, logged_day: int) -> Tracker:
+    """A binary question at 0.5; a decisive report published on day 3 but logged late.
+
+    A snapshot is taken at noon every day from day 1 to day 11; the report (LR 9 from a
+    fully reliable source: 0.5 becomes 0.9) is logged at 14:00 on ``logged_day``; the
+    question resolves YES on day 12.
+    """
+    tracker = Tracker.open(clock=clock)
+    _binary(tracker)
+    tracker.add_source("Wire", 1.0)
+    for day in range(1, 12):
+        clock.now = at(day)
+        snapshots.take(tracker)
+        if day == logged_day:
+            clock.now = at(day, 14)
+            tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(3, 8))
+    clock.now = at(12, 9)
+    tracker.resolve("q1", "yes", at(12, 0))
+    return tracker
+
+
+def test_a_back_dated_report_never_improves_a_past_score(clock: Clock) -> None:
+    tracker = _late_report_story(clock, logged_day=10)
+    # The trajectory (event time) is redrawn: 0.9 from day 3 on ...
+    redrawn = tracker.state("q1").trajectory.probability
+    assert redrawn[:2].tolist() == [0.5, 0.5]
+    assert redrawn[2:11].tolist() == pytest.approx([0.9] * 9)
+    # ... but the snapshots of days 1-10 were taken before it was logged, and they score.
+    (score,) = track_record.build(tracker).scores
+    assert score.days == 11
+    assert score.averaged.brier == pytest.approx((10 * 0.25 + 0.01) / 11)
+    assert score.final.brier == pytest.approx(0.01)
+    # What the trajectory would have earned had it been scored on event time:
+    assert score.averaged.brier > (2 * 0.25 + 9 * 0.01) / 11
+
+
+def test_a_report_logged_on_time_earns_its_credit(clock: Clock) -> None:
+    tracker = _late_report_story(clock, logged_day=3)
+    (score,) = track_record.build(tracker).scores
+    # Logged at 14:00 on day 3, after that day's noon snapshot: days 4-11 stand at 0.9.
+    assert score.averaged.brier == pytest.approx((3 * 0.25 + 8 * 0.01) / 11)
+
+
+def test_a_later_backfill_does_not_credit_a_back_dated_report(clock: Clock) -> None:
+    tracker = Tracker.open(clock=clock)
+    _binary(tracker)
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(10, 14)
+    tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(3, 8))
+    clock.now = at(12, 9)
+    tracker.resolve("q1", "yes", at(12, 0))
+    assert snapshots.backfill(tracker) == 11  # days 1-11, rebuilt at each day's end
+    (score,) = track_record.build(tracker).scores
+    # Known from the end of day 10: days 1-9 at 0.5, days 10-11 at 0.9.
+    assert score.averaged.brier == pytest.approx((9 * 0.25 + 2 * 0.01) / 11)
+
+
+# ---------------------------------------------------------------------- reconstruction
+
+
+def _random_history(tracker: Tracker, clock: Clock, rng: random.Random) -> list[Question]:
+    """Three questions and 30 random writes: evidence logged up to four days late,
+    corrections, retractions and source re-ratings, by two analysts."""
+    questions = [
+        tracker.add_question(_question("b", Kind.BINARY)),
+        tracker.add_question(_question("e", Kind.EVENT)),
+        tracker.add_question(_question("c", Kind.CHOICE)),
+    ]
+    tracker.add_source("A", 0.8)
+    tracker.add_source("B", 0.5)
+    now, logged = at(1, 1), []
+    for _ in range(30):
+        now += timedelta(hours=rng.randrange(2, 30))
+        clock.now = now
+        roll = rng.random()
+        if roll < 0.6 or not logged:
+            q = rng.choice(questions)
+            published = max(JAN, now - timedelta(hours=rng.randrange(0, 96)))
+            judgement: dict = (
+                {"likelihoods": [("a", rng.uniform(0.2, 5))]}
+                if q.kind is Kind.CHOICE
+                else {"lr": rng.uniform(0.2, 5)}
+            )
+            _, a = tracker.add_evidence(
+                q.id,
+                source=rng.choice("AB"),
+                published=published,
+                analyst=rng.choice(["ana", "bob"]),
+                **judgement,
+            )
+            logged.append(a)
+        elif roll < 0.75:
+            a = rng.choice(logged)
+            change = {"likelihoods": [("b", rng.uniform(0.2, 5))]} if a.lr is None else {"lr": 2.5}
+            tracker.correct_assessment(a.id, reason="second look", **change)
+        elif roll < 0.85:
+            tracker.retract_report(rng.choice(logged).report_id, reason="false")
+        else:
+            tracker.update_source(rng.choice("AB"), reliability=rng.random(), reason="re-rated")
+    return questions
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_reconstruct_equals_the_state_known_at_each_days_end(clock: Clock, seed: int) -> None:
+    tracker = Tracker.open(clock=clock)
+    questions = _random_history(tracker, clock, random.Random(seed))
+    history = tracker.history(None)
+    days = [date(2025, 1, d) for d in range(1, 20)]
+    for q in questions:
+        for analyst in (None, "ana", "bob"):
+            daily = snapshots.reconstruct(q, history, days, analyst=analyst)
+            for i, day in enumerate(days):
+                state = tracker.state(
+                    q.id, as_of=snapshots.end_of_day(day), analyst=analyst, explain=False
+                )
+                expected = state.probability
+                if isinstance(expected, dict):
+                    expected = list(expected.values())
+                assert daily.headline[i].tolist() == pytest.approx(expected, abs=1e-12)
+                if q.kind is Kind.EVENT:
+                    ladder = [p for _, p in state.deadline_probabilities()]
+                    assert daily.ladder[i].tolist() == pytest.approx(ladder, abs=1e-12)

@@ -1,0 +1,323 @@
+"""Track record: resolved questions scored on their snapshots, by hand-computed examples."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from forecast import snapshots, track_record
+from forecast.api import Tracker
+from forecast.cli import main
+from forecast.domain import Kind, Question
+from forecast.reference import ReferenceQuestion, ReferenceSet
+from forecast.snapshots import Snapshot
+
+JAN = datetime(2025, 1, 1, tzinfo=UTC)
+DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
+
+
+def at(day: int, hour: int = 12) -> datetime:
+    return JAN + timedelta(days=day - 1, hours=hour)
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(at(1, 0))
+
+
+@pytest.fixture
+def tracker(clock: Clock) -> Tracker:
+    return Tracker.open(clock=clock)
+
+
+def _add(tracker: Tracker, qid: str, kind: Kind = Kind.BINARY, **fields) -> Question:
+    fields.setdefault("prior", None if kind is Kind.CHOICE else 0.2)
+    return tracker.add_question(
+        Question(qid, f"Title of {qid}", kind, JAN, created_at=JAN, **fields)
+    )
+
+
+def _snap(tracker: Tracker, *snaps: Snapshot) -> None:
+    with tracker.store.write() as tx:
+        tx.insert_snapshots(list(snaps))
+
+
+def _resolve(tracker: Tracker, clock: Clock, qid: str, outcome: str, day: int) -> None:
+    clock.now = at(day, 9)
+    tracker.resolve(qid, outcome, at(day, 0))
+
+
+def _binary_story(tracker: Tracker, clock: Clock, qid: str = "q1", tags=()) -> None:
+    """Prior 0.2; 0.6 then 0.7 on day 1 (the later stands), 0.8 from day 3; YES on day 5."""
+    _add(tracker, qid, tags=tags)
+    _snap(
+        tracker,
+        Snapshot(qid, at(1, 10), 0.6),
+        Snapshot(qid, at(1, 18), 0.7),
+        Snapshot(qid, at(3), 0.8),
+        Snapshot(qid, at(6), 0.1),  # after the resolution day: never stands
+    )
+    _resolve(tracker, clock, qid, "yes", 5)
+
+
+# ---------------------------------------------------------------------- one question
+
+
+def test_binary_question_by_hand(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock)
+    (s,) = track_record.build(tracker).scores
+    assert (s.start.day, s.end.day, s.days, s.outcome) == (1, 5, 4, 1)
+    assert s.forecast == 0.8
+    assert s.final.brier == pytest.approx(0.04)
+    assert s.final.log == pytest.approx(-math.log(0.8))
+    assert s.averaged.brier == pytest.approx((2 * 0.09 + 2 * 0.04) / 4)
+    assert s.averaged.log == pytest.approx(-(2 * math.log(0.7) + 2 * math.log(0.8)) / 4)
+    assert s.prior_averaged.brier == pytest.approx(0.64)
+    assert s.prior_final.log == pytest.approx(-math.log(0.2))
+    vs = track_record.summarise([s])["binary"].versus_prior()["averaged"]
+    assert vs["brier_improvement"] == pytest.approx(0.64 - 0.065)
+    assert vs["brier_skill"] == pytest.approx(1 - 0.065 / 0.64)
+
+
+def test_event_question_scores_its_primary_deadline(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "e1", Kind.EVENT, prior=0.5, deadlines=(at(11, 0), at(21, 0)))
+    _snap(
+        tracker,
+        Snapshot("e1", at(1), 0.5, (("2025-01-11", 0.5), ("2025-01-21", 0.7))),
+        Snapshot("e1", at(6), 0.3, (("2025-01-11", 0.3), ("2025-01-21", 0.6))),
+    )
+    _resolve(tracker, clock, "e1", "yes", 15)  # after the first deadline, before the second
+    (s,) = track_record.build(tracker).scores
+    # Primary deadline: NO (the event came later); days 1-10 are scored.
+    assert (s.outcome, s.days) == (0, 10)
+    assert s.averaged.brier == pytest.approx((5 * 0.25 + 5 * 0.09) / 10)
+    assert s.final.brier == pytest.approx(0.09)
+    first, second = s.ladder
+    assert (first.outcome, first.days, first.final) == (0, 10, s.final)
+    # Second deadline: YES; days 1-14 scored at 0.7 (5 days) then 0.6 (9 days).
+    assert (second.outcome, second.days, second.forecast) == (1, 14, 0.6)
+    assert second.averaged.brier == pytest.approx((5 * 0.09 + 9 * 0.16) / 14)
+    assert second.final.brier == pytest.approx(0.16)
+
+
+def test_event_question_yes_before_the_primary_deadline(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "e1", Kind.EVENT, prior=0.5, deadlines=(at(11, 0), at(21, 0)))
+    _snap(tracker, Snapshot("e1", at(1), 0.4, (("2025-01-11", 0.4), ("2025-01-21", 0.6))))
+    _resolve(tracker, clock, "e1", "yes", 4)
+    (s,) = track_record.build(tracker).scores
+    assert (s.outcome, s.days) == (1, 3)
+    assert s.averaged.brier == pytest.approx(0.36)
+    assert [(r.outcome, r.days) for r in s.ladder] == [(1, 3), (1, 3)]
+    assert s.ladder[1].averaged.brier == pytest.approx(0.16)
+
+
+def test_choice_question_by_hand(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "c1", Kind.CHOICE, options=(("a", 0.5), ("b", 0.3), ("c", 0.2)))
+    _snap(
+        tracker,
+        Snapshot("c1", at(1), None, (("a", 0.5), ("b", 0.3), ("c", 0.2))),
+        Snapshot("c1", at(3), None, (("a", 0.2), ("b", 0.7), ("c", 0.1))),
+    )
+    _resolve(tracker, clock, "c1", "b", 5)
+    (s,) = track_record.build(tracker).scores
+    assert (s.family, s.outcome) == ("choice", 1)
+    # Multi-category Brier: (0.5, 0.3, 0.2) against b is 0.25 + 0.49 + 0.04 = 0.78;
+    # (0.2, 0.7, 0.1) is 0.04 + 0.09 + 0.01 = 0.14.
+    assert s.averaged.brier == pytest.approx((2 * 0.78 + 2 * 0.14) / 4)
+    assert s.final.brier == pytest.approx(0.14)
+    assert s.final.log == pytest.approx(-math.log(0.7))
+    assert s.prior_averaged.brier == pytest.approx(0.78)
+
+
+def test_annulled_and_unscorable_questions(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "annulled")
+    _add(tracker, "never")
+    _add(tracker, "late")
+    _snap(tracker, Snapshot("annulled", at(1), 0.5), Snapshot("late", at(3), 0.5))
+    _resolve(tracker, clock, "annulled", "annulled", 3)
+    _resolve(tracker, clock, "never", "no", 3)
+    _resolve(tracker, clock, "late", "no", 3)
+    clock.now = at(10)
+    record = track_record.build(tracker)
+    assert record.scores == [] and record.annulled == ["annulled"]
+    assert record.unscored == [
+        ("late", "no snapshot was taken before its resolution date"),
+        ("never", "no snapshot was taken while it was open"),
+    ]
+    assert record.overall() == {} and record.calibration() is None and record.murphy() is None
+
+
+def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock)  # resolution logged on day 5 at 09:00
+    assert track_record.build(tracker, as_of=at(5, 8)).scores == []
+    (s,) = track_record.build(tracker, as_of=at(5, 10)).scores
+    assert s.averaged.brier == pytest.approx(0.065)
+    # Snapshots taken after as_of do not count. Here the resolution (YES on day 5) was
+    # logged ahead, on day 2: as of day 2, only day 1's snapshot had been taken.
+    _add(tracker, "q2")
+    _snap(tracker, Snapshot("q2", at(1), 0.5), Snapshot("q2", at(3, 0), 0.9))
+    clock.now = at(2, 10)
+    tracker.resolve("q2", "yes", at(5, 0))
+    early = track_record.build(tracker, as_of=at(2, 23))
+    assert [s.question.id for s in early.scores] == ["q2"]
+    assert early.scores[0].averaged.brier == pytest.approx(0.25)
+    later = track_record.build(tracker, as_of=at(4))
+    q2 = next(s for s in later.scores if s.question.id == "q2")
+    assert q2.averaged.brier == pytest.approx((2 * 0.25 + 2 * 0.01) / 4)
+
+
+# ---------------------------------------------------------------------- groups
+
+
+def test_calibration_and_murphy_of_final_forecasts(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock, "q1")  # final 0.8, YES
+    _add(tracker, "q2")
+    _snap(tracker, Snapshot("q2", at(1), 0.3))
+    _resolve(tracker, clock, "q2", "no", 5)  # final 0.3, NO
+    record = track_record.build(tracker)
+    table = record.calibration()
+    assert table is not None
+    assert table.count.tolist() == [1, 1]
+    assert table.lower.tolist() == pytest.approx([0.2, 0.7])  # 0.3 sits on an edge: lower bin
+    assert table.mean_forecast.tolist() == pytest.approx([0.3, 0.8])
+    assert table.observed_frequency.tolist() == [0.0, 1.0]
+    m = record.murphy()
+    assert m is not None
+    assert m.brier == pytest.approx((0.09 + 0.04) / 2)
+    assert m.reliability == pytest.approx((0.09 + 0.04) / 2)
+    assert (m.resolution, m.uncertainty) == pytest.approx((0.25, 0.25))
+
+
+def test_totals_agree_with_scikit_learn(tracker: Tracker, clock: Clock) -> None:
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import brier_score_loss, log_loss
+
+    rng = np.random.default_rng(5)
+    finals = rng.uniform(0.02, 0.98, 40)
+    outcomes = (rng.uniform(size=40) < finals).astype(int)
+    for i, (p, y) in enumerate(zip(finals, outcomes, strict=True)):
+        _add(tracker, f"q{i}")
+        _snap(tracker, Snapshot(f"q{i}", at(1), 0.5), Snapshot(f"q{i}", at(2), float(p)))
+        _resolve(tracker, clock, f"q{i}", "yes" if y else "no", 4)
+    record = track_record.build(tracker, analysts=False)
+    final = record.overall()["binary"].final
+    assert final.brier == pytest.approx(brier_score_loss(outcomes, finals))
+    assert final.log == pytest.approx(log_loss(outcomes, finals))
+    table = record.calibration()
+    assert table is not None
+    observed, predicted = calibration_curve(outcomes, finals, n_bins=track_record.N_BINS)
+    assert table.observed_frequency.tolist() == pytest.approx(observed.tolist())
+    assert table.mean_forecast.tolist() == pytest.approx(predicted.tolist())
+
+
+def test_per_tag_groups(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock, "q1", tags=("war", "usa"))
+    _add(tracker, "q2", tags=("usa",))
+    _snap(tracker, Snapshot("q2", at(1), 0.3))
+    _resolve(tracker, clock, "q2", "no", 5)
+    tags = track_record.build(tracker).by_tag()
+    assert list(tags) == ["usa", "war"]
+    assert tags["usa"]["binary"].count == 2
+    assert tags["usa"]["binary"].averaged.brier == pytest.approx((0.065 + 0.09) / 2)
+    assert tags["war"]["binary"].averaged.brier == pytest.approx(0.065)
+
+
+def test_per_analyst_from_their_own_trajectories(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "q1", prior=0.5)
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(2, 10)
+    tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(2, 8), analyst="ana")
+    clock.now = at(3, 10)
+    tracker.add_evidence("q1", lr=1 / 9, source="Wire", published=at(3, 8), analyst="bob")
+    _resolve(tracker, clock, "q1", "yes", 5)
+    snapshots.backfill(tracker)
+    record = track_record.build(tracker)
+    by = record.by_analyst()
+    # ana: 0.5, 0.9, 0.9, 0.9. bob: 0.5, 0.5, 0.1, 0.1. Team: 0.5, 0.9, 0.5, 0.5.
+    assert by["ana"]["binary"].averaged.brier == pytest.approx((0.25 + 3 * 0.01) / 4)
+    assert by["bob"]["binary"].averaged.brier == pytest.approx((0.25 + 0.25 + 0.81 + 0.81) / 4)
+    assert by["bob"]["binary"].final.brier == pytest.approx(0.81)
+    assert record.scores[0].averaged.brier == pytest.approx((3 * 0.25 + 0.01) / 4)
+    assert by["ana"]["binary"].prior_averaged.brier == pytest.approx(0.25)
+
+
+def test_team_versus_reference_over_common_days(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock)  # team: 0.7 on days 1-2, 0.8 on days 3-4
+    with tracker.store.write() as tx:
+        tx.insert_reference(
+            ReferenceSet("market"),
+            [ReferenceQuestion("market", "q1", outcome=1.0, resolved_on=at(5).date())],
+            [("q1", at(2).date(), 0.5), ("q1", at(4).date(), 0.9)],
+        )
+    record = track_record.build(tracker)
+    (v,) = record.scores[0].versus
+    assert (v.reference, v.days, v.forecast) == ("market", 3, 0.9)  # days 2, 3, 4
+    assert v.team.brier == pytest.approx((0.09 + 0.04 + 0.04) / 3)
+    assert v.other.brier == pytest.approx((0.25 + 0.25 + 0.01) / 3)
+    summary = record.versus()["market"].to_json()
+    assert summary["count"] == 1
+    assert summary["versus_reference"]["brier_improvement"] == pytest.approx(0.34 / 3)
+
+
+def test_json_is_strict_and_infinite_logs_are_null(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "q1")
+    _snap(tracker, Snapshot("q1", at(1), 0.0))  # certain NO
+    _resolve(tracker, clock, "q1", "yes", 3)
+    data = track_record.build(tracker).to_json()
+    text = json.dumps(data, allow_nan=False)
+    question = json.loads(text)["questions"][0]
+    assert question["final"] == {"brier": 1.0, "log": None}
+    assert data["overall"]["binary"]["averaged"]["log"] is None
+
+
+# ---------------------------------------------------------------------- CLI and dashboard
+
+
+def test_cli_score_on_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    assert main(["resolve", "lavrov-rubio-meeting", "--outcome", "no", "--date", "2025-10-31"]) == 0
+    assert main(["resolve", "summit-venue", "--outcome", "annulled", "--date", "2025-11-01"]) == 0
+    assert main(["snapshot", "--backfill", "--until", "2025-11-02"]) == 0
+    capsys.readouterr()
+    assert main(["score", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [q["id"] for q in data["questions"]] == ["lavrov-rubio-meeting"]
+    assert data["questions"][0]["days"] == 15  # 10-16 to 10-30
+    assert data["annulled"] == ["summit-venue"]
+    assert sorted(data["by_analyst"]) == ["ivan", "maria"]
+    assert main(["score"]) == 0
+    out = capsys.readouterr().out
+    assert "1 questions scored, 1 annulled" in out and "lavrov-rubio-meeting" in out
+
+
+def test_cli_snapshot(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    assert main(["snapshot", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"snapshots": 4, "backfill": False}
+    assert main(["snapshot", "--until", "2025-10-20"]) == 2
+    assert "--until goes with --backfill" in capsys.readouterr().err
+
+
+def test_track_record_page(tracker: Tracker, clock: Clock) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    _binary_story(tracker, clock, tags=("war",))
+    page = AppTest.from_file(str(DASHBOARDS / "views" / "track_record.py")).run(timeout=60)
+    assert not page.exception
+    assert [m.label for m in page.metric][:2] == ["Questions scored", "Time-averaged Brier"]
+    assert page.metric[1].value == "0.065"
+    assert page.get("vega_lite_chart"), "the calibration chart is drawn"

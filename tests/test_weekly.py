@@ -1,0 +1,305 @@
+"""The weekly report: statistics, golden demo report, escaping, files, CLI and dashboard page."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from forecast import snapshots
+from forecast.api import Tracker
+from forecast.cli import main
+from forecast.domain import ForecastError, Kind, Question
+from forecast.reports import charts, render, weekly
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+DEMO = ROOT / "seeds" / "putin-trump-2025.yaml"
+PNG = b"\x89PNG\r\n\x1a\n"
+MONDAY = datetime(2025, 10, 20, tzinfo=UTC)  # 2025-W43
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def _inline_images_hidden(page: str) -> str:
+    return re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "data:image/png;base64,...", page)
+
+
+@pytest.fixture
+def demo() -> Tracker:
+    tracker = Tracker.open()
+    tracker.import_scenario(DEMO.read_text(encoding="utf-8"))
+    return tracker
+
+
+# ---------------------------------------------------------------------- weeks
+
+
+def test_parse_week() -> None:
+    assert weekly.parse_week("2025-W43") == (MONDAY, MONDAY + timedelta(days=7))
+    assert weekly.parse_week(" 2026-W01 ")[0] == datetime(2025, 12, 29, tzinfo=UTC)
+    for bad, message in [("2025-43", "not an ISO week"), ("2025-W54", "does not exist")]:
+        with pytest.raises(ForecastError, match=message):
+            weekly.parse_week(bad)
+
+
+def test_default_week_is_the_last_complete_one() -> None:
+    assert weekly.last_week(datetime(2025, 10, 27, 6, tzinfo=UTC)) == "2025-W43"  # a Monday
+    assert weekly.last_week(datetime(2025, 11, 2, 23, tzinfo=UTC)) == "2025-W43"  # a Sunday
+    assert weekly.week_of(datetime(2025, 12, 29, tzinfo=UTC)) == "2026-W01"
+
+
+def test_a_week_that_has_not_started_is_refused() -> None:
+    tracker = Tracker.open(clock=Clock(MONDAY - timedelta(seconds=1)))
+    with pytest.raises(ForecastError, match="week 2025-W43 has not started yet"):
+        weekly.build(tracker, "2025-W43")
+
+
+# ---------------------------------------------------------------------- the demo week
+
+
+def test_demo_week_statistics(demo: Tracker) -> None:
+    stats = weekly.build(demo, "2025-W43")
+    assert stats.as_of == MONDAY + timedelta(days=7, microseconds=-1)
+    assert stats.open_questions == 4
+    # Movers: the change between what was known at the start and at the end of the week.
+    lavrov = stats.movers[0]
+    assert lavrov.question.id == "lavrov-rubio-meeting"
+    start = demo.state("lavrov-rubio-meeting", as_of=MONDAY).probability
+    end = demo.state("lavrov-rubio-meeting", as_of=stats.as_of).probability
+    assert (lavrov.before, lavrov.after, lavrov.change) == (start, end, end - start)
+    assert [m.question.id for m in stats.movers] == [
+        "lavrov-rubio-meeting",
+        "putin-trump-meeting",
+        "summit-venue",
+        "russia-ceasefire-line",
+    ]
+    venue = stats.movers[2]
+    assert venue.option == "no-summit" and venue.other is None
+    # Ten assessed reports were logged in the week; the two background reports were not.
+    assert len(stats.new_evidence.rows) == 10 and stats.new_evidence.more == 0
+    assert sum(len(n.judged) for n in stats.new_evidence.rows) == 27  # every assessment
+    assert stats.new_questions == [] and stats.resolved == [] and stats.track.scores == []
+    assert stats.stale.rows == []
+    (near,) = stats.near_deadline
+    assert (near.question.id, near.when.date().isoformat(), near.days) == (
+        "lavrov-rubio-meeting",
+        "2025-10-31",
+        4,
+    )
+
+
+def test_golden_demo_report(demo: Tracker, tmp_path: Path) -> None:
+    written = render.write(weekly.build(demo, "2025-W43"), tmp_path, ["md", "html", "pdf"])
+    names = sorted(p.name for p in written.paths)
+    assert names == [
+        "weekly-2025-W43-movers.png",
+        "weekly-2025-W43.html",
+        "weekly-2025-W43.md",
+        "weekly-2025-W43.pdf",
+    ]
+    md = (tmp_path / "weekly-2025-W43.md").read_text(encoding="utf-8")
+    page = (tmp_path / "weekly-2025-W43.html").read_text(encoding="utf-8")
+    assert md == (GOLDEN / "weekly-2025-W43.md").read_text(encoding="utf-8")
+    assert _inline_images_hidden(page) == (GOLDEN / "weekly-2025-W43.html").read_text(
+        encoding="utf-8"
+    )
+    assert (tmp_path / "weekly-2025-W43-movers.png").read_bytes().startswith(PNG)
+    assert (tmp_path / "weekly-2025-W43.pdf").read_bytes().startswith(b"%PDF-")
+
+
+def test_html_is_self_contained(demo: Tracker) -> None:
+    stats = weekly.build(demo, "2025-W43")
+    page = render.html(stats, render.chart_images(stats))
+    sources = re.findall(r'src="([^"]+)"', page)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)
+    assert "http" not in page.lower().replace("http-equiv", "")
+
+
+# ---------------------------------------------------------------------- escaping
+
+
+def _hostile(tracker: Tracker, clock: Clock) -> None:
+    title = "<script>alert('x')</script> *bold* | [link](http://evil) _x_ & #1"
+    tracker.add_question(Question("q1", title, Kind.BINARY, MONDAY - timedelta(days=3), prior=0.5))
+    tracker.add_source("<b>Wire</b>", 0.9)
+    clock.now = MONDAY + timedelta(days=1)
+    tracker.add_evidence(
+        "q1",
+        lr=4.0,
+        source="<b>Wire</b>",
+        published=MONDAY + timedelta(hours=2),
+        title="<img src=x onerror=alert(1)>",
+        url="javascript:alert(1)",
+        analyst="<i>eve</i>",
+    )
+
+
+def test_user_text_is_escaped_in_html() -> None:
+    clock = Clock(MONDAY - timedelta(days=3))
+    tracker = Tracker.open(clock=clock)
+    _hostile(tracker, clock)
+    clock.now = MONDAY + timedelta(days=8)
+    page = render.html(weekly.build(tracker, "2025-W43"))
+    assert "<script>" not in page and "<img src=x" not in page and "<b>Wire" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "javascript:" not in page  # not a web address: no link is made
+    assert "&amp; #1" in page
+
+
+def test_user_text_is_escaped_in_markdown() -> None:
+    clock = Clock(MONDAY - timedelta(days=3))
+    tracker = Tracker.open(clock=clock)
+    _hostile(tracker, clock)
+    clock.now = MONDAY + timedelta(days=8)
+    md = render.markdown(weekly.build(tracker, "2025-W43"))
+    assert re.search(r"(?<!\\)[<>]", md) is None  # every angle bracket is escaped
+    title = r"\<script\>alert('x')\</script\> \*bold\* \| \[link\](http://evil) \_x\_ \& \#1"
+    assert title in md
+    assert r"\<b\>Wire\</b\>" in md and r"\<i\>eve\</i\>" in md
+    assert "javascript" not in md  # Markdown makes no links at all
+
+
+def test_safe_url_only_allows_web_addresses() -> None:
+    assert render.safe_url(" https://example.org/a?b=1 ") == "https://example.org/a?b=1"
+    for bad in ("javascript:alert(1)", "data:text/html,x", "ftp://x", "", "http://a b"):
+        assert render.safe_url(bad) is None
+
+
+# ---------------------------------------------------------------------- other sections
+
+
+def test_resolved_stale_and_overdue_sections() -> None:
+    clock = Clock(datetime(2025, 10, 22, 9, tzinfo=UTC))  # after the demo was logged
+    tracker = Tracker.open(clock=clock)
+    tracker.import_scenario(DEMO.read_text(encoding="utf-8"))
+    clock.now = datetime(2025, 11, 4, 10, tzinfo=UTC)
+    tracker.resolve("lavrov-rubio-meeting", "no", datetime(2025, 10, 31, tzinfo=UTC))
+    tracker.resolve("summit-venue", "annulled", datetime(2025, 11, 3, tzinfo=UTC))
+    snapshots.backfill(tracker)
+    clock.now = datetime(2026, 1, 20, tzinfo=UTC)
+    stats = weekly.build(tracker, "2025-W45", stale_days=14)
+    lavrov, venue = stats.resolved
+    assert lavrov.score is not None and lavrov.score.days == 15
+    assert lavrov.score is stats.track.scores[0]
+    assert (venue.score, venue.note) == (None, "annulled: not scored")
+    assert [line.question.id for line in stats.stale.rows] == [
+        "putin-trump-meeting",
+        "russia-ceasefire-line",
+    ]
+    assert stats.stale.rows[0].days == 19  # last evidence logged 10-21, week ends 11-09
+    # The week ending 12-21 sees putin-trump's last deadline (12-31) 9 days ahead.
+    (near,) = weekly.build(tracker, "2025-W51").near_deadline
+    assert (near.question.id, near.days, near.when.date().isoformat()) == (
+        "putin-trump-meeting",
+        9,
+        "2025-12-31",
+    )
+    assert weekly.build(tracker, "2025-W51", near_days=3).near_deadline == []
+    past = weekly.build(tracker, "2026-W02", near_days=3)  # ends 2026-01-11
+    assert [(n.question.id, n.days) for n in past.near_deadline] == [("putin-trump-meeting", -11)]
+    md = render.markdown(past)
+    assert "its last deadline, 2025-12-31, passed 11 days before the end of the week" in md
+
+
+def test_a_resolved_choice_question_and_analysts_in_the_report() -> None:
+    clock = Clock(datetime(2025, 10, 22, 9, tzinfo=UTC))  # after the demo was logged
+    tracker = Tracker.open(clock=clock)
+    tracker.import_scenario(DEMO.read_text(encoding="utf-8"))
+    clock.now = datetime(2025, 11, 4, 10, tzinfo=UTC)
+    tracker.resolve("summit-venue", "no-summit", datetime(2025, 11, 3, tzinfo=UTC))
+    snapshots.backfill(tracker)
+    stats = weekly.build(tracker, "2025-W45", analysts=True)
+    (venue,) = stats.resolved
+    assert venue.score is not None and venue.score.family == "choice"
+    assert venue.forecast == pytest.approx(dict(snapshots.load(tracker)["summit-venue"][-1].vector))
+    md = render.markdown(stats)
+    row = next(line for line in md.splitlines() if line.startswith("| Where will the next"))
+    assert "| no-summit | 2025-11-03 | budapest " in row
+    assert "| ivan | choice | 1 |" in md and "| maria | choice | 1 |" in md
+    assert "| ivan |" not in render.markdown(weekly.build(tracker, "2025-W45"))
+
+
+def test_lists_are_cut_with_a_count(monkeypatch: pytest.MonkeyPatch, demo: Tracker) -> None:
+    monkeypatch.setattr(weekly, "MAX_ROWS", 3)
+    stats = weekly.build(demo, "2025-W43")
+    assert (len(stats.new_evidence.rows), stats.new_evidence.more) == (3, 7)
+    assert "And 7 more reports." in render.markdown(stats)
+
+
+# ---------------------------------------------------------------------- files and PDF
+
+
+def test_pdf_is_skipped_with_a_message_when_weasyprint_cannot_load(
+    monkeypatch: pytest.MonkeyPatch, demo: Tracker, tmp_path: Path
+) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_pango(name: str, *args, **kwargs):
+        if name == "weasyprint":
+            raise OSError("cannot load library 'libpango-1.0-0'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_pango)
+    written = render.write(weekly.build(demo, "2025-W43"), tmp_path, ["html", "pdf"])
+    assert [p.name for p in written.paths] == ["weekly-2025-W43.html"]
+    assert written.skipped == [
+        "PDF skipped: WeasyPrint cannot load (cannot load library 'libpango-1.0-0')"
+    ]
+
+
+def test_unknown_formats_are_refused(demo: Tracker, tmp_path: Path) -> None:
+    with pytest.raises(ForecastError, match="format 'docx' is not one of md, html, pdf"):
+        render.write(weekly.build(demo, "2025-W43"), tmp_path, ["md", "docx"])
+
+
+def test_charts_are_pngs(demo: Tracker) -> None:
+    stats = weekly.build(demo, "2025-W43")
+    image = charts.png(charts.movers(stats.movers))
+    assert image.startswith(PNG)
+    assert charts.data_uri(b"\x00\x01") == "data:image/png;base64,AAE="
+
+
+def test_cli_report_weekly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo"]) == 0
+    capsys.readouterr()
+    out = tmp_path / "out"
+    args = ["report", "weekly", "--week", "2025-W43", "--out", str(out), "--format", "md"]
+    assert main(args) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed == [
+        f"wrote {out / 'weekly-2025-W43-movers.png'}",
+        f"wrote {out / 'weekly-2025-W43.md'}",
+    ]
+    golden = (GOLDEN / "weekly-2025-W43.md").read_text(encoding="utf-8")
+    assert (out / "weekly-2025-W43.md").read_text(encoding="utf-8") == golden
+    assert main(["report", "weekly", "--week", "2025-43"]) == 1
+    assert capsys.readouterr().err == "error: week '2025-43' is not an ISO week such as 2025-W43\n"
+    assert main(["report", "weekly", "--format", "md,doc", "--out", str(out)]) == 1
+    assert "format 'doc' is not one of" in capsys.readouterr().err
+
+
+def test_weekly_page(demo: Tracker) -> None:
+    from streamlit.testing.v1 import AppTest
+
+    page = AppTest.from_file(str(ROOT / "dashboards" / "views" / "weekly.py"))
+    page.run(timeout=60)
+    assert not page.exception
+    page.text_input[0].set_value("2025-W43").run(timeout=60)
+    assert not page.exception
+    text = "\n".join(m.value for m in page.markdown)
+    assert "Weekly forecast report 2025-W43" in text
+    assert "lavrov\\-rubio\\-meeting" in text or "lavrov-rubio-meeting" in text
+    page.text_input[0].set_value("nonsense").run(timeout=60)
+    assert page.error[0].value == "week 'nonsense' is not an ISO week such as 2025-W43"

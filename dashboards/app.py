@@ -29,7 +29,9 @@ PAGES = [
     ("new_question.py", "New question", ":material/add_circle:", "new-question"),
     ("resolve.py", "Resolve", ":material/task_alt:", "resolve"),
     ("sources.py", "Sources", ":material/newspaper:", "sources"),
-    # The lead adds the scoring pages here: track_record.py, weekly.py, learning.py.
+    ("track_record.py", "Track record", ":material/leaderboard:", "track-record"),
+    ("weekly.py", "Weekly report", ":material/summarize:", "weekly"),
+    ("learning.py", "Learned trust", ":material/model_training:", "learning"),
 ]
 
 

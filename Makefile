@@ -22,7 +22,9 @@ run: $(VENV)/.installed   ## install, load the demo scenario, start the dashboar
 	$(BIN)/forecast demo
 	$(BIN)/forecast dashboard --port $(PORT)
 
-test: $(VENV)/.installed-test   ## install the test dependencies and run the whole suite
+test: $(VENV)/.installed-test   ## install the test dependencies, lint, and run the whole suite
+	$(BIN)/ruff check forecast dashboards tests benchmarks
+	$(BIN)/mypy forecast
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-test

@@ -57,13 +57,23 @@ def build(tracker: Tracker, sc: dict) -> None:
     tracker.add_question(Question("b", "state", Kind.BINARY, OPENED, prior=sc["prior"]))
     tracker.add_question(
         Question(
-            "e", "event", Kind.EVENT, OPENED, prior=sc["prior"], alpha=sc["alpha"],
+            "e",
+            "event",
+            Kind.EVENT,
+            OPENED,
+            prior=sc["prior"],
+            alpha=sc["alpha"],
             deadlines=(OPENED + timedelta(days=45), OPENED + timedelta(days=76)),
         )
     )
     tracker.add_question(
-        Question("c", "choice", Kind.CHOICE, OPENED,
-                 options=tuple(zip(("x", "y", "z"), weights.tolist(), strict=True)))
+        Question(
+            "c",
+            "choice",
+            Kind.CHOICE,
+            OPENED,
+            options=tuple(zip(("x", "y", "z"), weights.tolist(), strict=True)),
+        )
     )
     for i, (reliability, kind) in enumerate(sc["sources"]):
         tracker.add_source(f"S{i}", reliability, kind)
@@ -75,8 +85,12 @@ def build(tracker: Tracker, sc: dict) -> None:
                 Judgement("e", lr=1 / lr),
                 Judgement("c", likelihoods=tuple(zip(("x", "y", "z"), likes, strict=True))),
             ],
-            source=f"S{src}", published=published, origin=origin, analyst=analyst,
-            title=title, logged=published + timedelta(hours=1),
+            source=f"S{src}",
+            published=published,
+            origin=origin,
+            analyst=analyst,
+            title=title,
+            logged=published + timedelta(hours=1),
         )
 
 
@@ -85,13 +99,17 @@ def snapshot(tracker: Tracker) -> dict:
     out = {}
     for q in ("b", "e", "c"):
         state = tracker.state(q, as_of=as_of)
-        out[q] = (state.trajectory.probability.tobytes(), state.trajectory.ladder.tobytes(),
-                  [(c.report_id, np.asarray(c.without).tobytes()) for c in state.contributions])
+        out[q] = (
+            state.trajectory.probability.tobytes(),
+            state.trajectory.ladder.tobytes(),
+            [(c.report_id, np.asarray(c.without).tobytes()) for c in state.contributions],
+        )
     return out
 
 
-@settings(max_examples=25, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(sc=scenarios())
 def test_export_import_round_trip(tmp_path: Path, sc: dict) -> None:
     n = next(counter)

@@ -30,6 +30,7 @@ import numpy as np
 
 from forecast import evidence, trajectory
 from forecast.domain import ForecastError, History, Kind, Question, iso, utc
+from forecast.evidence import by_question
 
 if TYPE_CHECKING:
     from forecast.api import QuestionState, Tracker
@@ -281,32 +282,8 @@ def _epochs(
 
 
 def split(history: History) -> dict[str, History]:
-    """One history per question: its assessments, their reports, all sources, its resolutions.
-
-    Reading a whole store once and splitting it keeps per-question work proportional to that
-    question's own records.
-    """
-    assessments: dict[str, list] = defaultdict(list)
-    resolutions: dict[str, list] = defaultdict(list)
-    reports: dict[str, list] = defaultdict(list)
-    for a in history.assessments:
-        assessments[a.question_id].append(a)
-    for res in history.resolutions:
-        resolutions[res.question_id].append(res)
-    for r in history.reports:
-        reports[r.id].append(r)
-    parts = {}
-    for q in history.questions:
-        mine = assessments[q.id]
-        ids = sorted({a.report_id for a in mine})
-        parts[q.id] = History(
-            questions=(q,),
-            sources=history.sources,
-            reports=tuple(r for rid in ids for r in reports[rid]),
-            assessments=tuple(mine),
-            resolutions=tuple(resolutions[q.id]),
-        )
-    return parts
+    """One history per question (see :func:`forecast.evidence.by_question`)."""
+    return by_question(history)
 
 
 # --------------------------------------------------------------------------- helpers

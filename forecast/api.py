@@ -228,6 +228,15 @@ class Logged:
     previews: dict[str, tuple[QuestionState, QuestionState]]
 
 
+def _check_next_version(tx: Any, kind: str, key: str, version: int) -> None:
+    """Versions of an append-only record run 1, 2, 3...: refuse a gap or a duplicate."""
+    have = tx.latest_version(kind, key)
+    if version != have + 1:
+        if version == 1:
+            raise ForecastError(f"{kind} {key!r} already exists")
+        raise ForecastError(f"{kind} {key!r} version {version} does not follow {have}")
+
+
 class _Rollback(Exception):
     """Raised inside a write transaction to undo it and carry a dry run's result out."""
 
@@ -619,11 +628,7 @@ class Tracker:
                 s, logged_at=s.logged_at or now or self.now(), logged_by=s.logged_by or self.user
             )
         )
-        have = tx.latest_version("source", s.name)
-        if s.version != have + 1:
-            if s.version == 1:
-                raise ForecastError(f"source {s.name!r} already exists")
-            raise ForecastError(f"source {s.name!r} version {s.version} does not follow {have}")
+        _check_next_version(tx, "source", s.name, s.version)
         tx.insert_source(s)
         return s
 
@@ -682,11 +687,7 @@ class Tracker:
                 f"report {r.id!r} is published {iso(r.published)}, after it was logged "
                 f"({iso(r.logged_at)})"
             )
-        have = tx.latest_version("report", r.id)
-        if r.version != have + 1:
-            if r.version == 1:
-                raise ForecastError(f"report {r.id!r} already exists")
-            raise ForecastError(f"report {r.id!r} version {r.version} does not follow {have}")
+        _check_next_version(tx, "report", r.id, r.version)
         tx.insert_report(r)
         return r
 
@@ -706,11 +707,7 @@ class Tracker:
             raise NotFound(f"no report {a.report_id!r}")
         report = reports[-1]
         self._check_timing(tx, question, report, a)
-        have = tx.latest_version("assessment", a.id)
-        if a.version != have + 1:
-            if a.version == 1:
-                raise ForecastError(f"assessment {a.id!r} already exists")
-            raise ForecastError(f"assessment {a.id!r} version {a.version} does not follow {have}")
+        _check_next_version(tx, "assessment", a.id, a.version)
         if not correction:
             twin = next(
                 (

@@ -19,14 +19,15 @@ from __future__ import annotations
 import getpass
 import os
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import evidence
+from forecast import evidence, snapshots
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -52,6 +53,9 @@ from forecast.domain import (
 from forecast.scales import strength_to_lr
 from forecast.store import Store
 from forecast.trajectory import Contribution, Trajectory, compute, explain
+
+if TYPE_CHECKING:
+    from forecast.learning.fits import Learned
 
 USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
@@ -82,6 +86,7 @@ class QuestionState:
     reports: dict[str, Report]
     assessments: list[Assessment]
     sources: dict[str, Source]
+    learned: Learned | None = None  # the fit whose trust was used; None: as stated
 
     @property
     def status(self) -> Status:
@@ -134,12 +139,25 @@ class QuestionState:
             "prior": q.prior if q.kind is not Kind.CHOICE else dict(q.options),
             "prior_note": q.prior_note,
             "alpha": q.shape if q.kind is Kind.EVENT else None,
+            "trust": self._trust_json(),
             "probability": self.probability,
             "deadlines": [
                 {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
             ],
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],
+        }
+
+    def _trust_json(self) -> dict[str, Any]:
+        """Whose numbers moved the forecast: the stated ones, or a saved fit's."""
+        if self.learned is None:
+            return {"learned": False}
+        fit = self.learned
+        return {
+            "learned": True,
+            "fitted_at": iso(fit.fitted_at),
+            "model_version": fit.model_version,
+            "data_hash": fit.data_hash,
         }
 
     def _contribution_json(self, c: Contribution) -> dict[str, Any]:
@@ -228,6 +246,27 @@ class Logged:
     previews: dict[str, tuple[QuestionState, QuestionState]]
 
 
+def _learned_trust(
+    question: Question,
+    history: History,
+    as_of: datetime,
+    stated: dict[str, float] | None,
+    learned: Learned,
+) -> tuple[Question, dict[str, float], dict[str, float]]:
+    """The question, reliabilities and exponents a fit's posterior means give.
+
+    Sources the fit never saw keep their stated reliability, shifted by what the fit
+    learned of their type; an event question that sets its own alpha keeps it.
+    """
+    sources = evidence.sources_as_of(history.sources, as_of)
+    if stated is None:
+        stated = {name: s.reliability for name, s in sources.items()}
+    rel = learned.reliabilities(stated, {name: s.type for name, s in sources.items()})
+    if question.kind is Kind.EVENT and question.alpha is None:
+        question = replace(question, alpha=learned.alpha.mean)
+    return question, rel, learned.exponent_means()
+
+
 def _check_next_version(tx: Any, kind: str, key: str, version: int) -> None:
     """Versions of an append-only record run 1, 2, 3...: refuse a gap or a duplicate."""
     have = tx.latest_version(kind, key)
@@ -313,7 +352,10 @@ class Tracker:
                 logged_at=None,
                 logged_by="",
             )
-            return self._insert_source(tx, source)
+            stored = self._insert_source(tx, source)
+            cited = tx.questions_citing(name)
+        self._snapshot(cited, "evidence", stored.logged_at)
+        return stored
 
     def add_evidence(
         self,
@@ -389,6 +431,7 @@ class Tracker:
                     raise _Rollback(result)
         except _Rollback as rollback:
             return rollback.result
+        self._snapshot(ids, "evidence", logged_at)
         return result
 
     def correct_assessment(
@@ -427,7 +470,9 @@ class Tracker:
                 logged_at=self.now(),
                 logged_by="",
             )
-            return self._insert_assessment(tx, changed, correction=True)
+            stored = self._insert_assessment(tx, changed, correction=True)
+        self._snapshot([stored.question_id], "evidence", stored.logged_at)
+        return stored
 
     def retract_report(self, report_id: str, *, reason: str) -> Report:
         if not reason.strip():
@@ -447,6 +492,8 @@ class Tracker:
                 logged_by=self.user,
             )
             tx.insert_report(report)
+            cited = {a.question_id for a in tx.assessments_of_report(report_id)}
+        self._snapshot(cited, "evidence", report.logged_at)
         return report
 
     def resolve(
@@ -463,11 +510,23 @@ class Tracker:
             version = tx.latest_version("resolution", question_id) + 1 if correction else 1
             if correction and version == 1:
                 raise ForecastError(f"question {question_id} has no resolution to correct")
-            res = Resolution(question_id, outcome, resolved_on, note, version=version)
-            return self._insert_resolution(tx, res)
+            res = self._insert_resolution(
+                tx, Resolution(question_id, outcome, resolved_on, note, version=version)
+            )
+        self._snapshot([question_id], "resolution", res.logged_at)
+        return res
 
-    def import_history(self, history: History) -> dict[str, int]:
-        """Store a whole scenario in one transaction: all of it, or nothing."""
+    def import_history(
+        self, history: History, *, snapshots: Sequence[snapshots.Snapshot] = ()
+    ) -> dict[str, int]:
+        """Store a whole scenario in one transaction: all of it, or nothing.
+
+        ``snapshots`` (stored forecasts, from a scenario file's ``snapshots:`` section) are
+        stored last, as given and in the order given, for questions of ``history`` or of
+        the store; they get new store ids.
+        """
+        from forecast import scenario
+
         now = self.now()
         with self.store.write() as tx:
             for s in history.sources:
@@ -487,24 +546,42 @@ class Tracker:
                 self._insert_assessment(tx, a, correction=a.version > 1, now=now)
             for res in history.resolutions:
                 self._insert_resolution(tx, res, now=now)
-        return {
+            if snapshots:
+                known = {q.id: q for q in tx.questions()}
+                checked = []
+                for snap in snapshots:
+                    question = known.get(snap.question_id)
+                    where = f"snapshot of {snap.question_id!r} taken {iso(snap.taken_at)}"
+                    if question is None:
+                        raise NotFound(f"{where}: no question {snap.question_id!r}")
+                    try:
+                        checked.append(scenario.check_snapshot(replace(snap, id=None), question))
+                    except ForecastError as exc:
+                        raise ForecastError(f"{where}: {exc}") from None
+                tx.insert_snapshots(checked)
+        counts = {
             "questions": len(history.questions),
             "sources": len(history.sources),
             "reports": len(history.reports),
             "assessments": len(history.assessments),
             "resolutions": len(history.resolutions),
         }
+        if snapshots:
+            counts["snapshots"] = len(snapshots)
+        return counts
 
     def import_scenario(self, text: str, *, name: str = "scenario") -> dict[str, int]:
         from forecast import scenario
 
-        return self.import_history(scenario.loads(text, name=name))
+        loaded = scenario.load_all(text, name=name)
+        return self.import_history(loaded.history, snapshots=loaded.snapshots)
 
     def export_scenario(self) -> str:
+        """Every version of every record, and every stored snapshot, as a scenario file."""
         from forecast import scenario
 
         with self.store.read() as tx:
-            return scenario.dumps(tx.history(None))
+            return scenario.dumps(tx.history(None), tx.snapshots())
 
     # ---------------------------------------------------------------- reads
 
@@ -549,26 +626,45 @@ class Tracker:
         analyst: str | None = None,
         history: History | None = None,
         explain: bool = True,
+        learned: Learned | None = None,
     ) -> QuestionState:
-        """What was believed about a question at knowledge time ``as_of`` (default: now)."""
+        """What was believed about a question at knowledge time ``as_of`` (default: now).
+
+        With ``learned`` (a fit from :meth:`learned_fit`), the sources' reliabilities, the
+        analysts' calibration exponents and the decay shape are the fit's posterior means
+        instead of the stated values.
+        """
         check_id(question_id, "question")
         if history is None:
             history = self.history([question_id])
         question = next((q for q in history.questions if q.id == question_id), None)
         if question is None:
             raise NotFound(f"no question {question_id!r}")
-        return self._state(question, history, as_of, analyst, explain)
+        return self._state(question, history, as_of, analyst, explain, learned=learned)
 
-    def states(self, *, as_of: datetime | None = None) -> list[QuestionState]:
+    def states(
+        self, *, as_of: datetime | None = None, learned: Learned | None = None
+    ) -> list[QuestionState]:
         """Every question as it stood at ``as_of``, without leave-one-out explanations."""
         history = self.history(None)
         rel = evidence.reliabilities(history.sources, as_of)
         parts = evidence.by_question(history)
         return [
-            self._state(q, parts[q.id], as_of, None, False, rel)
+            self._state(q, parts[q.id], as_of, None, False, rel, learned=learned)
             for q in history.questions
             if as_of is None or q.created_at is None or q.created_at <= as_of
         ]
+
+    def learned_fit(self, directory: str | Path | None = None) -> Learned:
+        """The saved fit (``forecast calibrate``), if it may be used for forecasts now.
+
+        Refused, with a message that says what to run, when there is none, when it was made
+        by another model version, when the track record has changed since (a question
+        resolved, an assessment corrected), or when it failed its diagnostics.
+        """
+        from forecast.learning import fits
+
+        return fits.load_learned(directory, history=self.history(None))
 
     def _state(
         self,
@@ -578,14 +674,19 @@ class Tracker:
         analyst: str | None,
         explained: bool,
         rel: dict[str, float] | None = None,
+        *,
+        learned: Learned | None = None,
     ) -> QuestionState:
         cutoff = as_of or self.now()
         if cutoff > self.now() + MAX_LOOKAHEAD:
             raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
         end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
+        exponents = None
+        if learned is not None:
+            question, rel, exponents = _learned_trust(question, history, cutoff, rel, learned)
         items = evidence.items_for(
-            question, history, as_of=cutoff, analyst=analyst, reliability=rel
+            question, history, as_of=cutoff, analyst=analyst, reliability=rel, exponents=exponents
         )
         traj = compute(question, items, end)
         contributions = (
@@ -612,7 +713,36 @@ class Tracker:
             reports={str(k): v for k, v in reports.items()},
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
             sources=evidence.sources_as_of(history.sources, cutoff),
+            learned=learned,
         )
+
+    # ---------------------------------------------------------------- snapshots
+
+    def _snapshot(
+        self, question_ids: Iterable[str], reason: str, logged_at: datetime | None
+    ) -> None:
+        """Snapshot the questions a write touched, as they stand once it has landed.
+
+        Taken now, or at the write's knowledge time if another machine's clock put that
+        slightly ahead, so the snapshot always includes the write itself. The states are
+        computed outside the write's transaction: holding the database's write lock while
+        the maths runs would make concurrent analysts queue (SQLite has one writer). If
+        the process dies between the two, the daily snapshot or a backfill covers the day.
+        """
+        ids = sorted(set(question_ids))
+        if not ids:
+            return
+        at = self.now() if logged_at is None else max(self.now(), logged_at)
+        history = self.history(ids)
+        parts = evidence.by_question(history)
+        snaps = [
+            snapshots.snapshot_of(
+                self._state(q, parts[q.id], at, None, False), at, reason, self.user
+            )
+            for q in history.questions
+        ]
+        with self.store.write() as tx:
+            tx.insert_snapshots(snaps)
 
     # ---------------------------------------------------------------- checked inserts
 

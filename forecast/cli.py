@@ -13,7 +13,7 @@ import subprocess
 import sys
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -26,8 +26,16 @@ from forecast.domain import (
     parse_time,
 )
 
+if TYPE_CHECKING:
+    from forecast.api import Tracker
+    from forecast.learning.fits import Learned
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEMO_FILE = PROJECT_ROOT / "seeds" / "putin-trump-2025.yaml"
+LEARNED_HELP = (
+    "Use the trust learned from the track record (`forecast calibrate`): reliabilities, "
+    "analyst calibration and decay from the saved fit, refused if stale or failed."
+)
 
 
 def _tracker(ctx: click.Context) -> Any:
@@ -113,7 +121,8 @@ def demo(ctx: click.Context, path: Path) -> None:
     from forecast import scenario
 
     tracker = _tracker(ctx)
-    history = scenario.loads(_read(path), name=path.name)
+    loaded = scenario.load_all(_read(path), name=path.name)
+    history = loaded.history
     present = [q.id for q in history.questions if _exists(tracker, q.id)]
     if present and len(present) == len(history.questions):
         click.echo(f"demo already loaded ({len(present)} questions)")
@@ -122,7 +131,7 @@ def demo(ctx: click.Context, path: Path) -> None:
         raise ForecastError(
             f"question {present[0]!r} of the demo exists but others do not: use a fresh database"
         )
-    counts = tracker.import_history(history)
+    counts = tracker.import_history(history, snapshots=loaded.snapshots)
     click.echo("demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
@@ -198,11 +207,13 @@ def question_add(
 
 @question.command("list")
 @click.option("--as-of", help="Knowledge time (date = end of that day).")
+@click.option("--learned", is_flag=True, help=LEARNED_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def question_list(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
+def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json: bool) -> None:
     """List questions with their current probability."""
-    states = _tracker(ctx).states(as_of=_as_of(as_of))
+    tracker = _tracker(ctx)
+    states = tracker.states(as_of=_as_of(as_of), learned=_fit(tracker, learned))
     rows = [
         {
             "id": s.question.id,
@@ -234,13 +245,19 @@ def question_list(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
 @click.argument("qid", metavar="ID")
 @click.option("--as-of")
 @click.option("--analyst")
+@click.option("--learned", is_flag=True, help=LEARNED_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def question_show(
-    ctx: click.Context, qid: str, as_of: str | None, analyst: str | None, as_json: bool
+    ctx: click.Context,
+    qid: str,
+    as_of: str | None,
+    analyst: str | None,
+    learned: bool,
+    as_json: bool,
 ) -> None:
     """Same as `forecast show`."""
-    ctx.invoke(show, qid=qid, as_of=as_of, analyst=analyst, as_json=as_json)
+    ctx.invoke(show, qid=qid, as_of=as_of, analyst=analyst, learned=learned, as_json=as_json)
 
 
 # --------------------------------------------------------------------------- sources
@@ -428,13 +445,20 @@ def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> 
 @click.argument("qid", metavar="ID")
 @click.option("--as-of", help="Knowledge time: only what was logged by then (date = end of day).")
 @click.option("--analyst", help="One analyst's trajectory.")
+@click.option("--learned", is_flag=True, help=LEARNED_HELP)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def show(
-    ctx: click.Context, qid: str, as_of: str | None, analyst: str | None, as_json: bool
+    ctx: click.Context,
+    qid: str,
+    as_of: str | None,
+    analyst: str | None,
+    learned: bool,
+    as_json: bool,
 ) -> None:
     """A question's probability, trajectory and the reports that moved it."""
-    state = _tracker(ctx).state(qid, as_of=_as_of(as_of), analyst=analyst)
+    tracker = _tracker(ctx)
+    state = tracker.state(qid, as_of=_as_of(as_of), analyst=analyst, learned=_fit(tracker, learned))
     data = state.to_json()
     if as_of is not None and len(as_of.strip()) == 10:
         data["as_of"] = as_of.strip()  # "by the end of that day", as it was asked
@@ -444,11 +468,19 @@ def show(
     _print_state(data)
 
 
+def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
+    """The saved fit when ``--learned`` asks for it (refused if stale or failed)."""
+    return tracker.learned_fit() if wanted else None
+
+
 def _print_state(data: dict[str, Any]) -> None:
     click.echo(f"{data['id']}: {data['title']}")
     click.echo(
         f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}"
     )
+    trust = data["trust"]
+    if trust["learned"]:
+        click.echo(f"  learned trust: the fit of {trust['fitted_at'][:16]}")
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
@@ -525,11 +557,18 @@ def export(ctx: click.Context, path: Path) -> None:
 
 @cli.command()
 @click.option("--port", default=8501, show_default=True, type=int)
+@click.option(
+    "--viewer",
+    is_flag=True,
+    help="Read-only: no page or form that writes (sets FORECAST_DASHBOARD_MODE=viewer).",
+)
 @click.pass_context
-def dashboard(ctx: click.Context, port: int) -> NoReturn:
+def dashboard(ctx: click.Context, port: int, viewer: bool) -> NoReturn:
     """Start the Streamlit dashboard on the configured database."""
     tracker = _tracker(ctx)  # fail here, in one line, if the database cannot be opened
     env = dict(os.environ, FORECAST_DB=tracker.store.url)
+    if viewer:  # read by dashboards/identity.py
+        env["FORECAST_DASHBOARD_MODE"] = "viewer"
     app = PROJECT_ROOT / "dashboards" / "app.py"
     cmd = [
         sys.executable,

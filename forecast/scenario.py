@@ -8,15 +8,19 @@ A scenario is one YAML mapping::
     reports: [...]       # one entry per version of a report
     assessments: [...]   # one entry per version of an assessment
     resolutions: [...]   # one entry per version of a resolution
+    snapshots: [...]     # stored forecasts, oldest first per question
 
-Every section is optional. Each entry is a flat mapping of fields; unknown fields and
-wrongly typed values are errors, so a typo in a hand-edited file is caught rather than
-ignored. ``dumps`` writes every version of every record and leaves out fields at their
-defaults, so ``loads(dumps(h)) == ordered(h)`` for any valid history.
+Every section is optional (files written before snapshots were exported have none, and
+read as before). Each entry is a flat mapping of fields; unknown fields and wrongly typed
+values are errors, so a typo in a hand-edited file is caught rather than ignored. ``dumps``
+writes every version of every record and leaves out fields at their defaults, so
+``loads(dumps(h)) == ordered(h)`` for any valid history; snapshots come back exactly too
+(:func:`load_all`), in the order of :func:`ordered_snapshots`.
 
 This module is pure: text in, values out. It checks each record on its own (the
 validators that need no database); whether a report's source or an assessment's question
-exists is for the service layer, which sees the store.
+exists is for the service layer, which sees the store. Snapshots are the exception: a
+snapshot must name a question in the file, because its checks depend on the question's kind.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import difflib
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -50,10 +55,12 @@ from forecast.domain import (
     validate_source,
 )
 from forecast.scales import SCALE, strength_to_lr
+from forecast.snapshots import REASONS, Snapshot
 
 FORMAT = "forecast-scenario/1"
 
 SECTIONS = ("sources", "questions", "reports", "assessments", "resolutions")
+"""The sections that make up a ``History``; ``snapshots`` comes after them."""
 
 # Long enough that no line is ever folded: folding is where YAML emitters lose text.
 _WIDTH = 1 << 30
@@ -79,23 +86,48 @@ _FIELDS = {
         "version retracted reason"
     ),
     "resolutions": _words("question outcome date note logged logged_by version"),
+    "snapshots": _words("question taken probability vector reason taken_by"),
 }
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """Everything a scenario file holds: a history and the snapshots taken of it."""
+
+    history: History
+    snapshots: tuple[Snapshot, ...] = ()
 
 
 # =========================================================================== loading
 
 
 def loads(text: str, *, name: str = "scenario") -> History:
-    """Read a scenario document; raise ``ForecastError`` (one line, naming where) if invalid."""
+    """Read a scenario document's history; raise ``ForecastError`` (one line, naming where).
+
+    The whole document is checked, snapshots included; use :func:`load_all` to keep them.
+    """
+    return load_all(text, name=name).history
+
+
+def load_all(text: str, *, name: str = "scenario") -> Scenario:
+    """Read a scenario document: its history and its snapshots (in the order written)."""
     top = _top_level(_parse(text, name), name)
     records = {section: _read_section(top.get(section), section, name) for section in SECTIONS}
-    return History(
+    questions = {q.id: q for q in records["questions"]}
+    snaps = tuple(
+        snap
+        for _, _, snap in _entries(
+            top.get("snapshots"), "snapshots", name, lambda f: _read_snapshot(f, questions)
+        )
+    )
+    history = History(
         questions=records["questions"],
         sources=records["sources"],
         reports=records["reports"],
         assessments=records["assessments"],
         resolutions=records["resolutions"],
     )
+    return Scenario(history, snaps)
 
 
 def _parse(text: str, name: str) -> Any:
@@ -172,7 +204,7 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
             f"{name}: expected a mapping starting with 'format: {FORMAT}', not {_type_name(data)}"
         )
     try:
-        _reject_unknown(data, ("format", *SECTIONS), "top-level key")
+        _reject_unknown(data, ("format", *SECTIONS, "snapshots"), "top-level key")
     except ForecastError as exc:
         raise ForecastError(f"{name}: {exc}") from None
     if "format" not in data:
@@ -184,21 +216,29 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
     return data
 
 
-def _read_section(raw: Any, section: str, name: str) -> tuple[Any, ...]:
+def _entries(
+    raw: Any, section: str, name: str, read: Callable[[_Entry], Any]
+) -> Iterator[tuple[int, str, Any]]:
+    """(index, location, record) of each entry of a section, each read by ``read``."""
     if raw is None:
-        return ()
+        return
     if not isinstance(raw, list):
         raise ForecastError(f"{name}: {section}: must be a list, not {_type_name(raw)}")
-    records = []
-    first: dict[tuple[Any, ...], int] = {}
     for index, entry in enumerate(raw):
         where = f"{name}: {section}[{index}]{_label(section, entry)}"
         try:
             if not isinstance(entry, dict):
                 raise ForecastError(f"must be a mapping of fields, not {_type_name(entry)}")
-            record = _READERS[section](_Entry(entry, _FIELDS[section]))
+            record = read(_Entry(entry, _FIELDS[section]))
         except ForecastError as exc:
             raise ForecastError(f"{where}: {exc}") from None
+        yield index, where, record
+
+
+def _read_section(raw: Any, section: str, name: str) -> tuple[Any, ...]:
+    records = []
+    first: dict[tuple[Any, ...], int] = {}
+    for index, where, record in _entries(raw, section, name, _READERS[section]):
         # Two entries with one key and version would make "the latest version" ambiguous.
         key = _record_key(record)
         if key in first:
@@ -215,7 +255,7 @@ def _label(section: str, entry: Any) -> str:
     """The ' (id x)' part of an error location, so a long file can be searched."""
     if not isinstance(entry, dict):
         return ""
-    key = {"sources": "name", "resolutions": "question"}.get(section, "id")
+    key = {"sources": "name", "resolutions": "question", "snapshots": "question"}.get(section, "id")
     if key in entry:
         return f" ({key} {_show(entry[key])})"
     if section == "assessments" and "report" in entry:
@@ -534,6 +574,71 @@ def _read_resolution(f: _Entry) -> Resolution:
     )
 
 
+def _read_snapshot(f: _Entry, questions: Mapping[str, Question]) -> Snapshot:
+    qid = f.ident("question", "question")
+    question = questions.get(qid)
+    if question is None:
+        raise ForecastError(f"question: {qid!r} is not a question of this file")
+    snap = Snapshot(
+        question_id=qid,
+        taken_at=f.time("taken", required=True),  # type: ignore[arg-type]
+        probability=f.number("probability"),
+        vector=f.weights("vector"),
+        reason=f.text("reason") or "manual",
+        taken_by=f.text("taken_by"),
+    )
+    return check_snapshot(snap, question)
+
+
+def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
+    """Check a snapshot against its question; return it with its time in UTC.
+
+    Probabilities lie in [0, 1]. A choice question's snapshot is its option vector (every
+    option once, no headline probability); a binary or event question's has a headline
+    probability, and for an event question the deadline ladder as its vector.
+    """
+    if snap.reason not in REASONS:
+        raise ForecastError(f"reason: {snap.reason!r} is not one of {', '.join(REASONS)}")
+    if snap.probability is not None:
+        _probability("probability", snap.probability)
+    for name, value in snap.vector:
+        _probability(f"vector: {name}", value)
+    names = [name for name, _ in snap.vector]
+    if len(set(names)) != len(names):
+        raise ForecastError("vector: a name repeats")
+    if question.kind is Kind.CHOICE:
+        if snap.probability is not None:
+            raise ForecastError(
+                "probability: a choice question's snapshot has none (its vector is the forecast)"
+            )
+        options = question.option_names
+        unknown = [name for name in names if name not in options]
+        if unknown:
+            raise ForecastError(f"vector: {unknown[0]!r} is not an option of {question.id}")
+        missing = [name for name in options if name not in names]
+        if missing:
+            raise ForecastError(f"vector: option {missing[0]!r} of {question.id} is missing")
+    elif snap.probability is None:
+        raise ForecastError("probability: missing")
+    return Snapshot(
+        question_id=snap.question_id,
+        taken_at=parse_time(snap.taken_at),
+        probability=snap.probability,
+        vector=snap.vector,
+        reason=snap.reason,
+        taken_by=snap.taken_by,
+        id=snap.id,
+    )
+
+
+def _probability(key: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ForecastError(f"{key}: must be a number, not {value!r}")
+    if not 0.0 <= value <= 1.0:  # NaN fails this too
+        raise ForecastError(f"{key}: must be between 0 and 1, not {value!r}")
+    return float(value)
+
+
 _READERS: dict[str, Callable[[_Entry], Any]] = {
     "sources": _read_source,
     "questions": _read_question,
@@ -560,8 +665,12 @@ def default_assessment_id(report_id: str, question_id: str, analyst: str) -> str
 # =========================================================================== dumping
 
 
-def dumps(history: History) -> str:
-    """Write every version of every record of ``history`` as a scenario document."""
+def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
+    """Write every version of every record of ``history`` as a scenario document.
+
+    ``snapshots`` go in a last section, by question then time (snapshots taken at the same
+    time keep the order given, which is the store's).
+    """
     h = ordered(history)
     document: dict[str, Any] = {"format": FORMAT}
     sections: dict[str, Iterable[dict[str, Any]]] = {
@@ -570,6 +679,7 @@ def dumps(history: History) -> str:
         "reports": map(_report_entry, h.reports),
         "assessments": map(_assessment_entry, h.assessments),
         "resolutions": map(_resolution_entry, h.resolutions),
+        "snapshots": map(_snapshot_entry, ordered_snapshots(snapshots)),
     }
     for section, entries in sections.items():
         listed = [_compact(entry) for entry in entries]
@@ -617,6 +727,11 @@ def ordered(history: History) -> History:
         resolutions=tuple(sorted(history.resolutions, key=lambda r: (r.question_id, r.version))),
         extra=history.extra,
     )
+
+
+def ordered_snapshots(snapshots: Iterable[Snapshot]) -> tuple[Snapshot, ...]:
+    """``snapshots`` in the order ``dumps`` writes them: by question, then time taken."""
+    return tuple(sorted(snapshots, key=lambda s: (s.question_id, s.taken_at)))
 
 
 def _source_entry(s: Source) -> dict[str, Any]:
@@ -703,6 +818,17 @@ def _resolution_entry(r: Resolution) -> dict[str, Any]:
     }
 
 
+def _snapshot_entry(s: Snapshot) -> dict[str, Any]:
+    return {
+        "question": s.question_id,
+        "taken": s.taken_at,
+        "probability": s.probability,
+        "vector": _InlineMapping(s.vector),
+        "reason": s.reason,
+        "taken_by": s.taken_by,
+    }
+
+
 def _compact(entry: dict[str, Any]) -> dict[str, Any]:
     """Leave out fields at their defaults, which ``loads`` fills back in."""
     return {key: value for key, value in entry.items() if not _is_default(key, value)}
@@ -721,6 +847,10 @@ def _is_default(key: str, value: Any) -> bool:
 
 class _Inline(list[Any]):
     """A short list of scalars, written on one line: ``[2025-11-30, 2025-12-31]``."""
+
+
+class _InlineMapping(dict[str, Any]):
+    """A short mapping of names to numbers, on one line: ``{a: 0.25, b: 0.75}``."""
 
 
 class _Dumper(yaml.SafeDumper):
@@ -747,6 +877,11 @@ def _represent_inline(dumper: yaml.SafeDumper, items: _Inline) -> yaml.SequenceN
     return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
 
 
+def _represent_inline_mapping(dumper: yaml.SafeDumper, items: _InlineMapping) -> yaml.MappingNode:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", items, flow_style=True)
+
+
 _Dumper.add_representer(str, _represent_text)
 _Dumper.add_representer(datetime, _represent_time)
 _Dumper.add_representer(_Inline, _represent_inline)
+_Dumper.add_representer(_InlineMapping, _represent_inline_mapping)

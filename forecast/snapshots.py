@@ -7,8 +7,9 @@ ladder (event) or the option vector (choice). Snapshots are append-only, so a re
 late (with an earlier published time) redraws the trajectory on event time but never
 changes a snapshot already taken. Scoring reads snapshots only.
 
-- :func:`record` snapshots some or all open questions now (or at a given knowledge time);
-  the API calls it after logging evidence or resolving.
+- :func:`record` snapshots some or all open questions now (or at a given knowledge time).
+  The API itself snapshots the questions a write touches (evidence, a correction or
+  retraction, a source's new reliability, a resolution), inside the write's transaction.
 - :func:`take` is the daily snapshot of every open question (``forecast snapshot``, cron).
 - :func:`backfill` reconstructs one snapshot per finished day per question from the logged
   times of every record, for histories imported after the fact (the demo); a day that
@@ -38,6 +39,10 @@ if TYPE_CHECKING:
 REASONS = ("manual", "daily", "evidence", "resolution", "backfill")
 """What may trigger a snapshot: a person, the daily cron, logged evidence, a resolution,
 or a reconstruction from logged times."""
+
+DAY_ENDS = ("daily", "backfill")
+"""The reasons whose snapshot stands for its whole day, so a backfill leaves that day alone.
+A snapshot taken at a write records the moment; the day's end may still differ from it."""
 
 _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
@@ -116,9 +121,10 @@ def backfill(tracker: Tracker, until: datetime | None = None) -> int:
 
     Day D is reconstructed as of its last instant (23:59:59.999999 UTC), knowing only the
     records logged by then, and only if D has ended by ``until`` (default: now) and the
-    question has no snapshot taken on D yet. Days run from the day the question was both
-    opened and known (created) to the day before its resolution date. Existing snapshots
-    are never rewritten. Returns the number of snapshots stored.
+    question has no daily or backfilled snapshot on D yet (snapshots taken at writes
+    during D do not count: they record a moment, not the day's end). Days run from the
+    day the question was both opened and known (created) to the day before its
+    resolution date. Existing snapshots are never rewritten. Returns the number stored.
     """
     cutoff = tracker.now() if until is None else utc(until)
     history = tracker.history(None)
@@ -313,7 +319,7 @@ def _store(tracker: Tracker, snaps: list[Snapshot]) -> int:
 def _days_taken(tracker: Tracker) -> dict[str, set[date]]:
     taken: dict[str, set[date]] = defaultdict(set)
     with tracker.store.read() as tx:
-        for qid, at in tx.snapshot_times():
+        for qid, at in tx.snapshot_times(DAY_ENDS):
             taken[qid].add(utc(at).date())
     return taken
 

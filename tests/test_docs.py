@@ -29,9 +29,9 @@ def test_every_command_is_in_the_readme() -> None:
 
 
 def test_every_environment_setting_is_in_the_readme() -> None:
-    package = Path(__file__).resolve().parent.parent / "forecast"
+    root = Path(__file__).resolve().parent.parent
     names = set()
-    for path in package.rglob("*.py"):
+    for path in [*(root / "forecast").rglob("*.py"), *(root / "dashboards").rglob("*.py")]:
         names |= set(re.findall(r"[\"'](FORECAST_[A-Z_]+)[\"']", path.read_text(encoding="utf-8")))
     assert names, "expected at least FORECAST_DB"
     missing = sorted(n for n in names if n not in README)

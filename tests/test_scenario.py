@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import math
 import re
+import struct
 import textwrap
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -15,12 +17,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecast import scenario
+from forecast.api import Tracker
+from forecast.cli import main
 from forecast.domain import (
     ID_PATTERN,
     Assessment,
     ForecastError,
     History,
     Kind,
+    NotFound,
     Question,
     Report,
     Resolution,
@@ -29,6 +34,7 @@ from forecast.domain import (
     validate_question,
 )
 from forecast.scales import SCALE
+from forecast.snapshots import REASONS, Snapshot
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "putin-trump-2025.yaml"
 
@@ -834,3 +840,316 @@ def test_seed_assessments(seed: History) -> None:
 def test_seed_has_no_resolutions_and_round_trips(seed: History) -> None:
     assert seed.resolutions == ()
     assert scenario.loads(scenario.dumps(seed)) == scenario.ordered(seed)
+
+
+# =========================================================================== snapshots
+
+SNAP_QUESTIONS = """\
+questions:
+  - {id: line, title: Ceasefire, kind: binary, opened: 2025-10-16, prior: 0.1}
+  - id: meet
+    title: Will they meet?
+    kind: event
+    opened: 2025-10-16
+    prior: 0.4
+    deadlines: [2025-11-30, 2025-12-31]
+  - id: venue
+    title: Where?
+    kind: choice
+    opened: 2025-10-16
+    options: {budapest: 0.3, elsewhere: 0.2, no-summit: 0.5}
+"""
+SNAP = "snapshots:\n  - question: line\n    taken: 2025-10-17T23:59:59.999999Z\n"
+HALF = "    probability: 0.5\n"
+EVENT_SNAP = SNAP.replace("line", "meet") + HALF
+CHOICE_SNAP = SNAP.replace("line", "venue")
+VENUE = "    vector: {budapest: 0.5, elsewhere: 0.25, no-summit: 0.25}\n"
+FIRST, SECOND = t("2025-10-17T23:59:59.999999Z"), t("2025-10-18T06:30:00.000001Z")
+THIRDS = (("budapest", 1 / 3), ("elsewhere", 1 / 3), ("no-summit", 1 / 3))
+
+
+def with_snapshots(body: str) -> str:
+    """A scenario of three questions (binary, event, choice) and a snapshots section."""
+    return doc(SNAP_QUESTIONS + body)
+
+
+def snapshot_examples() -> tuple[History, tuple[Snapshot, ...]]:
+    """The three questions, and snapshots out of order, with floats a short decimal loses."""
+    ladder = (("2025-11-30", 0.1 + 0.2), ("2025-12-31", 0.9999999999999999))
+    odd_order = (("no-summit", 0.5), ("budapest", 0.3), ("elsewhere", 0.2))
+    return scenario.loads(with_snapshots("")), (
+        Snapshot("venue", SECOND, None, odd_order),
+        Snapshot("line", SECOND, 5e-324, (), "evidence", "ivan"),
+        Snapshot("meet", FIRST, 0.1 + 0.2, ladder, "backfill", "olga"),
+        Snapshot("line", FIRST, 0.0, (), "daily"),
+        Snapshot("line", FIRST, 1.0, (), "resolution", "Кирил 🤝"),  # same time as the last
+        Snapshot("venue", FIRST, None, THIRDS),
+    )
+
+
+def _bits(x: float | None) -> bytes:
+    assert x is not None
+    return struct.pack("<d", x)
+
+
+def _without_ids(snaps: Iterable[Snapshot]) -> list[Snapshot]:
+    return [replace(s, id=None) for s in snaps]
+
+
+def test_a_file_without_snapshots_has_none() -> None:
+    assert scenario.load_all(SEED.read_text(encoding="utf-8")).snapshots == ()
+    assert scenario.load_all(with_snapshots("snapshots: []\n")).snapshots == ()
+    assert "snapshots" not in scenario.dumps(scenario.loads(with_snapshots("")))
+
+
+def test_snapshots_load_as_written() -> None:
+    text = with_snapshots(
+        SNAP
+        + "    probability: 0.25\n    reason: daily\n    taken_by: ivan\n"
+        + "  - question: meet\n    taken: 2025-10-18\n    probability: 0.4\n"
+        + "    vector: {'2025-11-30': 0.3, '2025-12-31': 0.4}\n"
+        + CHOICE_SNAP.removeprefix("snapshots:\n")
+        + VENUE
+    )
+    loaded = scenario.load_all(text)
+    assert loaded.history == scenario.loads(text)
+    ladder = (("2025-11-30", 0.3), ("2025-12-31", 0.4))
+    venue = (("budapest", 0.5), ("elsewhere", 0.25), ("no-summit", 0.25))
+    assert loaded.snapshots == (
+        Snapshot("line", FIRST, 0.25, (), "daily", "ivan"),
+        Snapshot("meet", t("2025-10-18T00:00:00Z"), 0.4, ladder),
+        Snapshot("venue", FIRST, None, venue),  # no reason given: a snapshot taken by hand
+    )
+
+
+def test_snapshots_survive_dumps_then_load_all_exactly() -> None:
+    h, snaps = snapshot_examples()
+    text = scenario.dumps(h, snaps)
+    loaded = scenario.load_all(text)
+    assert loaded.history == scenario.ordered(h)
+    assert loaded.snapshots == scenario.ordered_snapshots(snaps)
+    assert [(s.question_id, s.taken_at, s.reason) for s in loaded.snapshots] == [
+        ("line", FIRST, "daily"),
+        ("line", FIRST, "resolution"),  # taken at the same time: kept in the order given
+        ("line", SECOND, "evidence"),
+        ("meet", FIRST, "backfill"),
+        ("venue", FIRST, "manual"),
+        ("venue", SECOND, "manual"),
+    ]
+    assert scenario.dumps(h, snaps[::-1]) != text  # only the two taken together swap
+    assert scenario.dumps(h, (snaps[5], snaps[2], *snaps[:2], *snaps[3:5])) == text
+    # A vector keeps its stored order (not alphabetical) and sits on one line.
+    assert "\n  vector: {no-summit: 0.5, budapest: 0.3, elsewhere: 0.2}\n" in text
+    assert "{'2025-11-30': 0.30000000000000004, '2025-12-31': 0.9999999999999999}\n" in text
+    assert "\n  taken: 2025-10-18T06:30:00.000001Z\n" in text
+    assert "\n  taken_by: Кирил 🤝\n" in text
+
+
+def test_snapshot_floats_round_trip_bit_for_bit() -> None:
+    # Worked out by hand: the bit patterns of floats that a rounded decimal would change.
+    h, snaps = snapshot_examples()
+    loaded = scenario.load_all(scenario.dumps(h, snaps)).snapshots
+    meet = next(s for s in loaded if s.question_id == "meet")
+    assert _bits(meet.probability) == bytes.fromhex("343333333333d33f")  # 0.1 + 0.2
+    assert _bits(meet.probability) != _bits(0.3)
+    assert _bits(meet.vector[1][1]) == bytes.fromhex("ffffffffffffef3f")  # 1 - 2**-53
+    tiny = next(s for s in loaded if s.reason == "evidence")
+    assert _bits(tiny.probability) == bytes.fromhex("0100000000000000")  # 2**-1074
+    venue = next(s for s in loaded if s.question_id == "venue" and s.vector == THIRDS)
+    assert [_bits(p) for _, p in venue.vector] == [bytes.fromhex("555555555555d53f")] * 3
+
+
+def test_snapshots_round_trip_through_the_store(new_database: Callable[[], str]) -> None:
+    h, snaps = snapshot_examples()
+    text = scenario.dumps(h, snaps)
+    original = Tracker.open(new_database(), user="maria")
+    restored = Tracker.open(new_database(), user="someone-else")
+    try:
+        assert original.import_scenario(text, name="snaps.yaml")["snapshots"] == len(snaps)
+        exported = original.export_scenario()  # with the created times the import filled in
+        assert exported.endswith(text[text.index("snapshots:") :])
+        restored.import_scenario(exported)
+        assert restored.export_scenario() == exported
+        with original.store.read() as tx:
+            kept = tx.snapshots()
+        with restored.store.read() as tx:
+            again = tx.snapshots()
+        assert _without_ids(again) == _without_ids(kept) == list(scenario.ordered_snapshots(snaps))
+        for a, b in zip(kept, again, strict=True):
+            assert a.probability is None or _bits(a.probability) == _bits(b.probability)
+            assert [_bits(p) for _, p in a.vector] == [_bits(p) for _, p in b.vector]
+    finally:
+        original.store.close()
+        restored.store.close()
+
+
+def test_the_import_summary_counts_snapshots_when_there_are_some(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    h, snaps = snapshot_examples()
+    plain, with_snaps = tmp_path / "plain.yaml", tmp_path / "snaps.yaml"
+    plain.write_text(scenario.dumps(h), encoding="utf-8")
+    with_snaps.write_text(scenario.dumps(h, snaps), encoding="utf-8")
+    assert main(["--db", str(tmp_path / "a.db"), "import", str(plain)]) == 0
+    assert "snapshots" not in capsys.readouterr().out
+    assert main(["--db", str(tmp_path / "b.db"), "import", str(with_snaps)]) == 0
+    assert capsys.readouterr().out.strip().endswith(", 0 resolutions, 6 snapshots")
+
+
+SNAP_BAD = [
+    (
+        SNAP.replace("line", "nope") + HALF,
+        "snapshots[0] (question nope): question: 'nope' is not a question of this file",
+    ),
+    (
+        SNAP + HALF + SNAP[11:].replace("line", "other") + HALF,
+        "snapshots[1] (question other): question: 'other' is not a question of this file",
+    ),
+    (
+        SNAP.replace("2025-10-17T23:59:59.999999Z", "'yesterday'") + HALF,
+        "snapshots[0] (question line): taken: 'yesterday' is not an ISO date",
+    ),
+    (
+        SNAP.replace("2025-10-17T23:59:59.999999Z", "2025-02-30") + HALF,
+        "demo.yaml: invalid YAML at line 17, column 12",
+    ),
+    (
+        "snapshots:\n  - {question: line, probability: 0.5}\n",
+        "snapshots[0] (question line): taken: missing",
+    ),
+    (
+        SNAP + "    probability: 1.5\n",
+        "snapshots[0] (question line): probability: must be between 0 and 1, not 1.5",
+    ),
+    (SNAP + "    probability: -0.0001\n", "probability: must be between 0 and 1, not -0.0001"),
+    (
+        SNAP + "    probability: .nan\n",
+        "snapshots[0] (question line): probability: must be between 0 and 1, not nan",
+    ),
+    (SNAP + "    probability: '0.5'\n", "probability: must be a number, not '0.5'"),
+    (SNAP, "snapshots[0] (question line): probability: missing"),
+    (
+        SNAP + HALF + "    reason: hourly\n",
+        "snapshots[0] (question line): reason: 'hourly' is not one of manual, daily, evidence, "
+        "resolution, backfill",
+    ),
+    (SNAP + HALF + "    reason: 3\n", "reason: must be text, not a number (quote it)"),
+    (
+        SNAP + "    probabilty: 0.5\n",
+        "snapshots[0] (question line): unknown field 'probabilty' (did you mean 'probability'?)",
+    ),
+    (
+        EVENT_SNAP + "    vector: [0.5]\n",
+        "snapshots[0] (question meet): vector: must be a mapping NAME: NUMBER, not a list",
+    ),
+    (
+        EVENT_SNAP + "    vector: {'2025-11-30': 2}\n",
+        "snapshots[0] (question meet): vector: 2025-11-30: must be between 0 and 1, not 2.0",
+    ),
+    (
+        EVENT_SNAP + "    vector: {'2025-11-30': .inf}\n",
+        "vector: 2025-11-30: must be between 0 and 1, not inf",
+    ),
+    (
+        EVENT_SNAP + "    vector: {'2025-11-30': x}\n",
+        "vector: 2025-11-30: must be a number, not 'x'",
+    ),
+    (
+        EVENT_SNAP + "    vector: {2025-11-30: 0.3}\n",
+        "vector: name datetime.date(2025, 11, 30) must be non-empty text (quote it)",
+    ),
+    (EVENT_SNAP + "    vector: {' ': 0.3}\n", "vector: name ' ' must be non-empty text"),
+    (EVENT_SNAP + "    vector: {a: 0.3, a: 0.4}\n", "demo.yaml: duplicate key 'a' at line 19"),
+    (
+        CHOICE_SNAP + VENUE + HALF,
+        "snapshots[0] (question venue): probability: a choice question's snapshot has none",
+    ),
+    (
+        CHOICE_SNAP + VENUE.replace("elsewhere", "vienna"),
+        "snapshots[0] (question venue): vector: 'vienna' is not an option of venue",
+    ),
+    (
+        CHOICE_SNAP + "    vector: {budapest: 0.5, no-summit: 0.5}\n",
+        "snapshots[0] (question venue): vector: option 'elsewhere' of venue is missing",
+    ),
+    (CHOICE_SNAP, "snapshots[0] (question venue): vector: option 'budapest' of venue is missing"),
+    ("snapshots:\n  - line\n", "demo.yaml: snapshots[0]: must be a mapping of fields, not text"),
+    ("snapshots: {line: 0.5}\n", "demo.yaml: snapshots: must be a list, not a mapping"),
+]
+
+
+OTHER = "questions:\n  - {id: other, title: T, kind: binary, opened: 2025-01-01, prior: 0.5}\n"
+
+
+@pytest.mark.parametrize(("body", "expected"), SNAP_BAD)
+def test_a_bad_snapshot_gives_one_clear_error_and_stores_nothing(body: str, expected: str) -> None:
+    tracker = Tracker.open()
+    tracker.import_scenario(doc(OTHER))
+    before = tracker.export_scenario()
+    with pytest.raises(ForecastError) as caught:
+        tracker.import_scenario(with_snapshots(body), name="demo.yaml")
+    message = str(caught.value)
+    assert message.startswith("demo.yaml: ") and "\n" not in message
+    assert expected in message
+    assert tracker.export_scenario() == before  # the file's questions are not stored either
+    with pytest.raises(ForecastError, match=re.escape(expected)):
+        scenario.loads(with_snapshots(body), name="demo.yaml")  # loads checks the whole file
+
+
+def test_import_history_stores_snapshots_with_the_rest_or_nothing() -> None:
+    tracker = Tracker.open()
+    h, snaps = snapshot_examples()
+    stray = Snapshot("elsewhere", t("2025-10-18T00:00:00Z"), 0.5)
+    with pytest.raises(NotFound, match="snapshot of 'elsewhere' taken 2025-10-18: no question"):
+        tracker.import_history(h, snapshots=(*snaps, stray))
+    nan = replace(snaps[1], probability=math.nan)
+    where = "snapshot of 'line' taken 2025-10-18T06:30:00.000001Z: probability: must be"
+    with pytest.raises(ForecastError, match=re.escape(where)):
+        tracker.import_history(h, snapshots=(nan,))
+    assert tracker.export_scenario() == f"format: {scenario.FORMAT}\n"  # nothing was stored
+    assert tracker.import_history(h, snapshots=snaps)["snapshots"] == len(snaps)
+    # Snapshots of questions already in the store may come on their own.
+    later = Snapshot("line", t("2025-10-20T00:00:00Z"), 0.125)
+    assert tracker.import_history(History(), snapshots=(later,))["snapshots"] == 1
+    with tracker.store.read() as tx:
+        stored = _without_ids(tx.snapshots())
+    assert stored == sorted((*snaps, later), key=lambda s: (s.question_id, s.taken_at))
+
+
+@st.composite
+def snapshot_lists(draw: st.DrawFn) -> list[Snapshot]:
+    """Snapshots of the three example questions, with any times, floats and names."""
+    chances = st.floats(0.0, 1.0)
+    snaps = []
+    for _ in range(draw(st.integers(0, 6))):
+        qid = draw(st.sampled_from(["line", "meet", "venue"]))
+        if qid == "venue":
+            names = draw(st.permutations(["budapest", "elsewhere", "no-summit"]))
+            probability = None
+        else:
+            names = draw(st.lists(nonblank, max_size=3, unique=True))
+            probability = draw(chances)
+        snaps.append(
+            Snapshot(
+                question_id=qid,
+                taken_at=draw(times),
+                probability=probability,
+                vector=tuple((n, draw(chances)) for n in names),
+                reason=draw(st.sampled_from(REASONS)),
+                taken_by=draw(texts),
+            )
+        )
+    return snaps
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshot_lists())
+def test_any_snapshots_survive_dumps_then_load_all(snaps: list[Snapshot]) -> None:
+    h = scenario.loads(with_snapshots(""))
+    text = scenario.dumps(h, snaps)
+    loaded = scenario.load_all(text).snapshots
+    assert loaded == scenario.ordered_snapshots(snaps)
+    for a, b in zip(loaded, scenario.ordered_snapshots(snaps), strict=True):
+        assert [_bits(p) for _, p in a.vector] == [_bits(p) for _, p in b.vector]
+        assert a.probability is None or _bits(a.probability) == _bits(b.probability)
+    assert scenario.dumps(h, loaded) == text

@@ -202,7 +202,11 @@ def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: 
     clock.now = at(3)
     assert snapshots.record(tracker) == 3  # q2 is resolved
     got = snapshots.load(tracker)
-    assert sorted(got) == ["c1", "e1", "q1"]
+    # q2 has only the snapshot its resolution took, at the moment it was logged.
+    assert sorted(got) == ["c1", "e1", "q1", "q2"]
+    assert [(s.reason, s.taken_at, s.probability) for s in got["q2"]] == [
+        ("resolution", at(1), pytest.approx(0.2))
+    ]
     q1, e1, c1 = got["q1"][0], got["e1"][0], got["c1"][0]
     assert (q1.taken_at, q1.probability, q1.vector, q1.reason) == (at(3), 0.5, (), "manual")
     assert c1.probability is None and c1.vector == (("a", 0.5), ("b", 0.5))
@@ -284,25 +288,59 @@ def test_backfill_before_the_evidence_was_logged_shows_the_prior(clock: Clock) -
 
 def test_backfill_never_rewrites_a_day_and_is_idempotent(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker)
-    snapshots.record(tracker, at=at(2, 9))  # day 2 is covered by a real snapshot
+    snapshots.take(tracker, at=at(2, 9))  # day 2 is covered by a real daily snapshot
     clock.now = at(5, 3)
     assert snapshots.backfill(tracker) == 3  # days 1, 3 and 4 (day 5 has not ended)
     assert snapshots.backfill(tracker) == 0
     got = snapshots.load(tracker)["q1"]
     assert [(s.day.day, s.reason) for s in got] == [
         (1, "backfill"),
-        (2, "manual"),
+        (2, "daily"),
         (3, "backfill"),
         (4, "backfill"),
     ]
 
 
+def test_backfill_adds_the_days_end_after_snapshots_taken_at_writes(
+    tracker: Tracker, clock: Clock
+) -> None:
+    """A snapshot taken when evidence is logged records that moment; a source re-rated
+    later the same day moves the forecast again, and the day's end is what stands."""
+    _binary(tracker)
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(2, 9)
+    tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(2, 8))
+    snapshots.record(tracker, at=at(2, 10))  # a manual snapshot does not close the day
+    clock.now = at(2, 15)
+    tracker.update_source("Wire", reliability=0.5, reason="re-rated")
+    clock.now = at(3, 1)
+    assert snapshots.backfill(tracker) == 2  # days 1 and 2
+    got = snapshots.load(tracker)["q1"]
+    assert [(s.taken_at, s.reason) for s in got] == [
+        (snapshots.end_of_day(date(2025, 1, 1)), "backfill"),
+        (at(2, 9), "evidence"),
+        (at(2, 10), "manual"),
+        (at(2, 15), "evidence"),
+        (snapshots.end_of_day(date(2025, 1, 2)), "backfill"),
+    ]
+    half = 0.5 * 9 + 0.5  # reliability 0.5: the LR 9 counts as 1 + 0.5 * (9 - 1) = 5
+    assert [s.probability for s in got] == pytest.approx(
+        [0.5, 0.9, 0.9, half / (half + 1), half / (half + 1)]
+    )
+
+
 def test_backfill_stops_the_day_before_the_resolution(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker)
-    tracker.resolve("q1", "yes", at(4, 15))
+    tracker.resolve("q1", "yes", at(4, 15))  # logged on day 1: its snapshot is day 1's
     clock.now = at(10)
     assert snapshots.backfill(tracker) == 3
-    assert [s.day.day for s in snapshots.load(tracker)["q1"]] == [1, 2, 3]
+    got = snapshots.load(tracker)["q1"]
+    assert [(s.day.day, s.reason) for s in got] == [
+        (1, "resolution"),
+        (1, "backfill"),
+        (2, "backfill"),
+        (3, "backfill"),
+    ]
 
 
 def test_reconstruct_wants_ascending_days(tracker: Tracker) -> None:
@@ -359,10 +397,11 @@ def test_a_back_dated_report_never_improves_a_past_score(clock: Clock) -> None:
     redrawn = tracker.state("q1").trajectory.probability
     assert redrawn[:2].tolist() == [0.5, 0.5]
     assert redrawn[2:11].tolist() == pytest.approx([0.9] * 9)
-    # ... but the snapshots of days 1-10 were taken before it was logged, and they score.
+    # ... but the snapshots of days 1-9 were taken before it was logged, and they score.
+    # Logging it took a snapshot at 14:00 on day 10, so 0.9 stands from day 10.
     (score,) = track_record.build(tracker).scores
     assert score.days == 11
-    assert score.averaged.brier == pytest.approx((10 * 0.25 + 0.01) / 11)
+    assert score.averaged.brier == pytest.approx((9 * 0.25 + 2 * 0.01) / 11)
     assert score.final.brier == pytest.approx(0.01)
     # What the trajectory would have earned had it been scored on event time:
     assert score.averaged.brier > (2 * 0.25 + 9 * 0.01) / 11
@@ -371,8 +410,9 @@ def test_a_back_dated_report_never_improves_a_past_score(clock: Clock) -> None:
 def test_a_report_logged_on_time_earns_its_credit(clock: Clock) -> None:
     tracker = _late_report_story(clock, logged_day=3)
     (score,) = track_record.build(tracker).scores
-    # Logged at 14:00 on day 3, after that day's noon snapshot: days 4-11 stand at 0.9.
-    assert score.averaged.brier == pytest.approx((3 * 0.25 + 8 * 0.01) / 11)
+    # Logged at 14:00 on day 3, after that day's noon snapshot, it took its own snapshot,
+    # the last of day 3: days 3-11 stand at 0.9.
+    assert score.averaged.brier == pytest.approx((2 * 0.25 + 9 * 0.01) / 11)
 
 
 def test_a_later_backfill_does_not_credit_a_back_dated_report(clock: Clock) -> None:

@@ -26,7 +26,7 @@ import numpy as np
 import postgres_server
 import pytest
 import team_load
-from sqlalchemy import make_url, text
+from sqlalchemy import inspect, make_url, text
 from sqlalchemy import select as select_rows
 
 from forecast import evidence, scenario, snapshots, trajectory
@@ -318,11 +318,6 @@ def test_export_and_import_restore_every_trajectory(
         assert restored_rows[name] == kept[name], name
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a scenario file has no snapshots section: `forecast export` + `import` loses "
-    "every stored snapshot (forecast copy and the database's own dump keep them)",
-)
 def test_export_and_import_restore_every_snapshot(
     databases: Callable[[], str], tmp_path: Path
 ) -> None:
@@ -455,12 +450,16 @@ def test_upgrade_from_an_older_schema_keeps_the_data(
     build_team_database(reference)
     with Store(older) as store, store.engine.begin() as conn:
         command.upgrade(migration_config(conn), start)
+        had_snapshots = inspect(conn).has_table("snapshots")
     # Fill the old schema with the reference rows, column by column as that schema has them.
     _copy_rows_into_older_schema(reference, older)
     with Store(older) as store:
         assert store.schema_version() == start
         assert store.upgrade() == SCHEMA_HEAD
-    assert export_text(older) == export_text(reference)
+    expected = export_text(reference)
+    if not had_snapshots:  # a schema from before snapshots has none to keep
+        expected = scenario.dumps(scenario.loads(expected))
+    assert export_text(older) == expected
     assert trajectories(older) == trajectories(reference)
 
 
@@ -614,7 +613,7 @@ def test_audit_shows_retractions_and_resolution_corrections(database: str) -> No
     code, text_out, _ = cli("--db", database, "audit", "lavrov-rubio-meeting")
     assert code == 0
     last = text_out.strip().splitlines()[-1]
-    assert last.startswith("2025-11-02T08:") and "olga  resolution lavrov-rubio-meeting v2" in last
+    assert last.startswith("2025-11-02T") and "olga  resolution lavrov-rubio-meeting v2" in last
     assert "outcome no -> annulled" in last and SQL in last
 
 

@@ -153,11 +153,18 @@ def test_annulled_and_unscorable_questions(tracker: Tracker, clock: Clock) -> No
     clock.now = at(10)
     record = track_record.build(tracker)
     assert record.scores == [] and record.annulled == ["annulled"]
+    # "never" has only the snapshot its resolution took (logged on day 3, at 09:00), and
+    # a snapshot taken on the resolution day never stands.
     assert record.unscored == [
         ("late", "no snapshot was taken before its resolution date"),
-        ("never", "no snapshot was taken while it was open"),
+        ("never", "no snapshot was taken before its resolution date"),
     ]
+    assert [s.reason for s in snapshots.load(tracker)["never"]] == ["resolution"]
     assert record.overall() == {} and record.calibration() is None and record.murphy() is None
+    never = tracker.question("never")
+    resolution = tracker.history(["never"]).resolutions[0]
+    with pytest.raises(track_record.Unscored, match="no snapshot was taken while it was open"):
+        track_record.score_question(never, resolution, [])
 
 
 def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None:
@@ -166,17 +173,21 @@ def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None
     (s,) = track_record.build(tracker, as_of=at(5, 10)).scores
     assert s.averaged.brier == pytest.approx(0.065)
     # Snapshots taken after as_of do not count. Here the resolution (YES on day 5) was
-    # logged ahead, on day 2: as of day 2, only day 1's snapshot had been taken.
+    # logged ahead, on day 2 at 10:00, and took its own snapshot then: q2 as the tracker
+    # stood, its prior 0.2 (no evidence). As of day 2, day 3's snapshot (0.9) was not
+    # yet taken, so 0.5 stands on day 1 and 0.2 from day 2 on.
     _add(tracker, "q2")
     _snap(tracker, Snapshot("q2", at(1), 0.5), Snapshot("q2", at(3, 0), 0.9))
     clock.now = at(2, 10)
     tracker.resolve("q2", "yes", at(5, 0))
+    (taken,) = [s for s in snapshots.load(tracker)["q2"] if s.reason == "resolution"]
+    assert (taken.taken_at, taken.probability) == (at(2, 10), pytest.approx(0.2))
     early = track_record.build(tracker, as_of=at(2, 23))
     assert [s.question.id for s in early.scores] == ["q2"]
-    assert early.scores[0].averaged.brier == pytest.approx(0.25)
+    assert early.scores[0].averaged.brier == pytest.approx((0.25 + 3 * 0.64) / 4)
     later = track_record.build(tracker, as_of=at(4))
     q2 = next(s for s in later.scores if s.question.id == "q2")
-    assert q2.averaged.brier == pytest.approx((2 * 0.25 + 2 * 0.01) / 4)
+    assert q2.averaged.brier == pytest.approx((0.25 + 0.64 + 2 * 0.01) / 4)
 
 
 # ---------------------------------------------------------------------- groups

@@ -145,6 +145,18 @@ class Session:
         where = t.assessments.c.report_id == rid
         return [_assessment(r) for r in self._rows(t.assessments, where, "id", "version")]
 
+    def questions_citing(self, source: str) -> list[str]:
+        """Ids of the questions assessed against any report from ``source``."""
+        a, r = t.assessments.c, t.reports.c
+        query = (
+            select(a.question_id)
+            .distinct()
+            .join_from(t.assessments, t.reports, a.report_id == r.id)
+            .where(r.source == source)
+            .order_by(a.question_id)
+        )
+        return list(self.connection.execute(query).scalars())
+
     def resolutions(self, qid: str | None = None) -> list[Resolution]:
         """Every version of the resolutions of one question (or all), by question then version."""
         where = None if qid is None else t.resolutions.c.question_id == qid
@@ -187,9 +199,11 @@ class Session:
         snaps = [_snapshot(r) for r in rows]
         return snaps if until is None else [s for s in snaps if s.taken_at <= until]
 
-    def snapshot_times(self) -> list[tuple[str, datetime]]:
-        """(question id, taken at) of every snapshot: enough to know which days are covered."""
+    def snapshot_times(self, reasons: Sequence[str] | None = None) -> list[tuple[str, datetime]]:
+        """(question id, taken at) of every snapshot (taken for one of ``reasons``)."""
         query = select(t.snapshots.c.question_id, t.snapshots.c.taken_at)
+        if reasons is not None:
+            query = query.where(t.snapshots.c.reason.in_(list(reasons)))
         return [(qid, at) for qid, at in self.connection.execute(query).all()]
 
     # ------------------------------------------------------------------ reference forecasts

@@ -62,6 +62,9 @@ FORMAT = "forecast-scenario/1"
 SECTIONS = ("sources", "questions", "reports", "assessments", "resolutions")
 """The sections that make up a ``History``; ``snapshots`` comes after them."""
 
+# libyaml's parser when PyYAML was built with it (several times faster), else the pure-Python one.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 # Long enough that no line is ever folded: folding is where YAML emitters lose text.
 _WIDTH = 1 << 30
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
@@ -131,10 +134,12 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
 
 
 def _parse(text: str, name: str) -> Any:
+    loader = _LOADER(text)
     try:
-        data = yaml.safe_load(text)
-        # Composing builds nodes only (no objects), so it is as safe as safe_load.
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        # One pass builds the node tree (checked for duplicate keys below), and the safe
+        # constructor turns it into plain values: what safe_load does, keeping the nodes.
+        root = loader.get_single_node()
+        data = None if root is None else loader.construct_document(root)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = _one_line(exc.problem or exc.context or "malformed document")
@@ -145,6 +150,8 @@ def _parse(text: str, name: str) -> Any:
         raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {_one_line(str(exc))}") from None
     except (yaml.YAMLError, RecursionError) as exc:  # bad characters, absurd nesting
         raise ForecastError(f"{name}: invalid YAML: {_one_line(str(exc))}") from None
+    finally:
+        loader.dispose()
     for node in _nodes(root):
         if isinstance(node, yaml.MappingNode):
             _check_mapping_keys(node, name)

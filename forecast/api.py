@@ -19,6 +19,7 @@ from __future__ import annotations
 import getpass
 import os
 import uuid
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
@@ -60,6 +61,10 @@ if TYPE_CHECKING:
 USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
+
+
+class SnapshotWarning(UserWarning):
+    """A write landed but the snapshot it should have taken could not be stored."""
 
 
 def default_user() -> str:
@@ -733,16 +738,26 @@ class Tracker:
         if not ids:
             return
         at = self.now() if logged_at is None else max(self.now(), logged_at)
-        history = self.history(ids)
-        parts = evidence.by_question(history)
-        snaps = [
-            snapshots.snapshot_of(
-                self._state(q, parts[q.id], at, None, False), at, reason, self.user
+        try:
+            history = self.history(ids)
+            parts = evidence.by_question(history)
+            snaps = [
+                snapshots.snapshot_of(
+                    self._state(q, parts[q.id], at, None, False), at, reason, self.user
+                )
+                for q in history.questions
+            ]
+            with self.store.write() as tx:
+                tx.insert_snapshots(snaps)
+        except ForecastError as exc:
+            # The write itself has landed: failing now would invite a retry that stores it
+            # twice. Say so instead; the next daily snapshot or a backfill covers the day.
+            warnings.warn(
+                f"saved, but no snapshot was taken of {', '.join(ids)} ({exc}); the daily "
+                "snapshot (`forecast snapshot`) will record the forecast",
+                SnapshotWarning,
+                stacklevel=3,
             )
-            for q in history.questions
-        ]
-        with self.store.write() as tx:
-            tx.insert_snapshots(snaps)
 
     # ---------------------------------------------------------------- checked inserts
 

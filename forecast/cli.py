@@ -11,6 +11,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
@@ -604,6 +605,16 @@ _register_areas()
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; turn every failure into one line on stderr and an exit status."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", UserWarning)
+        try:
+            return _run(argv)
+        finally:
+            for warning in caught:  # one line each, like errors
+                click.echo(f"warning: {warning.message}", err=True)
+
+
+def _run(argv: list[str] | None) -> int:
     try:
         result = cli.main(args=argv, prog_name="forecast", standalone_mode=False)
         return result if isinstance(result, int) else 0

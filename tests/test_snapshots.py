@@ -494,3 +494,32 @@ def test_reconstruct_equals_the_state_known_at_each_days_end(clock: Clock, seed:
                 if q.kind is Kind.EVENT:
                     ladder = [p for _, p in state.deadline_probabilities()]
                     assert daily.ladder[i].tolist() == pytest.approx(ladder, abs=1e-12)
+
+
+def test_a_write_whose_snapshot_fails_still_lands_and_warns(
+    tracker: Tracker, clock: Clock, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    """Failing after the write committed would invite a retry that stores it twice."""
+    from forecast.api import SnapshotWarning
+    from forecast.cli import main
+    from forecast.store.session import Session
+
+    _binary(tracker)
+    tracker.add_source("Wire", 1.0)
+
+    def locked(self: Session, snaps: object) -> int:
+        raise ForecastError("database is locked")
+
+    monkeypatch.setattr(Session, "insert_snapshots", locked)
+    with pytest.warns(SnapshotWarning, match=r"saved, but no snapshot was taken of q1 .*locked"):
+        report, _ = tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(1, 8))
+    assert [r.id for r in tracker.reports()] == [report.id]
+    code = main(["evidence", "add", "--question", "q1", "--report", report.id, "--lr", "2",
+                 "--analyst", "bob"])  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 0
+    assert err.startswith("warning: saved, but no snapshot was taken of q1")
+    assert len(err.strip().splitlines()) == 1
+    monkeypatch.undo()
+    assert snapshots.load(tracker) == {}
+    assert len(tracker.history(["q1"]).assessments) == 2

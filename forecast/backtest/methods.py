@@ -1,0 +1,213 @@
+"""The team's replay and the four methods' forecasts.
+
+``replay`` walks every question's scored days and records what a team that updates every
+``cadence`` days held on each (``update_days`` is its calendar). ``forecasts`` gives the
+four methods' forecasts on those days: (a), (b) and (d) straight from the replay, (c) from
+the learned model. ``walk_forward`` fits that model on the questions resolved before each
+refit day (``training_rows`` builds its data) and applies each fit to the days up to the
+next refit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+
+from forecast.backtest.data import Tracked, iso_day
+from forecast.domain import DEFAULT_ALPHA, ForecastError
+from forecast.learning.vectorised import decayed
+
+CADENCE = 7  # days between the team's updates
+EPOCH = date(2024, 1, 1)  # a Monday: update days are EPOCH + k * cadence
+REFIT_DAYS = 60  # days between walk-forward refits of the learned model
+MIN_TRAIN = 100  # resolved questions needed before the first fit
+METHODS = ("hold", "decay", "learned", "fresh")
+
+
+# --------------------------------------------------------------------------- replay
+
+
+@dataclass(frozen=True, eq=False)
+class Days:
+    """Every scored question-day, as parallel arrays."""
+
+    question: np.ndarray  # index into the list of Tracked
+    day: np.ndarray
+    held: np.ndarray  # the last update's value
+    fresh: np.ndarray  # the series' value that day
+    horizon: np.ndarray  # days from the last update to the close (nan if unknown)
+    elapsed: np.ndarray  # days since the last update
+    event: np.ndarray  # bool: an event question with a known close
+
+
+def update_days(first: int, last: int, cadence: int) -> np.ndarray:
+    """The team's update days from ``first`` (when it starts tracking) to ``last``."""
+    epoch = int(np.datetime64(EPOCH, "D").astype(np.int64))
+    nxt = first + (-(first - epoch)) % cadence
+    calendar = np.arange(nxt, last + 1, cadence)
+    return np.unique(np.concatenate([[first], calendar])).astype(np.int64)
+
+
+def value_on(q: Tracked, days: np.ndarray) -> np.ndarray:
+    """The series value standing on each day (the last one dated on or before it)."""
+    return q.obs_p[np.searchsorted(q.obs_day, days, side="right") - 1]
+
+
+def scored_days(q: Tracked) -> np.ndarray:
+    """Days tracked and unresolved: from the first value to the last one, before resolution."""
+    return np.arange(q.obs_day[0], min(q.obs_day[-1], q.resolved - 1) + 1)
+
+
+def replay(questions: Sequence[Tracked], cadence: int) -> Days:
+    """Every scored day of every question, with what the team held on it."""
+    parts = []
+    for i, q in enumerate(questions):
+        days = scored_days(q)
+        if not len(days):
+            continue
+        updates = update_days(int(q.obs_day[0]), int(days[-1]), cadence)
+        u = updates[np.searchsorted(updates, days, side="right") - 1]
+        parts.append(
+            (
+                np.full(len(days), i),
+                days,
+                value_on(q, u),
+                value_on(q, days),
+                q.close - u,
+                days - u,
+                np.full(len(days), q.kind == "event" and np.isfinite(q.close)),
+            )
+        )
+    cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
+    return Days(*cols)
+
+
+def forecasts(days: Days, learned: Callable[[Days], np.ndarray]) -> dict[str, np.ndarray]:
+    """The four methods' forecasts on every scored day."""
+    decay = days.held.copy()
+    e = days.event
+    decay[e] = decayed(days.held[e], days.horizon[e], days.elapsed[e], DEFAULT_ALPHA)
+    return {"hold": days.held, "decay": decay, "learned": learned(days), "fresh": days.fresh}
+
+
+# --------------------------------------------------------------------------- learning
+
+
+def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
+    """The recalibration model's rows from the scored days of the questions in ``seen``
+    (a mask over questions): the very days and forecasts the backtest scores.
+
+    Days of event questions past their deadline are dropped (their decayed forecast is 0
+    whatever the parameters); days that hold one update without decay share one
+    weighted row.
+    """
+    from forecast.learning.recalibration import Rows
+
+    m = seen[days.question]
+    q, held, h, e = days.question[m], days.held[m], days.horizon[m], days.elapsed[m]
+    weight = 1.0 / np.bincount(q)[q]  # each question weighs 1 in all
+    y = outcome[q].astype(float)
+    event = days.event[m]
+    decays = event & (h > 0) & (e < h)
+    flat = ~event | ~(h > 0)  # held as is: state questions, or no deadline ahead
+    _, first, group = np.unique(
+        np.column_stack([q, days.day[m] - e])[flat], axis=0, return_index=True, return_inverse=True
+    )
+    idx = np.flatnonzero(flat)[first]
+    return Rows(
+        logit=_logit(held[decays]),
+        horizon=h[decays],
+        elapsed=e[decays],
+        outcome=y[decays],
+        weight=weight[decays],
+        held_logit=_logit(held[idx]),
+        held_outcome=y[idx],
+        held_weight=np.bincount(group.ravel(), weights=weight[flat]),
+        held_kind=np.where(event[idx], 0.0, 1.0),
+    )
+
+
+def _logit(p: np.ndarray) -> np.ndarray:
+    return np.log(p) - np.log1p(-p)
+
+
+@dataclass(frozen=True)
+class Fit:
+    """One walk-forward fit: when, on how many questions, and what it learned."""
+
+    day: int
+    questions: int
+    shift: dict[str, float]
+    slope: dict[str, float]
+    alpha: float
+    decay_share: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "date": iso_day(self.day),
+            "questions": self.questions,
+            "shift": self.shift,
+            "slope": self.slope,
+            "alpha": self.alpha,
+            "decay_share": self.decay_share,
+        }
+
+
+def walk_forward(
+    questions: Sequence[Tracked],
+    days: Days,
+    refit_days: int,
+    settings: Any,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[list[Fit], np.ndarray]:
+    """Fit on the questions resolved before each refit day; the learned forecast of every
+    scored day (nan before the first fit)."""
+    from forecast.learning import recalibration
+
+    schedule = refit_schedule(questions, days, refit_days)
+    learned = np.full(len(days.day), np.nan)
+    resolved = np.array([q.resolved for q in questions])
+    outcome = np.array([q.outcome for q in questions])
+    fits: list[Fit] = []
+    model = None
+    for k, t in enumerate(schedule):
+        seen = resolved < t  # resolved, hence fully known, before the fit
+        rows = training_rows(days, seen, outcome)
+        if model is None:
+            model = recalibration.build_model(rows)
+        else:
+            recalibration.set_rows(model, rows)
+        r = recalibration.learn(model, settings, int(seen.sum()))
+        fits.append(Fit(t, int(seen.sum()), r.shift, r.slope, r.alpha, r.decay_share))
+        stop = schedule[k + 1] if k + 1 < len(schedule) else np.inf
+        mine = (days.day >= t) & (days.day < stop)
+        learned[mine] = _apply(r, days, mine)
+        if progress is not None:
+            progress(k + 1, len(schedule))
+    return fits, learned
+
+
+def refit_schedule(questions: Sequence[Tracked], days: Days, refit_days: int) -> list[int]:
+    """Refit days: once MIN_TRAIN questions have resolved, then every ``refit_days``."""
+    resolved = np.sort([q.resolved for q in questions])
+    if len(resolved) < MIN_TRAIN:
+        raise ForecastError(
+            f"the backtest needs at least {MIN_TRAIN} resolved questions, not {len(resolved)}"
+        )
+    first = int(resolved[MIN_TRAIN - 1]) + 1  # the day after the MIN_TRAIN-th resolution
+    return list(range(first, int(days.day.max()) + 1, refit_days))
+
+
+def _apply(r: Any, days: Days, mask: np.ndarray) -> np.ndarray:
+    """Method (c) on the masked days: recalibrate, then decay event questions."""
+    e = days.event[mask]
+    held = days.held[mask]
+    out = r.apply(held, "state")
+    start = r.apply(held[e], "event")
+    decay = decayed(start, days.horizon[mask][e], days.elapsed[mask][e], r.alpha)
+    out[e] = r.decay_share * decay + (1.0 - r.decay_share) * start
+    return out

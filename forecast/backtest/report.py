@@ -1,0 +1,152 @@
+"""The whole backtest run and what it prints.
+
+``run`` reads the files, replays the team, fits the learned model walk-forward and scores
+the four methods on the days after the first fit; ``Report`` holds the result (``to_json``
+for ``forecast backtest --json``) and ``table`` prints it as plain text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from forecast.backtest.data import early_yes, iso_day, load
+from forecast.backtest.methods import (
+    CADENCE,
+    METHODS,
+    REFIT_DAYS,
+    Fit,
+    forecasts,
+    replay,
+    walk_forward,
+)
+from forecast.backtest.scores import Group, score_group
+from forecast.domain import ForecastError
+
+LABELS = {
+    "hold": "(a) hold last update",
+    "decay": "(b) hold + decay (events)",
+    "learned": "(c) learned (PyMC)",
+    "fresh": "(d) fresh daily series",
+}
+
+
+@dataclass(frozen=True)
+class Report:
+    """Everything the backtest measured."""
+
+    cadence: int
+    refit_days: int
+    questions: int  # with a series and at least one scored day
+    kinds: dict[str, int]
+    early_yes: dict[str, float]
+    fits: list[Fit]
+    groups: list[Group]
+    window_start: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "cadence": self.cadence,
+            "refit_days": self.refit_days,
+            "questions": self.questions,
+            "kinds": self.kinds,
+            "early_yes": self.early_yes,
+            "scored_from": iso_day(self.window_start),
+            "fits": [f.to_json() for f in self.fits],
+            "groups": [g.to_json() for g in self.groups],
+            **self.extra,
+        }
+
+
+def run(
+    questions_path: str | Path,
+    series_path: str | Path,
+    *,
+    cadence: int = CADENCE,
+    refit_days: int = REFIT_DAYS,
+    seed: int = 0,
+    settings: Any = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Report:
+    """The whole backtest (see the docstring of ``forecast.backtest``)."""
+    from forecast.learning.model import SamplerSettings
+
+    if cadence < 1 or refit_days < 1:
+        raise ForecastError("--cadence and the refit interval must be at least 1 day")
+    questions = load(questions_path, series_path)
+    days = replay(questions, cadence)
+    settings = settings or SamplerSettings(draws=300, tune=300, chains=2, seed=seed)
+    fits, learned = walk_forward(questions, days, refit_days, settings, progress)
+    fc = forecasts(days, lambda _: learned)
+    outcome = np.array([q.outcome for q in questions])
+    window = days.day >= fits[0].day  # out of sample for (c): every method on these days
+    rng = np.random.default_rng(seed)
+    groups = [
+        score_group("all", days, fc, outcome, window, rng),
+        score_group("event", days, fc, outcome, window & days.event, rng),
+    ]
+    scored = np.unique(days.question)
+    return Report(
+        cadence=cadence,
+        refit_days=refit_days,
+        questions=len(scored),
+        kinds={
+            k: sum(questions[i].kind == k for i in scored) for k in ("event", "state", "unknown")
+        },
+        early_yes=early_yes(questions),
+        fits=fits,
+        groups=groups,
+        window_start=int(fits[0].day),
+    )
+
+
+# --------------------------------------------------------------------------- printing
+
+
+def table(report: Report) -> str:
+    """The report as the plain-text table ``forecast backtest`` prints."""
+    k = report.kinds
+    first = report.fits[0]
+    lines = [
+        f"Backtest on {report.questions} questions with series ({k['event']} event, "
+        f"{k['state']} state, {k['unknown']} without text, treated as state)",
+        f"team updates every {report.cadence} days; PyMC refit every {report.refit_days} days "
+        f"on questions resolved before it ({len(report.fits)} fits, first {iso_day(first.day)} "
+        f"on {first.questions} questions)",
+        f"scored on every tracked, unresolved day from {iso_day(report.window_start)}; "
+        "mean of per-question time averages, [95% bootstrap interval over questions]",
+        "",
+    ]
+    for g in report.groups:
+        lines.append(f"{g.name} questions: {g.questions} ({g.days} question-days)")
+        lines.append(
+            f"  {'method':<28}{'Brier':>8} {'interval':<18}{'vs (a)':>9} "
+            f"{'interval':<20}{'log':>7} {'interval':<16}{'vs (a)':>8}"
+        )
+        for m in METHODS:
+            b, lg = g.brier[m], g.log[m]
+            lines.append(
+                f"  {LABELS[m]:<28}{b.mean:8.4f} [{b.low:.4f}, {b.high:.4f}] "
+                f"{b.diff:+9.4f} [{b.diff_low:+.4f}, {b.diff_high:+.4f}] "
+                f"{lg.mean:7.4f} [{lg.low:.3f}, {lg.high:.3f}] {lg.diff:+8.4f}"
+            )
+        lines.append("")
+    last = report.fits[-1]
+    lines.append(
+        f"last fit ({iso_day(last.day)}, {last.questions} questions): alpha {last.alpha:.2f}, "
+        f"decaying share {last.decay_share:.2f}; "
+        f"event shift {last.shift['event']:+.2f} slope {last.slope['event']:.2f}; "
+        f"state shift {last.shift['state']:+.2f} slope {last.slope['state']:.2f}"
+    )
+    e = report.early_yes
+    lines.append(
+        f"YES questions resolved >= 7 days before close: event {e['event']:.0%}, "
+        f"state {e['state']:.0%} (a label-free check of the classification)"
+    )
+    lines.append("Data: ForecastBench (Karger et al., ICLR 2025), CC BY-SA 4.0.")
+    return "\n".join(lines)

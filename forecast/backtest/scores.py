@@ -1,0 +1,97 @@
+"""Scoring the methods: per-question time averages and bootstrap intervals.
+
+Every method is scored with the Brier and log scores of ``forecast.scoring`` on each
+question-day; a question's score is its time average, and a method's score is the mean over
+questions, with a 95% interval from resampling questions (the same resamples for every
+method, so the differences from method (a) are paired).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from forecast import scoring
+from forecast.backtest.methods import METHODS, Days
+
+LOG_EPS = 1e-4  # forecasts are clipped to [eps, 1 - eps] for the log score only; the
+# series never go below 3e-4, so only decayed forecasts near a deadline are clipped
+BOOTSTRAP = 2000  # resamples of questions
+
+
+@dataclass(frozen=True)
+class Score:
+    """A method's mean score over questions, with its 95% bootstrap interval, and the same
+    for its difference from method (a) (negative: better than holding)."""
+
+    mean: float
+    low: float
+    high: float
+    diff: float
+    diff_low: float
+    diff_high: float
+
+    def to_json(self) -> dict[str, float]:
+        return dict(vars(self))
+
+
+@dataclass(frozen=True)
+class Group:
+    """Scores of one set of questions (all, or event questions)."""
+
+    name: str
+    questions: int
+    days: int
+    brier: dict[str, Score]
+    log: dict[str, Score]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "questions": self.questions,
+            "days": self.days,
+            "brier": {m: s.to_json() for m, s in self.brier.items()},
+            "log": {m: s.to_json() for m, s in self.log.items()},
+        }
+
+
+def score_group(
+    name: str,
+    days: Days,
+    fc: dict[str, np.ndarray],
+    outcome: np.ndarray,
+    mask: np.ndarray,
+    rng: np.random.Generator,
+) -> Group:
+    """Time-averaged scores per question, then their mean with bootstrap intervals."""
+    q = days.question[mask]
+    ids, per_q = np.unique(q, return_inverse=True)
+    y = outcome[q]
+    counts = np.bincount(per_q)
+    resample = rng.integers(0, len(ids), (BOOTSTRAP, len(ids)))
+    result = {}
+    for rule, fn in (("brier", scoring.brier), ("log", _log_score)):
+        table = {m: np.bincount(per_q, weights=fn(y, fc[m][mask])) / counts for m in METHODS}
+        result[rule] = {m: _summary(table[m], table["hold"], resample) for m in METHODS}
+    return Group(name, len(ids), int(mask.sum()), result["brier"], result["log"])
+
+
+def _log_score(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return scoring.log_score(y, p, eps=LOG_EPS)
+
+
+def _summary(values: np.ndarray, reference: np.ndarray, resample: np.ndarray) -> Score:
+    means = values[resample].mean(axis=1)
+    diffs = (values - reference)[resample].mean(axis=1)
+    lo, hi = np.percentile(means, [2.5, 97.5])
+    dlo, dhi = np.percentile(diffs, [2.5, 97.5])
+    return Score(
+        float(values.mean()),
+        float(lo),
+        float(hi),
+        float((values - reference).mean()),
+        float(dlo),
+        float(dhi),
+    )

@@ -1,7 +1,8 @@
 """The dashboard's one entry point: the page table, the shared as-of date, navigation.
 
 Run with ``forecast dashboard`` (or ``streamlit run dashboards/app.py``); the database is
-``$FORECAST_DB`` as for the CLI.
+``$FORECAST_DB`` as for the CLI. Who may see and change what is decided in ``identity.py``;
+whether forecasts use learned trust (the saved fit, ``$FORECAST_FITS``) in ``trust.py``.
 """
 
 from __future__ import annotations
@@ -16,7 +17,10 @@ if str(HERE) not in sys.path:  # pages and helpers import each other by module n
     sys.path.insert(0, str(HERE))
 
 import asof  # noqa: E402 - needs the path above
+import identity  # noqa: E402
 import state  # noqa: E402
+import trust  # noqa: E402
+from text import md  # noqa: E402
 
 from forecast.domain import ForecastError  # noqa: E402
 
@@ -32,20 +36,44 @@ PAGES = [
     ("track_record.py", "Track record", ":material/leaderboard:", "track-record"),
     ("weekly.py", "Weekly report", ":material/summarize:", "weekly"),
     ("learning.py", "Learned trust", ":material/model_training:", "learning"),
+    ("audit.py", "Audit trail", ":material/history_edu:", "audit"),
 ]
+# Pages that only write: a visitor who may not write is not offered them. They stay
+# registered, hidden from the menu, so that links to them (from the question page, an old
+# bookmark) open a "read-only" notice instead of failing.
+WRITE_PAGES = {"log-evidence", "new-question", "resolve"}
 
 
 st.set_page_config(page_title="Forecast tracker", page_icon="📈", layout="wide")
-navigation = st.navigation(
-    [
-        st.Page(HERE / "views" / name, title=title, icon=icon, url_path=url, default=i == 0)
-        for i, (name, title, icon, url) in enumerate(PAGES)
-    ]
-)
+identity.gate()  # with sign-in configured, nobody gets further without signing in
 try:
     state.tracker()
 except ForecastError as exc:  # a wrong path or URL: say so instead of a traceback
     st.error(f"Cannot open the database: {exc}", icon=":material/error:")
     st.stop()
+try:
+    access = identity.current()
+except ForecastError as exc:  # a mistyped setting: refuse to start rather than guess
+    st.error(md(str(exc)), icon=":material/error:")
+    st.stop()
+navigation = st.navigation(
+    [
+        st.Page(
+            HERE / "views" / name,
+            title=title,
+            icon=icon,
+            url_path=url,
+            default=i == 0,
+            visibility="visible" if access.writer or url not in WRITE_PAGES else "hidden",
+        )
+        for i, (name, title, icon, url) in enumerate(PAGES)
+    ]
+)
 asof.sidebar()
+trust.sidebar()
+identity.sidebar(access)
+if navigation.url_path in WRITE_PAGES and not access.writer:
+    st.title(navigation.title)
+    st.info(md(f"Not available: {access.refusal}."), icon=":material/lock:")
+    st.stop()
 navigation.run()

@@ -18,25 +18,28 @@ PROBABILITY = alt.Scale(domain=[0, 1])
 PERCENT = alt.Axis(format="%")
 EVENT_TIME = "Event time (published, UTC)"
 UP, DOWN, TOTAL, SILENCE = "#2e7d32", "#c62828", "#546e7a", "#b0bec5"
+BAND = "#78909c"  # the shaded credible band
 
 
 def trajectory(
     state: QuestionState,
     *,
     band: tuple[Sequence[float], Sequence[float]] | None = None,
+    band_label: str = "credible band",
 ) -> alt.LayerChart:
     """The question's probability on event time, with a clickable marker per report.
 
     Binary: one line. Event: one line per deadline of the ladder, and a rule at each
-    deadline. Choice: stacked areas, one per option. ``band=(lower, upper)``, daily values
-    aligned with the trajectory's days (a credible band from the learned model), draws a
-    shaded area under the headline line when given.
+    deadline. Choice: stacked areas, one per option. ``band=(lower, upper)``, one value per
+    day of the trajectory (a credible band from the learned model), draws a shaded area
+    behind the headline line (an event question's primary deadline), named ``band_label``
+    in the legend.
     """
     kind = state.question.kind
     data = frames.trajectory(state)
     layers: list[alt.Chart] = []
     if band is not None:
-        layers.append(_band(state, band))
+        layers.append(_band(state, band, band_label))
     # Without decay the probability only moves when a report arrives: draw steps.
     step = "linear" if kind is Kind.EVENT else "step-after"
     layers.append(_areas(data, step) if kind is Kind.CHOICE else _lines(data, step))
@@ -91,23 +94,38 @@ def _areas(data: pd.DataFrame, interpolate: str) -> alt.Chart:
     )
 
 
-def _band(state: QuestionState, band: tuple[Sequence[float], Sequence[float]]) -> alt.Chart:
+def _band(
+    state: QuestionState, band: tuple[Sequence[float], Sequence[float]], label: str
+) -> alt.Chart:
+    q = state.question
+    if q.kind is Kind.CHOICE:
+        raise ValueError(f"question {q.id}: a credible band needs a binary or event question")
     lower, upper = (np.asarray(b, dtype=float) for b in band)
-    n = min(frames.plotted_days(state), len(lower), len(upper))
+    days = len(state.trajectory.probability)
+    if not len(lower) == len(upper) == days:
+        raise ValueError(
+            f"question {q.id}: the band has {len(lower)} and {len(upper)} days, "
+            f"the trajectory {days}: they must be computed to the same end"
+        )
+    n = frames.plotted_days(state)
     data = pd.DataFrame(
-        {
-            "date": frames.naive_days(state, n),
-            "lower": lower[:n],
-            "upper": upper[:n],
-        }
+        {"date": frames.naive_days(state, n), "lower": lower[:n], "upper": upper[:n], "band": label}
     )
+    if q.kind is Kind.EVENT:  # the band is the primary deadline's: drawn as far as its line
+        data = data[data["date"] <= q.deadlines[0].replace(tzinfo=None)]
     return (
         alt.Chart(data)
-        .mark_area(opacity=0.2, color=TOTAL)
+        .mark_area(opacity=0.25, interpolate="step-after" if q.kind is Kind.BINARY else "linear")
         .encode(
             x="date:T",
             y=alt.Y("lower:Q", scale=PROBABILITY),
             y2="upper:Q",
+            fill=alt.Fill(
+                "band:N",
+                title=None,
+                scale=alt.Scale(range=[BAND]),
+                legend=alt.Legend(orient="top", labelLimit=400),
+            ),
             tooltip=[
                 alt.Tooltip("date:T", title="day"),
                 alt.Tooltip("lower:Q", title="credible band from", format=".1%"),

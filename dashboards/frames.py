@@ -7,6 +7,7 @@ shapes can be tested on their own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +17,7 @@ import pandas as pd
 from text import clip, moment
 
 from forecast.api import QuestionState
+from forecast.audit import AuditEntry
 from forecast.domain import Assessment, Kind, Question, Status, day_start
 from forecast.trajectory import Move
 
@@ -376,3 +378,67 @@ def _numbers(s: QuestionState) -> tuple[list[str], np.ndarray]:
     if q.kind is Kind.EVENT:
         return [f"by {d.date().isoformat()}" for d in q.deadlines], np.asarray(tr.ladder)
     return ["P(yes)"], np.asarray(tr.probability, dtype=float)[:, None]
+
+
+# --------------------------------------------------------------------------- audit trail
+
+AUDIT_COLUMNS = [
+    "at",
+    "who",
+    "kind",
+    "key",
+    "version",
+    "what",
+    "why",
+    "changes",
+    "details",
+    "questions",
+]
+# A spreadsheet runs a cell that starts with one of these as a formula: in the CSV download,
+# such user text gets a leading apostrophe so it is read as text.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def audit(entries: Sequence[AuditEntry]) -> pd.DataFrame:
+    """One row per stored version (``forecast.audit.trail``): who, when, what, why, changes."""
+    rows = []
+    for e in entries:
+        plain = e.to_json()  # the audit module's own plain values (times as ISO text)
+        rows.append(
+            {
+                "at": pd.NaT if e.at is None else pd.Timestamp(e.at),
+                "who": e.who,
+                "kind": e.kind,
+                "key": e.key,
+                "version": e.version,
+                "what": e.action,
+                "why": e.why,
+                "changes": "; ".join(
+                    f"{c['field']}: {_shown(c['before'])} → {_shown(c['after'])}"
+                    for c in plain["changes"]
+                ),
+                "details": "; ".join(f"{k}: {_shown(v)}" for k, v in plain["details"].items()),
+                "questions": ", ".join(e.questions),
+            }
+        )
+    return pd.DataFrame(rows, columns=AUDIT_COLUMNS)
+
+
+def audit_csv(table: pd.DataFrame) -> bytes:
+    """The audit table as UTF-8 CSV: times in ISO form, formula-like text defused."""
+    out = table.copy()
+    out["at"] = [None if pd.isna(t) else t.isoformat() for t in out["at"]]
+    for column in out.columns:
+        if column not in ("at", "version"):
+            out[column] = [
+                "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
+                for v in out[column]
+            ]
+    return out.to_csv(index=False).encode("utf-8")
+
+
+def _shown(value: object) -> str:
+    """A value of an audit entry as text: strings as they are, the rest as JSON."""
+    if isinstance(value, str):
+        return value if value else '""'
+    return json.dumps(value, ensure_ascii=False)

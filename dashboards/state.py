@@ -9,23 +9,50 @@ stale numbers for longer than one rerun.
 The read models are cached as shared resources, not copied per session: they are frozen
 records, and unpickling 500 question states on every rerun would cost more than computing
 them once.
+
+Reads that depend on the saved fit (``forecast calibrate``) are keyed by the fit file too:
+its path and modification time (``FitKey``), so that a new fit is picked up at the next
+rerun, and one that went stale (a question resolved) is refused at once, since the data
+version changed.
+
+Every write is made as this visitor (``identity.py``): the signed-in user, or the local
+user when no sign-in is configured; and it is refused for a viewer.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
+import identity
 import streamlit as st
 
 from forecast.api import Judgement, Logged, QuestionState, Tracker
-from forecast.domain import Assessment, History, Question, Report, Resolution, Source
-from forecast.evidence import by_question
+from forecast.audit import AuditEntry, trail
+from forecast.domain import (
+    Assessment,
+    ForecastError,
+    History,
+    Question,
+    Report,
+    Resolution,
+    Source,
+)
+from forecast.evidence import by_question, reliabilities, resolution_as_of
+from forecast.learning import bands, fits
+from forecast.learning.data import evidence_of, source_types
+from forecast.learning.draws import Draws
+from forecast.learning.fits import Learned
 from forecast.store.urls import default_url
 
 type Key = tuple[str, tuple[int, ...]]  # (database URL, data version)
+type FitKey = tuple[str, int | None]  # (a fit file's path, its mtime in ns; None: no file)
+
+BAND = 0.9  # the central mass of the credible band on the question page
 
 _READS: list[Any] = []  # every cached read, so that one call clears them all
 
@@ -84,31 +111,48 @@ def _per_question(key: Key) -> dict[str, History]:
 
 
 @_read(max_entries=16)
-def _states(key: Key, as_of: date) -> list[QuestionState]:
+def _states(key: Key, as_of: date, fit: FitKey | None = None) -> list[QuestionState]:
     cutoff = end_of(as_of)
     t = tracker()
+    learned = _learned(key, fit)
     return [
-        t.state(qid, as_of=cutoff, history=sub, explain=False)
+        t.state(qid, as_of=cutoff, history=sub, explain=False, learned=learned)
         for qid, sub in _per_question(key).items()
         if sub.questions[0].created_at is None or sub.questions[0].created_at <= cutoff
     ]
 
 
-def states(as_of: date) -> list[QuestionState]:
-    """Every question as it stood at the end of ``as_of`` (no leave-one-out explanations)."""
-    return _states(_key(), as_of)
+def states(as_of: date, *, learned: bool = False) -> list[QuestionState]:
+    """Every question as it stood at the end of ``as_of`` (no leave-one-out explanations).
+
+    ``learned``: with the saved fit's trust (:func:`learned`), which must be usable.
+    """
+    key = _key()
+    return _states(key, as_of, _trust(key, learned))
 
 
 @_read(max_entries=64)
-def _state(key: Key, qid: str, as_of: date, analyst: str | None) -> QuestionState:
+def _state(
+    key: Key, qid: str, as_of: date, analyst: str | None, fit: FitKey | None = None
+) -> QuestionState:
     return tracker().state(
-        qid, as_of=end_of(as_of), analyst=analyst, history=_per_question(key).get(qid)
+        qid,
+        as_of=end_of(as_of),
+        analyst=analyst,
+        history=_per_question(key).get(qid),
+        learned=_learned(key, fit),
     )
 
 
-def state(qid: str, as_of: date, analyst: str | None = None) -> QuestionState:
-    """One question at the end of ``as_of``, with each report's leave-one-out value."""
-    return _state(_key(), qid, as_of, analyst)
+def state(
+    qid: str, as_of: date, analyst: str | None = None, *, learned: bool = False
+) -> QuestionState:
+    """One question at the end of ``as_of``, with each report's leave-one-out value.
+
+    ``learned``: with the saved fit's trust (:func:`learned`), which must be usable.
+    """
+    key = _key()
+    return _state(key, qid, as_of, analyst, _trust(key, learned))
 
 
 def questions() -> list[Question]:
@@ -176,6 +220,149 @@ def _latest_evidence_day(key: Key) -> date | None:
     return max(times).date() if times else None
 
 
+@_read(max_entries=16)
+def _audit(key: Key, qid: str | None, as_of: date) -> list[AuditEntry]:
+    cutoff = end_of(as_of)
+    return [e for e in trail(_history(key), qid) if e.at is None or e.at <= cutoff]
+
+
+def audit(qid: str | None, as_of: date) -> list[AuditEntry]:
+    """Every change logged by the end of ``as_of``, oldest first; those bearing on ``qid``
+    only, if given (``forecast.audit.trail``, as ``forecast audit`` prints it)."""
+    return _audit(_key(), qid, as_of)
+
+
+# --------------------------------------------------------------------------- the saved fit
+
+
+@dataclass(frozen=True)
+class SavedFit:
+    """The fit in the fits folder, as the dashboard shows it and may use it."""
+
+    path: Path  # where its summary is, or would be
+    saved: Learned | None  # as saved, even failed or stale; None: none, unreadable, mismatched
+    usable: Learned | None  # the same fit when forecasts may use it (``Tracker.learned_fit``)
+    problem: ForecastError | None  # why forecasts may not use it; None when usable
+
+    @property
+    def missing(self) -> bool:
+        """Nothing saved at all (as opposed to a fit that is there but refused)."""
+        return self.saved is None and not self.path.exists()
+
+
+def _file_key(path: Path) -> FitKey:
+    try:
+        return str(path), path.stat().st_mtime_ns
+    except OSError:
+        return str(path), None
+
+
+def _fit_key() -> FitKey:
+    """The summary file of the fit in use (``$FORECAST_FITS``, read now) and its mtime."""
+    return _file_key(fits.fits_dir() / f"{fits.NAME}.json")
+
+
+@_read(max_entries=4)
+def _saved_fit(key: Key, fit: FitKey) -> SavedFit:
+    path = Path(fit[0])
+    folder = path.parent
+    try:
+        saved = fits.load_learned(folder, allow_failed=True)
+    except ForecastError as exc:  # none, unreadable, or made by another model version
+        return SavedFit(path, None, None, exc)
+    except (KeyError, TypeError, ValueError) as exc:  # a summary with fields missing
+        broken = fits.NoFit(f"cannot read the fit at {path} ({exc!r}): {fits.RUN}")
+        return SavedFit(path, None, None, broken)
+    try:
+        # The engine's own gate: refused when stale against the database or failed.
+        usable = tracker().learned_fit(folder)
+    except ForecastError as exc:
+        return SavedFit(path, saved, None, exc)
+    return SavedFit(path, saved, usable, None)
+
+
+def saved_fit() -> SavedFit:
+    """The saved fit and whether forecasts may use it, re-read when the file or the
+    database changes."""
+    return _saved_fit(_key(), _fit_key())
+
+
+def learned() -> Learned | None:
+    """The saved fit if forecasts may use it now (what ``Tracker.learned_fit`` accepts)."""
+    return saved_fit().usable
+
+
+def _trust(key: Key, learned: bool) -> FitKey | None:
+    """The cache key of the trust asked for: None for stated trust, else the fit's file."""
+    if not learned:
+        return None
+    fit = _fit_key()
+    _learned(key, fit)  # refuse now, not inside a cached read
+    return fit
+
+
+def _learned(key: Key, fit: FitKey | None) -> Learned | None:
+    if fit is None:
+        return None
+    saved = _saved_fit(key, fit)
+    if saved.usable is None:
+        # Pages ask for learned trust only when the toggle found the fit usable.
+        problem = saved.problem
+        assert problem is not None
+        raise type(problem)(str(problem))  # a fresh one: the cached one stays as it was
+    return saved.usable
+
+
+@_read(max_entries=2)
+def _draws(key: Key, fit: FitKey, draws_file: FitKey) -> Draws:
+    return fits.load_draws(Path(fit[0]).parent, history=_history(key))
+
+
+def draws() -> Draws:
+    """The posterior draws of the usable fit (for credible bands); refused like the fit."""
+    key = _key()
+    fit = _fit_key()
+    _learned(key, fit)
+    return _draws(key, fit, _file_key(Path(fit[0]).with_suffix(".nc")))
+
+
+@_read(max_entries=64)
+def _band(
+    key: Key, fit: FitKey, draws_file: FitKey, qid: str, as_of: date, analyst: str | None
+) -> bands.Band:
+    cutoff = end_of(as_of)
+    history = _per_question(key)[qid]
+    question = next(q for q in history.questions if q.id == qid)  # its own alpha, if any
+    resolution = resolution_as_of(history, qid, cutoff)
+    end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)  # as the state
+    stated = reliabilities(history.sources, cutoff)
+    evidence = [
+        e
+        for e in evidence_of(question, history, as_of=cutoff, stated=stated)
+        if analyst is None or e.item.analyst == analyst
+    ]
+    return bands.band(
+        question,
+        evidence,
+        end,
+        _draws(key, fit, draws_file),
+        prob=BAND,
+        stated=stated,
+        types=source_types(history, cutoff),
+    )
+
+
+def band(qid: str, as_of: date, analyst: str | None = None) -> bands.Band:
+    """The 90% credible band of a binary or event question's trajectory (the primary
+    deadline's, for an event question) from the usable fit's draws, one value per day of
+    ``state(qid, as_of, analyst, learned=True).trajectory``. Refused (ForecastError) for a
+    choice question, and when the fit may not be used."""
+    key = _key()
+    fit = _fit_key()
+    _learned(key, fit)
+    return _band(key, fit, _file_key(Path(fit[0]).with_suffix(".nc")), qid, as_of, analyst)
+
+
 # --------------------------------------------------------------------------- writes
 
 
@@ -185,16 +372,37 @@ def invalidate() -> None:
         cached.clear()
 
 
+def _writer() -> Tracker:
+    """A tracker on the same store that records this visitor as the writer.
+
+    Refuses (ForecastError) in viewer mode, for a signed-in user who is not an editor, and
+    when sign-in is configured but nobody is signed in: pages hide their forms then, and
+    this is the check that holds even if a form is reached anyway.
+    """
+    return Tracker(tracker().store, user=identity.require_writer())
+
+
 def _write[T](work: Callable[[Tracker], T]) -> T:
+    writer = _writer()
     try:
-        return work(tracker())
+        return work(writer)
     finally:
         # A failed write clears too: another session may have written meanwhile.
         invalidate()
 
 
+def _analyst(report: dict[str, Any], writer: Tracker) -> dict[str, Any]:
+    """With sign-in, the analyst of a report is the signed-in user, whatever a form sent."""
+    return {**report, "analyst": writer.user} if identity.pinned() else report
+
+
+def _creator(question: Question, writer: Tracker) -> Question:
+    """With sign-in, a new question is created by the signed-in user, whatever a form sent."""
+    return replace(question, created_by=writer.user) if identity.pinned() else question
+
+
 def add_question(question: Question) -> Question:
-    return _write(lambda t: t.add_question(question))
+    return _write(lambda t: t.add_question(_creator(question, t)))
 
 
 def add_source(name: str, reliability: float, type: str) -> Source:
@@ -215,9 +423,10 @@ def resolve(
 
 def log_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     """Store a report and its assessments (all of them, or nothing)."""
-    return _write(lambda t: t.log_evidence(judgements, **report))
+    return _write(lambda t: t.log_evidence(judgements, **_analyst(report, t)))
 
 
 def preview_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     """What logging would do, computed by the library and rolled back: nothing is stored."""
-    return tracker().log_evidence(judgements, dry_run=True, **report)
+    writer = _writer()  # a dry run still takes a write transaction: writers only
+    return writer.log_evidence(judgements, dry_run=True, **_analyst(report, writer))

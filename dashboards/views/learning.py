@@ -9,7 +9,6 @@ import pandas as pd
 import state
 import streamlit as st
 
-from forecast.domain import ForecastError
 from forecast.learning import fits
 
 
@@ -48,11 +47,11 @@ def _interval_chart(frame: pd.DataFrame, label: str, title: str, ref: str | None
 
 
 st.title("Learned from the track record")
-try:
-    learned = fits.load_learned(allow_failed=True)
-except ForecastError as exc:
+fit = state.saved_fit()  # cached: re-read when the fit file or the database changes
+learned = fit.saved
+if learned is None:
     st.info(
-        f"{exc}. The fit learns source reliabilities, analyst calibration and event "
+        f"{fit.problem}. The fit learns source reliabilities, analyst calibration and event "
         "decay from resolved questions."
     )
     st.stop()
@@ -67,7 +66,12 @@ d = learned.diagnostics
 if learned.passed:
     st.success(
         f"Diagnostics passed (R-hat at most {d['max_r_hat']:.3f}, bulk ESS at least "
-        f"{d['min_ess_bulk']:.0f}, {d['divergences']} divergences): forecasts use it."
+        f"{d['min_ess_bulk']:.0f}, {d['divergences']} divergences)"
+        + (
+            ": forecasts may use it (turn on **Use learned trust** in the sidebar)."
+            if fit.usable is not None
+            else "."
+        )
     )
 else:
     st.error(
@@ -75,10 +79,8 @@ else:
         + "; ".join(d.get("problems", []))
         + ". Run `forecast calibrate --draws 2000`."
     )
-try:
-    fits.check_current(fits.read_summary(), state.tracker().history(None), learned.path)
-except ForecastError as exc:
-    st.warning(str(exc))
+if isinstance(fit.problem, fits.StaleFit):
+    st.warning(str(fit.problem))
 
 st.subheader("Sources")
 st.caption(

@@ -9,6 +9,7 @@ import asof
 import components
 import forms
 import frames
+import identity
 import state
 import streamlit as st
 from text import clip, md
@@ -52,7 +53,12 @@ def _report_fields(source_names: list[str]) -> dict[str, object]:
         help="The underlying source, e.g. 'senior White House official, 2025-10-21'. "
         "Reports with the same origin are echoes of one claim and count once.",
     )
-    analyst = analyst_col.text_input("Analyst", value=state.tracker().user, key=_key("analyst"))
+    analyst = analyst_col.text_input(
+        "Analyst",
+        value=identity.who(),
+        key=_key("analyst"),
+        disabled=identity.pinned(),  # signed in: the report is logged as that user
+    )
     return {
         "source": chosen,
         "published": forms.at(published, at) if published else None,

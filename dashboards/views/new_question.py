@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asof
 import forms
+import identity
 import state
 import streamlit as st
 from text import md
@@ -83,7 +84,12 @@ with st.form(FORM, enter_to_submit=False):
         "id": ident.text_input(
             "Id", key=_key("id"), help="1-128 letters, digits, '.', '_', ':' or '-'."
         ),
-        "analyst": analyst.text_input("Created by", value=state.tracker().user, key=_key("by")),
+        "analyst": analyst.text_input(
+            "Created by",
+            value=identity.who(),
+            key=_key("by"),
+            disabled=identity.pinned(),  # signed in: the question is created by that user
+        ),
     }
     opened = opened_col.date_input(
         "Opened", value=asof.today(), key=_key("opened"), format="YYYY-MM-DD"

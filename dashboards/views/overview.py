@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asof
 import frames
+import identity
 import pandas as pd
 import state
 import streamlit as st
+import trust
 from text import md
 
 STALE_DAYS = 14  # default: a question with no evidence for two weeks is flagged stale
@@ -65,6 +67,7 @@ def _awaiting(table: pd.DataFrame) -> None:
             "can settle them.",
             icon=":material/schedule:",
         )
+        writer = identity.can_write()  # a viewer is not offered the Resolve page
         for row in waiting.head(10).itertuples():
             left, right = st.columns([5, 1])
             left.page_link(
@@ -73,7 +76,8 @@ def _awaiting(table: pd.DataFrame) -> None:
                 query_params={"q": row.id},
                 icon=":material/query_stats:",
             )
-            right.page_link("views/resolve.py", label="Resolve", query_params={"q": row.id})
+            if writer:
+                right.page_link("views/resolve.py", label="Resolve", query_params={"q": row.id})
         if len(waiting) > 10:
             st.caption(f"and {len(waiting) - 10} more (filter the table by status)")
 
@@ -139,7 +143,8 @@ if target:
 
 st.title("Questions")
 asof.banner()
-states = state.states(asof.current())
+trust.banner()
+states = state.states(asof.current(), learned=trust.on())
 if not states:
     st.info(
         "No questions yet: add one on the New question page, or load the demo with `forecast demo`."

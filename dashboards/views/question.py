@@ -11,10 +11,11 @@ import frames
 import numpy as np
 import state
 import streamlit as st
+import trust
 from text import clip, day, md, moment, pct, pts
 
 from forecast.api import QuestionState
-from forecast.domain import Kind, Status
+from forecast.domain import ForecastError, Kind, Status
 
 POOLED = ""  # the analyst picker's value for "every analyst, pooled"
 READER = "report_pick"  # session_state key of the report reader's picker
@@ -91,17 +92,53 @@ def _metrics(s: QuestionState) -> None:
     cols[-1].metric("Reports", len(s.contributions), help="Reports counted as of this date.")
 
 
-def _trajectory(s: QuestionState) -> None:
+def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray] | None:
+    """The learned fit's credible band of the trajectory shown, if there is one to draw."""
+    if s.learned is None:
+        return None
+    if s.question.kind is Kind.CHOICE:
+        st.caption("No credible band for a choice question: bands cover binary and event ones.")
+        return None
+    try:
+        with st.spinner("Computing the credible band from the fit's draws…"):
+            b = state.band(s.question.id, asof.current(), analyst)
+    except ForecastError as exc:
+        st.warning(md(f"No credible band: {exc}"), icon=":material/warning:")
+        return None
+    days = len(s.trajectory.probability)
+    if len(b.low) != days:  # both run to min(as-of, resolution): this would be a bug
+        st.warning(
+            f"No credible band: it has {len(b.low)} days and the trajectory {days}.",
+            icon=":material/warning:",
+        )
+        return None
+    return b.low, b.high
+
+
+def _trajectory(s: QuestionState, analyst: str | None) -> None:
     st.subheader("Trajectory", anchor=False)
-    band = None  # the learned model's credible band plugs in here: (lower, upper) daily arrays
+    band = _band(s, analyst)
+    label = ""
+    if band is not None and s.learned is not None:
+        fitted = day(s.learned.fitted_at)
+        label = f"{pct(state.BAND, 0)} credible band from the learned fit of {fitted}"
     st.altair_chart(
-        charts.trajectory(s, band=band),
+        charts.trajectory(s, band=band, band_label=label),
         key="trajectory",
         on_select=_picked_on_chart,
         selection_mode=charts.REPORT_SELECTION,
         width="stretch",
     )
-    st.caption(MARKER_HELP[s.question.kind] + " Hover for the judgement; click to read it below.")
+    note = MARKER_HELP[s.question.kind] + " Hover for the judgement; click to read it below."
+    if band is not None:
+        q = s.question
+        what = f"P(by {day(q.deadlines[0])})" if q.kind is Kind.EVENT else "P(yes)"
+        note += (
+            f" Shaded: the {label}, for {what}: the middle {pct(state.BAND, 0)} of the "
+            "trajectories given by the fit's posterior draws of reliabilities, analyst "
+            "calibration and decay."
+        )
+    st.caption(note)
 
 
 def _reader(s: QuestionState) -> None:
@@ -212,6 +249,7 @@ def _question_text(s: QuestionState) -> None:
 
 st.title("Question")
 asof.banner()
+trust.banner()
 questions = state.questions()
 if not questions:
     st.info("No questions yet: add one on the New question page.")
@@ -224,10 +262,10 @@ people = sorted({a.analyst for a in state.assessments_of(qid)})
 analyst = who.selectbox(
     "Judgements of", [POOLED, *people], format_func=lambda a: a or "every analyst (pooled)"
 )
-current = state.state(qid, asof.current(), analyst or None)
+current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
 _header(current)
 _metrics(current)
-_trajectory(current)
+_trajectory(current, analyst or None)
 explain, read = st.columns([3, 2])
 with explain:
     _explanation(current)

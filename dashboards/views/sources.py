@@ -6,6 +6,7 @@ from collections import Counter
 
 import components
 import forms
+import identity
 import pandas as pd
 import state
 import streamlit as st
@@ -119,16 +120,23 @@ def _edit(current: Source) -> None:
 st.title("Sources")
 forms.show_flash()
 latest = state.sources()
-with st.expander("Add a source", expanded=not latest, icon=":material/add:"):
-    components.source_form("sources_new_source")
+writer = identity.can_write()  # a viewer gets the tables, not the forms
+if writer:
+    with st.expander("Add a source", expanded=not latest, icon=":material/add:"):
+        components.source_form("sources_new_source")
 if not latest:
+    if not writer:
+        st.info("No sources yet.")
     st.stop()
 carried = Counter(r.source for r in state.reports())
 _overview(latest, carried)
 names = [s.name for s in latest]
 chosen = st.selectbox("Source", names, key="source", bind="query-params")
-left, right = st.columns([3, 2])
-with left:
+if writer:
+    left, right = st.columns([3, 2])
+    with left:
+        _history(chosen)
+    with right:
+        _edit(next(s for s in latest if s.name == chosen))
+else:
     _history(chosen)
-with right:
-    _edit(next(s for s in latest if s.name == chosen))

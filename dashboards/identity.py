@@ -1,0 +1,211 @@
+"""Who is using the dashboard, and whether they may change anything.
+
+Three settings decide it, and pages ask only :func:`who` and :func:`can_write`:
+
+- **Sign-in** is on when Streamlit's secrets hold an ``[auth]`` section (OpenID Connect,
+  ``st.login``). Then a visitor sees nothing but a sign-in button until signed in, and every
+  write records the signed-in identity: the email, else the name, else the subject id. The
+  "Analyst" and "Created by" fields show that identity and cannot be edited.
+- Without sign-in the dashboard is one **local user**: the process's ``Tracker.user``
+  (``$FORECAST_USER``, else the login name), and the sidebar says so.
+- ``FORECAST_DASHBOARD_MODE=viewer`` makes the dashboard **read-only** for everyone: the write
+  pages are not offered and every write in ``state`` refuses. ``FORECAST_EDITORS`` (a
+  comma-separated list of identities) lets only those write; everyone else is a viewer.
+
+:func:`decide` holds the rules and reads nothing, so they can be tested without a server.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+from text import md
+
+from forecast.domain import ForecastError
+
+MODE_ENV = "FORECAST_DASHBOARD_MODE"  # "viewer": read-only; "editor" (the default): writable
+EDITORS_ENV = "FORECAST_EDITORS"  # who may write, comma-separated; unset: everyone
+MODES = ("editor", "viewer")
+CLAIMS = ("email", "name", "sub")  # the identity of a signed-in user, first one present
+
+
+@dataclass(frozen=True)
+class Access:
+    """What this visitor is: who writes would record, and whether they may write."""
+
+    who: str | None  # the identity every write records; None when nobody is signed in
+    sign_in: bool  # sign-in (OpenID Connect) is configured
+    writer: bool
+    refusal: str = ""  # why this visitor may not write ("" for a writer)
+
+
+# --------------------------------------------------------------------------- the rules
+
+
+def name_of(user: Mapping[str, Any]) -> str | None:
+    """The identity of a signed-in user (``st.user``): email, else name, else subject id.
+
+    ``None`` unless the user is signed in: Streamlit sets ``is_logged_in`` to ``True`` only
+    after the identity provider has vouched for them.
+    """
+    if user.get("is_logged_in") is not True:
+        return None
+    for claim in CLAIMS:
+        value = user.get(claim)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return None
+
+
+def parse_mode(raw: str | None) -> str:
+    """The dashboard mode from ``$FORECAST_DASHBOARD_MODE``; blank means "editor"."""
+    mode = (raw or "").strip().lower() or "editor"
+    if mode not in MODES:
+        # Refuse to start rather than guess: a typo must not leave a viewer site writable.
+        raise ForecastError(f"{MODE_ENV} must be one of {', '.join(MODES)}, not {raw!r}")
+    return mode
+
+
+def parse_editors(raw: str | None) -> frozenset[str] | None:
+    """The identities in ``$FORECAST_EDITORS`` (case-insensitive); None (no restriction)
+    when it is unset or names nobody, as an empty ``FORECAST_EDITORS=`` line would."""
+    names = frozenset(n.strip().casefold() for n in (raw or "").split(",") if n.strip())
+    return names or None
+
+
+def decide(*, who: str | None, sign_in: bool, mode: str, editors: frozenset[str] | None) -> Access:
+    """Whether ``who`` may write, and if not, why (the message a refused write shows)."""
+    if mode == "viewer":
+        refusal = f"this dashboard is read-only ({MODE_ENV}=viewer)"
+    elif who is None:
+        refusal = "sign in to make changes"
+    elif editors is not None and who.casefold() not in editors:
+        refusal = f"{who} is not one of the editors ({EDITORS_ENV}): this view is read-only"
+    else:
+        refusal = ""
+    return Access(who=who, sign_in=sign_in, writer=not refusal, refusal=refusal)
+
+
+# --------------------------------------------------------------------------- this visitor
+
+
+def auth_section() -> Mapping[str, Any] | None:
+    """The ``[auth]`` section of Streamlit's secrets, or None when sign-in is not configured.
+
+    Streamlit itself decides the same way (``load_if_toml_exists``, then the "auth" key);
+    reading it through ``st.secrets`` lets tests set it with ``AppTest.secrets``.
+    """
+    if not st.secrets.load_if_toml_exists():
+        return None
+    section = st.secrets.get("auth")
+    return section if isinstance(section, Mapping) and section else None
+
+
+def sign_in_configured() -> bool:
+    return auth_section() is not None
+
+
+def providers() -> list[str | None]:
+    """The identity providers to offer: None is the unnamed one of a flat ``[auth]``."""
+    section = auth_section() or {}
+    named = [
+        name
+        for name, value in section.items()
+        if isinstance(value, Mapping) and "client_id" in value
+    ]
+    return [None] if "client_id" in section or not named else named
+
+
+def local_user() -> str:
+    """Who the dashboard writes as without sign-in: the process's ``Tracker.user``."""
+    import state  # here, not at the top: state imports this module for its writes
+
+    return state.tracker().user
+
+
+def current() -> Access:
+    """This visitor's access, from the secrets, ``st.user`` and the environment."""
+    sign_in = sign_in_configured()
+    who = name_of(st.user.to_dict()) if sign_in else local_user()
+    return decide(
+        who=who,
+        sign_in=sign_in,
+        mode=parse_mode(os.environ.get(MODE_ENV)),
+        editors=parse_editors(os.environ.get(EDITORS_ENV)),
+    )
+
+
+def who() -> str | None:
+    """The identity this visitor's writes record (None: nobody is signed in)."""
+    return current().who
+
+
+def can_write() -> bool:
+    """Whether this visitor may change anything (pages hide their forms otherwise)."""
+    return current().writer
+
+
+def pinned() -> bool:
+    """Whether the analyst of a write is fixed to the signed-in identity (sign-in is on)."""
+    return sign_in_configured()
+
+
+def require_writer() -> str:
+    """The identity to record for a write, or a ForecastError saying why it is refused."""
+    access = current()
+    if not access.writer or access.who is None:
+        raise ForecastError(f"not saved: {access.refusal or 'nobody is signed in'}")
+    return access.who
+
+
+# --------------------------------------------------------------------------- what it draws
+
+
+def gate() -> None:
+    """With sign-in configured and nobody signed in: a sign-in button, and nothing else.
+
+    The forecasts, rationales and sources of a team are not for anonymous visitors, so
+    there is no anonymous read-only view; a public read-only site is what
+    ``FORECAST_DASHBOARD_MODE=viewer`` without sign-in is for.
+    """
+    if not sign_in_configured() or name_of(st.user.to_dict()) is not None:
+        return
+    st.title("Forecast tracker")
+    st.write("Sign in to see the forecasts.")
+    for provider in providers():
+        st.button(
+            "Sign in" if provider is None else f"Sign in with {provider}",
+            key=f"sign_in_{provider or 'default'}",
+            on_click=st.login,
+            args=() if provider is None else (provider,),
+            type="primary",
+            icon=":material/login:",
+        )
+    st.stop()
+
+
+def sidebar(access: Access) -> None:
+    """Who is signed in (or that nobody is), whether this is read-only, and sign-out."""
+    with st.sidebar:
+        st.subheader("Signed in")
+        if access.sign_in and access.who is not None:
+            st.markdown(f"Signed in as **{md(access.who)}**.")
+        elif access.who is not None:
+            st.markdown(
+                f"Signed in as nobody: running as local user **{md(access.who)}**; "
+                "no sign-in is configured."
+            )
+        if not access.writer:
+            st.caption(md(f"Read-only: {access.refusal}"))
+        if access.sign_in:
+            st.button(
+                "Sign out",
+                key="sign_out",
+                on_click=st.logout,
+                icon=":material/logout:",
+                width="stretch",
+            )

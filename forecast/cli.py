@@ -242,25 +242,6 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
         click.echo(f"{row['id']:<28} {row['kind']:<7} {row['status']:<9} {shown}  {row['title']}")
 
 
-@question.command("show")
-@click.argument("qid", metavar="ID")
-@click.option("--as-of")
-@click.option("--analyst")
-@click.option("--learned", is_flag=True, help=LEARNED_HELP)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def question_show(
-    ctx: click.Context,
-    qid: str,
-    as_of: str | None,
-    analyst: str | None,
-    learned: bool,
-    as_json: bool,
-) -> None:
-    """Same as `forecast show`."""
-    ctx.invoke(show, qid=qid, as_of=as_of, analyst=analyst, learned=learned, as_json=as_json)
-
-
 # --------------------------------------------------------------------------- sources
 
 
@@ -467,6 +448,9 @@ def show(
         _print_json(data)
         return
     _print_state(data)
+
+
+question.add_command(show, "show")  # `forecast question show ID` is `forecast show ID`
 
 
 def _fit(tracker: Tracker, wanted: bool) -> Learned | None:

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# The dashboard's modules import each other by name (app.py puts its folder on the path);
+# the dashboard tests import them the same way.
+if str(ROOT / "dashboards") not in sys.path:
+    sys.path.insert(0, str(ROOT / "dashboards"))
 # Before anything imports pytensor: keep its compile cache in an ignored project folder.
 os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={ROOT / '.pytensor'}")
 
@@ -19,6 +25,25 @@ def _isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("FORECAST_DB", str(db))
     monkeypatch.setenv("FORECAST_USER", "tester")
     return db
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo scenario loaded once per module; tests take a copy with ``db``."""
+    from forecast.api import Tracker
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    tracker = Tracker.open(str(path))
+    tracker.import_scenario((ROOT / "seeds" / "putin-trump-2025.yaml").read_text("utf-8"))
+    tracker.store.close()  # checkpoints the WAL, so the file alone holds everything
+    return path
+
+
+@pytest.fixture
+def db(demo_file: Path, _isolated_database: Path) -> Path:
+    """This test's own copy of the demo database, as the default database."""
+    shutil.copyfile(demo_file, _isolated_database)
+    return _isolated_database
 
 
 # --- PostgreSQL server (team issue) ---

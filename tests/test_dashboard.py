@@ -4,54 +4,30 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
-import sys
 import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
+import charts
+import frames
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+import state
+import text
+from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
 from forecast.api import Judgement, Tracker
 from forecast.domain import Kind
 from forecast.scales import SCALE
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboards" / "app.py"
-SEED = ROOT / "seeds" / "putin-trump-2025.yaml"
-sys.path.insert(0, str(APP.parent))  # the dashboard's modules import each other by name
-
-import charts  # noqa: E402
-import frames  # noqa: E402
-import state  # noqa: E402
-import text  # noqa: E402
-
-STORY_DAY = date(2025, 10, 21)  # the demo's evidence was logged on this day
 PAGES = ["overview", "question", "log_evidence", "new_question", "resolve", "sources"]
 HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE reports; --"]
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo scenario loaded once per module; each test works on its own copy."""
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    tracker = Tracker.open(str(path))
-    tracker.import_scenario(SEED.read_text(encoding="utf-8"))
-    tracker.store.close()  # checkpoints the WAL, so the file alone holds everything
-    return path
-
-
-@pytest.fixture
-def db(demo_file: Path, _isolated_database: Path) -> Path:
-    shutil.copyfile(demo_file, _isolated_database)
-    return _isolated_database
 
 
 @pytest.fixture
@@ -61,33 +37,7 @@ def tracker(db: Path) -> Tracker:
 
 def app(page: str | None = None, *, as_of: date | None = STORY_DAY, **query: str) -> AppTest:
     """The app on ``page``, run once, with the as-of date (None: today) and query params."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    if as_of is not None:
-        at.session_state["as_of"] = as_of
-    at.run()
-    if page not in (None, "overview"):
-        at.switch_page(f"views/{page}.py")
-        at.query_params.update(query)  # a link's parameters, read by the page it opens
-        at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest) -> str:
-    """Everything the page shows as text or Markdown, in one string."""
-    parts = [
-        e.value
-        for kind in ("markdown", "text", "caption", "header", "subheader", "title")
-        for e in at.get(kind)
-    ]
-    parts += [
-        e.proto.body for kind in ("error", "warning", "info", "success") for e in at.get(kind)
-    ]
-    return "\n".join(str(p) for p in parts)
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    return run_app(page, as_of=as_of, **query)
 
 
 def specs(at: AppTest) -> list[dict]:
@@ -98,17 +48,6 @@ def chart_data(at: AppTest, index: int) -> list[pd.DataFrame]:
     """The data sets Streamlit sends with a chart (as Arrow, beside the spec)."""
     chart = at.get("vega_lite_chart")[index]
     return [pa.ipc.open_stream(ds.data.data).read_pandas() for ds in chart.proto.datasets]
-
-
-def submit(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception, at.exception
-    return at
-
-
-def counts(tracker: Tracker) -> dict[str, int]:
-    with tracker.store.read() as tx:
-        return tx.counts()
 
 
 # --------------------------------------------------------------------------- every page

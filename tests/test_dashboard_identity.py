@@ -10,32 +10,24 @@ is not exercised here.
 from __future__ import annotations
 
 import io
-import re
-import shutil
-import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import frames
+import identity
 import pandas as pd
 import pytest
+import state
 import streamlit
+from dashboard_support import STORY_DAY, counts, errors, run_app, submit
+from dashboard_support import texts as shown
 from streamlit.testing.v1 import AppTest
 
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, Question
 
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboards" / "app.py"
-SEED = ROOT / "seeds" / "putin-trump-2025.yaml"
-sys.path.insert(0, str(APP.parent))  # the dashboard's modules import each other by name
-
-import frames  # noqa: E402
-import identity  # noqa: E402
-import state  # noqa: E402
-
-STORY_DAY = date(2025, 10, 21)
 WRITE_PAGES = {"log-evidence", "new-question", "resolve"}
 HOSTILE = "<script>alert(1)</script> **bold** :red[x]"
 # A complete [auth] section for the unnamed provider, as .streamlit/secrets.toml holds it.
@@ -50,21 +42,6 @@ ANA = {"is_logged_in": True, "email": "ana@example.org", "name": "Ana", "sub": "
 
 
 # --------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    tracker = Tracker.open(str(path))
-    tracker.import_scenario(SEED.read_text(encoding="utf-8"))
-    tracker.store.close()
-    return path
-
-
-@pytest.fixture
-def db(demo_file: Path, _isolated_database: Path) -> Path:
-    shutil.copyfile(demo_file, _isolated_database)
-    return _isolated_database
 
 
 @pytest.fixture
@@ -100,55 +77,17 @@ def app(
     **query: str,
 ) -> AppTest:
     """The app on ``page``; ``auth`` is the secrets' [auth] section, ``user`` is st.user."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    if auth is not None:
-        at.secrets["auth"] = auth
-    if user is not None:
-        at.user = user
-    if as_of is not None:
-        at.session_state["as_of"] = as_of
-    at.run()
-    if page not in (None, "overview"):
-        at.switch_page(f"views/{page}.py")
-        at.query_params.update(query)
-        at.run()
-    assert not at.exception, at.exception
-    return at
+    return run_app(page, as_of=as_of, user=user, auth=auth, **query)
 
 
 def texts(at: AppTest, where: Any = None) -> str:
-    """Everything shown as text or Markdown (in ``where``, default the whole app), with
-    Markdown's backslash escapes resolved: what a reader sees, but for bold and such."""
-    root = where or at
-    parts = [
-        e.value
-        for kind in ("markdown", "text", "caption", "header", "subheader", "title")
-        for e in root.get(kind)
-    ]
-    parts += [
-        e.proto.body for kind in ("error", "warning", "info", "success") for e in root.get(kind)
-    ]
-    return re.sub(r"\\(.)", r"\1", "\n".join(str(p) for p in parts))
-
-
-def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """What a reader sees (Markdown's backslash escapes resolved)."""
+    return shown(at, where, unescaped=True)
 
 
 def buttons(at: AppTest) -> set[str]:
     """The keys of every button, form submit button included."""
     return {b.key for b in at.button if b.key}
-
-
-def submit(at: AppTest, key: str) -> AppTest:
-    at.button(key=key).click().run()
-    assert not at.exception, at.exception
-    return at
-
-
-def counts(tracker: Tracker) -> dict[str, int]:
-    with tracker.store.read() as tx:
-        return tx.counts()
 
 
 # --------------------------------------------------------------------------- the rules, as a unit

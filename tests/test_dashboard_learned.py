@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,9 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
+import state
+import text
+from dashboard_support import run_app, texts
 from streamlit.testing.v1 import AppTest
 
 from forecast import evidence
@@ -30,13 +32,6 @@ from forecast.domain import Kind, Question
 from forecast.learning import bands, fits
 from forecast.learning.data import evidence_of, source_types
 from forecast.learning.simulate import Team, draw_truth, simulate
-
-ROOT = Path(__file__).resolve().parent.parent
-APP = ROOT / "dashboards" / "app.py"
-sys.path.insert(0, str(APP.parent))  # the dashboard's modules import each other by name
-
-import state  # noqa: E402
-import text  # noqa: E402
 
 TEAM = Team(questions=40, assessments=300, sources=4, analysts=2, source_types=("agency", "social"))
 # As in test_learning.py, but in this process: by now the app's threads may be running, and
@@ -135,25 +130,7 @@ def calls(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 
 def app(page: str | None = None, *, learned: bool | None = None, **query: str) -> AppTest:
     """The app on ``page`` (as of today), with the toggle set first if ``learned`` is given."""
-    at = AppTest.from_file(str(APP), default_timeout=60)
-    if learned is not None:
-        at.session_state["learned"] = learned
-    at.run()
-    if page not in (None, "overview"):
-        at.switch_page(f"views/{page}.py")
-        at.query_params.update(query)
-        at.run()
-    assert not at.exception, at.exception
-    return at
-
-
-def texts(at: AppTest, where: Any = None) -> str:
-    root = where if where is not None else at
-    parts = [e.value for kind in ("markdown", "caption", "text") for e in root.get(kind)]
-    parts += [
-        e.proto.body for kind in ("error", "warning", "info", "success") for e in root.get(kind)
-    ]
-    return "\n".join(str(p) for p in parts)
+    return run_app(page, session=None if learned is None else {"learned": learned}, **query)
 
 
 def shown_probabilities(at: AppTest) -> dict[str, float]:

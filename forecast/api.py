@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import evidence, snapshots
+from forecast import event_dates, evidence, snapshots
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -41,6 +41,7 @@ from forecast.domain import (
     Source,
     Status,
     check_id,
+    check_probability,
     check_text,
     day_start,
     iso,
@@ -149,8 +150,28 @@ class QuestionState:
             "deadlines": [
                 {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
             ],
+            "when": self._when_json(),
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],
+        }
+
+    def when(self) -> event_dates.When | None:
+        """Event questions: when the event will happen, from the last day on."""
+        return self.trajectory.when()
+
+    def _when_json(self) -> dict[str, Any] | None:
+        w = self.when()
+        if w is None:
+            return None
+
+        def pair(p: tuple[datetime, datetime] | None) -> list[str] | None:
+            return None if p is None else [iso(p[0]), iso(p[1])]
+
+        return {
+            "median": None if w.median is None else iso(w.median),
+            "p50": pair(w.p50),
+            "p90": pair(w.p90),
+            "beyond": w.beyond,
         }
 
     def _trust_json(self) -> dict[str, Any]:
@@ -184,16 +205,16 @@ class QuestionState:
             entry["without"] = _per_option(q, c.without)
         else:
             entry["lr"] = [a.lr for a in mine]
-            entry["log_odds"] = float(c.increment)
+            entry["log_odds"] = _number(c.increment)
             entry["points"] = float(c.points)
             entry["without"] = _number(c.without)
         return entry
 
 
 def _number(value: Any) -> float | None:
-    """A float for JSON; None where it was not computed (NaN is not valid JSON)."""
+    """A float for JSON; None where it was not computed or is infinite (not valid JSON)."""
     number = float(value)
-    return None if np.isnan(number) else number
+    return number if np.isfinite(number) else None
 
 
 def _per_option(question: Question, values: Any) -> dict[str, float | None]:
@@ -219,6 +240,10 @@ class Judgement:
     strength: str | None = None
     likelihoods: tuple[tuple[str, float], ...] = ()
     rationale: str = ""
+    by: datetime | None = None  # event: the deadline the report speaks to
+    around: datetime | None = None  # event: the date it points to ...
+    within: int = 0  # ... give or take these many days
+    judged: float | tuple[tuple[str, float], ...] | None = None  # set by Tracker.judge
 
     def assessment(self, report_id: str, analyst: str, logged_at: datetime) -> Assessment:
         given = [
@@ -237,6 +262,10 @@ class Judgement:
             lr=lr,
             likelihoods=tuple(self.likelihoods),
             strength=self.strength or "",
+            by=self.by,
+            around=self.around,
+            within=self.within,
+            judged=self.judged,
             rationale=self.rationale,
             logged_at=logged_at,
         )
@@ -279,6 +308,62 @@ def _check_next_version(tx: Any, kind: str, key: str, version: int) -> None:
         if version == 1:
             raise ForecastError(f"{kind} {key!r} already exists")
         raise ForecastError(f"{kind} {key!r} version {version} does not follow {have}")
+
+
+JUDGEMENT_SOURCE = "Analyst judgement"
+"""The source of every probability judgement: the analyst's own word, taken at r = 1."""
+
+
+def judgement_for(
+    state: QuestionState,
+    probability: float | Sequence[tuple[str, float]],
+    rationale: str = "",
+) -> Judgement:
+    """The judgement that moves ``state``'s forecast to ``probability``, and nothing else.
+
+    Binary and event questions: LR = odds(P) / odds(now), on the headline (an event: its
+    first deadline still open). Choice questions: likelihoods P_k / now_k for each option.
+    """
+    q = state.question
+    if state.status is not Status.OPEN:
+        raise ForecastError(f"question {q.id} was resolved: it takes no more judgements")
+    if q.kind is Kind.CHOICE:
+        if isinstance(probability, int | float):
+            raise ForecastError(f"question {q.id} is a choice question: give OPTION=P for each")
+        wanted = dict(probability)
+        unknown = sorted(set(wanted) - set(q.option_names))
+        if unknown:
+            raise ForecastError(
+                f"question {q.id} has no option {unknown[0]!r} "
+                f"(options: {', '.join(q.option_names)})"
+            )
+        missing = [n for n in q.option_names if n not in wanted]
+        if missing:
+            raise ForecastError(f"give a probability for every option (missing: {missing[0]})")
+        vector = validate_question(
+            replace(q, options=tuple((n, wanted[n]) for n in q.option_names))
+        ).options
+        now = dict(zip(q.option_names, np.asarray(state.trajectory.final).tolist(), strict=True))
+        likelihoods = tuple((n, p / now[n]) for n, p in vector)
+        return Judgement(q.id, likelihoods=likelihoods, rationale=rationale, judged=vector)
+    if not isinstance(probability, int | float) or isinstance(probability, bool):
+        raise ForecastError(f"question {q.id} takes one probability, not a vector")
+    p = check_probability(probability, "probability")
+    stands = float(state.trajectory.final)
+    if not 0.0 < stands < 1.0:
+        raise ForecastError(f"question {q.id} stands at {stands:.0%}: no judgement can move it")
+    lr = (p / (1.0 - p)) / (stands / (1.0 - stands))
+    by = None
+    if q.kind is Kind.EVENT:
+        day = len(state.trajectory.probability) - 1
+        by = q.deadlines[event_dates.Calendar(q).rung(day)]
+    return Judgement(q.id, lr=lr, rationale=rationale, by=by, judged=p)
+
+
+def _describe(judged: float | tuple[tuple[str, float], ...] | None) -> str:
+    if isinstance(judged, float):
+        return f"{judged:.1%}"
+    return ", ".join(f"{name} {p:.1%}" for name, p in judged or ())
 
 
 class _Rollback(Exception):
@@ -326,6 +411,9 @@ class Tracker:
         )
         with self.store.write() as tx:
             self._insert_question(tx, q)
+        # The prior is a forecast too: recorded at once, so a question created, assessed and
+        # resolved through the tool always has a forecast from before its resolution.
+        self._snapshot([q.id], "created", q.created_at)
         return q
 
     def add_source(self, name: str, reliability: float, type: str = "") -> Source:
@@ -438,6 +526,39 @@ class Tracker:
             return rollback.result
         self._snapshot(ids, "evidence", logged_at)
         return result
+
+    def judge(
+        self,
+        question_id: str,
+        probability: float | Sequence[tuple[str, float]],
+        *,
+        rationale: str = "",
+        analyst: str | None = None,
+        dry_run: bool = False,
+    ) -> Logged:
+        """Log "I am now at P" as evidence: the LR that moves the forecast there from now.
+
+        Stored as a report of its own (source ``JUDGEMENT_SOURCE``, its own origin) and an
+        assessment with that LR (choice: likelihoods) at reliability 1, keeping the stated
+        probability beside it. For an event question the LR bears on the first deadline still
+        open. ``dry_run`` gives the previews without storing anything.
+        """
+        now = self.now()
+        current = self.state(question_id, explain=False, as_of=now)
+        judgement = judgement_for(current, probability, rationale)
+        who = analyst or self.user
+        with self.store.write() as tx:
+            if not tx.source_versions(JUDGEMENT_SOURCE):
+                self._insert_source(tx, Source(JUDGEMENT_SOURCE, 1.0, "analyst judgement"))
+        return self.log_evidence(
+            [judgement],
+            source=JUDGEMENT_SOURCE,
+            published=now,
+            analyst=who,
+            title=f"{who}: now at {_describe(judgement.judged)}",
+            summary=rationale,
+            dry_run=dry_run,
+        )
 
     def correct_assessment(
         self,

@@ -236,6 +236,10 @@ class Assessment:
     lr: float | None = None  # binary and event
     likelihoods: tuple[tuple[str, float], ...] = ()  # choice: relative to a baseline of 1
     strength: str = ""  # the verbal strength it was entered with, if any
+    by: datetime | None = None  # event: the deadline the report speaks to (default: the next)
+    around: datetime | None = None  # event: a date the report points to ...
+    within: int = 0  # ... give or take this many days
+    judged: float | tuple[tuple[str, float], ...] | None = None  # "I am now at P"
     rationale: str = ""
     logged_at: datetime | None = None
     logged_by: str = ""
@@ -378,6 +382,10 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
                 raise ForecastError(f"likelihood of option {name!r} given twice")
             seen.add(name)
             likelihoods.append((name, check_ratio(value, f"likelihood of {name!r}")))
+        if a.by is not None or a.around is not None or a.within:
+            _check_target(a, question)
+        if a.judged is not None:
+            _check_choice_prior(a.judged if not isinstance(a.judged, float) else ())
         return _replace(a, likelihoods=tuple(likelihoods))
     if a.likelihoods:
         raise ForecastError(
@@ -385,7 +393,50 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
         )
     if a.lr is None:
         raise ForecastError(f"question {question.id} needs a likelihood ratio (--lr or --strength)")
+    a = _check_target(a, question)
+    if a.judged is not None:
+        check_probability(a.judged, "judged probability")
     return _replace(a, lr=check_ratio(a.lr))
+
+
+MAX_WITHIN = 366  # days either side of an ``around`` date: a year is already vague
+
+
+def _check_target(a: Assessment, question: Question) -> Assessment:
+    """An event report points to a deadline of the ladder, or to a date give or take days."""
+    if a.by is None and a.around is None:
+        if a.within:
+            raise ForecastError("--within applies with --around DATE only")
+        return a
+    if question.kind is not Kind.EVENT:
+        raise ForecastError(
+            f"question {question.id} is a {question.kind.value} question: "
+            "--by and --around apply to event questions only"
+        )
+    if a.by is not None and a.around is not None:
+        raise ForecastError("give --by DEADLINE or --around DATE, not both")
+    if a.by is not None:
+        by = day_start(a.by)
+        ladder = [day_start(d) for d in question.deadlines]
+        if by not in ladder:
+            raise ForecastError(
+                f"--by {iso(by)} is not a deadline of {question.id} "
+                f"(deadlines: {', '.join(iso(d) for d in ladder)})"
+            )
+        if a.within:
+            raise ForecastError("--within applies with --around DATE only")
+        return _replace(a, by=by)
+    assert a.around is not None
+    around = day_start(a.around)
+    if not day_start(question.opened) <= around <= day_start(question.deadlines[-1]):
+        raise ForecastError(
+            f"--around {iso(around)} is outside {question.id}'s days "
+            f"({iso(day_start(question.opened))} to {iso(day_start(question.deadlines[-1]))})"
+        )
+    within = a.within
+    if isinstance(within, bool) or not isinstance(within, int) or not 0 <= within <= MAX_WITHIN:
+        raise ForecastError(f"--within must be a whole number of days from 0 to {MAX_WITHIN}")
+    return _replace(a, around=around)
 
 
 def validate_resolution(res: Resolution, question: Question) -> Resolution:

@@ -13,6 +13,7 @@ from datetime import datetime
 
 import numpy as np
 
+from forecast import event_dates
 from forecast.domain import (
     Assessment,
     History,
@@ -22,7 +23,6 @@ from forecast.domain import (
     Resolution,
     Source,
     day_start,
-    days_between,
 )
 from forecast.updating import Item
 
@@ -121,20 +121,29 @@ def items_for(
     mine = (a for a in history.assessments if a.question_id == question.id)
     current = known_as_of(mine, lambda a: a.id, as_of)
     rel = reliability if reliability is not None else reliabilities(history.sources, as_of)
+    calendar = event_dates.Calendar(question) if question.kind is Kind.EVENT else None
+    first = day_start(question.opened)
     items = []
     for a in current.values():
         report = reports.get(a.report_id)
         if a.retracted or report is None or (analyst is not None and a.analyst != analyst):
             continue
+        day = max(0, event_dates.day_index(first, report.published))
+        log_lr = _log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0)
+        if calendar is not None:
+            target = event_dates.Target(a.by, a.around, a.within)
+            log_lr = calendar.log_likelihood(day, target, float(log_lr))
         items.append(
             Item(
                 report_id=report.id,
                 order=(report.published, report.id),
-                day=max(0.0, days_between(question.opened, day_start(report.published))),
+                day=day,
                 origin=report.origin_key,
-                reliability=rel[report.source],
+                # a probability judgement is the analyst's own word: genuine by definition
+                reliability=1.0 if a.judged is not None else rel[report.source],
                 analyst=a.analyst,
-                log_lr=_log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0),
+                log_lr=log_lr,
+                source=report.source,
             )
         )
     return items

@@ -36,7 +36,7 @@ from forecast.evidence import by_question
 if TYPE_CHECKING:
     from forecast.api import QuestionState, Tracker
 
-REASONS = ("manual", "daily", "evidence", "resolution", "backfill")
+REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill")
 """What may trigger a snapshot: a person, the daily cron, logged evidence, a resolution,
 or a reconstruction from logged times."""
 

@@ -1,12 +1,14 @@
 """A question's probability over time, and why it moved.
 
 ``compute`` turns a question and its evidence items into a daily trajectory plus the
-state just before and after each report. Time runs on a daily clock measured from the
-opening: the value for day D includes every report published on or before D and the decay
-up to 00:00 UTC of D, so a report counts from the start of its published day.
+state just before and after each report. Time runs on whole UTC days counted from the
+opening day: the value for day D includes every report published on or before D, and for
+an event question rules out the days before D (silence), while D itself is still open.
 
-``explain`` adds, for each report, what the probability would be at the end if that
-report were removed (its "what if it were false" counterfactual).
+The headline of an event question is P(by the first deadline still open on that day); the
+whole ladder is kept beside it. ``explain`` adds, for each report, what the probability
+would be at the end if that report were removed (its "what if it were false"
+counterfactual).
 """
 
 from __future__ import annotations
@@ -17,18 +19,18 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from forecast.decay import apply_report, probability_within, rate_for_probability
-from forecast.domain import Kind, Question, day_start, days_between
+from forecast import event_dates
+from forecast.domain import Kind, Question, day_start
 from forecast.updating import Item, Step, expit, logit, report_steps, softmax
 
 
 @dataclass(frozen=True)
 class Move:
-    """One report's arrival: its log-odds step and the headline probability around it."""
+    """One report's arrival: its step and the headline probability around it."""
 
     report_id: str
-    day: float  # days from opening at which it counts
-    increment: float | np.ndarray  # log-odds (binary/event) or log-weights (choice)
+    day: int  # day index from the opening day at which it counts
+    increment: float | np.ndarray  # log-odds of the headline (binary/event); choice: log-weights
     before: float | np.ndarray  # headline probability just before (choice: a vector)
     after: float | np.ndarray
     ladder_after: np.ndarray  # event: P(by each deadline) just after; empty otherwise
@@ -41,6 +43,7 @@ class Trajectory:
     probability: np.ndarray  # (days,) headline; (days, options) for choice
     ladder: np.ndarray  # (days, deadlines) for event questions; (days, 0) otherwise
     moves: list[Move]
+    log_weights: np.ndarray | None = None  # event: the date cells' log-weights at the end
 
     @property
     def days(self) -> list[datetime]:
@@ -51,24 +54,30 @@ class Trajectory:
     def final(self) -> float | np.ndarray:
         return self.probability[-1]
 
+    def when(self) -> event_dates.When | None:
+        """Event questions: the date distribution on the last day (None otherwise)."""
+        if self.log_weights is None:
+            return None
+        calendar = event_dates.Calendar(self.question)
+        return event_dates.when(calendar, self.log_weights, len(self.probability) - 1)
+
 
 def compute(question: Question, items: Sequence[Item], end: datetime) -> Trajectory:
     """The daily trajectory of ``question`` from its opening day to ``end``'s day."""
     steps = report_steps(items)
     path = _PATHS[question.kind](question, steps)
     first = day_start(question.opened)
-    t = _day_times(question, first, end)
-    step_days = np.array([s.day for s in steps], dtype=float)
+    t = day_times(question, end)
+    step_days = np.array([s.day for s in steps], dtype=int)
     idx = np.searchsorted(step_days, t, side="right") - 1
     probability, ladder = path.evaluate(idx, t)
-    return Trajectory(question, first, probability, ladder, path.moves())
+    return Trajectory(question, first, probability, ladder, path.moves(), path.final_weights())
 
 
-def _day_times(question: Question, first: datetime, end: datetime) -> np.ndarray:
-    """The model time (days from opening) at 00:00 UTC of each day up to ``end``."""
-    n = max(1, (day_start(end) - first).days + 1)
-    offset = days_between(question.opened, first)  # <= 0 when opened during the day
-    return np.maximum(0.0, offset + np.arange(n, dtype=float))
+def day_times(question: Question, end: datetime) -> np.ndarray:
+    """The day index of each day from the opening day to ``end``'s day."""
+    n = max(1, (day_start(end) - day_start(question.opened)).days + 1)
+    return np.arange(n)
 
 
 class _BinaryPath:
@@ -96,53 +105,51 @@ class _BinaryPath:
             for s, b, a in zip(self.steps, before, after, strict=True)
         ]
 
+    def final_weights(self) -> None:
+        return None
+
 
 class _EventPath:
-    """Event questions: the Gamma-exponential state decays in silence and jumps at reports."""
+    """Event questions: log-weights over the days the event could first happen."""
 
     def __init__(self, question: Question, steps: Sequence[Step]):
-        assert question.prior is not None
         self.steps = steps
-        self.alpha = question.shape
-        self.deadlines = np.array(
-            [days_between(question.opened, d) for d in question.deadlines], dtype=float
+        self.calendar = event_dates.Calendar(question)
+        increments = np.array([s.increment for s in steps], dtype=float).reshape(
+            len(steps), self.calendar.size
         )
-        self.initial = rate_for_probability(logit(question.prior), self.deadlines[0], self.alpha)
-        self.before, self.after = [], []
-        state, last = self.initial, 0.0
-        for s in steps:
-            state += s.day - last  # silence since the previous report
-            self.before.append(state)
-            state = apply_report(state, s.day, float(s.increment), self.deadlines, self.alpha)
-            self.after.append(state)
-            last = s.day
-        self.times = np.array([s.day for s in steps], dtype=float)
+        prior = self.calendar.prior()
+        # row 0: the prior; row j: after the j-th report
+        self.versions = np.vstack([prior, prior + np.cumsum(increments, axis=0)])
+        self.tails = event_dates.tails(self.versions)
+        self.last_version = len(steps)
 
     def evaluate(self, idx: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        after = np.asarray(self.after, dtype=float)
-        safe = np.maximum(idx, 0)
-        state = np.where(
-            idx >= 0,
-            (after[safe] + t - self.times[safe]) if len(after) else 0.0,
-            self.initial + t,
-        )
-        ladder = self._ladder(state, t)
-        return ladder[:, 0], ladder
+        self.last_version = int(idx[-1]) + 1
+        return self._ladder(idx + 1, t)
 
-    def _ladder(self, state: np.ndarray, t: np.ndarray) -> np.ndarray:
-        horizon = self.deadlines[None, :] - np.asarray(t, dtype=float)[:, None]
-        return probability_within(np.asarray(state, dtype=float)[:, None], horizon, self.alpha)
+    def _ladder(self, versions: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The headline and the whole ladder on days ``t`` under the given versions."""
+        deadlines = self.calendar.deadlines
+        ladder = event_dates.ladder(self.tails, versions, t, deadlines)
+        return ladder[np.arange(len(t)), event_dates.rungs(deadlines, t)], ladder
 
     def moves(self) -> list[Move]:
         if not self.steps:
             return []
-        t = self.times
-        before = self._ladder(np.asarray(self.before), t)
-        after = self._ladder(np.asarray(self.after), t)
+        t = np.array([s.day for s in self.steps], dtype=int)
+        j = np.arange(len(self.steps))
+        (b, _), (a, after) = self._ladder(j, t), self._ladder(j + 1, t)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            increments = np.log(a) - np.log1p(-a) - (np.log(b) - np.log1p(-b))
         return [
-            Move(s.report_id, s.day, s.increment, float(b[0]), float(a[0]), a)
-            for s, b, a in zip(self.steps, before, after, strict=True)
+            Move(s.report_id, s.day, float(x), float(pb), float(pa), la)
+            for s, x, pb, pa, la in zip(self.steps, increments, b, a, after, strict=True)
         ]
+
+    def final_weights(self) -> np.ndarray:
+        """The log-weights standing on the trajectory's last day."""
+        return self.versions[self.last_version]
 
 
 class _ChoicePath:
@@ -170,6 +177,9 @@ class _ChoicePath:
             Move(s.report_id, s.day, s.increment, softmax(b), softmax(a), np.empty(0))
             for s, b, a in zip(self.steps, before, self.after, strict=True)
         ]
+
+    def final_weights(self) -> None:
+        return None
 
 
 _PATHS: dict[Kind, type[_BinaryPath | _EventPath | _ChoicePath]] = {

@@ -1,22 +1,33 @@
-"""Layer 1: exact Bayesian updating on likelihood ratios.
+"""Layer 1: exact Bayesian updating on likelihoods (model v2).
 
-A report from a source of reliability r with stated likelihood ratio LR moves the log-odds
-by ``log(1 + r (LR - 1))``: a fully reliable source gives the whole LR, a worthless one
-gives nothing, and a source of reliability r can never multiply the odds by more than
-``1 / (1 - r)`` against the claim.
+A report from a source of reliability r is genuine with probability r; if it is not, it is
+noise that would look just as it does, as likely as the genuine report in the world it
+favours most. With genuine likelihoods ``l_k`` over the states of a question,
 
-Echoes: reports that share an origin are one item. Its reliability is
-``1 - prod(1 - r_j)`` over the member reports (corroboration makes the claim more
-credible) and its LR the geometric mean of the members' LRs, so a second outlet
-repeating a leak never counts as a second independent piece of evidence.
+    P(report | k)  ∝  r l_k + (1 - r) max_j l_j.
 
-Analysts: when several analysts assess the same item, their log terms are averaged, so
-the item counts once. Each analyst's LR for an echo item is the geometric mean of that
-analyst's LRs over the members they assessed; with one analyst this is exactly the echo
-rule above, and with one report it is exactly the averaging rule.
+For a binary question (likelihoods ``(λ, 1)``) this gives the effective likelihood ratio
 
-For ``choice`` questions the same rules apply outcome by outcome to likelihoods given
-relative to a baseline of 1 (an outcome not named has likelihood 1).
+    λ ≥ 1:  λ_eff = 1 / (1 - r (1 - 1/λ))          λ < 1:  λ_eff = 1 - r (1 - λ)
+
+which in log terms is one symmetric formula, ``-sign(x) log(1 + r expm1(-|x|))`` with
+``x = log λ``: the same report gives the same answer on a question and on its negation,
+r = 1 gives λ, r = 0 gives 1, and a source of reliability r never multiplies the odds by
+more than ``1 / (1 - r)`` nor by less than ``1 - r``.
+
+States are general: two for a binary question, one per option for a choice question, one
+per day (plus "later") for an event question (``forecast.event_dates``). Likelihoods are
+relative: scaling every ``l_k`` by one constant changes nothing, and the discounted values
+are given relative to a baseline likelihood of 1 (a state the report does not name).
+
+Echoes: reports with one origin form one item. Its reliability is ``1 - prod(1 - r_s)``
+over the *distinct sources* carrying it (a source repeating itself adds nothing), and its
+likelihoods are those given to its most reliable member (ties: the geometric mean of the
+tied). A less reliable echo can only make the claim more credible, never pull it back.
+
+Analysts: each analyst's likelihoods for an item are the ones they gave its most reliable
+member among those they assessed; the analysts' discounted log terms are averaged, so the
+item counts once.
 """
 
 from __future__ import annotations
@@ -27,18 +38,26 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-LogLR = float | np.ndarray  # a scalar for binary/event questions, a vector for choice
+LogLR = float | np.ndarray  # a scalar log-odds for binary questions, a vector otherwise
 
 
 def discounted_log_lr(log_lr: LogLR, reliability: float) -> LogLR:
-    """``log(1 + r (LR - 1))`` computed stably from ``log LR``."""
+    """The effective log-likelihood of a report that is genuine with probability r.
+
+    A scalar is the log-LR of a binary question: ``-sign(x) log1p(r expm1(-|x|))``.
+    A vector holds log-likelihoods per state; the result is relative to a baseline of 1:
+    ``log1p(r expm1(g - m)) - log1p(r expm1(-m))`` with ``m = max g``.
+    """
+    r = reliability
     if isinstance(log_lr, float):
-        return math.log1p(reliability * math.expm1(log_lr))
-    return np.log1p(reliability * np.expm1(log_lr))
+        return -math.copysign(1.0, log_lr) * math.log1p(r * math.expm1(-abs(log_lr)))
+    g = np.asarray(log_lr, dtype=float)
+    m = float(np.max(g))
+    return np.log1p(r * np.expm1(g - m)) - math.log1p(r * math.expm1(-m))
 
 
 def echo_reliability(reliabilities: Sequence[float]) -> float:
-    """Reliability of a claim carried by several reports of one origin."""
+    """Reliability of a claim carried by several distinct sources of one origin."""
     return 1.0 - math.prod(1.0 - r for r in reliabilities)
 
 
@@ -48,34 +67,48 @@ class Item:
 
     report_id: str
     order: tuple  # sort key: (published time, report id)
-    day: float  # days from the question's opening to 00:00 UTC of the published day
+    day: int  # day index from the question's opening day to the published day
     origin: str  # echo-cluster key
     reliability: float  # of the report's source
     analyst: str
-    log_lr: LogLR
+    log_lr: LogLR  # binary: log LR; choice and event: log-likelihood per state
+    source: str = ""  # the report's source; "" counts as a source of its own
+
+
+@dataclass
+class _Member:
+    reliability: float
+    by_analyst: dict[str, LogLR]
 
 
 @dataclass
 class _Cluster:
-    """Running state of one echo cluster as its member reports arrive."""
+    """One echo cluster: its member reports so far and its current log term."""
 
-    log_unreliability: float = 0.0  # sum of log(1 - r_j) over member reports
-    sums: dict[str, LogLR] = field(default_factory=dict)  # analyst -> sum of log LR
-    counts: dict[str, int] = field(default_factory=dict)  # analyst -> number of assessments
+    sources: dict[str, float] = field(default_factory=dict)  # distinct source -> reliability
+    members: list[_Member] = field(default_factory=list)
     term: LogLR = 0.0
 
-    def add(self, reliability: float, assessments: Sequence[Item]) -> LogLR:
+    def add(self, source: str, reliability: float, assessments: Sequence[Item]) -> LogLR:
         """Add one member report; return the change in the cluster's log term."""
-        self.log_unreliability += math.log1p(-reliability) if reliability < 1 else -math.inf
-        for item in assessments:
-            self.sums[item.analyst] = self.sums.get(item.analyst, 0.0) + item.log_lr
-            self.counts[item.analyst] = self.counts.get(item.analyst, 0) + 1
-        r = -math.expm1(self.log_unreliability)
-        terms = [discounted_log_lr(self.sums[a] / self.counts[a], r) for a in self.sums]
+        self.sources[source] = reliability
+        self.members.append(_Member(reliability, {i.analyst: i.log_lr for i in assessments}))
+        r = echo_reliability(list(self.sources.values()))
+        terms = [discounted_log_lr(self._stated(a), r) for a in self._analysts()]
         new_term = sum(terms[1:], terms[0]) / len(terms)
         change = new_term - self.term
         self.term = new_term
         return change
+
+    def _analysts(self) -> list[str]:
+        return list(dict.fromkeys(a for m in self.members for a in m.by_analyst))
+
+    def _stated(self, analyst: str) -> LogLR:
+        """What ``analyst`` said of the most reliable member they assessed (ties: the mean)."""
+        theirs = [m for m in self.members if analyst in m.by_analyst]
+        top = max(m.reliability for m in theirs)
+        tied = [m.by_analyst[analyst] for m in theirs if m.reliability == top]
+        return sum(tied[1:], tied[0]) / len(tied)
 
 
 @dataclass(frozen=True)
@@ -83,7 +116,7 @@ class Step:
     """The arrival of one report: when, and how much it moves the log-odds (or log-weights)."""
 
     report_id: str
-    day: float
+    day: int
     increment: LogLR
 
 
@@ -101,7 +134,8 @@ def report_steps(items: Sequence[Item]) -> list[Step]:
     for report_id, group in by_report.items():
         first = group[0]
         cluster = clusters.setdefault(first.origin, _Cluster())
-        steps.append(Step(report_id, first.day, cluster.add(first.reliability, group)))
+        source = first.source or f"report:{report_id}"
+        steps.append(Step(report_id, first.day, cluster.add(source, first.reliability, group)))
     return steps
 
 

@@ -29,7 +29,7 @@ from forecast.domain import ForecastError, Kind, Question, day_start, days_betwe
 from forecast.learning.data import Evidence
 from forecast.learning.draws import Draws, expit
 from forecast.learning.vectorised import log_odds_within, rate_for_probability
-from forecast.trajectory import _day_times  # the trajectories' own day clock, on purpose
+from forecast.trajectory import day_times  # the trajectories' own day clock, on purpose
 
 EVERY_DAY = False  # compute event bands exactly on every day (slow; the tests' reference)
 MAX_GAP = 7  # days: an event band is exact at least weekly
@@ -445,7 +445,7 @@ _OFFSETS = np.array([0, 1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024])
 
 def _times(case: Case) -> np.ndarray:
     q = case.question
-    return _day_times(q, day_start(q.opened), case.end)
+    return day_times(q, case.end)
 
 
 def _quantiles(p: np.ndarray, prob: float) -> np.ndarray:

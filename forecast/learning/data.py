@@ -183,7 +183,7 @@ def _assemble(
             members += [(source_ix[s], c) for s in cluster.sources]
             weight = 1.0 / len(cluster.log_lrs)
             rows += [
-                (c, qi, analyst_ix[a], float(np.mean(lrs)), weight)
+                (c, qi, analyst_ix[a], float(np.mean(_top(lrs))), weight)
                 for a, lrs in cluster.log_lrs.items()
             ]
         if q.kind is Kind.EVENT and outcome == 1:
@@ -227,21 +227,37 @@ def _positions(labels: set[str] | list[str]) -> dict[str, int]:
 
 @dataclass
 class _Cluster:
-    sources: list[str]  # one entry per member report
-    log_lrs: dict[str, list[float]]  # analyst -> stated log LRs on the cluster's reports
+    sources: list[str]  # one entry per distinct source carrying the cluster
+    log_lrs: dict[str, list[tuple[float, float]]]  # analyst -> (stated r, log LR) per report
 
 
 def _clusters(ev: Sequence[Evidence]) -> list[_Cluster]:
-    """Echo clusters of one question, in order of their first report."""
+    """Echo clusters of one question, in order of their first report.
+
+    As in layer 1 (v2), a source repeating itself adds nothing to the cluster's
+    reliability, and each analyst's LR is the one given to the most reliable member they
+    assessed (ties: the mean log LR), judged by the stated reliabilities.
+    """
     by_origin: dict[str, _Cluster] = {}
-    seen: set[str] = set()
     for e in sorted(ev, key=lambda e: (e.item.order, e.item.analyst)):
         cluster = by_origin.setdefault(e.item.origin, _Cluster([], {}))
-        if e.item.report_id not in seen:
-            seen.add(e.item.report_id)
+        if e.source not in cluster.sources:
             cluster.sources.append(e.source)
-        cluster.log_lrs.setdefault(e.item.analyst, []).append(float(e.item.log_lr))
+        stated = (e.item.reliability, _scalar(e.item.log_lr))
+        cluster.log_lrs.setdefault(e.item.analyst, []).append(stated)
     return list(by_origin.values())
+
+
+def _top(stated: list[tuple[float, float]]) -> list[float]:
+    """The log LRs given to the most reliable of an analyst's reports (several if tied)."""
+    best = max(r for r, _ in stated)
+    return [x for r, x in stated if r == best]
+
+
+def _scalar(log_lr: float | np.ndarray) -> float:
+    """An event item's log LR: its likelihood vector holds it on the days it speaks to."""
+    values = np.atleast_1d(np.asarray(log_lr, dtype=float))
+    return float(values[np.argmax(np.abs(values))])
 
 
 def _columns(

@@ -7,7 +7,7 @@ analyst's mean stated log LR ``l_j`` over an echo cluster c, with weight
     logit r_s  = logit(stated_s) + shift[type(s)] + source_spread * z_s
     k_a        = exp(exponent_spread * u_a)                    (pooled around 1)
     U_c        = prod over the cluster's reports of (1 - r_s)  (echo rule of layer 1)
-    term_j     = w_j * log(U_c + (1 - U_c) * exp(k_a * l_j))   (= log(1 + r_c (LR^k - 1)))
+    term_j     = -w_j sign(l_j) log(U_c + (1 - U_c) exp(-k_a |l_j|))   (layer 1, v2)
     logit P(y_i = 1) = logit(p0_i) + sum of term_j over i's rows
 
 and, for event questions that resolved YES, the event day ``t`` has the density of layer 2's
@@ -183,10 +183,10 @@ def _log_odds(
     # Every cluster has at least one member, so M slots always hold the C cluster sums.
     log_unreliable = pt.zeros(members.shape[1])[members[1]].inc(-pt.softplus(eta)[members[0]])
     unreliable = pt.exp(log_unreliable)[cluster_of]  # U_c = prod(1 - r_s), per row
-    # log(1 + r (LR^k - 1)) written as log(U + (1 - U) LR^k): one exp and one log per row,
-    # about half the gradient cost of log1p/expm1, and exact for the LRs analysts state.
-    lr_k = pt.exp(exponent[analyst_of] * rows[3])
-    terms = rows[4] * pt.log(unreliable + (1.0 - unreliable) * lr_k)
+    # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
+    # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
+    shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[3]))
+    terms = -rows[4] * pt.sgn(rows[3]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
     return questions[0] + pt.zeros(questions.shape[1])[question_of].inc(terms)
 
 

@@ -162,7 +162,7 @@ def _true_log_odds(d: _Draft, truth: Truth) -> float:
         Item(
             rid,
             (where[rid][3], rid),
-            where[rid][3],
+            int(where[rid][3]),
             where[rid][2],
             truth.reliability[where[rid][1]],
             analyst,

@@ -166,6 +166,9 @@ assessments = Table(
     *_logged(),
     Column("retracted", Boolean, nullable=False),
     _text("reason"),
+    # revision 0004: an event report's {by} or {around, within}, and "I am now at P"
+    Column("target", JSON(none_as_null=True), nullable=True),
+    Column("judged", JSON(none_as_null=True), nullable=True),
     PrimaryKeyConstraint("id", "version"),
     Index("ix_assessments_question_id", "question_id"),
     Index("ix_assessments_report_id", "report_id"),

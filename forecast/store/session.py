@@ -7,6 +7,7 @@ import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -23,6 +24,7 @@ from forecast.domain import (
     Report,
     Resolution,
     Source,
+    parse_time,
 )
 from forecast.store import schema as t
 
@@ -436,12 +438,39 @@ def _assessment_row(a: Assessment) -> dict[str, Any]:
         "logged_by": _s(a.logged_by),
         "retracted": bool(a.retracted),
         "reason": _s(a.reason),
+        "target": _target_json(a),
+        "judged": _judged_json(a.judged),
     }
 
 
+def _target_json(a: Assessment) -> dict[str, Any] | None:
+    if a.around is not None:
+        return {"around": a.around.isoformat(), "within": a.within}
+    return None if a.by is None else {"by": a.by.isoformat()}
+
+
+def _judged_json(judged: float | tuple[tuple[str, float], ...] | None) -> Any:
+    if judged is None or isinstance(judged, float):
+        return judged
+    return [[name, value] for name, value in judged]
+
+
 def _assessment(row: Row) -> Assessment:
+    m = row._mapping
+    target = m["target"] or {}
+    judged = m["judged"]
+    return replace(
+        _assessment_core(row),
+        by=None if "by" not in target else parse_time(target["by"]),
+        around=None if "around" not in target else parse_time(target["around"]),
+        within=int(target.get("within", 0)),
+        judged=tuple((n, float(v)) for n, v in judged) if isinstance(judged, list) else judged,
+    )
+
+
+def _assessment_core(row: Row) -> Assessment:
     aid, version, report_id, question_id, analyst, lr, pairs, strength, *rest = row
-    rationale, logged_at, logged_by, retracted, reason = rest
+    rationale, logged_at, logged_by, retracted, reason = rest[:5]
     return Assessment(
         id=aid,
         report_id=report_id,

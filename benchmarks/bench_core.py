@@ -1,4 +1,4 @@
-"""Core speed: full daily trajectories in bulk, and `forecast show --json` on the demo.
+"""Core speed: daily trajectories in bulk, `forecast show --json`, and one evidence write.
 
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_core.py
 """
@@ -16,7 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
+from forecast.api import Tracker
 from forecast.domain import Kind, Question, parse_time
+from forecast.event_dates import Calendar, Target
 from forecast.trajectory import compute
 from forecast.updating import Item
 
@@ -25,7 +27,7 @@ N_QUESTIONS, N_REPORTS, N_DAYS = 1_000, 50, 365
 
 
 def synthetic(rng: np.random.Generator) -> list[tuple[Question, list[Item]]]:
-    """Half state, half event questions (two-deadline ladders), 50 reports each."""
+    """Half state, half event questions (two-deadline ladders, day-level date vectors)."""
     opened = parse_time("2025-01-01")
     out = []
     for i in range(N_QUESTIONS):
@@ -42,15 +44,19 @@ def synthetic(rng: np.random.Generator) -> list[tuple[Question, list[Item]]]:
         )
         day = np.sort(rng.integers(0, 299, N_REPORTS))
         origin = rng.integers(0, 35, N_REPORTS)  # some reports echo one another
+        log_lr = rng.normal(0, 0.7, N_REPORTS)
+        calendar = Calendar(q) if kind is Kind.EVENT else None
         items = [
             Item(
                 f"q{i}r{j}",
                 (int(day[j]), j),
-                float(day[j]),
+                int(day[j]),
                 f"o{origin[j]}",
                 float(rng.uniform(0.3, 1.0)),
                 "a",
-                float(rng.normal(0, 0.7)),
+                float(log_lr[j]),
+                f"s{j % 12}",
+                None if calendar is None else calendar.mask(int(day[j]), Target()),
             )
             for j in range(N_REPORTS)
         ]
@@ -90,6 +96,34 @@ def bench_show() -> tuple[float, bool]:
         return min(walls), done.stderr.strip() == "True"
 
 
+def bench_write(reports: int = 200) -> float:
+    """One evidence write (with its snapshot) on an event question already holding 200 reports."""
+    with tempfile.TemporaryDirectory() as tmp:
+        tracker = Tracker.open(str(Path(tmp) / "w.db"), user="bench")
+        opened = parse_time("2025-01-01")
+        tracker.add_question(
+            Question(
+                "q",
+                "bench",
+                Kind.EVENT,
+                opened,
+                prior=0.3,
+                deadlines=(opened + timedelta(days=300), opened + timedelta(days=400)),
+            )
+        )
+        tracker.add_source("S", 0.8)
+        for j in range(reports):
+            tracker.add_evidence(
+                "q", lr=1.1, source="S", published=opened + timedelta(days=j % 250), origin=f"o{j}"
+            )
+        walls = []
+        for j in range(5):
+            start = time.perf_counter()
+            tracker.add_evidence("q", lr=0.9, source="S", published=opened + timedelta(days=j))
+            walls.append(time.perf_counter() - start)
+        return min(walls)
+
+
 if __name__ == "__main__":
     seconds = bench_trajectories()
     print(
@@ -101,3 +135,4 @@ if __name__ == "__main__":
         f"forecast show ID --json on the demo: {wall:.3f} s wall (best of 5); "
         f"imports PyMC or Streamlit: {heavy}"
     )
+    print(f"one evidence write with its snapshot, question of 200 reports: {bench_write():.4f} s")

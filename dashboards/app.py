@@ -49,7 +49,7 @@ identity.gate()  # with sign-in configured, nobody gets further without signing 
 try:
     state.tracker()
 except ForecastError as exc:  # a wrong path or URL: say so instead of a traceback
-    st.error(f"Cannot open the database: {exc}", icon=":material/error:")
+    st.error(md(f"Cannot open the database: {exc}"), icon=":material/error:")
     st.stop()
 try:
     access = identity.current()

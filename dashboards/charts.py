@@ -178,6 +178,41 @@ def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
     )
 
 
+def when(state: QuestionState) -> alt.LayerChart:
+    """Event questions: P(the event first happens on each day), from the state's day to the
+    last deadline (``QuestionState.when``), with a dashed rule at each deadline still ahead."""
+    data = frames.when(state)
+    bars = (
+        alt.Chart(data)
+        .mark_bar(color=TOTAL)
+        .encode(
+            x=alt.X("date:T", title="Day it first happens (UTC)"),
+            y=alt.Y("p:Q", title="Probability that day", axis=alt.Axis(format=".1%")),
+            tooltip=[
+                alt.Tooltip("date:T", title="day"),
+                alt.Tooltip("p:Q", title="first happens that day", format=".2%"),
+                alt.Tooltip("cumulative:Q", title="by that day", format=".1%"),
+            ],
+        )
+    )
+    layers: list[alt.Chart] = [bars]
+    if not data.empty:
+        start = data["date"].iloc[0]
+        ahead = [d for d in state.question.deadlines if d.replace(tzinfo=None) >= start]
+        rules = pd.DataFrame(
+            {
+                "date": pd.to_datetime([d.replace(tzinfo=None) for d in ahead]),
+                "deadline": [d.date().isoformat() for d in ahead],
+            }
+        )
+        layers.append(
+            alt.Chart(rules)
+            .mark_rule(strokeDash=[4, 4], color=DOWN)
+            .encode(x="date:T", tooltip=[alt.Tooltip("deadline:N", title="deadline")])
+        )
+    return alt.layer(*layers).properties(height=HEIGHT // 2 + 60)
+
+
 def waterfall(state: QuestionState) -> alt.LayerChart:
     """From the prior to now: a bar per report (and per silence), diamonds "without it".
 

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 
 import streamlit as st
+from text import md
 
 from forecast.domain import ForecastError, check_number, parse_time
 
@@ -22,6 +23,18 @@ def number(raw: str, what: str) -> float | None:
     """A number typed in a field, or None when the field is blank."""
     text = raw.strip()
     return None if not text else check_number(text, what)
+
+
+def days(raw: str, what: str) -> int:
+    """A whole number of days typed in a field (blank: 0), as the CLI reads ``--within``;
+    its range is the library's to check."""
+    text = raw.strip()
+    if not text:
+        return 0
+    value = check_number(text, what)
+    if not value.is_integer():
+        raise ForecastError(f"{what} must be a whole number of days, not {text}")
+    return int(value)
 
 
 def pairs(raw: str, what: str) -> list[tuple[str, float]]:
@@ -54,11 +67,15 @@ def at(day: date, clock: time | None = None) -> datetime:
 
 @contextmanager
 def reporting(where: st.delta_generator.DeltaGenerator | None = None) -> Iterator[None]:
-    """Show a library error (ForecastError) as an error box instead of a traceback."""
+    """Show a library error (ForecastError) as an error box instead of a traceback.
+
+    The message is the library's one line, escaped: it may quote user text (an option, an
+    id), which must show as typed, never as Markdown.
+    """
     try:
         yield
     except ForecastError as exc:
-        (where or st).error(str(exc), icon=":material/error:")
+        (where or st).error(md(str(exc)), icon=":material/error:")
 
 
 def flash(message: str) -> None:

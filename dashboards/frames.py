@@ -10,21 +10,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from text import clip, moment
 
+from forecast import event_dates
+from forecast.api import AWAITING as AWAITING  # the status label every face shows
 from forecast.api import QuestionState
 from forecast.audit import AuditEntry
-from forecast.domain import Assessment, Kind, Question, Status, day_start
-from forecast.trajectory import Move
+from forecast.domain import Assessment, Kind, Question, day_start
 
 TREND_DAYS = 30  # days of history in an overview sparkline
 CHANGE_DAYS = 7  # the overview's "change" column: over the last week
 MOVE_TOLERANCE = 1e-4  # below this (0.01 points) a silence step is not drawn
-AWAITING = "awaiting resolution"
 
 
 # --------------------------------------------------------------------------- headlines
@@ -39,47 +39,64 @@ class Headline:
     column: int  # which column of the trajectory it follows (ladder or option)
 
 
+def open_deadline(state: QuestionState) -> int | None:
+    """Event questions: which deadline the headline is for, by the engine's own rule (the
+    first deadline still open on the state's last day, the last one once all have passed);
+    None for other kinds."""
+    q = state.question
+    if q.kind is not Kind.EVENT or not q.deadlines:
+        return None
+    return event_dates.Calendar(q).rung(len(state.trajectory.probability) - 1)
+
+
 def next_deadline(state: QuestionState) -> datetime | None:
-    """The first deadline not yet passed at the state's as-of time (else the last one)."""
+    """The deadline a question is summarised against: an event question's first deadline
+    still open (:func:`open_deadline`); otherwise the first not yet passed (else the last)."""
     deadlines = state.question.deadlines
     if not deadlines:
         return None
+    k = open_deadline(state)
+    if k is not None:
+        return deadlines[k]
     return next((d for d in deadlines if d > state.as_of), deadlines[-1])
 
 
 def headline(state: QuestionState) -> Headline:
-    """Binary: P(yes); event: P(by the next open deadline); choice: the leading option."""
+    """Binary: P(yes); event: P(by the first open deadline); choice: the leading option.
+
+    Binary and event numbers are the engine's headline (``QuestionState.probability``), so
+    the dashboard and the CLI always show the same number.
+    """
     q, tr = state.question, state.trajectory
     if q.kind is Kind.CHOICE:
         final = np.asarray(tr.final, dtype=float)
         k = int(np.argmax(final))
         return Headline(float(final[k]), q.option_names[k], k)
-    if q.kind is Kind.EVENT:
-        deadline = next_deadline(state)
-        k = q.deadlines.index(deadline)
-        return Headline(float(tr.ladder[-1, k]), f"by {deadline.date().isoformat()}", k)
-    return Headline(float(tr.final), "", 0)
+    probability = state.probability
+    assert isinstance(probability, float)
+    k = open_deadline(state)
+    if k is not None:
+        return Headline(probability, f"by {q.deadlines[k].date().isoformat()}", k)
+    return Headline(probability, "", 0)
 
 
 def headline_series(state: QuestionState, h: Headline | None = None) -> np.ndarray:
-    """The daily trajectory of the headline number."""
+    """The daily trajectory of the headline number (event: the engine's headline per day,
+    which follows the first deadline still open on each day)."""
     h = h or headline(state)
     tr = state.trajectory
     if state.question.kind is Kind.CHOICE:
         return np.asarray(tr.probability, dtype=float)[:, h.column]
-    if state.question.kind is Kind.EVENT:
-        return np.asarray(tr.ladder, dtype=float)[:, h.column]
     return np.asarray(tr.probability, dtype=float)
 
 
 def awaiting_resolution(state: QuestionState) -> bool:
     """Open, and past its last deadline: only a resolution can say more."""
-    deadlines = state.question.deadlines
-    return state.status is Status.OPEN and bool(deadlines) and state.as_of >= deadlines[-1]
+    return state.awaiting_resolution
 
 
 def status_label(state: QuestionState) -> str:
-    return AWAITING if awaiting_resolution(state) else state.status.value
+    return state.status_label
 
 
 # --------------------------------------------------------------------------- overview
@@ -126,7 +143,8 @@ def _overview_row(s: QuestionState, stale_days: int) -> dict[str, object]:
         "change": float(series[-1] - before),
         "trend": series[-TREND_DAYS:].round(4).tolist(),
         "deadline": None if deadline is None else deadline.date(),
-        "days_left": None if deadline is None else (deadline - s.as_of).days,
+        # "By D" includes all of day D: on the deadline day itself, 0 days are left.
+        "days_left": None if deadline is None else (deadline.date() - s.as_of.date()).days,
         "last_evidence": None if last is None else last.date(),
         "reports": len(s.contributions),
         "stale": status == "open" and (s.as_of - quiet_since).days > stale_days,
@@ -180,6 +198,51 @@ def trajectory(state: QuestionState) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def when(state: QuestionState) -> pd.DataFrame:
+    """Event questions: P(the event first happens on each day), from the state's day to the
+    last deadline (``QuestionState.when``), with the running total; empty otherwise."""
+    w = state.when()
+    if w is None or not w.days:
+        return pd.DataFrame(columns=["date", "p", "cumulative"])
+    p = np.asarray(w.probability, dtype=float)
+    return pd.DataFrame(
+        {
+            "date": pd.DatetimeIndex([d.replace(tzinfo=None) for d in w.days]),
+            "p": p,
+            "cumulative": np.cumsum(p),
+        }
+    )
+
+
+def when_summary(state: QuestionState) -> list[str]:
+    """Event questions: the date distribution in words (median, 50% and 90% intervals, and
+    P(not by the last deadline)), from the engine's ``QuestionState.when``; [] otherwise."""
+    w = state.when()
+    deadlines = state.question.deadlines
+    if w is None or not deadlines:
+        return []
+    last = deadlines[-1].date().isoformat()
+    if not w.days:
+        return [f"No day is left before the last deadline ({last})."]
+
+    def span(pair: tuple[datetime, datetime] | None) -> str:
+        if pair is None:
+            return f"reaches past the last deadline ({last})"
+        return f"{pair[0].date().isoformat()} to {pair[1].date().isoformat()}"
+
+    median = (
+        w.median.date().isoformat()
+        if w.median is not None
+        else f"after the last deadline ({last}), if at all"
+    )
+    return [
+        f"Median date: {median}",
+        f"50% interval: {span(w.p50)}",
+        f"90% interval: {span(w.p90)}",
+        f"Not by the last deadline ({last}): {100 * w.beyond:.1f}%",
+    ]
+
+
 def judgement(a: Assessment) -> str:
     """How an analyst judged a report: "LR 0.4", "strong-against (LR 0.018)", "a 0.4, b 1.2"."""
     if a.likelihoods:
@@ -204,7 +267,9 @@ def markers(state: QuestionState) -> pd.DataFrame:
                 "report": report.id,
                 # A report counts from the start of its published day: mark it there.
                 "date": pd.Timestamp(day_start(report.published).replace(tzinfo=None)),
-                "p": 1.0 if q.kind is Kind.CHOICE else _marker_height(state, move),
+                # Event: the engine's headline just after it, on the line of the first
+                # deadline still open that day (never a line already at zero).
+                "p": 1.0 if q.kind is Kind.CHOICE else float(move.after),
                 "title": clip(report.title or report.id, 120),
                 "source": report.source,
                 "published": moment(report.published),
@@ -215,17 +280,6 @@ def markers(state: QuestionState) -> pd.DataFrame:
         )
     columns = ["report", "date", "p", "title", "source", "published", "lr", "rationale", "step"]
     return pd.DataFrame(rows, columns=columns)
-
-
-def _marker_height(state: QuestionState, move: Move) -> float:
-    # On an event question, a report after the first deadline sits on the line of the
-    # next deadline still open at that time, not on a line already at zero.
-    q = state.question
-    if q.kind is not Kind.EVENT:
-        return float(move.after)
-    when = state.trajectory.first_day + timedelta(days=float(move.day))
-    k = next((i for i, d in enumerate(q.deadlines) if d > when), len(q.deadlines) - 1)
-    return float(move.ladder_after[k])
 
 
 def _step_text(q: Question, step: float | np.ndarray) -> str:
@@ -366,6 +420,33 @@ def preview(before: QuestionState, after: QuestionState, published: datetime) ->
             "change (that day)": 100 * (new[j] - old[i]),
             "before (now)": old[-1],
             "after (now)": new[-1],
+        }
+    )
+
+
+def judgement_preview(
+    before: QuestionState, after: QuestionState, assessment: Assessment
+) -> pd.DataFrame:
+    """A probability judgement ("I am now at P", dry run): the headline now and after it,
+    and the LR (choice: the likelihood of each option) the library would store."""
+    q = before.question
+    if q.kind is Kind.CHOICE:
+        likelihoods = dict(assessment.likelihoods)
+        return pd.DataFrame(
+            {
+                "of": list(q.option_names),
+                "now": np.asarray(before.trajectory.final, dtype=float),
+                "after": np.asarray(after.trajectory.final, dtype=float),
+                "likelihood": [likelihoods.get(n, np.nan) for n in q.option_names],
+            }
+        )
+    label = headline(before).label
+    return pd.DataFrame(
+        {
+            "of": [f"P({label})" if label else "P(yes)"],
+            "now": [float(before.trajectory.final)],
+            "after": [float(after.trajectory.final)],
+            "LR": [assessment.lr],
         }
     )
 

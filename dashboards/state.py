@@ -430,3 +430,42 @@ def preview_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     """What logging would do, computed by the library and rolled back: nothing is stored."""
     writer = _writer()  # a dry run still takes a write transaction: writers only
     return writer.log_evidence(judgements, dry_run=True, **_analyst(report, writer))
+
+
+def judge(
+    qid: str,
+    probability: float | Sequence[tuple[str, float]],
+    *,
+    rationale: str,
+    analyst: str | None,
+) -> Logged:
+    """Store "I am now at P" (``Tracker.judge``): a report and the LR that moves it there."""
+    return _write(
+        lambda t: t.judge(
+            qid,
+            probability,
+            rationale=rationale,
+            analyst=_analyst({"analyst": analyst}, t)["analyst"],
+        )
+    )
+
+
+def preview_judgement(
+    qid: str,
+    probability: float | Sequence[tuple[str, float]],
+    *,
+    rationale: str,
+    analyst: str | None,
+) -> Logged:
+    """What ``judge`` would store (the implied LR, and the question before and after), as
+    the library computes it in a dry run. Writers only, like every preview; it goes through
+    the write path because the library may add its "Analyst judgement" source on the way."""
+    return _write(
+        lambda t: t.judge(
+            qid,
+            probability,
+            rationale=rationale,
+            analyst=_analyst({"analyst": analyst}, t)["analyst"],
+            dry_run=True,
+        )
+    )

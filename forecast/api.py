@@ -61,7 +61,8 @@ if TYPE_CHECKING:
 
 USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
-MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
+MAX_LOOKAHEAD = timedelta(days=3660)
+AWAITING = "awaiting resolution"  # --as-of beyond this is a typo, not a question
 
 
 class SnapshotWarning(UserWarning):
@@ -101,7 +102,23 @@ class QuestionState:
         return Status.ANNULLED if self.resolution.outcome == "annulled" else Status.RESOLVED
 
     @property
+    def awaiting_resolution(self) -> bool:
+        """Open, and past the end of its last deadline's day: only a resolution says more."""
+        deadlines = self.question.deadlines
+        return (
+            self.status is Status.OPEN
+            and bool(deadlines)
+            and self.as_of >= day_start(deadlines[-1]) + timedelta(days=1)
+        )
+
+    @property
+    def status_label(self) -> str:
+        """open, awaiting resolution, resolved or annulled: the status every face shows."""
+        return AWAITING if self.awaiting_resolution else self.status.value
+
+    @property
     def probability(self) -> float | dict[str, float]:
+        """The headline: P(YES); an event: P(by the first deadline still open); a vector."""
         return _headline(self.question, self.trajectory.final)
 
     def deadline_probabilities(self) -> list[tuple[datetime, float]]:
@@ -136,7 +153,7 @@ class QuestionState:
             "id": q.id,
             "title": q.title,
             "kind": q.kind.value,
-            "status": self.status.value,
+            "status": self.status_label,
             "outcome": None if self.resolution is None else self.resolution.outcome,
             "resolved_on": None if self.resolution is None else iso(self.resolution.resolved_on),
             "opened": iso(q.opened),
@@ -458,10 +475,19 @@ class Tracker:
         strength: str | None = None,
         likelihoods: Sequence[tuple[str, float]] = (),
         rationale: str = "",
+        by: datetime | None = None,
+        around: datetime | None = None,
+        within: int = 0,
         **report: Any,
     ) -> tuple[Report, Assessment]:
-        """Log a report (or reuse ``report_id``) and one analyst's assessment of it."""
-        judgement = Judgement(question_id, lr, strength, tuple(likelihoods), rationale)
+        """Log a report (or reuse ``report_id``) and one analyst's assessment of it.
+
+        Event questions: ``by`` names the deadline the report speaks to (default: the first
+        still ahead on its published day); ``around`` a date it points to, ± ``within`` days.
+        """
+        judgement = Judgement(
+            question_id, lr, strength, tuple(likelihoods), rationale, by, around, within
+        )
         logged = self.log_evidence([judgement], **report)
         return logged.report, logged.assessments[0]
 
@@ -547,9 +573,6 @@ class Tracker:
         current = self.state(question_id, explain=False, as_of=now)
         judgement = judgement_for(current, probability, rationale)
         who = analyst or self.user
-        with self.store.write() as tx:
-            if not tx.source_versions(JUDGEMENT_SOURCE):
-                self._insert_source(tx, Source(JUDGEMENT_SOURCE, 1.0, "analyst judgement"))
         return self.log_evidence(
             [judgement],
             source=JUDGEMENT_SOURCE,
@@ -914,6 +937,9 @@ class Tracker:
         if report_id is None:
             if source is None or published is None:
                 raise ForecastError("a new report needs --source and --published")
+            if source == JUDGEMENT_SOURCE and not tx.source_versions(source):
+                # made on first use, in the same transaction (a dry run leaves no trace)
+                self._insert_source(tx, Source(source, 1.0, "analyst judgement"), now=logged_at)
             report = Report(
                 id=new_report_id or new_id("r"),
                 published=published,

@@ -62,6 +62,13 @@ def _as_of(value: str | None) -> datetime | None:
     return moment
 
 
+def _days(value: str, what: str) -> int:
+    number = check_number(value, what)
+    if not number.is_integer():
+        raise ForecastError(f"{what} must be a whole number of days, not {value}")
+    return int(number)
+
+
 def _pairs(values: tuple[str, ...], what: str) -> list[tuple[str, float]]:
     pairs = []
     for raw in values:
@@ -220,7 +227,7 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             "id": s.question.id,
             "title": s.question.title,
             "kind": s.question.kind.value,
-            "status": s.status.value,
+            "status": s.status_label,
             "probability": s.probability,
             "opened": iso(s.question.opened),
             "deadlines": [iso(d) for d in s.question.deadlines],
@@ -239,7 +246,7 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             if isinstance(p, dict)
             else _pct(p)
         )
-        click.echo(f"{row['id']:<28} {row['kind']:<7} {row['status']:<9} {shown}  {row['title']}")
+        click.echo(f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {shown}  {row['title']}")
 
 
 # --------------------------------------------------------------------------- sources
@@ -318,6 +325,9 @@ def evidence() -> None:
     metavar="OPTION=L",
     help="Choice questions: likelihood of an outcome (baseline 1).",
 )
+@click.option("--by", help="Event questions: the deadline it speaks to (default: the next one).")
+@click.option("--around", help="Event questions: the date it points to (a summit set for D).")
+@click.option("--within", default="0", help="With --around: give or take these many days.")
 @click.option("--origin", default="", help="Underlying source; same origin = echo.")
 @click.option("--analyst")
 @click.option("--rationale", default="")
@@ -337,6 +347,9 @@ def evidence_add(
     lr: str | None,
     strength: str | None,
     likelihoods: tuple[str, ...],
+    by: str | None,
+    around: str | None,
+    within: str,
     origin: str,
     analyst: str | None,
     rationale: str,
@@ -355,6 +368,9 @@ def evidence_add(
         lr=None if lr is None else check_number(lr, "likelihood ratio"),
         strength=strength,
         likelihoods=_pairs(likelihoods, "--likelihood"),
+        by=_time(by, "--by"),
+        around=_time(around, "--around"),
+        within=_days(within, "--within"),
         analyst=analyst,
         rationale=rationale,
         origin=origin,
@@ -424,6 +440,44 @@ def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> 
 
 
 @cli.command()
+@click.argument("qid", metavar="QUESTION")
+@click.argument("probability", nargs=-1, required=True)
+@click.option("--rationale", default="", help="Why you are now there (kept with it).")
+@click.option("--analyst")
+@click.option("--dry-run", is_flag=True, help="Show the LR it would store; store nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def judge(
+    ctx: click.Context,
+    qid: str,
+    probability: tuple[str, ...],
+    rationale: str,
+    analyst: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Log "I am now at P" (choice questions: OPTION=P ...) as evidence with its implied LR."""
+    if len(probability) == 1 and "=" not in probability[0]:
+        wanted: float | list[tuple[str, float]] = check_number(probability[0], "probability")
+    else:
+        wanted = _pairs(probability, "probability")
+    logged = _tracker(ctx).judge(qid, wanted, rationale=rationale, analyst=analyst, dry_run=dry_run)
+    a = logged.assessments[0]
+    implied = a.lr if a.lr is not None else dict(a.likelihoods)
+    if as_json:
+        _print_json(
+            {"report": logged.report.id, "assessment": a.id, "lr": implied, "stored": not dry_run}
+        )
+        return
+    said = "would log" if dry_run else "logged"
+    if isinstance(implied, dict):
+        text = ", ".join(f"{k} {v:.4g}" for k, v in implied.items())
+        click.echo(f"{said} judgement {a.id} (likelihoods {text}) on report {logged.report.id}")
+    else:
+        click.echo(f"{said} judgement {a.id} (LR {implied:.4g}) on report {logged.report.id}")
+
+
+@cli.command()
 @click.argument("qid", metavar="ID")
 @click.option("--as-of", help="Knowledge time: only what was logged by then (date = end of day).")
 @click.option("--analyst", help="One analyst's trajectory.")
@@ -474,6 +528,11 @@ def _print_state(data: dict[str, Any]) -> None:
         click.echo(f"  probability {_pct(p)}")
     for d in data["deadlines"]:
         click.echo(f"    by {d['date']:<12} {_pct(d['probability'])}")
+    when = data["when"]
+    if when is not None:
+        median = when["median"] or "after the last deadline"
+        p90 = " to ".join(when["p90"]) if when["p90"] else "reaches past the last deadline"
+        click.echo(f"  when: median {median}; 90% {p90}; not by the last {_pct(when['beyond'])}")
     rows = [_contribution_row(c) for c in data["contributions"]]
     if not rows:
         return

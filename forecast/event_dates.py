@@ -99,10 +99,6 @@ class Calendar:
         cells[: end + 1] = True
         return cells
 
-    def log_likelihood(self, day: int, target: Target, log_lr: float) -> np.ndarray:
-        """The report's genuine log-likelihood per cell: ``log_lr`` on its days, 0 elsewhere."""
-        return np.where(self.mask(day, target), log_lr, 0.0)
-
 
 def tails(log_weights: np.ndarray) -> np.ndarray:
     """Rows of mass(i..end) for each cell i (and 0 past the end), each row scaled by its max."""
@@ -170,4 +166,3 @@ def when(calendar: Calendar, log_weights: np.ndarray, since: int) -> When:
         days=[calendar.day(since + i) for i in range(len(days))],
         probability=days,
     )
-

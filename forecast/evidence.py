@@ -130,9 +130,9 @@ def items_for(
             continue
         day = max(0, event_dates.day_index(first, report.published))
         log_lr = _log_lr(question, a) * (exponents or {}).get(a.analyst, 1.0)
+        cells = None
         if calendar is not None:
-            target = event_dates.Target(a.by, a.around, a.within)
-            log_lr = calendar.log_likelihood(day, target, float(log_lr))
+            cells = calendar.mask(day, event_dates.Target(a.by, a.around, a.within))
         items.append(
             Item(
                 report_id=report.id,
@@ -144,6 +144,7 @@ def items_for(
                 analyst=a.analyst,
                 log_lr=log_lr,
                 source=report.source,
+                cells=cells,
             )
         )
     return items

@@ -85,8 +85,8 @@ _FIELDS = {
         "id published source title summary url origin logged logged_by version retracted reason"
     ),
     "assessments": _words(
-        "id report question analyst lr strength likelihoods rationale logged logged_by "
-        "version retracted reason"
+        "id report question analyst lr strength likelihoods by around within judged rationale "
+        "logged logged_by version retracted reason"
     ),
     "resolutions": _words("question outcome date note logged logged_by version"),
     "snapshots": _words("question taken probability vector reason taken_by"),
@@ -528,6 +528,10 @@ def _read_assessment(f: _Entry) -> Assessment:
         lr=lr,
         likelihoods=likelihoods,
         strength=strength,
+        by=f.time("by"),
+        around=f.time("around"),
+        within=_whole_days(f),
+        judged=_judged(f),
         rationale=f.text("rationale"),
         logged_at=f.time("logged"),
         logged_by=f.text("logged_by"),
@@ -535,6 +539,22 @@ def _read_assessment(f: _Entry) -> Assessment:
         retracted=f.flag("retracted"),
         reason=f.text("reason"),
     )
+
+
+def _whole_days(f: _Entry) -> int:
+    value = f.get("within", False)
+    if value is None:
+        return 0
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ForecastError(f"within: must be a whole number of days, not {value!r}")
+    return value
+
+
+def _judged(f: _Entry) -> float | tuple[tuple[str, float], ...] | None:
+    """The probability an analyst stated ("I am now at P"): a number, or one per option."""
+    if isinstance(f.get("judged", False), dict):
+        return f.weights("judged")
+    return f.number("judged")
 
 
 def _judgement(f: _Entry) -> tuple[float | None, str, tuple[tuple[str, float], ...]]:
@@ -803,6 +823,13 @@ def _assessment_entry(a: Assessment) -> dict[str, Any]:
         else:
             entry["lr"] = a.lr
     entry["likelihoods"] = dict(a.likelihoods)
+    if a.by is not None:
+        entry["by"] = a.by
+    if a.around is not None:
+        entry["around"] = a.around
+        entry["within"] = a.within
+    if a.judged is not None:
+        entry["judged"] = a.judged if isinstance(a.judged, float) else dict(a.judged)
     return entry | {
         "rationale": a.rationale,
         "logged": a.logged_at,

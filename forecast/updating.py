@@ -22,8 +22,10 @@ are given relative to a baseline likelihood of 1 (a state the report does not na
 
 Echoes: reports with one origin form one item. Its reliability is ``1 - prod(1 - r_s)``
 over the *distinct sources* carrying it (a source repeating itself adds nothing), and its
-likelihoods are those given to its most reliable member (ties: the geometric mean of the
-tied). A less reliable echo can only make the claim more credible, never pull it back.
+likelihoods are those given to its most reliable member (ties: the strongest reading of
+the tied; the design's v2 text says their geometric mean, which let a milder echo from the
+same outlet pull the claim back). A less reliable or equally reliable echo can only make
+the claim more credible, never pull it back.
 
 Analysts: each analyst's likelihoods for an item are the ones they gave its most reliable
 member among those they assessed; the analysts' discounted log terms are averaged, so the
@@ -71,44 +73,54 @@ class Item:
     origin: str  # echo-cluster key
     reliability: float  # of the report's source
     analyst: str
-    log_lr: LogLR  # binary: log LR; choice and event: log-likelihood per state
+    log_lr: LogLR  # binary and event: log LR; choice: log-likelihood per option
     source: str = ""  # the report's source; "" counts as a source of its own
+    # event: the day cells the report speaks to. Its likelihoods are (LR on these, 1
+    # elsewhere), whose discount is the scalar one on these cells: no vector maths per item.
+    cells: np.ndarray | None = None
 
 
-@dataclass
-class _Member:
-    reliability: float
-    by_analyst: dict[str, LogLR]
+def _strength(log_lr: LogLR) -> float:
+    """How far a reading moves away from 1 (its largest log-likelihood, in absolute value)."""
+    return abs(log_lr) if isinstance(log_lr, float) else float(np.max(np.abs(log_lr)))
+
+
+def _term(item: Item, reliability: float) -> LogLR:
+    """An item's discounted log term (event: the scalar term on its cells, 0 elsewhere)."""
+    term = discounted_log_lr(item.log_lr, reliability)
+    if item.cells is None:
+        return term
+    return np.where(item.cells, term, 0.0)
 
 
 @dataclass
 class _Cluster:
-    """One echo cluster: its member reports so far and its current log term."""
+    """One echo cluster as its member reports arrive, kept incrementally."""
 
-    sources: dict[str, float] = field(default_factory=dict)  # distinct source -> reliability
-    members: list[_Member] = field(default_factory=list)
+    log_unreliability: float = 0.0  # sum of log(1 - r_s) over the distinct sources
+    sources: set[str] = field(default_factory=set)
+    # analyst -> the item that stands for them: the most reliable member they assessed;
+    # ties take the strongest reading, because a milder telling of the same claim carries
+    # less of it and must not pull the claim back.
+    readings: dict[str, tuple[float, float, Item]] = field(default_factory=dict)
     term: LogLR = 0.0
 
     def add(self, source: str, reliability: float, assessments: Sequence[Item]) -> LogLR:
         """Add one member report; return the change in the cluster's log term."""
-        self.sources[source] = reliability
-        self.members.append(_Member(reliability, {i.analyst: i.log_lr for i in assessments}))
-        r = echo_reliability(list(self.sources.values()))
-        terms = [discounted_log_lr(self._stated(a), r) for a in self._analysts()]
-        new_term = sum(terms[1:], terms[0]) / len(terms)
+        if source not in self.sources:
+            self.sources.add(source)
+            self.log_unreliability += math.log1p(-reliability) if reliability < 1 else -math.inf
+        for item in assessments:
+            have = self.readings.get(item.analyst)
+            rank = (reliability, _strength(item.log_lr))
+            if have is None or rank > have[:2]:
+                self.readings[item.analyst] = (*rank, item)
+        r = -math.expm1(self.log_unreliability)
+        terms = [_term(item, r) for _, _, item in self.readings.values()]
+        new_term = terms[0] if len(terms) == 1 else sum(terms[1:], terms[0]) / len(terms)
         change = new_term - self.term
         self.term = new_term
         return change
-
-    def _analysts(self) -> list[str]:
-        return list(dict.fromkeys(a for m in self.members for a in m.by_analyst))
-
-    def _stated(self, analyst: str) -> LogLR:
-        """What ``analyst`` said of the most reliable member they assessed (ties: the mean)."""
-        theirs = [m for m in self.members if analyst in m.by_analyst]
-        top = max(m.reliability for m in theirs)
-        tied = [m.by_analyst[analyst] for m in theirs if m.reliability == top]
-        return sum(tied[1:], tied[0]) / len(tied)
 
 
 @dataclass(frozen=True)

@@ -68,7 +68,9 @@ def texts(at: AppTest, where: Any = None, *, unescaped: bool = False) -> str:
 
 
 def errors(at: AppTest) -> list[str]:
-    return [e.value for e in at.error]
+    """The error boxes as a reader sees them: the library's messages are escaped for
+    Markdown (``text.md``), so that user text quoted in them shows as typed."""
+    return [re.sub(r"\\(.)", r"\1", e.value) for e in at.error]
 
 
 def submit(at: AppTest, key: str) -> AppTest:

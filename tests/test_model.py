@@ -8,6 +8,7 @@ posterior over the event's date with deadlines that include their own day.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -41,12 +42,12 @@ def item(
     )
 
 
-def event_item(q: Question, report: str, day: int, lr: float, target: Target = Target(), **kw):
+NEXT = Target()  # the first deadline still ahead: the default
+
+
+def event_item(q: Question, report: str, day: int, lr: float, target: Target = NEXT, **kw) -> Item:
     """An item on an event question: its LR on the days the report speaks to."""
-    base = item(report, day, lr, **kw)
-    vector = Calendar(q).log_likelihood(day, target, math.log(lr))
-    return Item(*[getattr(base, f) for f in ("report_id", "order", "day", "origin")],
-                base.reliability, base.analyst, vector, base.source)  # fmt: skip
+    return replace(item(report, day, lr, **kw), cells=Calendar(q).mask(day, target))
 
 
 def binary(prior: float = 0.5) -> Question:
@@ -143,7 +144,8 @@ def test_echo_cluster_counts_once_with_the_most_reliable_members_lr() -> None:
     assert [m.report_id for m in traj.moves] == ["reuters", "nbc"]
     assert traj.moves[0].after == pytest.approx(0.28 / 1.28)
     # As independent reports: 0.28 * (1 - 0.8 * 0.6) = 0.1456, further than the echo
-    apart = compute(binary(0.5), [item("reuters", 4, 0.2, r=0.9), item("nbc", 5, 0.4, r=0.8)], end(6))
+    apart_items = [item("reuters", 4, 0.2, r=0.9), item("nbc", 5, 0.4, r=0.8)]
+    apart = compute(binary(0.5), apart_items, end(6))
     assert apart.final == pytest.approx(0.1456 / 1.1456)
     assert apart.final < traj.final
 
@@ -173,12 +175,19 @@ def test_a_more_reliable_echo_replaces_the_weaker_reading() -> None:
 
 
 def test_a_source_repeating_itself_adds_no_reliability() -> None:
-    # Reuters twice, LR 10 and 4: reliability stays 0.9; the tied readings give sqrt(40).
-    # factor 1 / (1 - 0.9 (1 - 1/sqrt(40)))
+    # Reuters twice on one origin, LR 10 then 4: reliability stays 0.9, and the tied readings
+    # keep the strongest, 10 (the milder telling does not pull the claim back):
+    # factor 1 / (1 - 0.9 (1 - 1/10)) = 1 / 0.19
     a = item("r1", 1, 10.0, r=0.9, origin="o", source="Reuters")
     b = item("r2", 2, 4.0, r=0.9, origin="o", source="Reuters")
-    expected = 1 / (1 - 0.9 * (1 - 1 / math.sqrt(40)))
-    assert compute(binary(0.5), [a, b], end(3)).final == pytest.approx(prob(expected))
+    traj = compute(binary(0.5), [a, b], end(3))
+    assert traj.final == pytest.approx(prob(1 / 0.19))
+    assert traj.moves[1].after == traj.moves[1].before
+    # The stronger telling second: it replaces the first (1 / (1 - 0.9 * 3/4) = 1 / 0.325)
+    milder = item("r2", 2, 1.5, r=0.9, origin="o", source="Reuters")
+    stronger = item("r3", 3, 4.0, r=0.9, origin="o", source="Reuters")
+    traj = compute(binary(0.5), [milder, stronger], end(4))
+    assert traj.final == pytest.approx(prob(1 / 0.325))
 
 
 def test_analysts_on_one_report_are_averaged_in_log_space() -> None:

@@ -1,4 +1,9 @@
-"""Log evidence: record a report once and judge it against one or several questions."""
+"""Log evidence: record a report once and judge it against one or several questions, or
+log a probability judgement ("I am now at P"), shown with its implied LR before it is saved.
+
+For an event question a report points to the next deadline (the default), to a deadline of
+the ladder, or to a date give or take some days; the library checks every value.
+"""
 
 from __future__ import annotations
 
@@ -12,13 +17,19 @@ import frames
 import identity
 import state
 import streamlit as st
-from text import clip, md
+from text import clip, day, md, pct
 
 from forecast.api import Judgement, Logged
-from forecast.domain import Kind, Question, check_number
+from forecast.domain import ForecastError, Kind, Question, check_number
 from forecast.scales import SCALE, SCALE_NAME
 
 FORM = "log"  # prefix of every widget key of the form (with its generation)
+JUDGE = "judge"  # the same for the probability-judgement form
+MODE = "log_mode"  # session_state key of the page's mode
+REPORT, JUDGEMENT = "A report", "A probability judgement (I am now at P)"
+# What an event report points to (``Judgement.by`` / ``around`` and ``within``).
+NEXT, BY, AROUND = "the next deadline", "by deadline …", "around a date"
+PREVIEWED = "judge_previewed"  # the inputs last previewed: Save stores only what was seen
 
 
 def _key(field: str) -> str:
@@ -70,6 +81,56 @@ def _report_fields(source_names: list[str]) -> dict[str, object]:
     }
 
 
+type Target = tuple[datetime | None, datetime | None, int]  # Judgement's by, around, within
+
+
+def _no_target() -> Target:
+    return None, None, 0
+
+
+def _target_fields(q: Question) -> Callable[[], Target]:
+    """Event questions: what the report points to; return how to read it as ``Judgement``'s
+    ``by``, ``around`` and ``within``. The library checks the values."""
+    aim, deadline, around, within = st.columns([3, 2, 2, 2])
+    target = aim.radio(
+        "The report points to",
+        [NEXT, BY, AROUND],
+        key=_key(f"target_{q.id}"),
+        help="The next deadline: every day up to the first deadline still ahead on the "
+        "report's day. By deadline: up to the deadline picked beside. Around a date: that "
+        "date give or take some days (a summit set for 15 December).",
+    )
+    by = deadline.selectbox(
+        "Deadline (with “by deadline”)",
+        list(q.deadlines),
+        key=_key(f"by_{q.id}"),
+        format_func=day,
+    )
+    date = around.date_input(
+        "Date (with “around a date”)",
+        value=None,
+        key=_key(f"around_{q.id}"),
+        format="YYYY-MM-DD",
+    )
+    days = within.text_input(
+        "Give or take (days)",
+        key=_key(f"within_{q.id}"),
+        placeholder="0",
+        help="A whole number of days either side of the date.",
+    )
+
+    def read() -> Target:
+        if target == BY:
+            return by, None, 0
+        if target == AROUND:
+            if date is None:
+                raise ForecastError(f"question {q.id}: pick the date the report points to")
+            return None, forms.at(date), forms.days(days, "give or take")
+        return _no_target()
+
+    return read
+
+
 def _judgement_fields(q: Question) -> Callable[[], Judgement]:
     """Draw the inputs of one question row; return how to read them as a ``Judgement``.
 
@@ -102,6 +163,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
                 or None
             )
             typed = []
+        target = _target_fields(q) if q.kind is Kind.EVENT else _no_target
         rationale = st.text_area("Rationale", key=_key(f"why_{q.id}"), height=68)
 
     def read() -> Judgement:
@@ -110,12 +172,16 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
             for name, value in typed
             if value.strip()
         )
+        by, around, within = target()
         return Judgement(
             q.id,
             lr=forms.number(raw_lr, "likelihood ratio"),
             strength=strength,
             likelihoods=likelihoods,
             rationale=rationale,
+            by=by,
+            around=around,
+            within=within,
         )
 
     return read
@@ -148,41 +214,200 @@ def _saved_message(logged: Logged, when: datetime) -> str:
     return message
 
 
+def _jkey(field: str) -> str:
+    return forms.key(JUDGE, field)
+
+
+def _show_judgement(logged: Logged) -> None:
+    """The implied LR (choice: likelihoods) and the question before and after, unsaved."""
+    ((before, after),) = logged.previews.values()
+    a = logged.assessments[0]
+    table = frames.judgement_preview(before, after, a)
+    if a.lr is not None:
+        st.metric(
+            "Implied likelihood ratio",
+            f"{a.lr:.4g}",
+            help="odds(the probability you typed) / odds(where the question stands now): "
+            "the LR stored with your judgement, at reliability 1.",
+        )
+        config = components.percent(table, ["now", "after"])
+    else:
+        st.markdown("**Implied likelihoods** (your probability / where it stands now):")
+        config = components.percent(
+            table, ["now", "after"], likelihood=st.column_config.NumberColumn(format="%.4g")
+        )
+    st.dataframe(table, hide_index=True, column_config=config)
+
+
+def _judged_message(logged: Logged) -> str:
+    a = logged.assessments[0]
+    implied = (
+        f"LR {a.lr:.4g}"
+        if a.lr is not None
+        else "likelihoods " + ", ".join(f"{n} {v:.4g}" for n, v in a.likelihoods)
+    )
+    message = (
+        f"Logged judgement {md(a.id)} on {md(a.question_id)} ({md(implied)}), "
+        f"as report {md(logged.report.id)}."
+    )
+    if asof.current() < asof.today():
+        message += " Set the as-of date to today (sidebar) to see it on the question pages."
+    return message
+
+
+def _probability_fields(
+    q: Question, label: str
+) -> Callable[[], float | tuple[tuple[str, float], ...]]:
+    """The probability typed (choice: one per option); read at submit time."""
+    if q.kind is Kind.CHOICE:
+        st.caption("Your probability of each option, from 0 to 1 (they must add up to 1).")
+        cols = st.columns(len(q.options))
+        typed = [
+            (name, col.text_input(md(name), key=_jkey(f"p_{q.id}_{name}")))
+            for col, name in zip(cols, q.option_names, strict=True)
+        ]
+
+        def read_choice() -> tuple[tuple[str, float], ...]:
+            return tuple(
+                (name, check_number(value.strip(), f"probability of {name!r}"))
+                for name, value in typed
+                if value.strip()
+            )
+
+        return read_choice
+    raw = st.text_input(
+        md(f"I am now at: P{label}, from 0 to 1"),
+        key=_jkey(f"p_{q.id}"),
+        placeholder="e.g. 0.4",
+    )
+
+    def read_one() -> float:
+        value = forms.number(raw, "probability")
+        if value is None:
+            raise ForecastError("type the probability you are now at, from 0 to 1")
+        return value
+
+    return read_one
+
+
+def _judgement_page(by_id: dict[str, Question]) -> None:
+    """A probability judgement: the LR that moves the question to it is shown, then stored.
+
+    Save stores only what was last previewed, unchanged (inputs and database alike);
+    otherwise it previews, so the analyst always sees the LR before it is stored.
+    """
+    if not by_id:
+        st.info("No questions yet: add one on the New question page.")
+        return
+    ids = list(by_id)
+    wanted = st.query_params.get("q")
+    qid = st.selectbox(
+        "Question",
+        ids,
+        index=ids.index(wanted) if wanted in ids else 0,
+        key="judge_question",
+        format_func=lambda i: f"{clip(by_id[i].title, 90)} ({i})",
+    )
+    q = by_id[qid]
+    now = state.state(qid, asof.today())  # the library measures from now, whatever as-of
+    if isinstance(now.probability, dict):
+        label, stands = "", ", ".join(f"{n} {pct(p)}" for n, p in now.probability.items())
+    else:
+        of = frames.headline(now).label  # an event question: its first deadline still open
+        label = f"({of})" if of else "(yes)"
+        stands = f"P{label} = {pct(now.probability)}"
+    st.caption(
+        md(f"Where it stands now: {stands}.")
+        + " Your judgement is stored as evidence with the likelihood ratio that moves it "
+        "to your number."
+    )
+    with st.form(JUDGE, enter_to_submit=False):
+        read = _probability_fields(q, label)
+        rationale = st.text_area("Rationale", key=_jkey("why"), height=68)
+        analyst = st.text_input(
+            "Analyst",
+            value=identity.who(),
+            key=_jkey("analyst"),
+            disabled=identity.pinned(),  # signed in: the judgement is logged as that user
+        )
+        preview_col, save_col = st.columns(2)
+        wants_preview = preview_col.form_submit_button(
+            "Preview", key="judge_preview", icon=":material/visibility:", width="stretch"
+        )
+        wants_save = save_col.form_submit_button(
+            "Save", key="judge_save", type="primary", icon=":material/save:", width="stretch"
+        )
+        feedback = st.container()
+    if not (wants_preview or wants_save):
+        return
+    with forms.reporting(feedback):
+        args = (qid, read())
+        options = {"rationale": rationale, "analyst": analyst.strip() or None}
+        seen = (args, tuple(options.items()), state.data_version())
+        if wants_save and st.session_state.get(PREVIEWED) == seen:
+            logged = state.judge(*args, **options)
+            st.session_state.pop(PREVIEWED, None)
+            forms.flash(_judged_message(logged))
+            forms.reset(JUDGE)
+            st.rerun()
+        logged = state.preview_judgement(*args, **options)
+        # What Save will store if nothing changes meanwhile (the preview itself may have
+        # added the judgement source: the version is read after it).
+        st.session_state[PREVIEWED] = (args, tuple(options.items()), state.data_version())
+        with feedback:
+            st.markdown("**Preview** (nothing is saved yet):")
+            _show_judgement(logged)
+            if wants_save:
+                st.info(
+                    "Nothing is stored yet: check the implied LR above (new inputs, or the "
+                    "question moved since the last preview), then press Save again.",
+                    icon=":material/info:",
+                )
+
+
+def _report_page(by_id: dict[str, Question]) -> None:
+    """A report, judged against one or several questions."""
+    with st.expander("Add a source", expanded=not state.sources(), icon=":material/add:"):
+        components.source_form("log_new_source", select=_key("source"))
+
+    chosen_ids = st.multiselect(
+        "Questions this report bears on",
+        list(by_id),
+        key="log_questions",
+        default=[q for q in [st.query_params.get("q")] if q in by_id],
+        format_func=lambda i: f"{clip(by_id[i].title, 90)} ({i})",
+    )
+    with st.form(FORM, enter_to_submit=False):
+        fields = _report_fields([s.name for s in state.sources()])
+        st.markdown("**Judgements**" if chosen_ids else "Pick the questions above first.")
+        readers = [_judgement_fields(by_id[qid]) for qid in chosen_ids]
+        preview_col, save_col = st.columns(2)
+        wants_preview = preview_col.form_submit_button(
+            "Preview", key="log_preview", icon=":material/visibility:", width="stretch"
+        )
+        wants_save = save_col.form_submit_button(
+            "Save", key="log_save", type="primary", icon=":material/save:", width="stretch"
+        )
+        feedback = st.container()
+
+    if wants_preview or wants_save:
+        with forms.reporting(feedback):
+            judgements = [read() for read in readers]
+            if wants_preview:
+                with feedback:
+                    _show_previews(state.preview_evidence(judgements, **fields))
+            else:
+                logged = state.log_evidence(judgements, **fields)
+                forms.flash(_saved_message(logged, state.tracker().now()))
+                forms.reset(FORM)
+                st.session_state.pop("log_questions", None)
+                st.rerun()
+
+
 st.title("Log evidence")
 forms.show_flash()
-by_id = {q.id: q for q in state.questions()}
-with st.expander("Add a source", expanded=not state.sources(), icon=":material/add:"):
-    components.source_form("log_new_source", select=_key("source"))
-
-chosen_ids = st.multiselect(
-    "Questions this report bears on",
-    list(by_id),
-    key="log_questions",
-    default=[q for q in [st.query_params.get("q")] if q in by_id],
-    format_func=lambda i: f"{clip(by_id[i].title, 90)} ({i})",
-)
-with st.form(FORM, enter_to_submit=False):
-    fields = _report_fields([s.name for s in state.sources()])
-    st.markdown("**Judgements**" if chosen_ids else "Pick the questions above first.")
-    readers = [_judgement_fields(by_id[qid]) for qid in chosen_ids]
-    preview_col, save_col = st.columns(2)
-    wants_preview = preview_col.form_submit_button(
-        "Preview", key="log_preview", icon=":material/visibility:", width="stretch"
-    )
-    wants_save = save_col.form_submit_button(
-        "Save", key="log_save", type="primary", icon=":material/save:", width="stretch"
-    )
-    feedback = st.container()
-
-if wants_preview or wants_save:
-    with forms.reporting(feedback):
-        judgements = [read() for read in readers]
-        if wants_preview:
-            with feedback:
-                _show_previews(state.preview_evidence(judgements, **fields))
-        else:
-            logged = state.log_evidence(judgements, **fields)
-            forms.flash(_saved_message(logged, state.tracker().now()))
-            forms.reset(FORM)
-            st.session_state.pop("log_questions", None)
-            st.rerun()
+mode = st.radio("What to log", [REPORT, JUDGEMENT], key=MODE, horizontal=True)
+if mode == JUDGEMENT:
+    _judgement_page({q.id: q for q in state.questions()})
+else:
+    _report_page({q.id: q for q in state.questions()})

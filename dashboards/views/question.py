@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 
 import asof
 import charts
@@ -66,19 +66,31 @@ def _header(s: QuestionState) -> None:
         st.info(f"This question was created on {day(q.created_at)}, after the as-of date.")
 
 
-def _days_left(left: timedelta) -> str:
-    return f"{left.days} days left" if left.days >= 0 else "passed"
+def _days_left(deadline: datetime, s: QuestionState) -> str:
+    # "By D" includes all of day D: on the deadline day itself, 0 days are left.
+    left = (deadline.date() - s.as_of.date()).days
+    return f"{left} days left" if left >= 0 else "passed"
 
 
 def _metrics(s: QuestionState) -> None:
+    """The headline first (the engine's: an event question's first deadline still open),
+    then, for an event question, each later rung of its ladder."""
     q, tr = s.question, s.trajectory
     week = max(0, len(tr.probability) - 1 - frames.CHANGE_DAYS)
     if q.kind is Kind.CHOICE:
         labels = list(q.option_names)
         now, then = np.asarray(tr.final), np.asarray(tr.probability[week])
     elif q.kind is Kind.EVENT:
-        labels = [f"P(by {day(d)}) · {_days_left(d - s.as_of)}" for d in q.deadlines]
-        now, then = np.asarray(tr.ladder[-1]), np.asarray(tr.ladder[week])
+        k = frames.open_deadline(s)
+        assert k is not None
+        ladder = s.deadline_probabilities()  # every rung, as the engine states it
+        later = range(k + 1, len(ladder))
+        labels = [
+            f"P(by {day(d)}) · {_days_left(d, s)}"
+            for d, _ in [ladder[k], *(ladder[i] for i in later)]
+        ]
+        now = np.array([float(s.probability), *(ladder[i][1] for i in later)])
+        then = np.array([float(tr.probability[week]), *(tr.ladder[week, i] for i in later)])
     else:
         labels, now, then = ["P(yes)"], np.atleast_1d(tr.final), np.atleast_1d(tr.probability[week])
     cols = st.columns(len(labels) + 1)
@@ -90,6 +102,11 @@ def _metrics(s: QuestionState) -> None:
             delta_color="off" if abs(p - p0) < frames.MOVE_TOLERANCE else "normal",
         )
     cols[-1].metric("Reports", len(s.contributions), help="Reports counted as of this date.")
+    if q.kind is Kind.EVENT:
+        k = frames.open_deadline(s)
+        passed = [day(d) for d in q.deadlines[: k or 0]]
+        if passed:
+            st.caption(md(f"Passed without the event: by {', by '.join(passed)}."))
 
 
 def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray] | None:
@@ -139,6 +156,28 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
             "calibration and decay."
         )
     st.caption(note)
+
+
+def _when(s: QuestionState) -> None:
+    """Event questions: when it will happen (the engine's date distribution)."""
+    if s.question.kind is not Kind.EVENT:
+        return
+    st.subheader("When", anchor=False)
+    if s.status is not Status.OPEN:
+        st.caption("Resolved: the date distribution is no longer a forecast.")
+        return
+    summary = frames.when_summary(s)
+    if frames.when(s).empty:
+        st.caption(md(" ".join(summary)))
+        return
+    st.altair_chart(charts.when(s), key="when", width="stretch")
+    left, right = st.columns(2)
+    left.markdown(md(" · ".join(summary[:2])))
+    right.markdown(md(" · ".join(summary[2:])))
+    st.caption(
+        f"Each bar: the probability that the event first happens that day, given that it "
+        f"has not by {day(s.as_of)}. Dashed lines mark the deadlines."
+    )
 
 
 def _reader(s: QuestionState) -> None:
@@ -240,7 +279,10 @@ def _question_text(s: QuestionState) -> None:
             st.markdown(md(", ".join(f"{name} {pct(p)}" for name, p in q.options)))
         elif q.kind is Kind.EVENT:
             st.markdown(
-                md(f"P(by {day(q.deadlines[0])}) = {pct(q.prior)}, Gamma shape alpha = {q.shape:g}")
+                md(
+                    f"P(by {day(q.deadlines[0])}) = {pct(q.prior)}, "
+                    f"hazard shape alpha = {q.shape:g}"
+                )
             )
         else:
             st.markdown(md(f"P(yes) = {pct(q.prior)}"))
@@ -266,6 +308,7 @@ current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
 _header(current)
 _metrics(current)
 _trajectory(current, analyst or None)
+_when(current)
 explain, read = st.columns([3, 2])
 with explain:
     _explanation(current)

@@ -25,7 +25,7 @@ from datetime import datetime
 
 import numpy as np
 
-from forecast.domain import ForecastError, Kind, Question, day_start, days_between
+from forecast.domain import ForecastError, Kind, Question, days_between
 from forecast.learning.data import Evidence
 from forecast.learning.draws import Draws, expit
 from forecast.learning.vectorised import log_odds_within, rate_for_probability

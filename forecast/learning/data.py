@@ -183,8 +183,7 @@ def _assemble(
             members += [(source_ix[s], c) for s in cluster.sources]
             weight = 1.0 / len(cluster.log_lrs)
             rows += [
-                (c, qi, analyst_ix[a], float(np.mean(_top(lrs))), weight)
-                for a, lrs in cluster.log_lrs.items()
+                (c, qi, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
             ]
         if q.kind is Kind.EVENT and outcome == 1:
             deadline = days_between(q.opened, q.deadlines[0])
@@ -236,28 +235,22 @@ def _clusters(ev: Sequence[Evidence]) -> list[_Cluster]:
 
     As in layer 1 (v2), a source repeating itself adds nothing to the cluster's
     reliability, and each analyst's LR is the one given to the most reliable member they
-    assessed (ties: the mean log LR), judged by the stated reliabilities.
+    assessed (ties: the strongest), judged by the stated reliabilities.
     """
     by_origin: dict[str, _Cluster] = {}
     for e in sorted(ev, key=lambda e: (e.item.order, e.item.analyst)):
         cluster = by_origin.setdefault(e.item.origin, _Cluster([], {}))
         if e.source not in cluster.sources:
             cluster.sources.append(e.source)
-        stated = (e.item.reliability, _scalar(e.item.log_lr))
+        stated = (e.item.reliability, float(e.item.log_lr))
         cluster.log_lrs.setdefault(e.item.analyst, []).append(stated)
     return list(by_origin.values())
 
 
-def _top(stated: list[tuple[float, float]]) -> list[float]:
-    """The log LRs given to the most reliable of an analyst's reports (several if tied)."""
+def _top(stated: list[tuple[float, float]]) -> float:
+    """The log LR given to the most reliable of an analyst's reports (tied: the strongest)."""
     best = max(r for r, _ in stated)
-    return [x for r, x in stated if r == best]
-
-
-def _scalar(log_lr: float | np.ndarray) -> float:
-    """An event item's log LR: its likelihood vector holds it on the days it speaks to."""
-    values = np.atleast_1d(np.asarray(log_lr, dtype=float))
-    return float(values[np.argmax(np.abs(values))])
+    return max((x for r, x in stated if r == best), key=abs)
 
 
 def _columns(

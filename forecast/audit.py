@@ -71,7 +71,7 @@ class AuditEntry:
 
     @property
     def imported(self) -> str:
-        """"imported <when> by <who>" for an imported record; "" for a live write."""
+        """ "imported <when> by <who>" for an imported record; "" for a live write."""
         if self.imported_at is None:
             return ""
         return f"imported {iso(self.imported_at)} by {self.imported_by or '?'}"

@@ -146,9 +146,7 @@ def imported_by(url: str) -> dict[str, set[Any]]:
 def snapshot_rows(url: str) -> list[tuple[Any, ...]]:
     """The stored snapshots without their store-given ids (a restore may number them anew),
     nor their import columns (see :func:`table_rows`)."""
-    columns = [
-        c for c in metadata.tables["snapshots"].columns if c.name not in ("id", *PROVENANCE)
-    ]
+    columns = [c for c in metadata.tables["snapshots"].columns if c.name not in ("id", *PROVENANCE)]
     with Store.open(url) as store, store.read() as tx:
         rows = tx.connection.execute(select_rows(*columns)).all()
     return sorted((tuple(row) for row in rows), key=repr)

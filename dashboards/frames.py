@@ -474,6 +474,7 @@ AUDIT_COLUMNS = [
     "changes",
     "details",
     "questions",
+    "imported",
 ]
 # A spreadsheet runs a cell that starts with one of these as a formula: in the CSV download,
 # such user text gets a leading apostrophe so it is read as text.
@@ -500,6 +501,9 @@ def audit(entries: Sequence[AuditEntry]) -> pd.DataFrame:
                 ),
                 "details": "; ".join(f"{k}: {_shown(v)}" for k, v in plain["details"].items()),
                 "questions": ", ".join(e.questions),
+                # An imported record's "at" is the time its file stated; this is when it
+                # actually entered the store, and who brought it in.
+                "imported": e.imported,
             }
         )
     return pd.DataFrame(rows, columns=AUDIT_COLUMNS)

@@ -12,6 +12,11 @@ Rules for evidence (one message each, nothing stored on failure):
   published after the resolution date;
 - a report cannot be published after it was logged (no future-dated news);
 - one analyst assesses a report for a question once; changes are corrections.
+
+Knowledge times: every live write is stamped with the store's clock (``Tracker.now``),
+never with a time the caller states, so nothing can be back-dated. History from elsewhere
+comes in only through :meth:`Tracker.import_history`, whose records keep their stated times
+and carry when and by whom they were imported.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -383,6 +388,34 @@ def _describe(judged: float | tuple[tuple[str, float], ...] | None) -> str:
     return ", ".join(f"{name} {p:.1%}" for name, p in judged or ())
 
 
+@dataclass(frozen=True)
+class _Stamp:
+    """Who writes and when, as the records of one write are stored.
+
+    A live write is stamped with the store's clock and the writer, whatever times the
+    record carries (a new version copied from an imported one must not keep its import
+    marks). An import keeps each record's stated times, filling only what is missing, and
+    marks it as imported now by the importer.
+    """
+
+    at: datetime
+    by: str
+    imported: bool = False
+
+    def logged[R: (Source, Report, Assessment, Resolution)](self, record: R) -> R:
+        if not self.imported:
+            return replace(
+                record, logged_at=self.at, logged_by=self.by, imported_at=None, imported_by=""
+            )
+        return replace(
+            record,
+            logged_at=record.logged_at or self.at,
+            logged_by=record.logged_by or self.by,
+            imported_at=self.at,
+            imported_by=self.by,
+        )
+
+
 class _Rollback(Exception):
     """Raised inside a write transaction to undo it and carry a dry run's result out."""
 
@@ -402,14 +435,19 @@ class Tracker:
     ):
         self.store = store
         self.user = user or default_user()
-        self._clock = clock or (lambda: datetime.now(UTC))
+        # The store's clock (the database server's, for PostgreSQL); tests pass their own.
+        self._clock = clock or store.now
 
     @classmethod
     def open(cls, target: str | None = None, **kwargs: Any) -> Tracker:
         return cls(Store.open(target), **kwargs)
 
     def now(self) -> datetime:
+        """The knowledge time a write made now gets: the store's clock."""
         return utc(self._clock())
+
+    def _live(self) -> _Stamp:
+        return _Stamp(self.now(), self.user)
 
     def _check_logged(self, what: str, logged_at: datetime | None) -> None:
         """Knowledge times are facts about the past: none may lie ahead of the clock."""
@@ -424,6 +462,8 @@ class Tracker:
                 question,
                 created_by=question.created_by or self.user,
                 created_at=question.created_at or self.now(),
+                imported_at=None,
+                imported_by="",
             )
         )
         with self.store.write() as tx:
@@ -435,7 +475,7 @@ class Tracker:
 
     def add_source(self, name: str, reliability: float, type: str = "") -> Source:
         with self.store.write() as tx:
-            source = self._insert_source(tx, Source(name, reliability, type))
+            source = self._insert_source(tx, Source(name, reliability, type), self._live())
         return source
 
     def update_source(
@@ -459,10 +499,8 @@ class Tracker:
                 type=last.type if type is None else type,
                 version=last.version + 1,
                 reason=reason,
-                logged_at=None,
-                logged_by="",
             )
-            stored = self._insert_source(tx, source)
+            stored = self._insert_source(tx, source, self._live())
             cited = tx.questions_citing(name)
         self._snapshot(cited, "evidence", stored.logged_at)
         return stored
@@ -504,10 +542,12 @@ class Tracker:
         url: str = "",
         report_id: str | None = None,
         new_report_id: str | None = None,
-        logged: datetime | None = None,
         dry_run: bool = False,
     ) -> Logged:
         """Log one report and its assessments against one or more questions, atomically.
+
+        Their knowledge time is the store's clock now: there is no way to state another
+        (history from elsewhere comes in through :meth:`import_history`).
 
         With ``dry_run`` nothing is stored: the result carries, per question, the state
         before and the state it would have after, computed by the very same checks and
@@ -518,7 +558,8 @@ class Tracker:
         ids = [j.question_id for j in judgements]
         if len(set(ids)) != len(ids):
             raise ForecastError("each question can be assessed once per report")
-        logged_at = self.now() if logged is None else utc(logged)
+        stamp = self._live()
+        logged_at = stamp.at
         before = {q: self.state(q, explain=False, as_of=logged_at) for q in ids} if dry_run else {}
         try:
             with self.store.write() as tx:
@@ -532,11 +573,11 @@ class Tracker:
                     title,
                     summary,
                     url,
-                    logged_at,
+                    stamp,
                 )
                 assessments = [
                     self._insert_assessment(
-                        tx, j.assessment(report.id, analyst or self.user, logged_at)
+                        tx, j.assessment(report.id, analyst or self.user, logged_at), stamp
                     )
                     for j in judgements
                 ]
@@ -616,10 +657,8 @@ class Tracker:
                 if strength is not None
                 else ("" if lr is not None else last.strength),
                 rationale=last.rationale if rationale is None else rationale,
-                logged_at=self.now(),
-                logged_by="",
             )
-            stored = self._insert_assessment(tx, changed, correction=True)
+            stored = self._insert_assessment(tx, changed, self._live(), correction=True)
         self._snapshot([stored.question_id], "evidence", stored.logged_at)
         return stored
 
@@ -632,13 +671,8 @@ class Tracker:
             if not versions:
                 raise NotFound(f"no report {report_id!r}")
             last = versions[-1]
-            report = replace(
-                last,
-                version=last.version + 1,
-                retracted=True,
-                reason=reason,
-                logged_at=self.now(),
-                logged_by=self.user,
+            report = self._live().logged(
+                replace(last, version=last.version + 1, retracted=True, reason=reason)
             )
             tx.insert_report(report)
             cited = {a.question_id for a in tx.assessments_of_report(report_id)}
@@ -660,7 +694,9 @@ class Tracker:
             if correction and version == 1:
                 raise ForecastError(f"question {question_id} has no resolution to correct")
             res = self._insert_resolution(
-                tx, Resolution(question_id, outcome, resolved_on, note, version=version)
+                tx,
+                Resolution(question_id, outcome, resolved_on, note, version=version),
+                self._live(),
             )
         self._snapshot([question_id], "resolution", res.logged_at)
         return res
@@ -673,28 +709,37 @@ class Tracker:
         ``snapshots`` (stored forecasts, from a scenario file's ``snapshots:`` section) are
         stored last, as given and in the order given, for questions of ``history`` or of
         the store; they get new store ids.
+
+        Every record keeps the times it states (a missing one is now) and is marked as
+        imported now by this tracker's user: the audit shows both, and scores resting on
+        imported snapshots say so.
         """
         from forecast import scenario
 
-        now = self.now()
+        stamp = _Stamp(self.now(), self.user, imported=True)
+        now = stamp.at
         with self.store.write() as tx:
             for s in history.sources:
-                self._insert_source(tx, s, now=now)
+                self._insert_source(tx, s, stamp)
             for q in history.questions:
                 self._insert_question(
                     tx,
                     validate_question(
                         replace(
-                            q, created_at=q.created_at or now, created_by=q.created_by or self.user
+                            q,
+                            created_at=q.created_at or now,
+                            created_by=q.created_by or self.user,
+                            imported_at=now,
+                            imported_by=self.user,
                         )
                     ),
                 )
             for r in history.reports:
-                self._insert_report(tx, r, now=now)
+                self._insert_report(tx, r, stamp)
             for a in history.assessments:
-                self._insert_assessment(tx, a, correction=a.version > 1, now=now)
+                self._insert_assessment(tx, a, stamp, correction=a.version > 1)
             for res in history.resolutions:
-                self._insert_resolution(tx, res, now=now)
+                self._insert_resolution(tx, res, stamp)
             if snapshots:
                 known = {q.id: q for q in tx.questions()}
                 checked = []
@@ -704,7 +749,8 @@ class Tracker:
                     if question is None:
                         raise NotFound(f"{where}: no question {snap.question_id!r}")
                     try:
-                        checked.append(scenario.check_snapshot(replace(snap, id=None), question))
+                        imported = replace(snap, id=None, imported_at=now, imported_by=self.user)
+                        checked.append(scenario.check_snapshot(imported, question))
                     except ForecastError as exc:
                         raise ForecastError(f"{where}: {exc}") from None
                 tx.insert_snapshots(checked)
@@ -910,13 +956,9 @@ class Tracker:
             raise ForecastError(f"question {q.id!r} already exists")
         tx.insert_question(q)
 
-    def _insert_source(self, tx: Any, s: Source, *, now: datetime | None = None) -> Source:
+    def _insert_source(self, tx: Any, s: Source, stamp: _Stamp) -> Source:
         self._check_logged(f"source {s.name!r}", s.logged_at)
-        s = validate_source(
-            replace(
-                s, logged_at=s.logged_at or now or self.now(), logged_by=s.logged_by or self.user
-            )
-        )
+        s = validate_source(stamp.logged(s))
         _check_next_version(tx, "source", s.name, s.version)
         tx.insert_source(s)
         return s
@@ -932,14 +974,14 @@ class Tracker:
         title: str,
         summary: str,
         url: str,
-        logged_at: datetime,
+        stamp: _Stamp,
     ) -> Report:
         if report_id is None:
             if source is None or published is None:
                 raise ForecastError("a new report needs --source and --published")
             if source == JUDGEMENT_SOURCE and not tx.source_versions(source):
                 # made on first use, in the same transaction (a dry run leaves no trace)
-                self._insert_source(tx, Source(source, 1.0, "analyst judgement"), now=logged_at)
+                self._insert_source(tx, Source(source, 1.0, "analyst judgement"), stamp)
             report = Report(
                 id=new_report_id or new_id("r"),
                 published=published,
@@ -948,9 +990,8 @@ class Tracker:
                 summary=summary,
                 url=url,
                 origin=origin,
-                logged_at=logged_at,
             )
-            return self._insert_report(tx, report)
+            return self._insert_report(tx, report, stamp)
         versions = tx.report_versions(check_id(report_id, "report"))
         if not versions:
             raise NotFound(f"no report {report_id!r}")
@@ -965,12 +1006,8 @@ class Tracker:
             )
         return report
 
-    def _insert_report(self, tx: Any, r: Report, *, now: datetime | None = None) -> Report:
-        r = validate_report(
-            replace(
-                r, logged_at=r.logged_at or now or self.now(), logged_by=r.logged_by or self.user
-            )
-        )
+    def _insert_report(self, tx: Any, r: Report, stamp: _Stamp) -> Report:
+        r = validate_report(stamp.logged(r))
         self._check_logged(f"report {r.id!r}", r.logged_at)
         if not tx.source_versions(r.source):
             raise NotFound(f"no source {r.source!r}: add it with `forecast source add`")
@@ -984,11 +1021,9 @@ class Tracker:
         return r
 
     def _insert_assessment(
-        self, tx: Any, a: Assessment, *, correction: bool = False, now: datetime | None = None
+        self, tx: Any, a: Assessment, stamp: _Stamp, *, correction: bool = False
     ) -> Assessment:
-        a = replace(
-            a, logged_at=a.logged_at or now or self.now(), logged_by=a.logged_by or self.user
-        )
+        a = stamp.logged(a)
         self._check_logged(f"assessment {a.id!r}", a.logged_at)
         question = tx.question(check_id(a.question_id, "question"))
         if question is None:
@@ -1042,20 +1077,11 @@ class Tracker:
                     f"{iso(last.resolved_on)}): it takes no more evidence"
                 )
 
-    def _insert_resolution(
-        self, tx: Any, res: Resolution, *, now: datetime | None = None
-    ) -> Resolution:
+    def _insert_resolution(self, tx: Any, res: Resolution, stamp: _Stamp) -> Resolution:
         question = tx.question(check_id(res.question_id, "question"))
         if question is None:
             raise NotFound(f"no question {res.question_id!r}")
-        res = validate_resolution(
-            replace(
-                res,
-                logged_at=res.logged_at or now or self.now(),
-                logged_by=res.logged_by or self.user,
-            ),
-            question,
-        )
+        res = validate_resolution(stamp.logged(res), question)
         self._check_logged(f"resolution of {question.id!r}", res.logged_at)
         have = tx.latest_version("resolution", question.id)
         if res.version == 1 and have >= 1:

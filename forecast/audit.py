@@ -4,6 +4,9 @@ Pure: a :class:`~forecast.domain.History` (every version of every record) goes i
 of :class:`AuditEntry` comes out, oldest first. Nothing is inferred that the records do
 not say: each entry is one stored version, with who logged it, when, and why, and, for a
 correction, which fields changed against the version before it.
+
+A record that came in through an import shows both clocks: the logged time its file
+stated (``at``, ``who``), and when and by whom it was imported into this store.
 """
 
 from __future__ import annotations
@@ -63,6 +66,15 @@ class AuditEntry:
     questions: tuple[str, ...]  # the questions this change bears on
     details: tuple[tuple[str, Any], ...] = ()  # the record's main values, in display order
     changes: tuple[Change, ...] = ()  # against the previous version; empty for a first one
+    imported_at: datetime | None = None  # when it came in through an import (None: live)
+    imported_by: str = ""
+
+    @property
+    def imported(self) -> str:
+        """ "imported <when> by <who>" for an imported record; "" for a live write."""
+        if self.imported_at is None:
+            return ""
+        return f"imported {iso(self.imported_at)} by {self.imported_by or '?'}"
 
     def to_json(self) -> dict[str, Any]:
         """The entry as JSON-ready values (times in ISO form)."""
@@ -80,6 +92,9 @@ class AuditEntry:
                 {"field": c.field, "before": _plain(c.before), "after": _plain(c.after)}
                 for c in self.changes
             ],
+            "imported": None
+            if self.imported_at is None
+            else {"at": iso(self.imported_at), "by": self.imported_by},
         }
 
     def line(self) -> str:
@@ -95,6 +110,8 @@ class AuditEntry:
             head += ": " + ", ".join(f"{k} {_short(v)}" for k, v in self.details)
         if self.why:
             head += f"  (why: {_short(self.why, 120)})"
+        if self.imported_at is not None:
+            head += f"  [{_short(self.imported, 120)}]"
         return head
 
 
@@ -175,6 +192,8 @@ def _versioned[T: (Source, Report, Assessment, Resolution)](
                     questions=links.questions(kind, record),
                     details=details,
                     changes=_changes(kind, previous, record),
+                    imported_at=record.imported_at,
+                    imported_by=record.imported_by,
                 )
             )
             previous = record
@@ -196,6 +215,8 @@ def _question_entry(q: Question) -> AuditEntry:
         why=q.prior_note,
         questions=(q.id,),
         details=tuple(details),
+        imported_at=q.imported_at,
+        imported_by=q.imported_by,
     )
 
 

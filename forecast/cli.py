@@ -306,6 +306,16 @@ def source_list(ctx: click.Context, as_json: bool) -> None:
 # --------------------------------------------------------------------------- evidence
 
 
+def _refuse_logged(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # Kept (hidden) so that a script still passing --logged stops with the reason, not
+    # with click's "no such option" and a usage dump.
+    if value is not None:
+        raise ForecastError(
+            "--logged is not accepted: knowledge times come from the store's clock; "
+            "bring in history with `forecast import`"
+        )
+
+
 @cli.group()
 def evidence() -> None:
     """Log reports and assessments; correct or retract them."""
@@ -315,7 +325,7 @@ def evidence() -> None:
 @click.option("--question", "question_id", required=True)
 @click.option("--source")
 @click.option("--published")
-@click.option("--logged", help="Knowledge time (default: now).")
+@click.option("--logged", hidden=True, expose_value=False, callback=_refuse_logged)
 @click.option("--lr", type=str, help="Likelihood ratio P(report|YES)/P(report|NO).")
 @click.option("--strength", help="A word of the Kass-Raftery scale, e.g. strong-against.")
 @click.option(
@@ -343,7 +353,6 @@ def evidence_add(
     question_id: str,
     source: str | None,
     published: str | None,
-    logged: str | None,
     lr: str | None,
     strength: str | None,
     likelihoods: tuple[str, ...],
@@ -379,7 +388,6 @@ def evidence_add(
         url=url,
         report_id=report_id,
         new_report_id=new_report_id,
-        logged=_time(logged, "--logged"),
     )
     if as_json:
         _print_json({"report": report.id, "assessment": assessment.id})

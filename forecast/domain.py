@@ -3,6 +3,11 @@
 Pure: no database, no files, no Streamlit. Every record is an immutable value; the
 append-only records (sources, reports, assessments, resolutions) carry a ``version``
 and the time it was logged, so a correction is a new value, never an edit.
+
+Knowledge times (``logged_at``, a question's ``created_at``) of live writes come from the
+store's clock. A record brought in by an import keeps the times its file states, and says
+so: ``imported_at`` and ``imported_by`` record when and by whom it entered this store
+(both empty for a live write).
 """
 
 from __future__ import annotations
@@ -184,6 +189,8 @@ class Question:
     tags: tuple[str, ...] = ()
     created_by: str = ""
     created_at: datetime | None = None
+    imported_at: datetime | None = None  # set when the record came in through an import
+    imported_by: str = ""
 
     @property
     def option_names(self) -> tuple[str, ...]:
@@ -204,6 +211,8 @@ class Source:
     logged_at: datetime | None = None
     logged_by: str = ""
     reason: str = ""
+    imported_at: datetime | None = None
+    imported_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -220,6 +229,8 @@ class Report:
     version: int = 1
     retracted: bool = False
     reason: str = ""
+    imported_at: datetime | None = None
+    imported_by: str = ""
 
     @property
     def origin_key(self) -> str:
@@ -246,6 +257,8 @@ class Assessment:
     version: int = 1
     retracted: bool = False
     reason: str = ""
+    imported_at: datetime | None = None
+    imported_by: str = ""
 
 
 @dataclass(frozen=True)
@@ -257,6 +270,8 @@ class Resolution:
     logged_at: datetime | None = None
     logged_by: str = ""
     version: int = 1
+    imported_at: datetime | None = None
+    imported_by: str = ""
 
 
 @dataclass(frozen=True)

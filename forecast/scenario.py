@@ -655,6 +655,8 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
         reason=snap.reason,
         taken_by=snap.taken_by,
         id=snap.id,
+        imported_at=snap.imported_at,
+        imported_by=snap.imported_by,
     )
 
 

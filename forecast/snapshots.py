@@ -44,6 +44,9 @@ DAY_ENDS = ("daily", "backfill")
 """The reasons whose snapshot stands for its whole day, so a backfill leaves that day alone.
 A snapshot taken at a write records the moment; the day's end may still differ from it."""
 
+BASES = ("live", "backfilled", "imported")
+"""What a stored forecast rests on, strongest first (see :attr:`Snapshot.basis`)."""
+
 _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
 
@@ -59,6 +62,20 @@ class Snapshot:
     reason: str = "manual"
     taken_by: str = ""
     id: int | None = None  # given by the store
+    imported_at: datetime | None = None  # set when it came in through an import
+    imported_by: str = ""
+
+    @property
+    def basis(self) -> str:
+        """What the stored forecast rests on (one of :data:`BASES`).
+
+        "imported": it came in through an import, so this store never saw it taken;
+        "backfilled": rebuilt here after the fact from logged times; "live": taken here as
+        the forecast stood.
+        """
+        if self.imported_at is not None:
+            return "imported"
+        return "backfilled" if self.reason == "backfill" else "live"
 
     @property
     def day(self) -> date:

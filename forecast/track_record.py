@@ -19,9 +19,17 @@ What is scored, per resolved question (annulled questions are listed, not scored
 - against a reference series whose qid is the question's id, over the days both stood.
 - per analyst: each analyst's own trajectory (their assessments only), reconstructed from
   the logged times of the records as snapshots are backfilled, over the days the question
-  was known; per tag: the questions' scores grouped by tag.
+  was known. Each day uses only what was logged by its end, and only analysts who had
+  logged an assessment by the end of the last scored day are scored: nothing recorded
+  after a day can change that day's score. These scores are "backfilled" by nature, or
+  "imported" when they rest on imported assessments. Per tag: the questions' scores
+  grouped by tag.
 - calibration table, reliability and Murphy decomposition: the final forecasts of the
   binary and event questions, in ten equal bins.
+- basis: what each question's scored forecasts rest on, the weakest of the snapshots that
+  stood on its scored days: "live" (taken here as the forecast stood), "backfilled" (rebuilt
+  here after the fact from logged times) or "imported" (brought in by an import, so never
+  seen taken here). A score that does not rest on live snapshots is labelled so everywhere.
 """
 
 from __future__ import annotations
@@ -67,6 +75,11 @@ if TYPE_CHECKING:
     from forecast.api import Tracker
 
 N_BINS = 10  # calibration bins: ten equal steps of 10 points
+BASIS_NOTES = {
+    "backfilled": "rests on forecasts rebuilt after the fact from logged times",
+    "imported": "rests on forecasts brought in by an import",
+}
+"""What a score that does not rest on live snapshots says about itself."""
 FAMILIES = ("binary", "choice")  # Brier scores on the 0-1 and the 0-2 scale never mix
 _ONE_DAY = timedelta(days=1)
 
@@ -126,10 +139,16 @@ class QuestionScore:
     prior_averaged: Pair
     ladder: tuple[LadderScore, ...] = ()
     versus: tuple[Versus, ...] = ()
+    basis: str = "live"  # one of snapshots.BASES: what the scored forecasts rest on
 
     @property
     def family(self) -> str:
         return family(self.question)
+
+    @property
+    def caveat(self) -> str:
+        """Why this score is weaker than a live one, in words; "" for a live score."""
+        return BASIS_NOTES.get(self.basis, "")
 
     @property
     def days(self) -> int:
@@ -148,6 +167,7 @@ class AnalystScore:
     averaged: Pair
     prior_final: Pair
     prior_averaged: Pair
+    basis: str = "backfilled"  # reconstructed from logged times; "imported" if it rests on imports
 
 
 @dataclass(frozen=True)
@@ -212,6 +232,13 @@ class TrackRecord:
     def by_analyst(self) -> dict[str, dict[str, Summary]]:
         return _grouped(self.analysts, lambda a: [a.analyst])
 
+    def analyst_bases(self) -> dict[str, str]:
+        """Each analyst's weakest basis over the questions scored for them."""
+        found: dict[str, str] = {}
+        for a in self.analysts:
+            found[a.analyst] = max(found.get(a.analyst, a.basis), a.basis, key=_strength)
+        return {name: found[name] for name in sorted(found, key=str.casefold)}
+
     def by_tag(self) -> dict[str, dict[str, Summary]]:
         return _grouped(self.scores, lambda s: list(s.question.tags))
 
@@ -228,6 +255,13 @@ class TrackRecord:
         y, p = self.binary()
         return murphy(y, p, n_bins=N_BINS) if y.size else None
 
+    def bases(self) -> dict[str, list[str]]:
+        """The scored questions' ids by what their scores rest on (every basis, in order)."""
+        found: dict[str, list[str]] = {basis: [] for basis in snapshots.BASES}
+        for s in self.scores:
+            found[s.basis].append(s.question.id)
+        return found
+
     def versus(self) -> dict[str, VersusSummary]:
         by_name: dict[str, list[Versus]] = defaultdict(list)
         for s in self.scores:
@@ -239,12 +273,14 @@ class TrackRecord:
         return {
             "as_of": iso(self.as_of),
             "questions": [question_json(s) for s in self.scores],
+            "bases": self.bases(),
             "annulled": self.annulled,
             "unscored": [{"id": qid, "reason": why} for qid, why in self.unscored],
             "overall": {k: v.to_json() for k, v in self.overall().items()},
             "calibration": calibration_json(self.calibration()),
             "murphy": murphy_json(self.murphy()),
             "by_analyst": _groups_json(self.by_analyst()),
+            "analyst_bases": self.analyst_bases(),
             "by_tag": _groups_json(self.by_tag()),
             "references": {k: v.to_json() for k, v in self.versus().items()},
         }
@@ -382,7 +418,22 @@ def score_question(
         prior_averaged=_averaged(rules, y, prior_days, prior_values, start, end),
         ladder=_ladder(question, resolution, snaps, start),
         versus=tuple(_versus(question, days, values, y, start, end, references)),
+        basis=basis_of(snaps, days, start, end),
     )
+
+
+def basis_of(snaps: Sequence[snapshots.Snapshot], days: np.ndarray, start: date, end: date) -> str:
+    """The weakest basis among the snapshots that stood on the days from ``start`` to
+    ``end`` (excluded): a day's forecast is the last snapshot dated on or before it."""
+    stamps = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D"))
+    standing = np.searchsorted(days, stamps, side="right") - 1
+    used = {snaps[i].basis for i in np.unique(np.maximum(standing, 0)).tolist()}
+    return max(used, key=_strength, default="live")
+
+
+def _strength(basis: str) -> int:
+    """Higher is weaker: live, backfilled, imported."""
+    return snapshots.BASES.index(basis)
 
 
 def team_series(
@@ -504,7 +555,10 @@ def analyst_scores(
         start = max(start, _day(question.created_at))
     if start >= end:
         return []
-    names = sorted({a.analyst for a in history.assessments if _known(a.logged_at, as_of)})
+    # Only what had been logged by the end of the last scored day can bear on the score.
+    last = min(as_of, snapshots.end_of_day(end - _ONE_DAY))
+    known = [a for a in history.assessments if _known(a.logged_at, last)]
+    names = sorted({a.analyst for a in known})
     days = [start + timedelta(days=i) for i in range((end - start).days)]
     stamps = np.array(days, dtype="datetime64[D]")
     y, rules = outcome_index(question, resolution), _rules(question)
@@ -514,6 +568,7 @@ def analyst_scores(
     found = []
     for name in names:
         own = snapshots.reconstruct(question, history, days, analyst=name).headline
+        imported = any(a.imported_at is not None for a in known if a.analyst == name)
         found.append(
             AnalystScore(
                 analyst=name,
@@ -524,6 +579,7 @@ def analyst_scores(
                 averaged=_averaged(rules, y, stamps, own, start, end),
                 prior_final=prior_final,
                 prior_averaged=prior_averaged,
+                basis="imported" if imported else "backfilled",
             )
         )
     return found
@@ -701,6 +757,7 @@ def question_json(s: QuestionScore) -> dict[str, Any]:
         "resolved_on": iso(s.resolution.resolved_on),
         "scored_from": s.start.isoformat(),
         "days": s.days,
+        "basis": s.basis,
         "forecast": forecast_value(q, s.forecast),
         "final": s.final.to_json(),
         "averaged": s.averaged.to_json(),

@@ -149,7 +149,9 @@ def _work(
     try:
         from forecast.api import Tracker
 
-        tracker = Tracker.open(url, user=analyst(worker))
+        # The store's clock, standing still at each planned report's knowledge time.
+        moment = [START]
+        tracker = Tracker.open(url, user=analyst(worker), clock=lambda: moment[0])
     except Exception as exc:
         barrier.abort()  # the others stop waiting for a worker that will never come
         results.put((0, begun, time.time(), f"worker {worker} could not start: {exc}"))
@@ -160,8 +162,10 @@ def _work(
         for index in range(per_process):
             p = plan(worker, index, processes)
             r = p.report
+            assert r.logged_at is not None
+            moment[0] = r.logged_at
             tracker.add_evidence(
-                QUESTION, lr=p.lr, source=r.source, published=r.published, logged=r.logged_at,
+                QUESTION, lr=p.lr, source=r.source, published=r.published,
                 new_report_id=r.id, origin=r.origin, title=r.title,
             )  # fmt: skip
             done += 1

@@ -4,11 +4,19 @@ from __future__ import annotations
 
 import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from forecast.cli import main
+from forecast.domain import parse_time
+from forecast.store import Store
+
+REFUSED_LOGGED = (
+    "error: --logged is not accepted: knowledge times come from the store's clock; "
+    "bring in history with `forecast import`\n"
+)
 
 
 class Run:
@@ -44,6 +52,24 @@ class Run:
 @pytest.fixture
 def run(capsys: pytest.CaptureFixture[str]) -> Run:
     return Run(capsys)
+
+
+class Clock:
+    """The store's clock, set by the test (the real one until then)."""
+
+    def __init__(self) -> None:
+        self.now: datetime | None = None
+
+    def read(self) -> datetime:
+        return datetime.now(UTC) if self.now is None else self.now
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """Stands in for the store's clock: every write's knowledge time comes from it."""
+    fixed = Clock()
+    monkeypatch.setattr(Store, "now", lambda _store: fixed.read())
+    return fixed
 
 
 @pytest.fixture
@@ -119,9 +145,10 @@ def test_question_list_json(seeded: Run) -> None:
     assert rows[2]["probability"] == pytest.approx({"budapest": 0.5, "elsewhere": 0.3, "none": 0.2})
 
 
-def test_event_show_json_hand_values(seeded: Run) -> None:
+def test_event_show_json_hand_values(seeded: Run, clock: Clock) -> None:
     # b = 105 (prior .3 over 45 days); on 10-21 (day 5): 1 - 110/150 = 4/15.
     # An LR of 0.5 from a source of reliability 0.9: factor 1 + .9 * (.5 - 1) = 0.55.
+    clock.now = parse_time("2025-10-21T18:00:00Z")
     evidence(
         seeded,
         "--question",
@@ -130,8 +157,6 @@ def test_event_show_json_hand_values(seeded: Run) -> None:
         "Reuters",
         "--published",
         "2025-10-21T14:00:00Z",
-        "--logged",
-        "2025-10-21T18:00:00Z",
         "--lr",
         "0.5",
         "--report-id",
@@ -165,8 +190,9 @@ def test_event_show_json_hand_values(seeded: Run) -> None:
     assert c["without"] == pytest.approx(4 / 15)
 
 
-def test_as_of_uses_knowledge_time_not_publication(seeded: Run) -> None:
+def test_as_of_uses_knowledge_time_not_publication(seeded: Run, clock: Clock) -> None:
     # Published on 10-18 but logged only on 10-25: on 10-20 we did not know it.
+    clock.now = parse_time("2025-10-25T09:00:00Z")
     evidence(
         seeded,
         "--question",
@@ -175,8 +201,6 @@ def test_as_of_uses_knowledge_time_not_publication(seeded: Run) -> None:
         "Reuters",
         "--published",
         "2025-10-18",
-        "--logged",
-        "2025-10-25",
         "--lr",
         "4",
     )
@@ -300,7 +324,8 @@ def test_resolve_then_no_more_evidence(seeded: Run) -> None:
     assert seeded.json("show", "venue")["status"] == "annulled"
 
 
-def test_corrections_keep_history(seeded: Run) -> None:
+def test_corrections_keep_history(seeded: Run, clock: Clock) -> None:
+    clock.now = parse_time("2025-10-21T12:00:00Z")
     out = evidence(
         seeded,
         "--question",
@@ -309,11 +334,10 @@ def test_corrections_keep_history(seeded: Run) -> None:
         "Reuters",
         "--published",
         "2025-10-21",
-        "--logged",
-        "2025-10-21",
         "--lr",
         "4",
     )
+    clock.now = parse_time("2025-10-22T12:00:00Z")
     seeded.ok("evidence", "correct", out["assessment"], "--lr", "2", "--reason", "overrated")
     odds = 0.25 * (1 + 0.9 * 1)
     assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
@@ -629,9 +653,7 @@ BAD = {
         "--source",
         "Reuters",
         "--published",
-        "2025-10-22",
-        "--logged",
-        "2025-10-21",
+        "2099-01-01",  # after now, the knowledge time of every live write
         "--lr",
         "2",
     ],
@@ -660,6 +682,46 @@ BAD = {
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_input_is_one_line_and_changes_nothing(seeded: Run, case: str) -> None:
     seeded.fails(*BAD[case])
+
+
+@pytest.mark.parametrize(
+    "typed", [["--logged", "2025-10-24T12:00Z"], ["--logged=2025-10-21"], ["--logged", ""]]
+)
+def test_a_typed_knowledge_time_is_refused_in_one_line(seeded: Run, typed: list[str]) -> None:
+    err = seeded.fails(
+        "evidence", "add", "--question", "state", "--source", "Reuters",
+        "--published", "2025-10-21", "--lr", "2", *typed,
+    )  # fmt: skip
+    assert err == REFUSED_LOGGED
+
+
+def test_a_typed_knowledge_time_is_refused_before_the_database_is_opened(
+    run: Run, tmp_path: Path
+) -> None:
+    target = tmp_path / "never.db"
+    code, out, err = run(
+        "--db", str(target), "evidence", "add", "--question", "q", "--logged", "2025-10-21"
+    )
+    assert (code, out, err) == (1, "", REFUSED_LOGGED)
+    assert not target.exists()
+
+
+def test_evidence_add_no_longer_offers_a_knowledge_time(run: Run) -> None:
+    assert "--logged" not in run.ok("evidence", "add", "--help")
+
+
+def test_live_evidence_is_logged_at_the_store_clock(seeded: Run, clock: Clock) -> None:
+    clock.now = parse_time("2025-10-23T08:30:00Z")
+    out = evidence(
+        seeded, "--question", "state", "--source", "Reuters", "--published", "2025-10-20",
+        "--lr", "2", "--report-id", "late-news",
+    )  # fmt: skip
+    with Store.open() as store, store.read() as tx:
+        (report,) = tx.report_versions("late-news")
+        (assessment,) = tx.assessment_versions(out["assessment"])
+    assert report.logged_at == assessment.logged_at == clock.now
+    assert (report.logged_by, report.imported_at, report.imported_by) == ("tester", None, "")
+    assert assessment.imported_at is None
 
 
 def test_unreachable_database(run: Run, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ is not exercised here.
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -399,6 +400,13 @@ def test_audit_page_lists_corrections_and_retractions_with_who_and_why(changed: 
     assert retracted.loc["report", "why"] == "The outlet withdrew the story."
     assert "retracted: false → true" in retracted.loc["assessment", "changes"]
     assert not pd.isna(corrected["at"])
+    # olga's changes were live writes; the demo came in through an import, which says so
+    # beside the logged time its file stated.
+    assert set(mine["imported"]) == {""}
+    demo = table[table["who"] != "olga"]
+    assert len(demo) > 40
+    assert all(re.fullmatch(r"imported 20\d\d-\S+Z by \S+", v) for v in demo["imported"])
+    assert (demo["at"] < pd.Timestamp("2025-11-01", tz="UTC")).all()  # the stated times
     # Everything the CLI's audit lists, in the same order.
     from forecast.audit import trail
 

@@ -482,11 +482,8 @@ def evidence_cases(draw: st.DrawFn) -> dict[str, Any]:
             st.lists(known | st.sampled_from(["nope", "bad id", ""]), min_size=1, max_size=3),
         )
     )
+    # No knowledge time is drawn: a live write's is the store's clock (imports state theirs).
     published = draw(times())
-    try:
-        after = published + timedelta(hours=draw(st.integers(0, 24 * 30)))
-    except OverflowError:
-        after = published
     reuse = draw(mixed(st.none(), st.integers(0, 50)))
     # An existing report is named by its id alone; repeating its source and date is allowed.
     restate = draw(mixed(st.just(reuse is None), st.booleans()))
@@ -494,7 +491,6 @@ def evidence_cases(draw: st.DrawFn) -> dict[str, Any]:
         "judgements": [draw(judgements(q)) for q in question_ids],
         "source": draw(mixed(st.just("Wire"), st.none() | texts())) if restate else None,
         "published": draw(mixed(st.just(published), st.none() | any_times())) if restate else None,
-        "logged": draw(mixed(st.just(after), st.none() | any_times())),
         "analyst": draw(mixed(st.none() | st.sampled_from(["ana", "борис"]), texts())),
         "origin": draw(mixed(st.sampled_from(["", "leak 1", "leak 2"]), texts())),
         "title": draw(texts()),

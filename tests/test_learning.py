@@ -144,6 +144,43 @@ def test_training_arrays_follow_layer_one_grouping() -> None:
     assert data.event_day.tolist() == [40.0] and data.event_deadline.tolist() == [100.0]
 
 
+def _hindsight(logged: int) -> History:
+    """The hand history plus, all logged on day ``logged``: a new analyst's strong judgement,
+    a correction of ann's first LR, a retraction of r3 and a new report judged by bob, all
+    bearing on b (resolved yes on day 60, logged on day 60)."""
+    h = hand_history()
+    when = day(logged)
+    reports = (
+        Report("r3", day(10), "CNN", logged_at=when, version=2, retracted=True, reason="gone"),
+        Report("r5", day(50), "Reuters", logged_at=when),
+    )
+    assessments = (
+        Assessment("late", "r1", "b", "cy", lr=100.0, logged_at=when),
+        Assessment("a1", "r1", "b", "ann", lr=1000.0, logged_at=when, version=2, reason="x"),
+        Assessment("a9", "r5", "b", "bob", lr=50.0, logged_at=when),
+    )
+    return replace(h, reports=(*h.reports, *reports), assessments=(*h.assessments, *assessments))
+
+
+def test_nothing_recorded_after_a_resolution_is_learned_from() -> None:
+    plain = training_data(hand_history())
+    late = training_data(_hindsight(61))
+    assert data_hash(late) == data_hash(plain)
+    assert late.analysts == ("ann", "bob") and late.n_assessments == 5
+    # The very same records logged the day before the resolution are learned from.
+    early = training_data(_hindsight(59))
+    assert early.analysts == ("ann", "bob", "cy")
+    assert early.n_assessments == 5 + 2 - 1  # cy and bob's r5 in; bob's r3 out with r3
+    assert data_hash(early) != data_hash(plain)
+
+
+def test_a_later_resolution_correction_does_not_move_the_cutoff() -> None:
+    h = _hindsight(61)
+    corrected = Resolution("b", "yes", day(60), note="checked", logged_at=day(70), version=2)
+    later = replace(h, resolutions=(*h.resolutions, corrected))
+    assert data_hash(training_data(later)) == data_hash(training_data(hand_history()))
+
+
 def test_data_hash_is_stable_and_sees_changes() -> None:
     h = hand_history()
     assert data_hash(training_data(h)) == data_hash(training_data(h))

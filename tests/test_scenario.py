@@ -893,7 +893,8 @@ def _bits(x: float | None) -> bytes:
 
 
 def _without_ids(snaps: Iterable[Snapshot]) -> list[Snapshot]:
-    return [replace(s, id=None) for s in snaps]
+    """Snapshots as a file states them: without the store's ids and import marks."""
+    return [replace(s, id=None, imported_at=None, imported_by="") for s in snaps]
 
 
 def test_a_file_without_snapshots_has_none() -> None:
@@ -975,6 +976,10 @@ def test_snapshots_round_trip_through_the_store(new_database: Callable[[], str])
         with restored.store.read() as tx:
             again = tx.snapshots()
         assert _without_ids(again) == _without_ids(kept) == list(scenario.ordered_snapshots(snaps))
+        # Each store says who brought the snapshots in, and when.
+        assert {s.imported_by for s in kept} == {"maria"}
+        assert {s.imported_by for s in again} == {"someone-else"}
+        assert None not in {s.imported_at for s in (*kept, *again)}
         for a, b in zip(kept, again, strict=True):
             assert a.probability is None or _bits(a.probability) == _bits(b.probability)
             assert [_bits(p) for _, p in a.vector] == [_bits(p) for _, p in b.vector]

@@ -115,19 +115,38 @@ def trajectories(url: str) -> dict[str, str]:
         }
 
 
-def table_rows(url: str) -> dict[str, list[tuple[Any, ...]]]:
-    """Every row of every table, sorted in Python (the two backends collate differently)."""
+PROVENANCE = ("imported_at", "imported_by")  # when and by whom a row was imported
+
+
+def table_rows(url: str, *, provenance: bool = True) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, sorted in Python (the two backends collate differently).
+
+    ``provenance=False`` leaves out the import columns: a restore from a scenario file is
+    an import, so its rows say when they were imported, where the original's may not.
+    """
     with Store.open(url) as store, store.read() as tx:
         found = {}
         for name, table in metadata.tables.items():
-            rows = tx.connection.execute(select_rows(table)).all()
+            columns = [c for c in table.columns if provenance or c.name not in PROVENANCE]
+            rows = tx.connection.execute(select_rows(*columns)).all()
             found[name] = sorted((tuple(row) for row in rows), key=repr)
     return found
 
 
+def imported_by(url: str) -> dict[str, set[Any]]:
+    """Per table with import columns, who imported its rows (None: a live write)."""
+    with Store.open(url) as store, store.read() as tx:
+        return {
+            name: set(tx.connection.execute(select_rows(table.c.imported_by)).scalars())
+            for name, table in metadata.tables.items()
+            if "imported_by" in table.c
+        }
+
+
 def snapshot_rows(url: str) -> list[tuple[Any, ...]]:
-    """The stored snapshots without their store-given ids (a restore may number them anew)."""
-    columns = [c for c in metadata.tables["snapshots"].columns if c.name != "id"]
+    """The stored snapshots without their store-given ids (a restore may number them anew),
+    nor their import columns (see :func:`table_rows`)."""
+    columns = [c for c in metadata.tables["snapshots"].columns if c.name not in ("id", *PROVENANCE)]
     with Store.open(url) as store, store.read() as tx:
         rows = tx.connection.execute(select_rows(*columns)).all()
     return sorted((tuple(row) for row in rows), key=repr)
@@ -313,9 +332,14 @@ def test_export_and_import_restore_every_trajectory(
     assert code == 0, err
     assert export_text(restored) == backup.read_text(encoding="utf-8")
     assert trajectories(restored) == trajectories(original)
-    kept, restored_rows = table_rows(original), table_rows(restored)
+    kept = table_rows(original, provenance=False)
+    restored_rows = table_rows(restored, provenance=False)
     for name in set(kept) - {"snapshots"}:  # snapshots: see the next test
         assert restored_rows[name] == kept[name], name
+    # The original holds the demo imported by maria and the team's live writes (no import
+    # marks); every row of the restore came in through one import, by whoever ran it.
+    assert imported_by(original)["reports"] == {"maria", None}
+    assert set(map(frozenset, imported_by(restored).values())) == {frozenset({"tester"})}
 
 
 def test_export_and_import_restore_every_snapshot(
@@ -463,6 +487,41 @@ def test_upgrade_from_an_older_schema_keeps_the_data(
     assert trajectories(older) == trajectories(reference)
 
 
+def test_a_database_at_0002_upgrades_to_provenance_and_keeps_its_rows(
+    databases: Callable[[], str],
+) -> None:
+    from alembic import command
+
+    reference, older = databases(), databases()
+    build_team_database(reference)
+    with Store(older) as store, store.engine.begin() as conn:
+        command.upgrade(migration_config(conn), "0002")
+    _copy_rows_into_older_schema(reference, older)
+    with Store(older) as store:
+        assert store.upgrade() == SCHEMA_HEAD == "0003"
+        with store.engine.connect() as conn:
+            assert _guarded_tables(conn) == set(metadata.tables)  # ADD COLUMN kept them all
+            with pytest.raises(Exception, match="append-only"):
+                conn.execute(text("UPDATE reports SET imported_by = 'someone'"))
+        tracker = Tracker(store)
+        history = tracker.history(None)
+        stored_snapshots = snapshots.load(tracker)
+    # Every row is there, as it was; none was imported as far as the old schema could say.
+    assert table_rows(older, provenance=False) == table_rows(reference, provenance=False)
+    assert set(map(frozenset, imported_by(older).values())) == {frozenset({None})}
+    records = [*history.questions, *history.sources, *history.reports, *history.assessments]
+    records += [*history.resolutions, *(s for found in stored_snapshots.values() for s in found)]
+    assert len(records) > 100
+    assert {(r.imported_at, r.imported_by) for r in records} == {(None, "")}
+    # And back: dropping the columns keeps the triggers too.
+    with Store(older) as store, store.engine.begin() as conn:
+        command.downgrade(migration_config(conn), "0002")
+        assert not {"imported_at", "imported_by"} & {
+            c["name"] for c in inspect(conn).get_columns("reports")
+        }
+        assert _guarded_tables(conn) == set(metadata.tables)
+
+
 def _copy_rows_into_older_schema(source: str, target: str) -> None:
     from sqlalchemy import MetaData
 
@@ -594,6 +653,28 @@ def test_audit_of_a_question_lists_every_change_with_who_when_why(database: str)
     assert corrected["why"] == "re-read the readout"
     assert corrected["changes"] == [{"field": "lr", "before": 0.7, "after": 0.5}]
     assert corrected["at"] > assessed["at"] == logged["at"]
+
+
+def test_audit_shows_the_stated_time_and_the_import_of_imported_records(database: str) -> None:
+    build_team_database(database)  # maria imports the demo first, at CHANGES_START
+    code, out, err = cli("--db", database, "audit", "russia-ceasefire-line", "--json")
+    assert code == 0, err
+    entries = json.loads(out)
+    imported = [e for e in entries if e["imported"] is not None]
+    live = [e for e in entries if e["imported"] is None]
+    assert len(imported) > 5 and live
+    assert {e["imported"]["by"] for e in imported} == {"maria"}
+    assert {e["imported"]["at"] for e in imported} == {"2025-11-02T08:00:00Z"}
+    # Each keeps the logged time and author its file stated, all before the import.
+    assert all(e["at"] < "2025-11-02" for e in imported)
+    assert {e["who"] for e in live} == {"ivan", "olga"}  # the team's own edits
+    assert all(e["at"] >= "2025-11-02T08:00:00Z" for e in live)
+    code, out, err = cli("--db", database, "audit", "russia-ceasefire-line")
+    assert code == 0, err
+    (created,) = [line for line in out.splitlines() if " question russia-ceasefire-line " in line]
+    assert created.endswith("[imported 2025-11-02T08:00:00Z by maria]"), created
+    (ivan,) = [line for line in out.splitlines() if "report team-report v1 logged" in line]
+    assert "imported" not in ivan
 
 
 def test_audit_shows_retractions_and_resolution_corrections(database: str) -> None:

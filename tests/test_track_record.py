@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from forecast import snapshots, track_record
 from forecast.api import Tracker
 from forecast.cli import main
-from forecast.domain import Kind, Question
+from forecast.domain import Assessment, History, Kind, Question, Report
 from forecast.reference import ReferenceQuestion, ReferenceSet
 from forecast.snapshots import Snapshot
 
@@ -265,6 +266,143 @@ def test_per_analyst_from_their_own_trajectories(tracker: Tracker, clock: Clock)
     assert by["ana"]["binary"].prior_averaged.brier == pytest.approx(0.25)
 
 
+def _late_story(tracker: Tracker, clock: Clock, late: Callable[[], None]) -> dict:
+    """ana logs LR 3 on day 2; ``late`` adds more on day 5, after the last scored day (4)
+    but before the YES resolution of day 5 is logged (day 6): it must change no score."""
+    _add(tracker, "q1", prior=0.5)
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(2, 10)
+    tracker.add_evidence(
+        "q1", lr=3.0, source="Wire", published=at(2, 8), analyst="ana", new_report_id="r1"
+    )
+    late()
+    clock.now = at(6, 12)
+    tracker.resolve("q1", "yes", at(5, 0))
+    clock.now = at(8, 0)
+    return track_record.build(tracker).to_json()
+
+
+def _late_assessments(tracker: Tracker, clock: Clock) -> None:
+    """Day 5: ana judges a report of day 3 as very strong, and bob (who said nothing while
+    the question was scored) judges it too."""
+    clock.now = at(5, 10)
+    tracker.add_evidence(
+        "q1", lr=9.0, source="Wire", published=at(3, 8), analyst="ana", new_report_id="r2"
+    )
+    tracker.add_evidence("q1", lr=9.0, report_id="r2", analyst="bob")
+
+
+def _late_import(tracker: Tracker, clock: Clock) -> None:
+    """The same judgements brought in by an import, stating that they were logged on day 5."""
+    clock.now = at(5, 20)
+    judged = [
+        Assessment(f"late-{who}", "r2", "q1", who, lr=9.0, logged_at=at(5, 10), logged_by=who)
+        for who in ("ana", "bob")
+    ]
+    report = Report("r2", at(3, 8), "Wire", logged_at=at(5, 10), logged_by="ana")
+    tracker.import_history(History(reports=(report,), assessments=tuple(judged)))
+
+
+@pytest.mark.parametrize("late", [_late_assessments, _late_import])
+def test_nothing_logged_after_a_day_changes_its_per_analyst_score(
+    tracker: Tracker, clock: Clock, late: Callable[[Tracker, Clock], None]
+) -> None:
+    data = _late_story(tracker, clock, lambda: late(tracker, clock))
+    # ana, reliability 1: 0.5 on day 1, odds 3 (0.75) on days 2-4; YES. Her LR of 9 for a
+    # day-3 report was logged on day 5: no scored day knew it.
+    ana = data["by_analyst"]["ana"]["binary"]
+    assert ana["final"]["brier"] == pytest.approx(0.0625)
+    assert ana["averaged"]["brier"] == pytest.approx((0.25 + 3 * 0.0625) / 4)
+    assert ana["averaged"]["log"] == pytest.approx(-(math.log(0.5) + 3 * math.log(0.75)) / 4)
+    assert list(data["by_analyst"]) == ["ana"]  # bob had logged nothing by then
+    # Rebuilt from logged times, and from no imported record: an import logged too late
+    # for any scored day is not one ana's score rests on.
+    assert data["analyst_bases"] == {"ana": "backfilled"}
+
+
+def test_a_per_analyst_score_resting_on_an_import_says_so(tracker: Tracker, clock: Clock) -> None:
+    def imported_in_time() -> None:  # stated as logged on day 3, within the scored days
+        clock.now = at(5, 20)
+        report = Report("r2", at(3, 8), "Wire", logged_at=at(3, 10), logged_by="ana")
+        judged = Assessment("late", "r2", "q1", "bob", lr=9.0, logged_at=at(3, 10))
+        tracker.import_history(History(reports=(report,), assessments=(judged,)))
+
+    data = _late_story(tracker, clock, imported_in_time)
+    assert data["analyst_bases"] == {"ana": "backfilled", "bob": "imported"}
+    # bob: 0.5 on days 1-2, odds 9 (0.9) on days 3-4, as his file states.
+    bob = data["by_analyst"]["bob"]["binary"]
+    assert bob["averaged"]["brier"] == pytest.approx((2 * 0.25 + 2 * 0.01) / 4)
+
+
+def test_per_analyst_scores_without_the_late_records_are_the_same(
+    tracker: Tracker, clock: Clock
+) -> None:
+    with_late = _late_story(tracker, clock, lambda: _late_assessments(tracker, clock))
+    alone = Tracker.open(str(tracker.store.url).replace("forecast.db", "alone.db"), clock=clock)
+    clock.now = at(1, 0)
+    without = _late_story(alone, clock, lambda: None)
+    assert with_late["by_analyst"] == without["by_analyst"]
+
+
+def test_scores_say_what_they_rest_on(tracker: Tracker, clock: Clock) -> None:
+    _binary_story(tracker, clock, "live")  # snapshots stored as they stood
+    _add(tracker, "rebuilt", prior=0.5)
+    _snap(tracker, Snapshot("rebuilt", at(1), 0.6), Snapshot("rebuilt", at(2), 0.7, (), "backfill"))
+    _resolve(tracker, clock, "rebuilt", "yes", 4)
+    _add(tracker, "mixed", prior=0.5)
+    imported = Snapshot("mixed", at(2), 0.9, imported_at=at(3), imported_by="olga")
+    _snap(tracker, Snapshot("mixed", at(1), 0.6, (), "backfill"), imported)
+    _snap(tracker, Snapshot("mixed", at(5), 0.1, imported_at=at(3)))  # after: never stands
+    _resolve(tracker, clock, "mixed", "yes", 4)
+    _add(tracker, "overtaken", prior=0.5)
+    _snap(
+        tracker,
+        Snapshot("overtaken", at(1, 8), 0.2, imported_at=at(1)),  # replaced the same day
+        Snapshot("overtaken", at(1, 20), 0.3),
+    )
+    _resolve(tracker, clock, "overtaken", "no", 3)
+    clock.now = at(10)
+    record = track_record.build(tracker)
+    assert {s.question.id: s.basis for s in record.scores} == {
+        "live": "live",
+        "rebuilt": "backfilled",
+        "mixed": "imported",  # the weakest of backfilled and imported
+        "overtaken": "live",  # the imported one never stood at a day's end
+    }
+    data = record.to_json()
+    assert {q["id"]: q["basis"] for q in data["questions"]}["mixed"] == "imported"
+    assert data["bases"] == {
+        "live": ["live", "overtaken"],
+        "backfilled": ["rebuilt"],
+        "imported": ["mixed"],
+    }
+
+
+def test_cli_and_weekly_report_mark_scores_that_rest_on_reconstructions(
+    tracker: Tracker, clock: Clock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.reports import render, weekly
+
+    _binary_story(tracker, clock, "live")
+    _add(tracker, "rebuilt", prior=0.5)
+    _snap(tracker, Snapshot("rebuilt", at(1), 0.6, (), "backfill"))
+    _resolve(tracker, clock, "rebuilt", "yes", 4)
+    assert main(["--db", tracker.store.url, "score", "--as-of", "2025-01-08"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    (rebuilt,) = [line for line in lines if "rebuilt" in line]
+    (live,) = [line for line in lines if line.strip().startswith("live ")]
+    assert rebuilt.endswith(
+        "[backfilled: rests on forecasts rebuilt after the fact from logged times]"
+    )
+    assert "[" not in live
+    stats = weekly.build(tracker, week="2025-W01")
+    markdown, html = render.markdown(stats), render.html(stats)
+    assert "(rebuilt) *[backfilled]*" in markdown
+    assert "*[backfilled]* 1 of these scores rests on forecasts rebuilt after the fact" in markdown
+    assert '<span class="basis" title="rests on forecasts rebuilt' in html
+    assert "(live) *[" not in markdown
+
+
 def test_team_versus_reference_over_common_days(tracker: Tracker, clock: Clock) -> None:
     _binary_story(tracker, clock)  # team: 0.7 on days 1-2, 0.8 on days 3-4
     with tracker.store.write() as tx:
@@ -309,6 +447,10 @@ def test_cli_score_on_the_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert data["questions"][0]["days"] == 15  # 10-16 to 10-30
     assert data["annulled"] == ["summit-venue"]
     assert sorted(data["by_analyst"]) == ["ivan", "maria"]
+    # The demo came in through an import and its forecasts were rebuilt by the backfill.
+    assert data["questions"][0]["basis"] == "backfilled"
+    assert data["bases"]["backfilled"] == ["lavrov-rubio-meeting"]
+    assert data["analyst_bases"] == {"ivan": "imported", "maria": "imported"}
     assert main(["score"]) == 0
     out = capsys.readouterr().out
     assert "1 questions scored, 1 annulled" in out and "lavrov-rubio-meeting" in out

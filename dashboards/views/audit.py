@@ -22,7 +22,9 @@ asof.banner()
 st.caption(
     "Every stored version of every record, oldest first: a question's creation, each report "
     "and judgement, each correction or retraction (with its reason), each re-rating of a "
-    "source and each resolution. Nothing is overwritten: a change is a new version."
+    "source and each resolution. Nothing is overwritten: a change is a new version. A record "
+    "brought in by an import shows the time its file stated under *at*, and when and by whom "
+    "it was imported under *imported*."
 )
 titles = {q.id: q.title for q in state.questions()}
 wanted = st.query_params.get("q")  # ?q=ID opens the page on one question
@@ -64,6 +66,7 @@ st.dataframe(
         "version": st.column_config.NumberColumn("version", format="%d"),
         "why": st.column_config.TextColumn("why", width="large"),
         "changes": st.column_config.TextColumn("changes", width="large"),
+        "imported": st.column_config.TextColumn("imported", width="medium"),
     },
 )
 st.download_button(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import streamlit as st
+from text import md
 
 from forecast import track_record
 from forecast.api import Tracker
@@ -65,6 +66,7 @@ if record.scores:
                 "Brier at resolution": round(s.final.brier, 4),
                 "time-averaged Brier": round(s.averaged.brier, 4),
                 "prior's time-averaged Brier": round(s.prior_averaged.brier, 4),
+                "rests on": s.basis,
             }
             for s in record.scores
         ],
@@ -72,6 +74,10 @@ if record.scores:
         width="stretch",
     )
     st.dataframe(_summary_rows({"all": record.overall()}, "group"), hide_index=True)
+    for basis, ids in record.bases().items():
+        if ids and basis != "live":
+            note = track_record.BASIS_NOTES[basis]
+            st.caption(f"[{basis}] {len(ids)} of these scores {note}: {md(', '.join(ids))}.")
 else:
     st.info("No resolved question has been scored yet (resolve questions and take snapshots).")
 for qid, why in record.unscored:

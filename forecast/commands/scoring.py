@@ -178,9 +178,10 @@ def _print_record(record: Any) -> None:
             f"skill {_fmt(skill)}); log {s.averaged.log:.3f}"
         )
     for s in record.scores:
+        marker = f"  [{s.basis}: {s.caveat}]" if s.caveat else ""
         click.echo(
             f"    {s.question.id:<28} {s.resolution.outcome:<10} {s.days:>4} days  "
-            f"Brier {s.final.brier:.3f} final, {s.averaged.brier:.3f} averaged"
+            f"Brier {s.final.brier:.3f} final, {s.averaged.brier:.3f} averaged{marker}"
         )
     for qid, why in record.unscored:
         click.echo(f"    {qid:<28} not scored: {why}")

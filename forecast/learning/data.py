@@ -15,6 +15,11 @@ is exactly the final log-odds of its trajectory (ignoring decay for event questi
 
 Event questions that resolved YES also give an event time: days from opening to the
 resolution, clipped to the primary deadline.
+
+Nothing recorded after a question resolved is learned from: its evidence is what was
+known when its resolution was first logged (assessments, reports and their corrections or
+retractions logged later are left out), so hindsight cannot leak into the fit. The stated
+reliabilities (the centre of each source's prior, not data) are those standing at ``as_of``.
 """
 
 from __future__ import annotations
@@ -96,7 +101,12 @@ def training_data(history: History, *, as_of: datetime | None = None) -> Trainin
     empty = replace(history, assessments=(), reports=())
     resolved = resolved_questions(history, as_of)
     per_question = [
-        (q, outcome, res, evidence_of(q, split.get(q.id, empty), as_of=as_of, stated=stated))
+        (
+            q,
+            outcome,
+            res,
+            evidence_of(q, split.get(q.id, empty), as_of=resolved_at(history, q.id, as_of)),
+        )
         for q, outcome, res in resolved
     ]
     return _assemble(per_question, stated, types)
@@ -114,6 +124,18 @@ def resolved_questions(
         if res is not None and res.outcome in ("yes", "no"):
             out.append((q, int(res.outcome == "yes"), res))
     return out
+
+
+def resolved_at(history: History, question_id: str, as_of: datetime | None) -> datetime | None:
+    """When the question's resolution was first logged (``as_of`` if that is sooner): the
+    knowledge time its evidence is learned at. None only when nothing bounds it."""
+    logged = [
+        r.logged_at
+        for r in history.resolutions
+        if r.question_id == question_id and r.logged_at is not None
+    ]
+    cutoffs = [t for t in (min(logged, default=None), as_of) if t is not None]
+    return min(cutoffs, default=None)
 
 
 def source_types(history: History, as_of: datetime | None = None) -> dict[str, str]:

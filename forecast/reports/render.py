@@ -125,6 +125,8 @@ def environment(kind: str) -> jinja2.Environment:
 
 def context(stats: WeeklyStats, images: dict[str, str]) -> dict[str, Any]:
     """What the templates see: the statistics, their summaries, and chart locations."""
+    from forecast import track_record
+
     track = stats.track
     return {
         "stats": stats,
@@ -137,6 +139,8 @@ def context(stats: WeeklyStats, images: dict[str, str]) -> dict[str, Any]:
             "murphy": track.murphy(),
             "by_analyst": track.by_analyst(),
             "versus": track.versus(),
+            "bases": track.bases(),
+            "basis_notes": track_record.BASIS_NOTES,
         },
         "charts": {"movers": None, "calibration": None, **images},
     }

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -32,6 +35,7 @@ SQLITE_PRAGMAS = (
 )
 _BEGIN = "forecast_sqlite_begin"  # execution option: which BEGIN the SQLite hook emits
 _MIGRATION_LOCK = 7_102_026_001  # PostgreSQL advisory lock key held while migrating
+CLOCK_CHECK = 600.0  # seconds between two readings of a database server's clock
 
 
 class Store:
@@ -41,6 +45,9 @@ class Store:
         self.url = default_url() if url is None else to_url(url)
         self.display_url = mask(self.url)
         self.engine: Engine = _create_engine(self.url)  # lazy: connects on first use
+        self._offset: timedelta | None = None  # server clock minus ours (PostgreSQL)
+        self._offset_read = 0.0  # time.monotonic() of the last reading
+        self._offset_lock = threading.Lock()
 
     def __repr__(self) -> str:
         return f"Store({self.display_url!r})"
@@ -69,6 +76,36 @@ class Store:
     def close(self) -> None:
         """Close pooled connections (the store stays usable: it reconnects on demand)."""
         self.engine.dispose()
+
+    # ------------------------------------------------------------------ clock
+
+    def now(self) -> datetime:
+        """The store's clock: the knowledge time of every live write.
+
+        An SQLite file lives on this machine, so its clock is ours. A PostgreSQL server is
+        shared by machines whose clocks drift apart; the server's clock is the one they
+        agree on. Asking it at every write (and at every read that defaults to "now") would
+        cost a round trip each, so its offset from ours is read once and again every
+        ``CLOCK_CHECK`` seconds, and applied to our clock in between.
+        """
+        local = datetime.now(UTC)
+        if self.engine.dialect.name != "postgresql":
+            return local
+        with self._offset_lock:
+            stale = time.monotonic() - self._offset_read > CLOCK_CHECK
+            if self._offset is None or stale:
+                self._offset = self._server_offset()
+                self._offset_read = time.monotonic()
+            return local + self._offset
+
+    def _server_offset(self) -> timedelta:
+        """The server's clock minus ours, read half-way through one round trip."""
+        with self._connect() as conn:
+            before = datetime.now(UTC)
+            server = conn.execute(text("SELECT clock_timestamp()")).scalar_one()
+            after = datetime.now(UTC)
+            conn.rollback()
+        return server.astimezone(UTC) - (before + (after - before) / 2)
 
     # ------------------------------------------------------------------ schema
 

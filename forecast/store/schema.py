@@ -78,6 +78,15 @@ def _logged() -> list[Column[Any]]:
     return [_when("logged_at"), _text("logged_by")]
 
 
+def _imported() -> list[Column[Any]]:
+    """When and by whom a record came in through an import (revision 0003); NULL and ""
+    (NULL in rows from before 0003) for a live write, whose logged time is the store's."""
+    return [
+        Column("imported_at", UTCDateTime(), nullable=True),
+        Column("imported_by", Text, nullable=True),
+    ]
+
+
 def _question_fk() -> Column[str]:
     return _id("question_id", ForeignKey("questions.id"))
 
@@ -98,6 +107,7 @@ questions = Table(
     Column("tags", JSON, nullable=False),
     _when("created_at"),
     _text("created_by"),
+    *_imported(),
     PrimaryKeyConstraint("id"),
 )
 
@@ -129,6 +139,7 @@ source_versions = Table(
     _text("type"),
     *_logged(),
     _text("reason"),
+    *_imported(),
     PrimaryKeyConstraint("name", "version"),
 )
 
@@ -146,6 +157,7 @@ reports = Table(
     *_logged(),
     Column("retracted", Boolean, nullable=False),
     _text("reason"),
+    *_imported(),
     PrimaryKeyConstraint("id", "version"),
     Index("ix_reports_source", "source"),
 )
@@ -166,6 +178,7 @@ assessments = Table(
     *_logged(),
     Column("retracted", Boolean, nullable=False),
     _text("reason"),
+    *_imported(),
     # revision 0004: an event report's {by} or {around, within}, and "I am now at P"
     Column("target", JSON(none_as_null=True), nullable=True),
     Column("judged", JSON(none_as_null=True), nullable=True),
@@ -183,6 +196,7 @@ resolutions = Table(
     _when("resolved_on"),
     _text("note"),
     *_logged(),
+    *_imported(),
     PrimaryKeyConstraint("question_id", "version"),
 )
 
@@ -200,6 +214,7 @@ snapshots = Table(
     Column("vector", JSON(none_as_null=True), nullable=True),
     _text("reason"),
     _text("taken_by"),
+    *_imported(),
     PrimaryKeyConstraint("id"),
     Index("ix_snapshots_question_id_taken_at", "question_id", "taken_at"),
 )

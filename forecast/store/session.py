@@ -337,13 +337,15 @@ def _question_row(q: Question) -> dict[str, Any]:
         "tags": list(q.tags),
         "created_at": q.created_at,
         "created_by": _s(q.created_by),
+        **_provenance(q),
     }
 
 
 def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
     # Rows arrive in the table's column order; unpacking them is several times faster than
     # reading them by name, which matters when history() builds 50,000 records.
-    qid, title, kind, opened, prior, prior_note, alpha, criteria, tags, created, creator = row
+    qid, title, kind, opened, prior, prior_note, alpha, criteria, tags, *rest = row
+    created, creator, imported_at, imported_by = rest
     return Question(
         id=qid,
         title=title,
@@ -358,6 +360,8 @@ def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
         tags=tuple(tags),
         created_by=creator,
         created_at=created,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -370,11 +374,12 @@ def _source_row(s: Source) -> dict[str, Any]:
         "logged_at": s.logged_at,
         "logged_by": _s(s.logged_by),
         "reason": _s(s.reason),
+        **_provenance(s),
     }
 
 
 def _source(row: Row) -> Source:
-    name, version, reliability, kind, logged_at, logged_by, reason = row
+    name, version, reliability, kind, logged_at, logged_by, reason, imported_at, imported_by = row
     return Source(
         name=name,
         reliability=reliability,
@@ -383,6 +388,8 @@ def _source(row: Row) -> Source:
         logged_at=logged_at,
         logged_by=logged_by,
         reason=reason,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -400,12 +407,13 @@ def _report_row(r: Report) -> dict[str, Any]:
         "logged_by": _s(r.logged_by),
         "retracted": bool(r.retracted),
         "reason": _s(r.reason),
+        **_provenance(r),
     }
 
 
 def _report(row: Row) -> Report:
     rid, version, published, source, title, summary, url, origin, *rest = row
-    logged_at, logged_by, retracted, reason = rest
+    logged_at, logged_by, retracted, reason, imported_at, imported_by = rest
     return Report(
         id=rid,
         published=published,
@@ -419,6 +427,8 @@ def _report(row: Row) -> Report:
         version=version,
         retracted=bool(retracted),
         reason=reason,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -440,6 +450,7 @@ def _assessment_row(a: Assessment) -> dict[str, Any]:
         "reason": _s(a.reason),
         "target": _target_json(a),
         "judged": _judged_json(a.judged),
+        **_provenance(a),
     }
 
 
@@ -470,7 +481,7 @@ def _assessment(row: Row) -> Assessment:
 
 def _assessment_core(row: Row) -> Assessment:
     aid, version, report_id, question_id, analyst, lr, pairs, strength, *rest = row
-    rationale, logged_at, logged_by, retracted, reason = rest[:5]
+    rationale, logged_at, logged_by, retracted, reason, imported_at, imported_by = rest[:7]
     return Assessment(
         id=aid,
         report_id=report_id,
@@ -485,6 +496,8 @@ def _assessment_core(row: Row) -> Assessment:
         version=version,
         retracted=bool(retracted),
         reason=reason,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -497,11 +510,13 @@ def _resolution_row(res: Resolution) -> dict[str, Any]:
         "note": _s(res.note),
         "logged_at": res.logged_at,
         "logged_by": _s(res.logged_by),
+        **_provenance(res),
     }
 
 
 def _resolution(row: Row) -> Resolution:
-    question_id, version, outcome, resolved_on, note, logged_at, logged_by = row
+    question_id, version, outcome, resolved_on, note, logged_at, logged_by, *rest = row
+    imported_at, imported_by = rest
     return Resolution(
         question_id=question_id,
         outcome=outcome,
@@ -510,6 +525,8 @@ def _resolution(row: Row) -> Resolution:
         logged_at=logged_at,
         logged_by=logged_by,
         version=version,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -521,13 +538,15 @@ def _snapshot_row(s: Snapshot) -> dict[str, Any]:
         "vector": dict(s.vector) or None,
         "reason": _s(s.reason),
         "taken_by": _s(s.taken_by),
+        **_provenance(s),
     }
 
 
 def _snapshot(row: Row) -> Snapshot:
     from forecast.snapshots import Snapshot
 
-    sid, question_id, taken_at, probability, vector, reason, taken_by = row
+    sid, question_id, taken_at, probability, vector, reason, taken_by, *rest = row
+    imported_at, imported_by = rest
     return Snapshot(
         question_id=question_id,
         taken_at=taken_at,
@@ -536,6 +555,8 @@ def _snapshot(row: Row) -> Snapshot:
         reason=reason,
         taken_by=taken_by,
         id=sid,
+        imported_at=imported_at,
+        imported_by=imported_by or "",
     )
 
 
@@ -581,6 +602,13 @@ def _reference_question(row: Row) -> ReferenceQuestion:
 def _s(value: str | None) -> str:
     """Text columns are NOT NULL: a missing value is stored as the empty string."""
     return "" if value is None else value
+
+
+def _provenance(record: Any) -> dict[str, Any]:
+    """The import columns: NULL for a live write (no ``imported_at``), else when and who."""
+    if record.imported_at is None:
+        return {"imported_at": None, "imported_by": None}
+    return {"imported_at": record.imported_at, "imported_by": _s(record.imported_by)}
 
 
 def _now() -> datetime:

@@ -6,8 +6,8 @@ the requested knowledge time.
 
 Rules for evidence (one message each, nothing stored on failure):
 - a report published before its question opened is refused: the prior covers it;
-- a report published after a question's last deadline is refused for event questions
-  (nothing is left for it to move: resolve the question instead);
+- a report published after the day of an event question's last deadline is refused (nothing
+  is left for it to move: resolve the question instead); "by D" includes all of day D;
 - nothing is assessed against a resolved or annulled question, nor with a report
   published after the resolution date;
 - a report cannot be published after it was logged (no future-dated news);
@@ -1058,7 +1058,10 @@ class Tracker:
                 f"report {report.id} ({iso(report.published)}) predates question {question.id} "
                 f"(opened {iso(question.opened)}): the prior already covers it"
             )
-        if question.kind is Kind.EVENT and day_start(report.published) >= question.deadlines[-1]:
+        # "by D" includes all of day D: a report of that day still counts
+        if question.kind is Kind.EVENT and day_start(report.published) > day_start(
+            question.deadlines[-1]
+        ):
             raise ForecastError(
                 f"report {report.id} is dated after the last deadline of {question.id} "
                 f"({iso(question.deadlines[-1])}): resolve the question instead"

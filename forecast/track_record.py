@@ -13,7 +13,7 @@ What is scored, per resolved question (annulled questions are listed, not scored
 - "final": the forecast standing on the last scored day; "averaged": the mean daily score
   over the days the question was open (Good Judgment convention), from the day of its first
   snapshot (or its opening, if later) to the day before it resolved (for an event's primary
-  deadline: before the deadline's day, if that comes first).
+  deadline: to the deadline's day, if that comes first).
 - against the prior: the same days scored with the question's prior alone (for an event,
   the prior decaying in silence), as a difference and as a skill score.
 - against a reference series whose qid is the question's id, over the days both stood.
@@ -374,10 +374,11 @@ def outcome_index(question: Question, resolution: Resolution, deadline: int = 0)
 
 
 def window_end(question: Question, resolution: Resolution, deadline: int = 0) -> date:
-    """The first day not scored: the resolution day (an event: or the deadline's, if sooner)."""
+    """The first day not scored: the resolution day (an event: or the day after the
+    deadline's, if sooner: "by D" includes all of day D)."""
     end = _day(resolution.resolved_on)
     if question.kind is Kind.EVENT:
-        end = min(end, _day(question.deadlines[deadline]))
+        end = min(end, _day(question.deadlines[deadline]) + timedelta(days=1))
     return end
 
 

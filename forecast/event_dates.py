@@ -5,8 +5,9 @@ its opening day to its last deadline, plus one cell for "later or never". Days a
 days counted from the opening day (index 0); "by D" includes all of day D.
 
 - **Prior**: the Lomax law (``forecast.decay``) spread over days from the *anchor*, the day
-  the prior was stated (the day the question was created, never before its opening day nor
-  after its first deadline), its scale set so that P(by the first deadline) = prior there.
+  the prior was stated (the day the question was created; its opening day if it was created
+  before it opened, or after its first deadline as a historical question), its scale set so
+  that P(by the first deadline) = prior there.
   Days before the anchor carry no mass: a question created today with an opening date last
   month does not start decayed.
 - **Silence**: on day t the days before t are ruled out, so
@@ -55,8 +56,7 @@ class Calendar:
         self.deadlines = np.array([day_index(self.first, d) for d in question.deadlines])
         self.last = int(self.deadlines[-1])
         self.size = self.last + 2  # one cell per day, plus "later or never"
-        created = question.created_at or question.opened
-        self.anchor = min(max(day_index(self.first, created), 0), int(self.deadlines[0]))
+        self.anchor = _anchor(question, self.first, int(self.deadlines[0]))
 
     def day(self, index: int) -> datetime:
         return self.first + timedelta(days=int(index))
@@ -98,6 +98,16 @@ class Calendar:
             return cells  # after the last deadline: nothing left to move
         cells[: end + 1] = True
         return cells
+
+
+def _anchor(question: Question, first: datetime, primary: int) -> int:
+    """The day the prior was stated: its creation day, between the opening and the first
+    deadline. A question entered after its first deadline is a historical one, whose prior
+    speaks of its opening day."""
+    if question.created_at is None:
+        return 0
+    created = day_index(first, question.created_at)
+    return max(created, 0) if created <= primary else 0
 
 
 def tails(log_weights: np.ndarray) -> np.ndarray:

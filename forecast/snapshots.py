@@ -8,8 +8,9 @@ late (with an earlier published time) redraws the trajectory on event time but n
 changes a snapshot already taken. Scoring reads snapshots only.
 
 - :func:`record` snapshots some or all open questions now (or at a given knowledge time).
-  The API itself snapshots the questions a write touches (evidence, a correction or
-  retraction, a source's new reliability, a resolution), inside the write's transaction.
+  The API itself snapshots a question when it is created (its prior, reason "created") and
+  the questions a write touches (evidence, a correction or retraction, a source's new
+  reliability, a resolution), once the write has landed.
 - :func:`take` is the daily snapshot of every open question (``forecast snapshot``, cron).
 - :func:`backfill` reconstructs one snapshot per finished day per question from the logged
   times of every record, for histories imported after the fact (the demo); a day that
@@ -37,8 +38,8 @@ if TYPE_CHECKING:
     from forecast.api import QuestionState, Tracker
 
 REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill")
-"""What may trigger a snapshot: a person, the daily cron, logged evidence, a resolution,
-or a reconstruction from logged times."""
+"""What may trigger a snapshot: a person, the daily cron, a question's creation, logged
+evidence, a resolution, or a reconstruction from logged times."""
 
 DAY_ENDS = ("daily", "backfill")
 """The reasons whose snapshot stands for its whole day, so a backfill leaves that day alone.

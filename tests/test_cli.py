@@ -140,14 +140,19 @@ def test_question_list_json(seeded: Run) -> None:
     assert [r["id"] for r in rows] == ["meet", "state", "venue"]
     for r in rows:
         assert {"id", "title", "kind", "status", "probability"} <= r.keys()
-        assert r["status"] == "open"
+    # meet's last deadline (2025-12-31) is long past and it is unresolved: the read model says
+    # so, as the dashboard does
+    assert [r["status"] for r in rows] == ["awaiting resolution", "open", "open"]
     assert rows[1]["probability"] == pytest.approx(0.2)
     assert rows[2]["probability"] == pytest.approx({"budapest": 0.5, "elsewhere": 0.3, "none": 0.2})
 
 
 def test_event_show_json_hand_values(seeded: Run, clock: Clock) -> None:
-    # b = 105 (prior .3 over 45 days); on 10-21 (day 5): 1 - 110/150 = 4/15.
-    # An LR of 0.5 from a source of reliability 0.9: factor 1 + .9 * (.5 - 1) = 0.55.
+    # v2: "by 2025-11-30" covers days 0..45 (46 days); alpha 1: S(x) = b / (b + x) with
+    # b / (b + 46) = 0.7, b = 0.7 * 46 / 0.3. (The question was created after its deadlines,
+    # as a historical one, so its prior speaks of its opening day.) On 10-21 (day 5) the days
+    # before are ruled out: odds of D1 = (S5 - S46) / S46 = 41 / (b + 5).
+    # An LR of 0.5 from a source of reliability 0.9: 1 - 0.9 (1 - 0.5) = 0.55 (v1 agreed).
     clock.now = parse_time("2025-10-21T18:00:00Z")
     evidence(
         seeded,
@@ -165,16 +170,21 @@ def test_event_show_json_hand_values(seeded: Run, clock: Clock) -> None:
         "Summit off",
     )
     data = seeded.json("show", "meet", "--as-of", "2025-10-21")
-    odds = (4 / 11) * 0.55
+    b = 0.7 * 46 / 0.3
+
+    def s(x: float) -> float:
+        return b / (b + x)
+
+    odds = 41 / (b + 5) * 0.55
     assert data["probability"] == pytest.approx(odds / (1 + odds))
     assert data["as_of"].startswith("2025-10-21")
     assert [d["date"] for d in data["deadlines"]] == ["2025-11-30", "2025-12-31"]
-    # every deadline reads off one state: s/(s + D - t) at the same s
-    s = 40 * (1 - odds / (1 + odds)) / (odds / (1 + odds))
-    assert data["deadlines"][1]["probability"] == pytest.approx(1 - s / (s + 71))
+    # D2 (days 0..76): the report scaled days 5..45 by 0.55 and left 46..76 as they were
+    left = 0.55 * (s(5) - s(46)) + s(46)
+    assert data["deadlines"][1]["probability"] == pytest.approx((left - s(77)) / left)
     days = [p for p in data["trajectory"] if "report" not in p]
     assert days[0] == {"date": "2025-10-16", "probability": pytest.approx(0.3)}
-    assert days[4]["probability"] == pytest.approx(1 - 109 / 150)
+    assert days[4]["probability"] == pytest.approx(1 - (b + 4) / (b + 46))
     marks = [p for p in data["trajectory"] if "report" in p]
     assert marks == [
         {
@@ -186,8 +196,8 @@ def test_event_show_json_hand_values(seeded: Run, clock: Clock) -> None:
     (c,) = data["contributions"]
     assert c["report"] == "wh-cancel"
     assert c["log_odds"] == pytest.approx(math.log(0.55))
-    assert c["points"] == pytest.approx(odds / (1 + odds) - 4 / 15)
-    assert c["without"] == pytest.approx(4 / 15)
+    assert c["points"] == pytest.approx(odds / (1 + odds) - (1 - s(46) / s(5)))
+    assert c["without"] == pytest.approx(1 - s(46) / s(5))
 
 
 def test_as_of_uses_knowledge_time_not_publication(seeded: Run, clock: Clock) -> None:
@@ -208,7 +218,8 @@ def test_as_of_uses_knowledge_time_not_publication(seeded: Run, clock: Clock) ->
     after = seeded.json("show", "state", "--as-of", "2025-10-25")
     assert before["probability"] == pytest.approx(0.2)
     assert before["contributions"] == []
-    odds = 0.25 * (1 + 0.9 * 3)
+    # v2: LR 4 at r 0.9 -> 1 / (1 - 0.9 (1 - 1/4)) = 1 / 0.325 (v1: 1 + 0.9 * 3)
+    odds = 0.25 / 0.325
     assert after["probability"] == pytest.approx(odds / (1 + odds))
     # The trajectory is drawn on event time: the move shows on 10-18.
     days = {p["date"]: p["probability"] for p in after["trajectory"] if "report" not in p}
@@ -259,9 +270,10 @@ def test_echoes_and_two_analysts_through_the_cli(seeded: Run) -> None:
         "ivan",
     )
     data = seeded.json("show", "state")
-    # maria: r = .98, LR sqrt(.08); ivan saw only Reuters: r = .98, LR .2; mean of the logs
-    maria = math.log(1 + 0.98 * (math.sqrt(0.08) - 1))
-    ivan = math.log(1 + 0.98 * (0.2 - 1))
+    # v2: the item's reliability is 1 - 0.1 * 0.2 = 0.98 over its two distinct sources. maria's
+    # LR is the one she gave its most reliable member (Reuters, 0.2), as is ivan's: both terms
+    # are 1 - 0.98 (1 - 0.2) = 0.216 (v1 took the geometric mean sqrt(.08) for maria).
+    maria = ivan = math.log(1 - 0.98 * 0.8)
     odds = 0.25 * math.exp((maria + ivan) / 2)
     assert data["probability"] == pytest.approx(odds / (1 + odds))
     assert len(data["contributions"]) == 2
@@ -282,7 +294,9 @@ def test_choice_evidence(seeded: Run) -> None:
         "none=2",
     )
     p = seeded.json("show", "venue")["probability"]
-    w = {"budapest": 0.5 * (1 + 0.9 * -0.75), "elsewhere": 0.3, "none": 0.2 * 1.9}
+    # v2: P(report | k) ∝ 0.9 l_k + 0.1 max l = 0.9 l_k + 0.2, with l = (0.25, 1, 2):
+    # (0.425, 1.1, 2.0); only the ratios count
+    w = {"budapest": 0.5 * 0.425, "elsewhere": 0.3 * 1.1, "none": 0.2 * 2.0}
     total = sum(w.values())
     assert p == pytest.approx({k: v / total for k, v in w.items()})
 
@@ -299,7 +313,8 @@ def test_strength_word(seeded: Run) -> None:
         "--strength",
         "strong-for",
     )
-    odds = 0.25 * (1 + 0.9 * (math.exp(4) - 1))
+    # v2: 1 / (1 - 0.9 (1 - e^-4)) (v1: 1 + 0.9 (e^4 - 1), 45 times larger)
+    odds = 0.25 / (1 - 0.9 * (1 - math.exp(-4)))
     assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
 
 
@@ -339,13 +354,13 @@ def test_corrections_keep_history(seeded: Run, clock: Clock) -> None:
     )
     clock.now = parse_time("2025-10-22T12:00:00Z")
     seeded.ok("evidence", "correct", out["assessment"], "--lr", "2", "--reason", "overrated")
-    odds = 0.25 * (1 + 0.9 * 1)
+    odds = 0.25 / (1 - 0.9 * 0.5)  # v2: LR 2 at r 0.9
     assert seeded.json("show", "state")["probability"] == pytest.approx(odds / (1 + odds))
     seeded.ok("evidence", "retract", out["assessment"], "--reason", "fake")
     assert seeded.json("show", "state")["probability"] == pytest.approx(0.2)
     # what we believed on 10-21 is still readable
     old = seeded.json("show", "state", "--as-of", "2025-10-21")
-    odds = 0.25 * (1 + 0.9 * 3)
+    odds = 0.25 / 0.325  # v2: LR 4 at r 0.9
     assert old["probability"] == pytest.approx(odds / (1 + odds))
     text = seeded.ok("export", "-")
     assert "overrated" in text and "fake" in text
@@ -746,3 +761,102 @@ def test_bad_import_is_all_or_nothing(seeded: Run, tmp_path: Path) -> None:
     path.write_text("format: forecast-scenario/1\nquestions: [\n", encoding="utf-8")
     seeded.fails("import", str(path))
     seeded.fails("import", str(tmp_path / "missing.yaml"))
+
+
+# ---------------------------------------------------------------------- model v2 in the CLI
+
+
+def test_judge_stores_the_lr_that_moves_the_forecast_there(seeded: Run, clock: Clock) -> None:
+    clock.now = parse_time("2025-10-22T12:00:00Z")
+    # binary: 0.2 -> 0.4 is LR (0.4 / 0.6) / (0.2 / 0.8) = 8/3, at reliability 1
+    preview = seeded.json("judge", "state", "0.4", "--dry-run")
+    assert preview["lr"] == pytest.approx(8 / 3) and preview["stored"] is False
+    assert seeded.json("show", "state")["contributions"] == []
+    out = seeded.json("judge", "state", "0.4", "--rationale", "the talks stalled")
+    assert out["lr"] == pytest.approx(8 / 3)
+    data = seeded.json("show", "state")
+    assert data["probability"] == pytest.approx(0.4)
+    (c,) = data["contributions"]
+    assert c["source"] == "Analyst judgement" and c["reliability"] == 1.0
+    # event on 10-22 (day 6): P(by 11-30) = 1 - (b + 6) / (b + 46); judging 0.5 multiplies the
+    # odds of the first open deadline by 1 / odds(now)
+    b = 0.7 * 46 / 0.3
+    now = 1 - (b + 6) / (b + 46)
+    out = seeded.json("judge", "meet", "0.5")
+    assert out["lr"] == pytest.approx((1 - now) / now)
+    assert seeded.json("show", "meet")["deadlines"][0]["probability"] == pytest.approx(0.5)
+    # choice: one probability per option; the likelihoods are P_k / now_k
+    out = seeded.json("judge", "venue", "budapest=0.6", "elsewhere=0.1", "none=0.3")
+    assert out["lr"] == pytest.approx({"budapest": 1.2, "elsewhere": 1 / 3, "none": 1.5})
+    shown = seeded.json("show", "venue")["probability"]
+    assert shown == pytest.approx({"budapest": 0.6, "elsewhere": 0.1, "none": 0.3})
+
+
+def test_an_event_report_points_by_a_deadline_or_around_a_date(seeded: Run, clock: Clock) -> None:
+    clock.now = parse_time("2025-10-25T12:00:00Z")
+    # Both governments announce the date: a source of reliability 1 (at Reuters' 0.9 the LR
+    # of 2000 could multiply the day's odds by 1 / 0.1 at most)
+    seeded.ok("source", "add", "Joint statement", "--reliability", "1")
+    args = ["--question", "meet", "--source", "Joint statement", "--published", "2025-10-25"]
+    evidence(seeded, *args, "--lr", "2000", "--around", "2025-12-15", "--title", "Summit set")
+    data = seeded.json("show", "meet", "--as-of", "2025-10-25")
+    assert data["when"]["median"] == "2025-12-15"
+    assert data["when"]["p50"] == ["2025-12-15", "2025-12-15"]
+    assert 0 < data["when"]["beyond"] < 0.1
+    # --by the later deadline: a report of day 9 multiplies days 0..76 by its factor
+    evidence(seeded, *args, "--lr", "0.5", "--by", "2025-12-31", "--title", "Maybe later")
+    stored = seeded.json("audit", "meet")
+    assert any("2025-12-31" in json.dumps(e) for e in stored)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["judge", "state", "1.5"], "probability must be strictly between 0 and 1, not 1.5"),
+        (["judge", "venue", "0.4"], "question venue is a choice question: give OPTION=P for each"),
+        (["judge", "state", "x=0.5"], "question state takes one probability, not a vector"),
+        (["judge", "venue", "budapest=0.5"], "give a probability for every option"),
+        (
+            ["evidence", "add", "--question", "meet", "--source", "Reuters",
+             "--published", "2025-10-21", "--lr", "2", "--by", "2025-12-15"],
+            "--by 2025-12-15 is not a deadline of meet (deadlines: 2025-11-30, 2025-12-31)",
+        ),
+        (
+            ["evidence", "add", "--question", "state", "--source", "Reuters",
+             "--published", "2025-10-21", "--lr", "2", "--around", "2025-12-15"],
+            "--by and --around apply to event questions only",
+        ),
+        (
+            ["evidence", "add", "--question", "meet", "--source", "Reuters",
+             "--published", "2025-10-21", "--lr", "2", "--around", "2025-12-15",
+             "--within", "2.5"],
+            "--within must be a whole number of days, not 2.5",
+        ),
+        (
+            ["evidence", "add", "--question", "meet", "--source", "Reuters",
+             "--published", "2025-10-21", "--lr", "2", "--around", "2026-02-01"],
+            "--around 2026-02-01 is outside meet's days (2025-10-16 to 2025-12-31)",
+        ),
+        (
+            ["evidence", "add", "--question", "meet", "--source", "Reuters",
+             "--published", "2026-01-01", "--lr", "2"],
+            "is dated after the last deadline of meet (2025-12-31)",
+        ),
+    ],
+)  # fmt: skip
+def test_v2_bad_input_gets_one_clear_line(
+    seeded: Run, clock: Clock, args: list[str], message: str
+) -> None:
+    clock.now = parse_time("2026-01-05T12:00:00Z")
+    assert message in seeded.fails(*args)
+
+
+def test_a_report_on_the_last_deadline_day_still_counts(seeded: Run, clock: Clock) -> None:
+    # "by 2025-12-31" includes all of that day: a report of the day is accepted and moves it
+    clock.now = parse_time("2025-12-31T20:00:00Z")
+    args = ["--question", "meet", "--source", "Reuters", "--published", "2025-12-31T18:00Z"]
+    evidence(seeded, *args, "--lr", "3")
+    data = seeded.json("show", "meet")
+    assert data["status"] == "open"
+    (c,) = data["contributions"]
+    assert c["points"] > 0 and data["probability"] > 0

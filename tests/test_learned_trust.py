@@ -90,12 +90,19 @@ def test_learned_means_replace_stated_trust_by_hand(tracker: Tracker, tmp_path: 
     learned = tracker.learned_fit(tmp_path)
     stated = tracker.state("open")
     used = tracker.state("open", learned=learned)
-    # Stated: each LR 9 at reliability 0.5 counts as 1 + 0.5 * 8 = 5: odds 25.
-    assert stated.probability == pytest.approx(25 / 26)
-    # Learned: ana's LR 9 ** 0.5 = 3 at reliability 1 counts 3; bob (no exponent learned)
-    # keeps LR 9, from "Other" at expit(logit(0.5) + 1) = expit(1).
+    # Stated (v2): an LR lambda >= 1 at reliability r counts 1 / (1 - r (1 - 1/lambda)).
+    # Each LR 9 at 0.5 counts 1 / (1 - 0.5 * 8/9) = 1 / (5/9) = 9/5; the two reports have
+    # their own origins, so the prior odds 1 become (9/5)^2 = 81/25: P = 81/106 = 0.7642.
+    # (v1 counted 1 + 0.5 * 8 = 5 each: odds 25, P = 25/26.)
+    assert stated.probability == pytest.approx(81 / 106)
+    # Learned: ana's LR 9 ** 0.5 = 3 at reliability 1 counts 3 (r = 1 gives lambda); bob
+    # (no exponent learned) keeps LR 9, from "Other" at expit(logit(0.5) + 1) = expit(1)
+    # = 0.731059, which counts 1 / (1 - 0.731059 * 8/9) = 1 / 0.350170 = 2.855755.
+    # Odds 3 * 2.855755 = 8.567264: P = 0.895477. (v1: 3 * (1 + 0.731059 * 8) = 20.545,
+    # P = 0.9536.)
     r_other = 1 / (1 + math.exp(-1.0))
-    odds = 3 * (1 + r_other * 8)
+    odds = 3 / (1 - r_other * 8 / 9)
+    assert odds == pytest.approx(8.567264, abs=1e-6)
     assert used.probability == pytest.approx(odds / (1 + odds), abs=1e-12)
     assert used.to_json()["trust"] == {
         "learned": True,
@@ -181,4 +188,4 @@ def test_show_and_list_with_learned(
     assert code == 0 and rows["open"] == pytest.approx(expected.probability, abs=1e-12)
     code, out, _ = _cli(capsys, "--db", db, "show", "open", "--json")
     assert json.loads(out)["trust"] == {"learned": False}
-    assert json.loads(out)["probability"] == pytest.approx(25 / 26)
+    assert json.loads(out)["probability"] == pytest.approx(81 / 106)  # stated, v2: see above

@@ -32,9 +32,10 @@ from forecast.domain import (
     parse_time,
 )
 from forecast.learning import MODEL_VERSION, bands, fits, vectorised
-from forecast.learning.data import data_hash, evidence_of, relabel, training_data
+from forecast.learning.data import Evidence, data_hash, evidence_of, relabel, training_data
 from forecast.learning.draws import Draws
 from forecast.learning.simulate import Team, draw_truth, event_day, simulate
+from forecast.updating import Item
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENED = parse_time("2025-01-01")
@@ -136,7 +137,9 @@ def test_training_arrays_follow_layer_one_grouping() -> None:
             data.row_cluster, data.row_analyst, data.row_log_lr, data.row_weight, strict=True
         )
     }
-    assert rows[(0, "ann")] == pytest.approx((math.log(8) / 2, 0.5))  # mean of log 4, log 2
+    # v2: ann's LR for the leak is the one she gave its most reliable member, r1 (Reuters,
+    # 0.9) over r2 (RIA, 0.4): log 4, not v1's mean of log 4 and log 2.
+    assert rows[(0, "ann")] == pytest.approx((math.log(4), 0.5))
     assert rows[(0, "bob")] == pytest.approx((math.log(8), 0.5))
     assert rows[(1, "bob")] == pytest.approx((math.log(0.5), 1.0))
     # e resolved yes on day 40, before its primary deadline (day 100).
@@ -231,9 +234,20 @@ def test_model_log_odds_equal_layer_one_final_log_odds() -> None:
     for i, qid in enumerate(data.questions):
         q = next(q for q in h.questions if q.id == qid)
         items = evidence.items_for(q, h, reliability=r, exponents=k)
-        final = trajectory.compute(replace(q, kind=Kind.BINARY, deadlines=()), items, day(200))
+        final = trajectory.compute(*_as_state(q, items), day(200))
         expected = math.log(final.final / (1 - final.final))
         assert float(values["log_odds"].values[i]) == pytest.approx(expected, abs=1e-9)
+
+
+def _as_state(q: Question, items: list[Item]) -> tuple[Question, list[Item]]:
+    """A question as the model sees it: the odds of yes, evidence adding up in log-odds.
+
+    Binary questions are unchanged. For an event question the model's simplification (see
+    ``forecast.learning.model``) is layer 1 on "yes by the primary deadline", without the
+    date posterior: its items as a binary question's (no day cells)."""
+    if q.kind is Kind.BINARY:
+        return q, items
+    return replace(q, kind=Kind.BINARY, deadlines=()), [replace(i, cells=None) for i in items]
 
 
 def _as_dataset(point: dict) -> object:
@@ -357,7 +371,12 @@ def test_learned_parameters_beat_the_defaults_on_held_out_questions(
 
     data, model, idata = fitted
     truth = team[1]
-    test = simulate(SMALL, truth, np.random.default_rng(99), prefix="t")
+    # Three times the training team's questions: under v2's bounded discount a held-out set
+    # of 160 questions is noisy (on this seed learned means gained 0.0036 nats while the true
+    # parameters gained 0.029); on 480 questions the learned means gain 0.02-0.036 nats on
+    # each of the seeds 1, 2, 3, 4 and 99.
+    held_out = replace(SMALL, questions=3 * SMALL.questions, assessments=3 * SMALL.assessments)
+    test = simulate(held_out, truth, np.random.default_rng(99), prefix="t")
     held = relabel(training_data(test), like=data)
     learned = predict(model, idata, held).mean(axis=0)
     stated = {s.name: s.reliability for s in test.sources}
@@ -373,14 +392,9 @@ def _resolved(h: History, data: object) -> list[Question]:
 
 
 def _layer_one(q: Question, h: History, r: dict, k: dict) -> float:
+    """Layer 1's final P(yes) as the model reads the question (``_as_state``)."""
     items = evidence.items_for(q, h, reliability=r, exponents=k)
-    return float(
-        trajectory.compute(replace(q, kind=Kind.BINARY, deadlines=()), items, q.opened).final
-        if not items
-        else trajectory.compute(
-            replace(q, kind=Kind.BINARY, deadlines=()), items, q.opened + timedelta(days=400)
-        ).final
-    )
+    return float(trajectory.compute(*_as_state(q, items), q.opened + timedelta(days=400)).final)
 
 
 def _log_loss(y: np.ndarray, p: np.ndarray) -> float:
@@ -490,9 +504,9 @@ def one_draw(truth: object, team: Team = SMALL) -> Draws:
     )
 
 
-def test_a_one_draw_band_is_the_trajectory(team: tuple, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a single draw, the band collapses onto what layers 1 and 2 compute."""
-    monkeypatch.setattr(bands, "EVERY_DAY", True)
+def test_a_one_draw_band_is_the_trajectory(team: tuple) -> None:
+    """With a single draw, the band collapses onto what layers 1 and 2 compute (binary
+    questions through the vectorised layer 1, event questions through the exact core)."""
     history, truth = team
     ladder = [
         replace(q, deadlines=(*q.deadlines, q.deadlines[0] + timedelta(days=30)))
@@ -516,9 +530,50 @@ def test_a_one_draw_band_is_the_trajectory(team: tuple, monkeypatch: pytest.Monk
         assert b.low == pytest.approx(b.high, abs=2e-5)
 
 
-def test_event_bands_interpolate_within_a_point_of_the_daily_band(
+def test_a_binary_band_reads_each_draws_most_reliable_member() -> None:
+    """Layer 1 (v2) per draw: a cluster's reliability counts a repeating source once, and
+    the analyst's LR is the one given to the member that is most reliable *in that draw*."""
+    q = Question("b", "state", Kind.BINARY, OPENED, prior=0.5)
+
+    def item(rid: str, d: int, source: str, lr: float) -> Evidence:
+        it = Item(rid, (day(d), rid), d, "leak", 0.5, "ann", math.log(lr), source)
+        return Evidence(it, source)
+
+    ev = [item("r1", 1, "A", 4.0), item("r2", 2, "B", 1.5), item("r3", 3, "A", 9.0)]
+    r = np.array([[0.8, 0.3], [0.3, 0.8]])  # draw 0: A more reliable; draw 1: B
+    draws = Draws(
+        ("A", "B"),
+        r,
+        ("ann",),
+        np.ones((2, 1)),
+        np.ones(2),
+        ("",),
+        np.zeros((2, 1)),
+        np.ones(2),
+        np.ones(2),
+    )
+    out = bands.band(q, ev, day(5), draws, prob=0.5)
+    # By hand: A counts once, so U = (1 - r_A)(1 - r_B) = 0.2 * 0.7 = 0.14 in both draws.
+    # Draw 0 reads A's reports (tied at r_A: the strongest, LR 9), draw 1 reads B's (LR 1.5).
+    # With r = 1 - U, lambda_eff = 1 / (U + (1 - U) / lambda), and the prior odds are 1:
+    #   draw 0: 1 / (1 + 0.14 + 0.86 / 9)   = 1 / 1.235556 = 0.809353
+    #   draw 1: 1 / (1 + 0.14 + 0.86 / 1.5) = 1 / 1.713333 = 0.583658
+    finals = [1 / (1 + 0.14 + 0.86 / 9), 1 / (1 + 0.14 + 0.86 / 1.5)]
+    for d, final in enumerate(finals):
+        rs = {"A": r[d, 0], "B": r[d, 1]}
+        items = [replace(e.item, reliability=rs[e.source]) for e in ev]
+        assert trajectory.compute(q, items, day(5)).final == pytest.approx(final, abs=1e-12)
+    lo, hi = sorted(finals)  # two draws: the 25% and 75% quantiles interpolate linearly
+    assert out.low[-1] == pytest.approx(lo + 0.25 * (hi - lo), abs=2e-5)
+    assert out.high[-1] == pytest.approx(lo + 0.75 * (hi - lo), abs=2e-5)
+    assert out.median[0] == pytest.approx(0.5)  # day 0: the prior
+
+
+def test_event_bands_run_the_exact_core_on_thinned_draws(
     team: tuple, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """An event band is the quantiles of the exact trajectories of at most EVENT_DRAWS
+    draws, picked with the band's seed."""
     history, truth = team
     rng = np.random.default_rng(5)
     base = one_draw(truth)
@@ -532,19 +587,24 @@ def test_event_bands_interpolate_within_a_point_of_the_daily_band(
         source_spread=np.ones(n),
         exponent_spread=np.ones(n),
     )
-    events = [q for q in history.questions if q.kind is Kind.EVENT][:30]
+    events = [q for q in history.questions if q.kind is Kind.EVENT][:10]
     cases = [bands.Case(q, evidence_of(q, history), q.opened + timedelta(days=250)) for q in events]
-    fast = bands.bands(cases, draws)
-    monkeypatch.setattr(bands, "EVERY_DAY", True)
-    exact = bands.bands(cases, draws)
-    worst = max(
-        np.max(np.abs(getattr(f, k) - getattr(e, k)))
-        for f, e in zip(fast, exact, strict=True)
-        for k in ("low", "median", "high")
-    )
-    assert worst < 0.02
-    for b in fast:
+    monkeypatch.setattr(bands, "EVENT_DRAWS", 40)
+    thinned = bands.bands(cases, draws, seed=3)
+    picked = draws.thinned(40, 3)
+    for case, b in zip(cases, thinned, strict=True):
         assert np.all(b.low <= b.median + 1e-9) and np.all(b.median <= b.high + 1e-9)
+        q = case.question
+        paths = []
+        for d in range(picked.count):
+            rel = dict(zip(picked.sources, picked.reliability[d], strict=True))
+            k = dict(zip(picked.analysts, picked.exponent[d], strict=True))
+            items = evidence.items_for(q, history, reliability=rel, exponents=k)
+            own = replace(q, alpha=float(picked.alpha[d]))
+            paths.append(trajectory.compute(own, items, case.end).probability)
+        low, high = np.quantile(np.array(paths), [0.05, 0.95], axis=0)
+        assert b.low == pytest.approx(low, abs=2e-5)
+        assert b.high == pytest.approx(high, abs=2e-5)
 
 
 def test_bands_refuse_choice_questions_and_bad_levels(team: tuple) -> None:

@@ -39,7 +39,8 @@ def _defaults(data: object) -> np.ndarray:
             minlength=len(data.cluster_question),
         )
     )[data.row_cluster]
-    terms = data.row_weight * np.log(u + (1 - u) * np.exp(data.row_log_lr))
+    x = data.row_log_lr  # layer 1 (v2): -sign(x) log(U + (1 - U) exp(-|x|)), U = 1 - r
+    terms = -data.row_weight * np.sign(x) * np.log(u + (1 - u) * np.exp(-np.abs(x)))
     log_odds = data.prior_logit + np.bincount(
         data.row_question, terms, minlength=len(data.questions)
     )

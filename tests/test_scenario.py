@@ -1035,8 +1035,8 @@ SNAP_BAD = [
     (SNAP, "snapshots[0] (question line): probability: missing"),
     (
         SNAP + HALF + "    reason: hourly\n",
-        "snapshots[0] (question line): reason: 'hourly' is not one of manual, daily, evidence, "
-        "resolution, backfill",
+        "snapshots[0] (question line): reason: 'hourly' is not one of manual, daily, created, "
+        "evidence, resolution, backfill",
     ),
     (SNAP + HALF + "    reason: 3\n", "reason: must be text, not a number (quote it)"),
     (

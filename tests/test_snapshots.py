@@ -82,8 +82,9 @@ def _fill(store: Store) -> None:
         )
 
 
-def test_schema_head_is_0003() -> None:
-    assert SCHEMA_HEAD == "0003"  # 0002 added snapshots; 0003 their import marks
+def test_schema_head_is_0004() -> None:
+    # 0002 added snapshots; 0003 their import marks; 0004 the assessments' target and judged
+    assert SCHEMA_HEAD == "0004"
 
 
 def test_snapshots_round_trip_in_time_order(store: Store) -> None:
@@ -204,12 +205,19 @@ def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: 
     clock.now = at(3)
     assert snapshots.record(tracker) == 3  # q2 is resolved
     got = snapshots.load(tracker)
-    # q2 has only the snapshot its resolution took, at the moment it was logged.
+    # Creating a question snapshots its prior at once (reason "created", at the clock's now,
+    # noon on day 1). q2 has that and the snapshot its resolution took when it was logged.
     assert sorted(got) == ["c1", "e1", "q1", "q2"]
     assert [(s.reason, s.taken_at, s.probability) for s in got["q2"]] == [
-        ("resolution", at(1), pytest.approx(0.2))
+        ("created", at(1), pytest.approx(0.2)),
+        ("resolution", at(1), pytest.approx(0.2)),
     ]
-    q1, e1, c1 = got["q1"][0], got["e1"][0], got["c1"][0]
+    for qid in ("q1", "e1", "c1"):
+        assert [(s.reason, s.taken_at) for s in got[qid]] == [("created", at(1)), ("manual", at(3))]
+    # The prior holds on the day it is stated: the event question starts at 0.5 for its
+    # first deadline, not decayed from its opening.
+    assert got["e1"][0].probability == pytest.approx(0.5)
+    q1, e1, c1 = got["q1"][1], got["e1"][1], got["c1"][1]
     assert (q1.taken_at, q1.probability, q1.vector, q1.reason) == (at(3), 0.5, (), "manual")
     assert c1.probability is None and c1.vector == (("a", 0.5), ("b", 0.5))
     state = tracker.state("e1", as_of=at(3))
@@ -239,14 +247,16 @@ def test_record_refuses_unknown_questions_and_reasons(tracker: Tracker) -> None:
         snapshots.record(tracker, ["q1", "nope"])
     with pytest.raises(ForecastError, match="reason 'whim' is not one of"):
         snapshots.record(tracker, reason="whim")
-    assert snapshots.load(tracker) == {}
+    # Only the snapshot taken when q1 was created: the refused calls stored nothing.
+    assert [s.reason for s in snapshots.load(tracker)["q1"]] == ["created"]
 
 
 def test_take_is_the_daily_snapshot(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker)
     clock.now = at(4, 6)
     assert snapshots.take(tracker) == 1
-    (snap,) = snapshots.load(tracker)["q1"]
+    created, snap = snapshots.load(tracker)["q1"]  # the first was taken at its creation
+    assert (created.reason, created.taken_at) == ("created", at(1))
     assert (snap.reason, snap.taken_at, snap.taken_by) == ("daily", at(4, 6), "tester")
 
 
@@ -295,7 +305,9 @@ def test_backfill_never_rewrites_a_day_and_is_idempotent(tracker: Tracker, clock
     assert snapshots.backfill(tracker) == 3  # days 1, 3 and 4 (day 5 has not ended)
     assert snapshots.backfill(tracker) == 0
     got = snapshots.load(tracker)["q1"]
+    # The snapshot taken when q1 was created records a moment, not day 1's end.
     assert [(s.day.day, s.reason) for s in got] == [
+        (1, "created"),
         (1, "backfill"),
         (2, "daily"),
         (3, "backfill"),
@@ -319,16 +331,16 @@ def test_backfill_adds_the_days_end_after_snapshots_taken_at_writes(
     assert snapshots.backfill(tracker) == 2  # days 1 and 2
     got = snapshots.load(tracker)["q1"]
     assert [(s.taken_at, s.reason) for s in got] == [
+        (at(1), "created"),  # a moment, not day 1's end: the backfill still adds that
         (snapshots.end_of_day(date(2025, 1, 1)), "backfill"),
         (at(2, 9), "evidence"),
         (at(2, 10), "manual"),
         (at(2, 15), "evidence"),
         (snapshots.end_of_day(date(2025, 1, 2)), "backfill"),
     ]
-    half = 0.5 * 9 + 0.5  # reliability 0.5: the LR 9 counts as 1 + 0.5 * (9 - 1) = 5
-    assert [s.probability for s in got] == pytest.approx(
-        [0.5, 0.9, 0.9, half / (half + 1), half / (half + 1)]
-    )
+    # Reliability 0.5: the LR 9 >= 1 counts as 1 / (1 - r (1 - 1/9)) = 1 / (1 - 4/9) = 9/5,
+    # so even odds become 9/5 : 1 and P = 9/14 (v1 counted it as 1 + r (9 - 1) = 5: 5/6).
+    assert [s.probability for s in got] == pytest.approx([0.5, 0.5, 0.9, 0.9, 9 / 14, 9 / 14])
 
 
 def test_backfill_stops_the_day_before_the_resolution(tracker: Tracker, clock: Clock) -> None:
@@ -338,6 +350,7 @@ def test_backfill_stops_the_day_before_the_resolution(tracker: Tracker, clock: C
     assert snapshots.backfill(tracker) == 3
     got = snapshots.load(tracker)["q1"]
     assert [(s.day.day, s.reason) for s in got] == [
+        (1, "created"),
         (1, "resolution"),
         (1, "backfill"),
         (2, "backfill"),
@@ -523,5 +536,6 @@ def test_a_write_whose_snapshot_fails_still_lands_and_warns(
     assert err.startswith("warning: saved, but no snapshot was taken of q1")
     assert len(err.strip().splitlines()) == 1
     monkeypatch.undo()
-    assert snapshots.load(tracker) == {}
+    # Only the snapshot taken when q1 was created, before the store was locked.
+    assert [s.reason for s in snapshots.load(tracker)["q1"]] == ["created"]
     assert len(tracker.history(["q1"]).assessments) == 2

@@ -102,12 +102,13 @@ def test_event_question_scores_its_primary_deadline(tracker: Tracker, clock: Clo
     )
     _resolve(tracker, clock, "e1", "yes", 15)  # after the first deadline, before the second
     (s,) = track_record.build(tracker).scores
-    # Primary deadline: NO (the event came later); days 1-10 are scored.
-    assert (s.outcome, s.days) == (0, 10)
-    assert s.averaged.brier == pytest.approx((5 * 0.25 + 5 * 0.09) / 10)
+    # Primary deadline (2025-01-11): NO (the event came later). "By D" includes all of day D,
+    # so days 1-11 are scored: 0.5 on days 1-5, 0.3 on days 6-11 (v1 stopped at day 10).
+    assert (s.outcome, s.days) == (0, 11)
+    assert s.averaged.brier == pytest.approx((5 * 0.25 + 6 * 0.09) / 11)
     assert s.final.brier == pytest.approx(0.09)
     first, second = s.ladder
-    assert (first.outcome, first.days, first.final) == (0, 10, s.final)
+    assert (first.outcome, first.days, first.final) == (0, 11, s.final)
     # Second deadline: YES; days 1-14 scored at 0.7 (5 days) then 0.6 (9 days).
     assert (second.outcome, second.days, second.forecast) == (1, 14, 0.6)
     assert second.averaged.brier == pytest.approx((5 * 0.09 + 9 * 0.16) / 14)
@@ -123,6 +124,72 @@ def test_event_question_yes_before_the_primary_deadline(tracker: Tracker, clock:
     assert s.averaged.brier == pytest.approx(0.36)
     assert [(r.outcome, r.days) for r in s.ladder] == [(1, 3), (1, 3)]
     assert s.ladder[1].averaged.brier == pytest.approx(0.16)
+
+
+def _silent_event(tracker: Tracker, clock: Clock, resolved_day: int) -> track_record.QuestionScore:
+    """Prior 0.5 for 2025-01-11 (then 2025-01-21), alpha 1, created on day 1; no evidence;
+    the daily snapshot at noon of every day up to the resolution day; YES on that day,
+    logged at 18:00."""
+    _add(tracker, "e1", Kind.EVENT, prior=0.5, alpha=1.0, deadlines=(at(11, 0), at(21, 0)))
+    for day in range(1, resolved_day + 1):
+        clock.now = at(day)
+        snapshots.take(tracker)
+    clock.now = at(resolved_day, 18)
+    tracker.resolve("e1", "yes", at(resolved_day, 0))
+    (s,) = track_record.build(tracker).scores
+    return s
+
+
+# The v2 prior of _silent_event by hand: the Lomax law with alpha 1 from the anchor (the
+# creation day, day 1) has survival S(x) = b / (b + x) after x days. Days 1..11 are n = 11
+# days, and P(by 2025-01-11) = 1 - S(11) = 0.5 on day 1 gives b / (b + 11) = 0.5: b = 11.
+# On day k silence rules out days 1..k-1, so P(by day 11) = 1 - S(11) / S(k - 1)
+# = 1 - (b + k - 1) / (b + 11) = (12 - k) / 22: 0.5 on day 1, 2/22 on day 10 and, on the
+# deadline's own day, 1 - (b + n - 1) / (b + n) = 1/22.
+
+
+def test_event_question_yes_on_its_primary_deadlines_day(tracker: Tracker, clock: Clock) -> None:
+    s = _silent_event(tracker, clock, 11)
+    # "By D" includes all of day D: an event on 2025-01-11 resolves that deadline YES.
+    assert (s.outcome, s.start.day, s.end.day, s.days) == (1, 1, 11, 10)
+    # The deadline-day forecast (1/22) is recorded, by the daily and the resolution snapshot...
+    day_11 = [x for x in snapshots.load(tracker)["e1"] if x.day.day == 11]
+    assert [(x.reason, x.probability) for x in day_11] == [
+        ("daily", pytest.approx(1 / 22)),
+        ("resolution", pytest.approx(1 / 22)),
+    ]
+    # ... but day 11 is the day the event happened, the resolution day, which is never
+    # scored (its end already knows the outcome: a report of the event logged that day
+    # would otherwise score itself). Days 1-10 are scored, the last at 2/22 = 1/11.
+    assert s.forecast == pytest.approx(1 / 11)
+    assert s.final.brier == pytest.approx((10 / 11) ** 2)
+    assert s.final.log == pytest.approx(math.log(11))
+    # Day k: Brier (1 - (12 - k)/22)^2 = ((10 + k)/22)^2; sum over k = 1..10 of (10 + k)^2
+    # is 11^2 + ... + 20^2 = 2870 - 385 = 2485.
+    assert s.averaged.brier == pytest.approx(2485 / 22**2 / 10)
+    assert s.prior_averaged.brier == pytest.approx(s.averaged.brier)  # no evidence: the prior
+    # The second rung (2025-01-21) also resolves YES, over the same days.
+    assert [(r.outcome, r.days) for r in s.ladder] == [(1, 10), (1, 10)]
+
+
+def test_event_question_scores_its_primary_deadlines_own_day(
+    tracker: Tracker, clock: Clock
+) -> None:
+    s = _silent_event(tracker, clock, 15)  # after the first deadline, before the second
+    # The first deadline resolves NO, and its scored days run to its own day, 2025-01-11,
+    # which is scored with the deadline-day forecast 1 - (b + n - 1)/(b + n) = 1/22.
+    assert (s.outcome, s.start.day, s.end.day, s.days) == (0, 1, 12, 11)
+    assert s.forecast == pytest.approx(1 / 22)
+    assert s.final.brier == pytest.approx((1 / 22) ** 2)
+    assert s.final.log == pytest.approx(-math.log(21 / 22))
+    # Day k: Brier ((12 - k)/22)^2; the sum over k = 1..11 of (12 - k)^2 is 1^2 + ... + 11^2
+    # = 11 * 12 * 23 / 6 = 506.
+    assert s.averaged.brier == pytest.approx(506 / 22**2 / 11)
+    first, second = s.ladder
+    assert (first.outcome, first.days, first.forecast) == (0, 11, s.forecast)
+    # The second rung: YES (day 15), days 1-14; on day 14, P(by day 21) = 1 - S(21)/S(13)
+    # = 1 - (11 + 13)/(11 + 21) = 1/4.
+    assert (second.outcome, second.days, second.forecast) == (1, 14, pytest.approx(0.25))
 
 
 def test_choice_question_by_hand(tracker: Tracker, clock: Clock) -> None:
@@ -145,9 +212,14 @@ def test_choice_question_by_hand(tracker: Tracker, clock: Clock) -> None:
 
 def test_annulled_and_unscorable_questions(tracker: Tracker, clock: Clock) -> None:
     _add(tracker, "annulled")
-    _add(tracker, "never")
-    _add(tracker, "late")
-    _snap(tracker, Snapshot("annulled", at(1), 0.5), Snapshot("late", at(3), 0.5))
+    # A question created here is snapshotted at once, so it is always scorable (see the
+    # next test). These two came in through an import, which takes no snapshot: "never"
+    # with none at all, "late" with one taken only on its resolution day.
+    imported = [
+        Question(q, f"Title of {q}", Kind.BINARY, JAN, prior=0.2) for q in ("never", "late")
+    ]
+    tracker.import_history(History(questions=imported), snapshots=[Snapshot("late", at(3), 0.5)])
+    _snap(tracker, Snapshot("annulled", at(1), 0.5))
     _resolve(tracker, clock, "annulled", "annulled", 3)
     _resolve(tracker, clock, "never", "no", 3)
     _resolve(tracker, clock, "late", "no", 3)
@@ -166,6 +238,31 @@ def test_annulled_and_unscorable_questions(tracker: Tracker, clock: Clock) -> No
     resolution = tracker.history(["never"]).resolutions[0]
     with pytest.raises(track_record.Unscored, match="no snapshot was taken while it was open"):
         track_record.score_question(never, resolution, [])
+
+
+def test_a_question_created_assessed_and_resolved_here_is_scorable(
+    tracker: Tracker, clock: Clock
+) -> None:
+    """No daily snapshot ever ran: the snapshots taken at creation and at the evidence suffice."""
+    _add(tracker, "q1")  # prior 0.2, created on day 1 at 00:00: snapshot "created", 0.2
+    tracker.add_source("Wire", 1.0)
+    clock.now = at(3, 10)
+    tracker.add_evidence("q1", lr=4.0, source="Wire", published=at(3, 8))
+    _resolve(tracker, clock, "q1", "yes", 5)  # its snapshot, on day 5, never stands
+    assert [s.reason for s in snapshots.load(tracker)["q1"]] == [
+        "created",
+        "evidence",
+        "resolution",
+    ]
+    (s,) = track_record.build(tracker).scores
+    # Odds 0.2/0.8 = 1/4, times the LR 4 of a fully reliable source: even odds, 0.5.
+    # Days 1-2 stand at 0.2 (Brier 0.8^2 = 0.64), days 3-4 at 0.5 (0.25).
+    assert (s.start.day, s.end.day, s.days, s.outcome, s.basis) == (1, 5, 4, 1, "live")
+    assert s.forecast == pytest.approx(0.5)
+    assert s.averaged.brier == pytest.approx((2 * 0.64 + 2 * 0.25) / 4)
+    assert s.averaged.log == pytest.approx(-(2 * math.log(0.2) + 2 * math.log(0.5)) / 4)
+    assert s.final.brier == pytest.approx(0.25)
+    assert s.prior_averaged.brier == pytest.approx(0.64)
 
 
 def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None:

@@ -89,12 +89,46 @@ def test_demo_week_statistics(demo: Tracker) -> None:
     assert sum(len(n.judged) for n in stats.new_evidence.rows) == 27  # every assessment
     assert stats.new_questions == [] and stats.resolved == [] and stats.track.scores == []
     assert stats.stale.rows == []
+    # "By D" includes all of day D: from the end of the week (end of 10-26) to the end of
+    # 10-31 is 5 days (v1 counted to the start of 10-31: 4).
     (near,) = stats.near_deadline
     assert (near.question.id, near.when.date().isoformat(), near.days) == (
         "lavrov-rubio-meeting",
         "2025-10-31",
-        4,
+        5,
     )
+
+
+@pytest.mark.parametrize(
+    ("now", "days", "line"),
+    [
+        # P(by 10-31) on 10-31 itself: the one day left (see the hand check below).
+        (datetime(2025, 10, 31, 12, tzinfo=UTC), 0, "0.4% by 2025-10-31, 0 days after"),
+        (datetime(2025, 11, 1, 12, tzinfo=UTC), -1, "passed 1 days before the end"),
+    ],
+)
+def test_a_deadline_is_open_all_its_day_in_the_report(now: datetime, days: int, line: str) -> None:
+    """The report and the API agree: the question awaits its resolution only once the
+    deadline's day is over (on 10-31 itself it is open, and its deadline still ahead)."""
+    tracker = Tracker.open(clock=Clock(now))
+    tracker.import_scenario(DEMO.read_text(encoding="utf-8"))
+    stats = weekly.build(tracker, weekly.week_of(now))  # the week in progress: as of now
+    (near,) = [n for n in stats.near_deadline if n.question.id == "lavrov-rubio-meeting"]
+    assert near.days == days
+    state = tracker.state("lavrov-rubio-meeting", as_of=now, explain=False)
+    assert state.awaiting_resolution is (days < 0)
+    assert line in render.markdown(stats)
+    # By hand, on 10-31: prior 0.65 for days 10-16..10-31 (16 days), alpha 1: the Lomax
+    # scale b has b / (b + 16) = 0.35, b = 8.615. Days 10-16..10-30 (15) are ruled out,
+    # leaving mass S(15) - S(16) = b/(b + 15) - 0.35 = 0.01482 for 10-31 against 0.35
+    # later. The evidence multiplies 10-31 by the v2 effective LRs (lambda >= 1:
+    # 1/(1 - r(1 - 1/lambda)); lambda < 1: 1 - r(1 - lambda)): the CNN call (r 0.85, ivan
+    # 1.3) 1.244; the two CNN reports of one origin (ties take the strongest reading: maria
+    # e^-4 -> 0.1656, ivan 0.15 -> 0.2775, logs averaged) 0.2144; Reuters (r 0.9, maria
+    # 0.3) 0.37; RIA (r 0.5, ivan 0.7) 0.85. Their product is 0.0839, so
+    # P = 0.01482 x 0.0839 / (0.01482 x 0.0839 + 0.35) = 0.355%.
+    if days == 0:
+        assert near.probability == pytest.approx(0.00355, abs=5e-5)
 
 
 def test_golden_demo_report(demo: Tracker, tmp_path: Path) -> None:
@@ -197,11 +231,12 @@ def test_resolved_stale_and_overdue_sections() -> None:
         "russia-ceasefire-line",
     ]
     assert stats.stale.rows[0].days == 19  # last evidence logged 10-21, week ends 11-09
-    # The week ending 12-21 sees putin-trump's last deadline (12-31) 9 days ahead.
+    # The week ending 12-21 sees putin-trump's last deadline (the end of 12-31) 10 days
+    # ahead (v1 counted to the start of 12-31: 9).
     (near,) = weekly.build(tracker, "2025-W51").near_deadline
     assert (near.question.id, near.days, near.when.date().isoformat()) == (
         "putin-trump-meeting",
-        9,
+        10,
         "2025-12-31",
     )
     assert weekly.build(tracker, "2025-W51", near_days=3).near_deadline == []

@@ -13,7 +13,9 @@ Modules, in the order data flows through them:
 - ``calibrate``: the whole run behind ``forecast calibrate``;
 - ``fits``: saving and loading a fit, refusing stale or mismatched ones (light: no PyMC);
 - ``draws`` and ``bands``: posterior draws as numpy arrays, and credible bands on
-  trajectories from them, with ``vectorised`` (layer 2's closed forms over arrays);
+  trajectories from them (binary: layer 1 vectorised over draws; event: the exact core
+  of ``forecast.trajectory`` run per draw);
+- ``vectorised``: v1's layer-2 closed forms over arrays (the backtest's methods);
 - ``simulate``: team histories with known parameters, for tests and benchmarks;
 - ``recalibration``: the backtest's model of held forecasts (``forecast.backtest``).
 
@@ -26,6 +28,8 @@ For the engine: ``fits.load_learned(history=...)`` gives a ``Learned`` whose
 ``Draws`` that ``bands.band`` / ``bands.bands`` turn into credible bands.
 """
 
-MODEL_VERSION = "1"
+MODEL_VERSION = "2"
 """Version of the layer-3 model (``model.py``). Bump it when the model's structure or
-parameter names change: fits saved by another version are then refused (``FitMismatch``)."""
+parameter names change: fits saved by another version are then refused (``FitMismatch``).
+"2": layer 1 of model v2 (the symmetric discount, distinct sources, the most reliable
+member's reading)."""

@@ -4,14 +4,19 @@ Every resolved binary or event question (annulled and choice questions are left 
 becomes one outcome. Its evidence is grouped exactly as layer 1 groups it
 (``forecast.updating``):
 
-- an echo cluster is the set of reports of one question sharing an origin; each member
-  report enters once, through its source, in the cluster's unreliability
-  ``prod(1 - r_s)``;
-- within a cluster, each analyst's stated log LRs are averaged, and the analysts' log
-  terms are averaged again (each row carries the weight ``1 / analysts``).
+- an echo cluster is the set of reports of one question sharing an origin; each distinct
+  source carrying it enters once in the cluster's unreliability ``prod(1 - r_s)`` (a
+  source repeating itself adds nothing);
+- within a cluster, each analyst's stated log LR is the one they gave its most reliable
+  member (ties: the strongest reading), and the analysts' log terms are averaged (each row
+  carries the weight ``1 / analysts``).
 
-So with the posterior means plugged back into layer 1, the model's log-odds for a question
-is exactly the final log-odds of its trajectory (ignoring decay for event questions).
+"Most reliable" is judged by the stated reliabilities (a choice made in the data, not
+learned: the model's likelihood must stay smooth in the reliabilities). So with the
+posterior means plugged back into layer 1, the model's log-odds for a binary question is
+exactly the final log-odds of its trajectory as long as the learned reliabilities keep the
+stated order within each analyst's cluster readings. For an event question it is layer 1 on
+"yes by the primary deadline" (the date posterior of layer 2 is left out).
 
 Event questions that resolved YES also give an event time: days from opening to the
 resolution, clipped to the primary deadline.
@@ -64,7 +69,7 @@ class TrainingData:
     row_cluster: np.ndarray  # (J,)
     row_question: np.ndarray  # (J,)
     row_analyst: np.ndarray  # (J,)
-    row_log_lr: np.ndarray  # (J,) the analyst's mean stated log LR over the cluster
+    row_log_lr: np.ndarray  # (J,) the analyst's stated log LR of the cluster's top member
     row_weight: np.ndarray  # (J,) 1 / number of analysts in the cluster
     event_question: np.ndarray  # (E,) YES event questions
     event_prior_logit: np.ndarray  # (E,) their priors

@@ -1,12 +1,12 @@
 """The layer-3 model: what the track record says about sources, analysts and decay.
 
-For resolved question i with outcome y_i and prior p0_i, and its evidence rows j (an
-analyst's mean stated log LR ``l_j`` over an echo cluster c, with weight
-``w_j = 1 / analysts in c``)::
+For resolved question i with outcome y_i and prior p0_i, and its evidence rows j (the
+stated log LR ``l_j`` an analyst gave the most reliable member, by stated reliability, of
+an echo cluster c, with weight ``w_j = 1 / analysts in c``)::
 
     logit r_s  = logit(stated_s) + shift[type(s)] + source_spread * z_s
     k_a        = exp(exponent_spread * u_a)                    (pooled around 1)
-    U_c        = prod over the cluster's reports of (1 - r_s)  (echo rule of layer 1)
+    U_c        = prod over the cluster's distinct sources of (1 - r_s)  (layer 1's echo rule)
     term_j     = -w_j sign(l_j) log(U_c + (1 - U_c) exp(-k_a |l_j|))   (layer 1, v2)
     logit P(y_i = 1) = logit(p0_i) + sum of term_j over i's rows
 
@@ -22,9 +22,12 @@ keeps (about) its stated reliability, shifted by what its type's record shows. T
 ``shift = 0, z = 0, u = 0, log alpha = 0`` is exactly the unlearned default (stated
 reliabilities, k = 1, alpha = 1), which is how LOO compares against it.
 
-Simplification: evidence enters event questions as it does state questions (the odds of
-"yes by the primary deadline", decay between reports left out), and event timing uses the
-prior only. Build, fit and predict are separate; data lives in ``pm.Data`` containers.
+Simplifications (a full move of layer 3 to model v2 is a later step): evidence enters
+event questions as it does state questions (the odds of "yes by the primary deadline", not
+layer 2's posterior over the event date with each report's day cells), event timing uses
+the prior only, and each analyst's reading of a cluster is picked by the stated
+reliabilities, where layer 1 with learned ones picks by those. Build, fit and predict are
+separate; data lives in ``pm.Data`` containers.
 """
 
 from __future__ import annotations
@@ -186,7 +189,7 @@ def _log_odds(
     # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
     # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
     shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[3]))
-    terms = -rows[4] * pt.sgn(rows[3]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
+    terms = -rows[4] * pt.sign(rows[3]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
     return questions[0] + pt.zeros(questions.shape[1])[question_of].inc(terms)
 
 

@@ -6,8 +6,11 @@ the data. The generative story is the model's own, run through layer 1:
 - each source's true reliability is its stated reliability moved on the logit scale by
   its type's bias and its own deviation; each analyst's true exponent is ``exp(spread z)``;
 - stated log LRs are drawn at random; a question resolves YES with the probability layer 1
-  gives (``forecast.updating.report_steps``) using the *true* reliabilities and exponents,
-  so echo clusters and analyst averaging are simulated exactly as layer 1 treats them;
+  (v2) gives (``forecast.updating.report_steps``) using the *true* reliabilities and
+  exponents, so echo clusters (distinct sources, the most reliable member's reading) and
+  analyst averaging are simulated exactly as layer 1 treats them. The model picks each
+  analyst's member by the *stated* reliabilities (``forecast.learning.data``); where the
+  true order of a cluster's sources differs, the simulated world and the model differ;
 - a YES event question happens at a time drawn from the no-evidence Lomax law of layer 2,
   conditioned on happening by the deadline; reports are placed before it.
 """
@@ -156,7 +159,13 @@ def _draft_evidence(
 
 
 def _true_log_odds(d: _Draft, truth: Truth) -> float:
-    """Layer 1's final log-odds with the true parameters (decay left out, as in the model)."""
+    """Layer 1's (v2) final log-odds with the true parameters, on "yes" (for an event
+    question: yes by its deadline, the date posterior left out, as in the model).
+
+    Items carry their report's source, so an echo cluster's reliability counts each
+    distinct source once, as ``forecast.learning.data`` groups it; each analyst's reading
+    of a cluster is the one given to its most reliable member, by the true reliabilities.
+    """
     where = {r[0]: r for r in d.reports}
     items = [
         Item(
@@ -167,6 +176,7 @@ def _true_log_odds(d: _Draft, truth: Truth) -> float:
             truth.reliability[where[rid][1]],
             analyst,
             truth.exponents[analyst] * log_lr,
+            source=where[rid][1],
         )
         for rid, analyst, log_lr in d.assessments
     ]

@@ -406,20 +406,26 @@ def _near(
 ) -> list[Line]:
     """Deadlines within ``days`` after ``as_of``, and open questions whose last one passed.
 
-    A passed deadline comes with negative days: the question awaits its resolution.
+    "By D" includes all of day D: a deadline is still ahead until its day is over, and a
+    question awaits its resolution only from then on (the rule of
+    :attr:`~forecast.api.QuestionState.awaiting_resolution`). Days count whole days from
+    the day of ``as_of`` to the deadline's: at the end of a week, exactly the time from the
+    end of the week to the end of the deadline's day. A passed deadline comes with negative
+    days: the question awaits its resolution.
     """
-    window = timedelta(days=days)
+    today = utc(as_of).date()
     found = []
     for q in questions:
-        near = [d for d in q.deadlines if timedelta(0) < d - as_of <= window]
-        passed = bool(q.deadlines) and q.deadlines[-1] <= as_of
-        if not near and not passed:
+        state = after[q.id]
+        ahead = [(d, (utc(d).date() - today).days) for d in q.deadlines]
+        near = [(d, n) for d, n in ahead if 0 <= n <= days]
+        if not near and not state.awaiting_resolution:
             continue
-        ladder = dict(after[q.id].deadline_probabilities())
-        found += [Line(q, ladder[d], d, (d - as_of).days) for d in near]
-        if passed:
-            last = q.deadlines[-1]
-            found.append(Line(q, ladder[last], last, -(as_of - last).days))
+        ladder = dict(state.deadline_probabilities())
+        found += [Line(q, ladder[d], d, n) for d, n in near]
+        if state.awaiting_resolution:
+            last, n = ahead[-1]
+            found.append(Line(q, ladder[last], last, n))
     return sorted(found, key=lambda line: (line.when, line.question.id))
 
 

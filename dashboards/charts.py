@@ -32,7 +32,7 @@ def trajectory(
     Binary: one line. Event: one line per deadline of the ladder, and a rule at each
     deadline. Choice: stacked areas, one per option. ``band=(lower, upper)``, one value per
     day of the trajectory (a credible band from the learned model), draws a shaded area
-    behind the headline line (an event question's primary deadline), named ``band_label``
+    behind the headline line (an event question's first open deadline), named ``band_label``
     in the legend.
     """
     kind = state.question.kind
@@ -111,8 +111,6 @@ def _band(
     data = pd.DataFrame(
         {"date": frames.naive_days(state, n), "lower": lower[:n], "upper": upper[:n], "band": label}
     )
-    if q.kind is Kind.EVENT:  # the band is the primary deadline's: drawn as far as its line
-        data = data[data["date"] <= q.deadlines[0].replace(tzinfo=None)]
     return (
         alt.Chart(data)
         .mark_area(opacity=0.25, interpolate="step-after" if q.kind is Kind.BINARY else "linear")

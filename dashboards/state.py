@@ -353,10 +353,10 @@ def _band(
 
 
 def band(qid: str, as_of: date, analyst: str | None = None) -> bands.Band:
-    """The 90% credible band of a binary or event question's trajectory (the primary
-    deadline's, for an event question) from the usable fit's draws, one value per day of
-    ``state(qid, as_of, analyst, learned=True).trajectory``. Refused (ForecastError) for a
-    choice question, and when the fit may not be used."""
+    """The 90% credible band of a binary or event question's trajectory (for an event
+    question its headline, the first deadline still open) from the usable fit's draws, one
+    value per day of ``state(qid, as_of, analyst, learned=True).trajectory``. Refused
+    (ForecastError) for a choice question, and when the fit may not be used."""
     key = _key()
     fit = _fit_key()
     _learned(key, fit)

@@ -22,6 +22,7 @@ and carry when and by whom they were imported.
 from __future__ import annotations
 
 import getpass
+import math
 import os
 import uuid
 import warnings
@@ -35,6 +36,7 @@ import numpy as np
 
 from forecast import event_dates, evidence, snapshots
 from forecast.domain import (
+    PRIOR_SUM_TOLERANCE,
     Assessment,
     ForecastError,
     History,
@@ -349,6 +351,11 @@ def judgement_for(
     q = state.question
     if state.status is not Status.OPEN:
         raise ForecastError(f"question {q.id} was resolved: it takes no more judgements")
+    if state.awaiting_resolution:
+        raise ForecastError(
+            f"question {q.id} is awaiting resolution (its last deadline has passed): "
+            "resolve it instead"
+        )
     if q.kind is Kind.CHOICE:
         if isinstance(probability, int | float):
             raise ForecastError(f"question {q.id} is a choice question: give OPTION=P for each")
@@ -362,9 +369,12 @@ def judgement_for(
         missing = [n for n in q.option_names if n not in wanted]
         if missing:
             raise ForecastError(f"give a probability for every option (missing: {missing[0]})")
-        vector = validate_question(
-            replace(q, options=tuple((n, wanted[n]) for n in q.option_names))
-        ).options
+        vector = tuple(
+            (n, check_probability(wanted[n], f"probability of {n!r}")) for n in q.option_names
+        )
+        total = math.fsum(p for _, p in vector)
+        if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+            raise ForecastError(f"the probabilities must sum to 1, not {total:g}")
         now = dict(zip(q.option_names, np.asarray(state.trajectory.final).tolist(), strict=True))
         likelihoods = tuple((n, p / now[n]) for n, p in vector)
         return Judgement(q.id, likelihoods=likelihoods, rationale=rationale, judged=vector)
@@ -457,11 +467,18 @@ class Tracker:
     # ---------------------------------------------------------------- writes
 
     def add_question(self, question: Question) -> Question:
+        """Store a new question, created now by the store's clock, and snapshot its prior."""
+        now = self.now()
+        if question.created_at is not None and abs(question.created_at - now) > CLOCK_SKEW:
+            raise ForecastError(
+                f"question {question.id!r}: its creation time comes from the store's clock, "
+                f"not {iso(question.created_at)}; bring in history with `forecast import`"
+            )
         q = validate_question(
             replace(
                 question,
                 created_by=question.created_by or self.user,
-                created_at=question.created_at or self.now(),
+                created_at=now,
                 imported_at=None,
                 imported_by="",
             )

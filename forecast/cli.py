@@ -540,7 +540,8 @@ def _print_state(data: dict[str, Any]) -> None:
     if when is not None:
         median = when["median"] or "after the last deadline"
         p90 = " to ".join(when["p90"]) if when["p90"] else "reaches past the last deadline"
-        click.echo(f"  when: median {median}; 90% {p90}; not by the last {_pct(when['beyond'])}")
+        beyond = _pct(when["beyond"]).strip()
+        click.echo(f"  when: median {median}; 90% {p90}; not by the last deadline: {beyond}")
     rows = [_contribution_row(c) for c in data["contributions"]]
     if not rows:
         return

@@ -112,9 +112,11 @@ def _anchor(question: Question, first: datetime, primary: int) -> int:
 
 def tails(log_weights: np.ndarray) -> np.ndarray:
     """Rows of mass(i..end) for each cell i (and 0 past the end), each row scaled by its max."""
+    shape = log_weights.shape
+    out = np.zeros((*shape[:-1], shape[-1] + 1))
     w = np.exp(log_weights - np.max(log_weights, axis=-1, keepdims=True))
-    tail = np.cumsum(w[..., ::-1], axis=-1)[..., ::-1]
-    return np.concatenate([tail, np.zeros((*tail.shape[:-1], 1))], axis=-1)
+    np.cumsum(w[..., ::-1], axis=-1, out=out[..., -2::-1])  # mass(i..end), written backwards
+    return out
 
 
 def ladder(

@@ -115,12 +115,11 @@ class _EventPath:
     def __init__(self, question: Question, steps: Sequence[Step]):
         self.steps = steps
         self.calendar = event_dates.Calendar(question)
-        increments = np.array([s.increment for s in steps], dtype=float).reshape(
-            len(steps), self.calendar.size
-        )
-        prior = self.calendar.prior()
         # row 0: the prior; row j: after the j-th report
-        self.versions = np.vstack([prior, prior + np.cumsum(increments, axis=0)])
+        self.versions = np.empty((len(steps) + 1, self.calendar.size))
+        self.versions[0] = self.calendar.prior()
+        for j, s in enumerate(steps, start=1):
+            np.add(self.versions[j - 1], s.increment, out=self.versions[j])
         self.tails = event_dates.tails(self.versions)
         self.last_version = len(steps)
 
@@ -138,8 +137,10 @@ class _EventPath:
         if not self.steps:
             return []
         t = np.array([s.day for s in self.steps], dtype=int)
-        j = np.arange(len(self.steps))
-        (b, _), (a, after) = self._ladder(j, t), self._ladder(j + 1, t)
+        n = len(self.steps)
+        # before and after each report in one pass: versions j and j + 1 on its day
+        headline, ladder = self._ladder(np.r_[np.arange(n), np.arange(1, n + 1)], np.r_[t, t])
+        b, a, after = headline[:n], headline[n:], ladder[n:]
         with np.errstate(divide="ignore", invalid="ignore"):
             increments = np.log(a) - np.log1p(-a) - (np.log(b) - np.log1p(-b))
         return [

@@ -36,7 +36,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -93,17 +94,19 @@ def _term(item: Item, reliability: float) -> LogLR:
     return np.where(item.cells, term, 0.0)
 
 
-@dataclass
 class _Cluster:
     """One echo cluster as its member reports arrive, kept incrementally."""
 
-    log_unreliability: float = 0.0  # sum of log(1 - r_s) over the distinct sources
-    sources: set[str] = field(default_factory=set)
-    # analyst -> the item that stands for them: the most reliable member they assessed;
-    # ties take the strongest reading, because a milder telling of the same claim carries
-    # less of it and must not pull the claim back.
-    readings: dict[str, tuple[float, float, Item]] = field(default_factory=dict)
-    term: LogLR = 0.0
+    __slots__ = ("log_unreliability", "readings", "sources", "term")
+
+    def __init__(self) -> None:
+        self.log_unreliability = 0.0  # sum of log(1 - r_s) over the distinct sources
+        self.sources: set[str] = set()
+        # analyst -> the item that stands for them: the most reliable member they assessed;
+        # ties take the strongest reading, because a milder telling of the same claim
+        # carries less of it and must not pull the claim back.
+        self.readings: dict[str, tuple[float, float, Item]] = {}
+        self.term: LogLR = 0.0
 
     def add(self, source: str, reliability: float, assessments: Sequence[Item]) -> LogLR:
         """Add one member report; return the change in the cluster's log term."""
@@ -123,8 +126,7 @@ class _Cluster:
         return change
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """The arrival of one report: when, and how much it moves the log-odds (or log-weights)."""
 
     report_id: str

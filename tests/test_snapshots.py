@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def _question(qid: str = "q1", kind: Kind = Kind.BINARY) -> Question:
     if kind is Kind.CHOICE:
         extra = {"options": (("a", 0.5), ("b", 0.5))}
     return Question(qid, f"Question {qid}", kind, JAN, created_at=JAN, created_by="ana", **extra)
+
+
+def _new(qid: str = "q1", kind: Kind = Kind.BINARY) -> Question:
+    """``_question`` as a live write states it: its creation time is the tracker's clock."""
+    return replace(_question(qid, kind), created_at=None)
 
 
 def _fill(store: Store) -> None:
@@ -191,16 +197,15 @@ def tracker(clock: Clock) -> Tracker:
 
 
 def _binary(tracker: Tracker, qid: str = "q1", prior: float = 0.5) -> None:
-    tracker.add_question(
-        Question(qid, f"Question {qid}", Kind.BINARY, JAN, prior=prior, created_at=at(1, 0))
-    )
+    """A binary question created now by the tracker's clock (noon on day 1, unless moved)."""
+    tracker.add_question(Question(qid, f"Question {qid}", Kind.BINARY, JAN, prior=prior))
 
 
 def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker, "q1", 0.5)
     _binary(tracker, "q2", 0.2)
-    tracker.add_question(_question("e1", Kind.EVENT))
-    tracker.add_question(_question("c1", Kind.CHOICE))
+    tracker.add_question(_new("e1", Kind.EVENT))  # created at noon on day 1, as the others
+    tracker.add_question(_new("c1", Kind.CHOICE))
     tracker.resolve("q2", "no", at(2, 0))
     clock.now = at(3)
     assert snapshots.record(tracker) == 3  # q2 is resolved
@@ -229,16 +234,22 @@ def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: 
 
 
 def test_record_named_questions_even_when_resolved(tracker: Tracker) -> None:
-    _binary(tracker, "q1")
+    _binary(tracker, "q1")  # created, and resolved, at noon on day 1 by the clock
     tracker.resolve("q1", "yes", at(1, 6))
-    assert snapshots.record(tracker, ["q1"], at(1, 8), reason="resolution") == 1
-    assert snapshots.load(tracker)["q1"][0].reason == "resolution"
+    # At 13:00 the resolution is known: the open questions are none, but q1 named is taken.
+    assert snapshots.record(tracker, at=at(1, 13)) == 0
+    assert snapshots.record(tracker, ["q1"], at(1, 13), reason="resolution") == 1
+    assert [(s.reason, s.taken_at) for s in snapshots.load(tracker)["q1"]] == [
+        ("created", at(1)),
+        ("resolution", at(1)),  # the one the resolution took when it was logged
+        ("resolution", at(1, 13)),
+    ]
 
 
 def test_record_skips_questions_not_yet_known(tracker: Tracker) -> None:
-    _binary(tracker, "q1")
-    assert snapshots.record(tracker, at=at(1, 0) - timedelta(seconds=1)) == 0
-    assert snapshots.record(tracker, ["q1"], at=at(1, 0) - timedelta(seconds=1)) == 0
+    _binary(tracker, "q1")  # created at noon on day 1: a second before, it was not known
+    assert snapshots.record(tracker, at=at(1) - timedelta(seconds=1)) == 0
+    assert snapshots.record(tracker, ["q1"], at=at(1) - timedelta(seconds=1)) == 0
 
 
 def test_record_refuses_unknown_questions_and_reasons(tracker: Tracker) -> None:
@@ -450,11 +461,13 @@ def test_a_later_backfill_does_not_credit_a_back_dated_report(clock: Clock) -> N
 def _random_history(tracker: Tracker, clock: Clock, rng: random.Random) -> list[Question]:
     """Three questions and 30 random writes: evidence logged up to four days late,
     corrections, retractions and source re-ratings, by two analysts."""
+    clock.now = JAN  # created at the start of day 1, before any of the writes
     questions = [
-        tracker.add_question(_question("b", Kind.BINARY)),
-        tracker.add_question(_question("e", Kind.EVENT)),
-        tracker.add_question(_question("c", Kind.CHOICE)),
+        tracker.add_question(_new("b", Kind.BINARY)),
+        tracker.add_question(_new("e", Kind.EVENT)),
+        tracker.add_question(_new("c", Kind.CHOICE)),
     ]
+    assert all(q.created_at == JAN for q in questions)
     tracker.add_source("A", 0.8)
     tracker.add_source("B", 0.5)
     now, logged = at(1, 1), []

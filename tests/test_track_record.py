@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from forecast import snapshots, track_record
 from forecast.api import Tracker
 from forecast.cli import main
-from forecast.domain import Assessment, History, Kind, Question, Report
+from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report
 from forecast.reference import ReferenceQuestion, ReferenceSet
 from forecast.snapshots import Snapshot
 
@@ -45,10 +46,10 @@ def tracker(clock: Clock) -> Tracker:
 
 
 def _add(tracker: Tracker, qid: str, kind: Kind = Kind.BINARY, **fields) -> Question:
+    """A question created now by the tracker's clock: add it while the clock still reads
+    day 1 at 00:00 (the fixture's start) for a question created on day 1."""
     fields.setdefault("prior", None if kind is Kind.CHOICE else 0.2)
-    return tracker.add_question(
-        Question(qid, f"Title of {qid}", kind, JAN, created_at=JAN, **fields)
-    )
+    return tracker.add_question(Question(qid, f"Title of {qid}", kind, JAN, **fields))
 
 
 def _snap(tracker: Tracker, *snaps: Snapshot) -> None:
@@ -265,7 +266,34 @@ def test_a_question_created_assessed_and_resolved_here_is_scorable(
     assert s.prior_averaged.brier == pytest.approx(0.64)
 
 
+def test_a_typed_creation_time_is_refused_and_nothing_is_stored(
+    tracker: Tracker, clock: Clock
+) -> None:
+    """A live question is created when the store's clock says: a stated creation time could
+    back-date its prior into days already scored. History comes in through an import."""
+    clock.now = at(3)
+    typed = Question("q1", "Title of q1", Kind.BINARY, JAN, prior=0.2, created_at=JAN)
+    refusal = (
+        "question 'q1': its creation time comes from the store's clock, not 2025-01-01; "
+        "bring in history with `forecast import`"
+    )
+    with pytest.raises(ForecastError) as refused:
+        tracker.add_question(typed)
+    assert str(refused.value) == refusal
+    with tracker.store.read() as tx:
+        counts = tx.counts()
+    assert (counts["questions"], counts["snapshots"]) == (0, 0)
+    # Within the 5 minutes another machine's clock may be ahead, the store's time is kept.
+    q = tracker.add_question(replace(typed, created_at=at(3) + timedelta(minutes=4)))
+    assert (q.created_at, q.imported_at) == (at(3), None)
+    # The same question brought in as history keeps its stated time, marked as imported.
+    tracker.import_history(History(questions=(replace(typed, id="q2"),)))
+    q2 = tracker.question("q2")
+    assert (q2.created_at, q2.imported_at) == (JAN, at(3))
+
+
 def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "q2")  # created on day 1 at 00:00, as q1 is: before the story moves the clock
     _binary_story(tracker, clock)  # resolution logged on day 5 at 09:00
     assert track_record.build(tracker, as_of=at(5, 8)).scores == []
     (s,) = track_record.build(tracker, as_of=at(5, 10)).scores
@@ -274,7 +302,6 @@ def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None
     # logged ahead, on day 2 at 10:00, and took its own snapshot then: q2 as the tracker
     # stood, its prior 0.2 (no evidence). As of day 2, day 3's snapshot (0.9) was not
     # yet taken, so 0.5 stands on day 1 and 0.2 from day 2 on.
-    _add(tracker, "q2")
     _snap(tracker, Snapshot("q2", at(1), 0.5), Snapshot("q2", at(3, 0), 0.9))
     clock.now = at(2, 10)
     tracker.resolve("q2", "yes", at(5, 0))
@@ -292,8 +319,8 @@ def test_as_of_keeps_later_knowledge_out(tracker: Tracker, clock: Clock) -> None
 
 
 def test_calibration_and_murphy_of_final_forecasts(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "q2")  # both created on day 1 at 00:00
     _binary_story(tracker, clock, "q1")  # final 0.8, YES
-    _add(tracker, "q2")
     _snap(tracker, Snapshot("q2", at(1), 0.3))
     _resolve(tracker, clock, "q2", "no", 5)  # final 0.3, NO
     record = track_record.build(tracker)
@@ -317,8 +344,9 @@ def test_totals_agree_with_scikit_learn(tracker: Tracker, clock: Clock) -> None:
     rng = np.random.default_rng(5)
     finals = rng.uniform(0.02, 0.98, 40)
     outcomes = (rng.uniform(size=40) < finals).astype(int)
+    for i in range(len(finals)):
+        _add(tracker, f"q{i}")  # all created on day 1 at 00:00, before any is resolved
     for i, (p, y) in enumerate(zip(finals, outcomes, strict=True)):
-        _add(tracker, f"q{i}")
         _snap(tracker, Snapshot(f"q{i}", at(1), 0.5), Snapshot(f"q{i}", at(2), float(p)))
         _resolve(tracker, clock, f"q{i}", "yes" if y else "no", 4)
     record = track_record.build(tracker, analysts=False)
@@ -333,8 +361,8 @@ def test_totals_agree_with_scikit_learn(tracker: Tracker, clock: Clock) -> None:
 
 
 def test_per_tag_groups(tracker: Tracker, clock: Clock) -> None:
+    _add(tracker, "q2", tags=("usa",))  # both created on day 1 at 00:00
     _binary_story(tracker, clock, "q1", tags=("war", "usa"))
-    _add(tracker, "q2", tags=("usa",))
     _snap(tracker, Snapshot("q2", at(1), 0.3))
     _resolve(tracker, clock, "q2", "no", 5)
     tags = track_record.build(tracker).by_tag()
@@ -442,16 +470,15 @@ def test_per_analyst_scores_without_the_late_records_are_the_same(
 
 
 def test_scores_say_what_they_rest_on(tracker: Tracker, clock: Clock) -> None:
+    for qid in ("rebuilt", "mixed", "overtaken"):  # all four created on day 1 at 00:00
+        _add(tracker, qid, prior=0.5)
     _binary_story(tracker, clock, "live")  # snapshots stored as they stood
-    _add(tracker, "rebuilt", prior=0.5)
     _snap(tracker, Snapshot("rebuilt", at(1), 0.6), Snapshot("rebuilt", at(2), 0.7, (), "backfill"))
     _resolve(tracker, clock, "rebuilt", "yes", 4)
-    _add(tracker, "mixed", prior=0.5)
     imported = Snapshot("mixed", at(2), 0.9, imported_at=at(3), imported_by="olga")
     _snap(tracker, Snapshot("mixed", at(1), 0.6, (), "backfill"), imported)
     _snap(tracker, Snapshot("mixed", at(5), 0.1, imported_at=at(3)))  # after: never stands
     _resolve(tracker, clock, "mixed", "yes", 4)
-    _add(tracker, "overtaken", prior=0.5)
     _snap(
         tracker,
         Snapshot("overtaken", at(1, 8), 0.2, imported_at=at(1)),  # replaced the same day
@@ -480,8 +507,8 @@ def test_cli_and_weekly_report_mark_scores_that_rest_on_reconstructions(
 ) -> None:
     from forecast.reports import render, weekly
 
+    _add(tracker, "rebuilt", prior=0.5)  # both created on day 1 at 00:00
     _binary_story(tracker, clock, "live")
-    _add(tracker, "rebuilt", prior=0.5)
     _snap(tracker, Snapshot("rebuilt", at(1), 0.6, (), "backfill"))
     _resolve(tracker, clock, "rebuilt", "yes", 4)
     assert main(["--db", tracker.store.url, "score", "--as-of", "2025-01-08"]) == 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 import subprocess
 import sys
 from dataclasses import replace
@@ -736,3 +737,19 @@ def test_show_does_not_import_pymc(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
     )
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_draws_that_no_summary_vouches_for_are_refused(
+    saved: Path, team: tuple, tmp_path: Path
+) -> None:
+    # A save killed between its two files: new draws beside the summary of the fit before.
+    copy = tmp_path / "interrupted"
+    shutil.copytree(saved, copy)
+    with (copy / "track-record.nc").open("ab") as f:
+        f.write(b"\0")  # draws the summary does not name by their hash
+    assert fits.load_learned(copy, history=team[0], allow_failed=True)  # the means still stand
+    with pytest.raises(
+        fits.NoFit, match=r"do not belong to the saved summary .*forecast calibrate"
+    ):
+        fits.load_draws(copy, history=team[0], allow_failed=True)
+    fits.load_draws(saved, history=team[0], allow_failed=True)  # the intact fit loads

@@ -1,10 +1,12 @@
 """Saved fits: the posterior on disk, and the checks that keep a wrong one out of use.
 
 A fit is two files in the fits folder (``$FORECAST_FITS``, else ``data/fits/`` in the
-project): ``track-record.nc`` (the posterior draws, netCDF through ArviZ/xarray) and
-``track-record.json`` (posterior means and 90% intervals, diagnostics, LOO, the model
-version and the hash of the data it learned from). Point forecasts read only the JSON,
-so using a fit never imports PyMC; credible bands read the draws.
+project), saved as one unit: ``track-record.nc`` (the posterior draws, netCDF through
+ArviZ/xarray) and ``track-record.json`` (posterior means and 90% intervals, diagnostics,
+LOO, the model version, the hash of the data it learned from, and the SHA-256 of the draws
+it belongs to). The JSON is written last, so an interrupted save never pairs new draws with
+an old summary. Point forecasts read only the JSON, so using a fit never imports PyMC;
+credible bands read the draws.
 
 Loading refuses, with a named error that says what to run:
 
@@ -16,6 +18,7 @@ Loading refuses, with a named error that says what to run:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
@@ -173,11 +176,23 @@ def save(idata: Any, summary: Mapping[str, Any], directory: str | Path | None = 
             model_version=summary["model_version"], data_hash=summary["data_hash"]
         )
     _atomic(folder / f"{NAME}.nc", lambda tmp: kept.to_netcdf(tmp))
+    # The summary is the fit's manifest, written last: it names the draws it belongs to by
+    # their hash, so a save killed between the two files leaves draws no summary vouches for,
+    # and they are refused rather than used with another fit's numbers.
+    manifest = {**summary, "draws_sha256": _sha256(folder / f"{NAME}.nc")}
     _atomic(
         folder / f"{NAME}.json",
-        lambda tmp: tmp.write_text(json.dumps(summary, indent=2), encoding="utf-8"),
+        lambda tmp: tmp.write_text(json.dumps(manifest, indent=2), encoding="utf-8"),
     )
     return folder / f"{NAME}.json"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def _atomic(path: Path, write: Any) -> None:
@@ -274,7 +289,13 @@ def load_draws(
 
     load_learned(directory, history=history, allow_failed=allow_failed)
     path = fits_dir(directory) / f"{NAME}.nc"
+    vouched = read_summary(directory).get("draws_sha256")
     try:
+        if vouched != _sha256(path):
+            raise NoFit(
+                f"the draws at {path} do not belong to the saved summary (an interrupted "
+                f"save?): {RUN}"
+            )
         tree = xr.open_datatree(path, engine="h5netcdf")
     except (OSError, ValueError) as exc:
         raise NoFit(f"cannot read the draws at {path} ({exc}): {RUN}") from None

@@ -505,6 +505,7 @@ class Tracker:
     ) -> Source:
         """Record a new version of a source (its reliability or type changed)."""
         check_text(name, "source name", required=True)
+        check_text(reason, "reason", required=True)  # a re-rating must say why
         with self.store.write() as tx:
             versions = tx.source_versions(name)
             if not versions:
@@ -688,8 +689,10 @@ class Tracker:
             if not versions:
                 raise NotFound(f"no report {report_id!r}")
             last = versions[-1]
-            report = self._live().logged(
-                replace(last, version=last.version + 1, retracted=True, reason=reason)
+            report = validate_report(
+                self._live().logged(
+                    replace(last, version=last.version + 1, retracted=True, reason=reason)
+                )
             )
             tx.insert_report(report)
             cited = {a.question_id for a in tx.assessments_of_report(report_id)}

@@ -295,6 +295,7 @@ def validate_question(q: Question) -> Question:
     check_text(q.title, "title", required=True)
     check_text(q.criteria, "criteria")
     check_text(q.prior_note, "prior note")
+    check_text(q.created_by, "created by")
     for tag in q.tags:
         check_text(tag, "tag", required=True)
     try:
@@ -316,9 +317,12 @@ def validate_question(q: Question) -> Question:
         raise ForecastError(f"a {kind.value} question needs a prior (--prior P)")
     prior = check_probability(q.prior, "prior")
     if kind is Kind.BINARY:
-        if q.alpha is not None:
-            raise ForecastError("alpha applies to event questions only")
-        return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=deadlines)
+        if q.alpha is not None or deadlines:
+            raise ForecastError(
+                "deadlines and alpha apply to event questions only (a binary question is a "
+                "state on a date)"
+            )
+        return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=())
     if not deadlines:
         raise ForecastError("an event question needs at least one deadline (--deadline DATE)")
     if len(set(deadlines)) != len(deadlines):

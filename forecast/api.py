@@ -325,13 +325,36 @@ def _learned_trust(
     return question, rel, learned.exponent_means()
 
 
-def _check_next_version(tx: Any, kind: str, key: str, version: int) -> None:
-    """Versions of an append-only record run 1, 2, 3...: refuse a gap or a duplicate."""
+# The fields that say what a record is about: every version of it keeps them. A second
+# version of an assessment naming another question would make one judgement count on two.
+# (A resolution's question and a source's name are its key already.)
+_IDENTITY: dict[str, tuple[tuple[str, str], ...]] = {
+    "assessment": (("report_id", "report"), ("question_id", "question"), ("analyst", "analyst")),
+}
+
+
+def _check_next_version(tx: Any, kind: str, key: str, record: Any) -> None:
+    """Versions of an append-only record run 1, 2, 3...: refuse a gap or a duplicate.
+
+    A new version also keeps the identity fields of the one before (:data:`_IDENTITY`).
+    """
+    version = record.version
     have = tx.latest_version(kind, key)
     if version != have + 1:
         if version == 1:
             raise ForecastError(f"{kind} {key!r} already exists")
         raise ForecastError(f"{kind} {key!r} version {version} does not follow {have}")
+    if have and kind in _IDENTITY:
+        last = tx.assessment_versions(key)[-1]
+        for field, label in _IDENTITY[kind]:
+            if getattr(record, field) != getattr(last, field):
+                from forecast.scenario import quote
+
+                raise ForecastError(
+                    f"{kind} {key!r} version {version} names {label} "
+                    f"{quote(getattr(record, field))}, but version {have} names "
+                    f"{quote(getattr(last, field))}: a new version keeps its {label}"
+                )
 
 
 JUDGEMENT_SOURCE = "Analyst judgement"
@@ -459,10 +482,16 @@ class Tracker:
     def _live(self) -> _Stamp:
         return _Stamp(self.now(), self.user)
 
+    def check_past(self, what: str, at: datetime | None) -> None:
+        """Knowledge times are facts about the past: none may lie ahead of the clock.
+
+        ``what`` reads with the time after it: "report 'r1' is logged at".
+        """
+        if at is not None and utc(at) > self.now() + CLOCK_SKEW:
+            raise ForecastError(f"{what} {iso(at)}, which is in the future")
+
     def _check_logged(self, what: str, logged_at: datetime | None) -> None:
-        """Knowledge times are facts about the past: none may lie ahead of the clock."""
-        if logged_at is not None and logged_at > self.now() + CLOCK_SKEW:
-            raise ForecastError(f"{what} is logged at {iso(logged_at)}, which is in the future")
+        self.check_past(f"{what} is logged at", logged_at)
 
     # ---------------------------------------------------------------- writes
 
@@ -768,6 +797,7 @@ class Tracker:
                     where = f"snapshot of {snap.question_id!r} taken {iso(snap.taken_at)}"
                     if question is None:
                         raise NotFound(f"{where}: no question {snap.question_id!r}")
+                    self.check_past(f"snapshot of {snap.question_id!r} is taken at", snap.taken_at)
                     try:
                         imported = replace(snap, id=None, imported_at=now, imported_by=self.user)
                         checked.append(scenario.check_snapshot(imported, question))
@@ -972,6 +1002,7 @@ class Tracker:
     # ---------------------------------------------------------------- checked inserts
 
     def _insert_question(self, tx: Any, q: Question) -> None:
+        self.check_past(f"question {q.id!r} is created at", q.created_at)
         if tx.question(q.id) is not None:
             raise ForecastError(f"question {q.id!r} already exists")
         tx.insert_question(q)
@@ -979,7 +1010,7 @@ class Tracker:
     def _insert_source(self, tx: Any, s: Source, stamp: _Stamp) -> Source:
         self._check_logged(f"source {s.name!r}", s.logged_at)
         s = validate_source(stamp.logged(s))
-        _check_next_version(tx, "source", s.name, s.version)
+        _check_next_version(tx, "source", s.name, s)
         tx.insert_source(s)
         return s
 
@@ -1030,13 +1061,15 @@ class Tracker:
         r = validate_report(stamp.logged(r))
         self._check_logged(f"report {r.id!r}", r.logged_at)
         if not tx.source_versions(r.source):
-            raise NotFound(f"no source {r.source!r}: add it with `forecast source add`")
+            from forecast.scenario import quote  # a name from a file may be long
+
+            raise NotFound(f"no source {quote(r.source)}: add it with `forecast source add`")
         if r.logged_at is not None and r.published > r.logged_at:
             raise ForecastError(
                 f"report {r.id!r} is published {iso(r.published)}, after it was logged "
                 f"({iso(r.logged_at)})"
             )
-        _check_next_version(tx, "report", r.id, r.version)
+        _check_next_version(tx, "report", r.id, r)
         tx.insert_report(r)
         return r
 
@@ -1054,7 +1087,7 @@ class Tracker:
             raise NotFound(f"no report {a.report_id!r}")
         report = reports[-1]
         self._check_timing(tx, question, report, a)
-        _check_next_version(tx, "assessment", a.id, a.version)
+        _check_next_version(tx, "assessment", a.id, a)
         if not correction:
             twin = next(
                 (

@@ -141,8 +141,8 @@ def read_questions(path: str | Path, name: str) -> list[ReferenceQuestion]:
     frame = _columns(_read_table(path), QUESTION_COLUMNS, REQUIRED_QUESTION_COLUMNS, what)
     qids = _qids(frame["qid"], what)
     _no_repeats(qids, what)
-    opened = _times(frame.get("open"), what, "open")
-    closes = _times(frame.get("close"), what, "close")
+    opened = _optional_times(frame.get("open"), len(qids), what, "open")
+    closes = _optional_times(frame.get("close"), len(qids), what, "close")
     outcomes = _outcomes(frame["outcome"], what)
     resolved = _times(frame["resolved_on"], what, "resolution date")
     _resolution_pairs(outcomes, resolved, what)
@@ -286,12 +286,17 @@ def _texts(column: pd.Series | None, n: int) -> list[str]:
     return [""] * n if column is None else _cells(column)
 
 
-def _times(column: pd.Series | None, what: str, label: str) -> list[datetime | None]:
+def _optional_times(
+    column: pd.Series | None, rows: int, what: str, label: str
+) -> list[datetime | None]:
+    """An optional column's times; a column that is not there is missing on every row."""
+    return [None] * rows if column is None else _times(column, what, label)
+
+
+def _times(column: pd.Series, what: str, label: str) -> list[datetime | None]:
     """ISO dates or date-times as aware UTC datetimes (None where missing)."""
     import pandas as pd
 
-    if column is None:
-        return []
     cells = _cells(column)
     parsed = pd.to_datetime(
         pd.Series([c or None for c in cells], dtype=object),

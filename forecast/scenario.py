@@ -3,6 +3,7 @@
 A scenario is one YAML mapping::
 
     format: forecast-scenario/1
+    counts: {sources: 6, ...}   # optional: entries per section; the file then ends with "..."
     sources: [...]       # one entry per version of a source
     questions: [...]
     reports: [...]       # one entry per version of a report
@@ -27,7 +28,9 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import math
 import re
+import reprlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -37,6 +40,7 @@ import yaml
 
 from forecast.domain import (
     ID_PATTERN,
+    PRIOR_SUM_TOLERANCE,
     Assessment,
     ForecastError,
     History,
@@ -115,6 +119,7 @@ def loads(text: str, *, name: str = "scenario") -> History:
 def load_all(text: str, *, name: str = "scenario") -> Scenario:
     """Read a scenario document: its history and its snapshots (in the order written)."""
     top = _top_level(_parse(text, name), name)
+    _check_complete(top, text, name)
     records = {section: _read_section(top.get(section), section, name) for section in SECTIONS}
     questions = {q.id: q for q in records["questions"]}
     snaps = tuple(
@@ -136,40 +141,55 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
 def _parse(text: str, name: str) -> Any:
     loader = _LOADER(text)
     try:
-        # One pass builds the node tree (checked for duplicate keys below), and the safe
+        # One pass builds the node tree, checked before any value is built, and the safe
         # constructor turns it into plain values: what safe_load does, keeping the nodes.
-        root = loader.get_single_node()
-        data = None if root is None else loader.construct_document(root)
+        root = _yaml(loader.get_single_node, text, name)
+        for node in _nodes(root, name):
+            if isinstance(node, yaml.MappingNode):
+                _check_mapping_keys(node, name)
+        return None if root is None else _yaml(lambda: loader.construct_document(root), text, name)
+    finally:
+        loader.dispose()
+
+
+def _yaml(step: Callable[[], Any], text: str, name: str) -> Any:
+    """Run one step of the YAML loader; its failures become one line naming where."""
+    try:
+        return step()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = _one_line(exc.problem or exc.context or "malformed document")
-        raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {problem}") from None
+        raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {_clip(problem)}") from None
     except (ValueError, OverflowError) as exc:
         # An impossible timestamp such as 2025-02-30 fails in the constructor, unmarked.
         mark = _bad_timestamp(text)
-        raise ForecastError(f"{name}: invalid YAML{_at(mark)}: {_one_line(str(exc))}") from None
+        raise ForecastError(
+            f"{name}: invalid YAML{_at(mark)}: {_clip(_one_line(str(exc)))}"
+        ) from None
     except (yaml.YAMLError, RecursionError) as exc:  # bad characters, absurd nesting
-        raise ForecastError(f"{name}: invalid YAML: {_one_line(str(exc))}") from None
-    finally:
-        loader.dispose()
-    for node in _nodes(root):
-        if isinstance(node, yaml.MappingNode):
-            _check_mapping_keys(node, name)
-    return data
+        raise ForecastError(f"{name}: invalid YAML: {_clip(_one_line(str(exc)))}") from None
 
 
 def _at(mark: yaml.Mark | None) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
 
 
-def _nodes(root: yaml.Node | None) -> Iterator[yaml.Node]:
-    """Every node under ``root`` once, in document order (aliases share nodes)."""
+def _nodes(root: yaml.Node | None, name: str) -> Iterator[yaml.Node]:
+    """Every node under ``root``, in document order; an alias (a node met twice) is refused.
+
+    An alias makes one anchored value appear again wherever it is named: a few hundred
+    bytes of nested aliases stand for billions of values, and a message quoting one of
+    them would never end. A hand-written scenario has no need of them.
+    """
     seen: set[int] = set()
     stack = [root] if root is not None else []
     while stack:
         node = stack.pop()
         if id(node) in seen:
-            continue
+            raise ForecastError(
+                f"{name}: aliases (*name) are not allowed in scenario files; the value "
+                f"anchored{_at(node.start_mark)} is used again: write it out in full"
+            )
         seen.add(id(node))
         yield node
         if isinstance(node, yaml.SequenceNode):
@@ -182,7 +202,7 @@ def _bad_timestamp(text: str) -> yaml.Mark | None:
     """Where the first timestamp that is no real date or time starts, if any."""
     loader = yaml.SafeLoader(text)
     try:
-        for node in _nodes(loader.get_single_node()):
+        for node in _nodes(loader.get_single_node(), "scenario"):
             if isinstance(node, yaml.ScalarNode) and node.tag == _TIMESTAMP:
                 try:
                     loader.construct_yaml_timestamp(node)
@@ -201,7 +221,7 @@ def _check_mapping_keys(node: yaml.MappingNode, name: str) -> None:
         if not isinstance(key, yaml.ScalarNode):
             continue
         if (key.tag, key.value) in keys:
-            raise ForecastError(f"{name}: duplicate key {key.value!r}{_at(key.start_mark)}")
+            raise ForecastError(f"{name}: duplicate key {quote(key.value)}{_at(key.start_mark)}")
         keys.add((key.tag, key.value))
 
 
@@ -211,16 +231,65 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
             f"{name}: expected a mapping starting with 'format: {FORMAT}', not {_type_name(data)}"
         )
     try:
-        _reject_unknown(data, ("format", *SECTIONS, "snapshots"), "top-level key")
+        _reject_unknown(data, ("format", "counts", *SECTIONS, "snapshots"), "top-level key")
     except ForecastError as exc:
         raise ForecastError(f"{name}: {exc}") from None
     if "format" not in data:
         raise ForecastError(f"{name}: missing 'format: {FORMAT}' at the top")
     if data["format"] != FORMAT:
         raise ForecastError(
-            f"{name}: format {data['format']!r} is not supported (expected {FORMAT})"
+            f"{name}: format {quote(data['format'])} is not supported (expected {FORMAT})"
         )
     return data
+
+
+_END = re.compile(r"\.\.\.(\s+#.*)?\s*")
+
+
+def _check_complete(top: Mapping[str, Any], text: str, name: str) -> None:
+    """A file that states its ``counts`` must hold all of it, up to its closing ``...``.
+
+    ``export`` writes the number of entries of each section near the top and ends the
+    document with YAML's end marker, so a file cut short anywhere (a copy that stopped, a
+    full disk) is refused instead of importing part of a history. Files without ``counts``
+    (written by hand, or exported before it existed) carry no such promise and load as
+    they are.
+    """
+    counts = top.get("counts")
+    if counts is None:
+        return
+    sections = (*SECTIONS, "snapshots")
+    if not isinstance(counts, dict):
+        raise ForecastError(f"{name}: counts: must be a mapping SECTION: NUMBER")
+    try:
+        _reject_unknown(counts, sections, "section")
+    except ForecastError as exc:
+        raise ForecastError(f"{name}: counts: {exc}") from None
+    for section in sections:
+        stated, raw = counts.get(section, 0), top.get(section)
+        if isinstance(stated, bool) or not isinstance(stated, int) or stated < 0:
+            raise ForecastError(
+                f"{name}: counts: {section}: must be a whole number, not {quote(stated)}"
+            )
+        if raw is not None and not isinstance(raw, list):
+            continue  # the section's own check says what is wrong with it
+        found = len(raw or ())
+        if found < stated:
+            raise ForecastError(
+                f"{name}: scenario file is truncated: it has {found} {section}, "
+                f"its counts say {stated}"
+            )
+        if found > stated:
+            raise ForecastError(
+                f"{name}: has {found} {section}, but its counts say {stated}: "
+                "after editing the file by hand, correct 'counts' or remove it"
+            )
+    lines = [line for line in text.splitlines() if line.strip() and not line.startswith("#")]
+    if not lines or not _END.fullmatch(lines[-1]):
+        raise ForecastError(
+            f"{name}: scenario file is truncated: it states counts but does not end with "
+            "the end marker '...'"
+        )
 
 
 def _entries(
@@ -271,9 +340,32 @@ def _label(section: str, entry: Any) -> str:
 
 
 def _show(value: Any) -> str:
-    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= 80:
+    if isinstance(value, str) and value.isprintable() and 0 < len(value) <= QUOTED:
         return value
-    return repr(value)[:80]
+    return quote(value)
+
+
+QUOTED = 80
+"""At most this many characters of a file's text go into a message: one field may hold
+200,000 characters, and a message must stay one readable line."""
+
+# reprlib stops at these sizes while it writes, so even a huge value costs little to quote.
+_REPR = reprlib.Repr(
+    maxlevel=3, maxtuple=4, maxlist=4, maxdict=4, maxset=4, maxstring=QUOTED, maxother=QUOTED
+)
+
+
+def quote(value: Any) -> str:
+    """``repr(value)``, cut to :data:`QUOTED` characters: how messages quote a file's text."""
+    text = _REPR.repr(value)
+    return text if len(text) <= QUOTED else text[: QUOTED - 1] + "…"
+
+
+def _clip(message: str) -> str:
+    """A message at most a few quotes long; the middle gives way, keeping what and why."""
+    if len(message) <= 3 * QUOTED:
+        return message
+    return f"{message[:QUOTED]} … {message[-QUOTED:]}"
 
 
 _KEY_NAMES = {
@@ -327,7 +419,7 @@ class _Entry:
         value = self.text(key, required=True)
         _within(key, check_id, value, what)
         if not ID_PATTERN.fullmatch(value):  # the pattern's "$" would let a final newline in
-            raise ForecastError(f"{key}: {what} id {value!r} is invalid")
+            raise ForecastError(f"{key}: {what} id {quote(value)} is invalid")
         return value
 
     def number(self, key: str, *, required: bool = False) -> float | None:
@@ -339,7 +431,7 @@ class _Entry:
         if value is None:
             return 1
         if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ForecastError(f"version: must be a whole number from 1, not {value!r}")
+            raise ForecastError(f"version: must be a whole number from 1, not {quote(value)}")
         return value
 
     def flag(self, key: str) -> bool:
@@ -347,7 +439,7 @@ class _Entry:
         if value is None:
             return False
         if not isinstance(value, bool):
-            raise ForecastError(f"{key}: must be true or false, not {value!r}")
+            raise ForecastError(f"{key}: must be true or false, not {quote(value)}")
         return value
 
     def time(self, key: str, *, required: bool = False) -> datetime | None:
@@ -361,7 +453,7 @@ class _Entry:
         items = self._list(key)
         for item in items:
             if not isinstance(item, str):
-                raise ForecastError(f"{key}: {item!r} must be text (quote it)")
+                raise ForecastError(f"{key}: {quote(item)} must be text (quote it)")
             _within(key, check_text, item, key, required=True)
         return tuple(items)
 
@@ -375,9 +467,9 @@ class _Entry:
         pairs = []
         for name, number in value.items():
             if not isinstance(name, str) or not name.strip():
-                raise ForecastError(f"{key}: name {name!r} must be non-empty text (quote it)")
+                raise ForecastError(f"{key}: name {quote(name)} must be non-empty text (quote it)")
             _within(key, check_text, name, "name")
-            pairs.append((name, _number(f"{key}: {name}", number)))
+            pairs.append((name, _number(f"{key}: {_show(name)}", number)))
         return tuple(pairs)
 
     def has(self, key: str) -> bool:
@@ -394,7 +486,7 @@ class _Entry:
 
 def _number(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ForecastError(f"{key}: must be a number, not {value!r}")
+        raise ForecastError(f"{key}: must be a number, not {quote(value)}")
     try:
         return float(value)
     except OverflowError:
@@ -403,11 +495,11 @@ def _number(key: str, value: Any) -> float:
 
 def _time(key: str, value: Any) -> datetime:
     if not isinstance(value, str | date):  # datetime is a date too
-        raise ForecastError(f"{key}: must be a date or date-time, not {value!r}")
+        raise ForecastError(f"{key}: must be a date or date-time, not {quote(value)}")
     try:
         return _within(key, parse_time, value, key)
     except OverflowError:  # a far-past time with an offset cannot move to UTC
-        raise ForecastError(f"{key}: {value!r} is out of range") from None
+        raise ForecastError(f"{key}: {quote(value)} is out of range") from None
 
 
 def _within(key: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -419,17 +511,18 @@ def _within(key: str, check: Callable[..., Any], *args: Any, **kwargs: Any) -> A
         # Domain messages often open with the field's own name; say it once.
         if message.startswith(f"{key} "):
             message = message[len(key) + 1 :]
-        raise ForecastError(f"{key}: {message}") from None
+        # They also quote the value whole, and a file's value may be 200,000 characters.
+        raise ForecastError(f"{key}: {_clip(message)}") from None
 
 
 def _reject_unknown(raw: Mapping[Any, Any], allowed: tuple[str, ...], what: str) -> None:
     for key in raw:
         if not isinstance(key, str):
-            raise ForecastError(f"{what} {key!r} must be text")
+            raise ForecastError(f"{what} {quote(key)} must be text")
         if key not in allowed:
             close = difflib.get_close_matches(key, allowed, n=1)
             hint = f"did you mean {close[0]!r}?" if close else f"expected: {', '.join(allowed)}"
-            raise ForecastError(f"unknown {what} {key!r} ({hint})")
+            raise ForecastError(f"unknown {what} {quote(key)} ({hint})")
 
 
 def _type_name(value: Any) -> str:
@@ -473,7 +566,9 @@ def _read_question(f: _Entry) -> Question:
     try:
         kind = Kind(kind_text)
     except ValueError:
-        raise ForecastError(f"kind: {kind_text!r} is not one of binary, event, choice") from None
+        raise ForecastError(
+            f"kind: {quote(kind_text)} is not one of binary, event, choice"
+        ) from None
     question = Question(
         id=f.ident("id", "question"),
         title=f.text("title", required=True),
@@ -546,7 +641,7 @@ def _whole_days(f: _Entry) -> int:
     if value is None:
         return 0
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ForecastError(f"within: must be a whole number of days, not {value!r}")
+        raise ForecastError(f"within: must be a whole number of days, not {quote(value)}")
     return value
 
 
@@ -560,7 +655,12 @@ def _judged(f: _Entry) -> float | tuple[tuple[str, float], ...] | None:
 def _judgement(f: _Entry) -> tuple[float | None, str, tuple[tuple[str, float], ...]]:
     """The (lr, strength word, likelihoods) of an assessment: exactly one way of saying it."""
     likelihoods = tuple(
-        (name, _within(f"likelihoods: {name}", check_ratio, value, f"likelihood of {name!r}"))
+        (
+            name,
+            _within(
+                f"likelihoods: {_show(name)}", check_ratio, value, f"likelihood of {quote(name)}"
+            ),
+        )
         for name, value in f.weights("likelihoods")
     )
     given = [key for key in ("lr", "strength") if f.has(key)]
@@ -588,7 +688,9 @@ def _read_resolution(f: _Entry) -> Resolution:
     if isinstance(outcome, bool):
         outcome = "yes" if outcome else "no"
     elif not isinstance(outcome, str) or not outcome.strip():
-        raise ForecastError(f"outcome: must be yes, no, annulled or an option, not {outcome!r}")
+        raise ForecastError(
+            f"outcome: must be yes, no, annulled or an option, not {quote(outcome)}"
+        )
     _within("outcome", check_text, outcome, "outcome")
     return Resolution(
         question_id=f.ident("question", "question"),
@@ -605,7 +707,7 @@ def _read_snapshot(f: _Entry, questions: Mapping[str, Question]) -> Snapshot:
     qid = f.ident("question", "question")
     question = questions.get(qid)
     if question is None:
-        raise ForecastError(f"question: {qid!r} is not a question of this file")
+        raise ForecastError(f"question: {quote(qid)} is not a question of this file")
     snap = Snapshot(
         question_id=qid,
         taken_at=f.time("taken", required=True),  # type: ignore[arg-type]
@@ -625,7 +727,7 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
     probability, and for an event question the deadline ladder as its vector.
     """
     if snap.reason not in REASONS:
-        raise ForecastError(f"reason: {snap.reason!r} is not one of {', '.join(REASONS)}")
+        raise ForecastError(f"reason: {quote(snap.reason)} is not one of {', '.join(REASONS)}")
     if snap.probability is not None:
         _probability("probability", snap.probability)
     for name, value in snap.vector:
@@ -641,12 +743,29 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
         options = question.option_names
         unknown = [name for name in names if name not in options]
         if unknown:
-            raise ForecastError(f"vector: {unknown[0]!r} is not an option of {question.id}")
+            raise ForecastError(f"vector: {quote(unknown[0])} is not an option of {question.id}")
         missing = [name for name in options if name not in names]
         if missing:
-            raise ForecastError(f"vector: option {missing[0]!r} of {question.id} is missing")
+            raise ForecastError(f"vector: option {quote(missing[0])} of {question.id} is missing")
+        # Scores treat the vector as a distribution; one that is not would fail every score.
+        total = math.fsum(value for _, value in snap.vector)
+        if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+            raise ForecastError(f"vector: the probabilities must sum to 1, not {total:g}")
     elif snap.probability is None:
         raise ForecastError("probability: missing")
+    elif question.kind is Kind.BINARY and snap.vector:
+        raise ForecastError(
+            "vector: a binary question's snapshot has none (its probability is the forecast)"
+        )
+    else:
+        # An event question's vector is its deadline ladder, one entry per deadline.
+        rungs = {iso(d) for d in question.deadlines}
+        stray = [name for name in names if name not in rungs]
+        if stray:
+            raise ForecastError(
+                f"vector: {quote(stray[0])} is not a deadline of {question.id} "
+                f"({', '.join(sorted(rungs))})"
+            )
     return Snapshot(
         question_id=snap.question_id,
         taken_at=parse_time(snap.taken_at),
@@ -662,9 +781,9 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
 
 def _probability(key: str, value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ForecastError(f"{key}: must be a number, not {value!r}")
+        raise ForecastError(f"{key}: must be a number, not {quote(value)}")
     if not 0.0 <= value <= 1.0:  # NaN fails this too
-        raise ForecastError(f"{key}: must be between 0 and 1, not {value!r}")
+        raise ForecastError(f"{key}: must be between 0 and 1, not {quote(value)}")
     return float(value)
 
 
@@ -701,7 +820,6 @@ def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
     time keep the order given, which is the store's).
     """
     h = ordered(history)
-    document: dict[str, Any] = {"format": FORMAT}
     sections: dict[str, Iterable[dict[str, Any]]] = {
         "sources": map(_source_entry, h.sources),
         "questions": map(_question_entry, h.questions),
@@ -710,17 +828,21 @@ def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
         "resolutions": map(_resolution_entry, h.resolutions),
         "snapshots": map(_snapshot_entry, ordered_snapshots(snapshots)),
     }
-    for section, entries in sections.items():
-        listed = [_compact(entry) for entry in entries]
-        if listed:
-            document[section] = listed
+    listed = {
+        section: [_compact(entry) for entry in entries] for section, entries in sections.items()
+    }
+    listed = {section: entries for section, entries in listed.items() if entries}
+    # The counts come first and "..." ends the document, so a copy cut short is refused
+    # on load (see _check_complete).
+    counts = _InlineMapping({section: len(entries) for section, entries in listed.items()})
     return yaml.dump(
-        document,
+        {"format": FORMAT, "counts": counts, **listed},
         Dumper=_Dumper,
         allow_unicode=True,
         sort_keys=False,
         default_flow_style=False,
         width=_WIDTH,
+        explicit_end=True,
     )
 
 

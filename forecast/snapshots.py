@@ -143,8 +143,19 @@ def backfill(tracker: Tracker, until: datetime | None = None) -> int:
     during D do not count: they record a moment, not the day's end). Days run from the
     day the question was both opened and known (created) to the day before its
     resolution date. Existing snapshots are never rewritten. Returns the number stored.
+
+    A day that has not ended is never backfilled: ``until`` later today counts as now, and
+    a later day is refused (a day-end snapshot of the future would be scored as a forecast
+    that was made).
     """
-    cutoff = tracker.now() if until is None else utc(until)
+    now = tracker.now()
+    cutoff = now if until is None else utc(until)
+    if cutoff.date() > now.date():
+        raise ForecastError(
+            f"backfill until {iso(cutoff)} reaches past now ({iso(now)}): only days that have "
+            "ended can be backfilled"
+        )
+    cutoff = min(cutoff, now)
     history = tracker.history(None)
     parts = split(history)
     taken = _days_taken(tracker)
@@ -328,6 +339,8 @@ def _check_known(history: History, question_ids: Iterable[str]) -> None:
 
 
 def _store(tracker: Tracker, snaps: list[Snapshot]) -> int:
+    for s in snaps:  # a snapshot records what was said: it cannot be taken ahead of the clock
+        tracker.check_past(f"snapshot of {s.question_id!r} is taken at", s.taken_at)
     if snaps:
         with tracker.store.write() as tx:
             tx.insert_snapshots(snaps)

@@ -968,7 +968,7 @@ def test_snapshots_round_trip_through_the_store(new_database: Callable[[], str])
     try:
         assert original.import_scenario(text, name="snaps.yaml")["snapshots"] == len(snaps)
         exported = original.export_scenario()  # with the created times the import filled in
-        assert exported.endswith(text[text.index("snapshots:") :])
+        assert exported.endswith(text[text.index("\nsnapshots:") :])  # the section, not its count
         restored.import_scenario(exported)
         assert restored.export_scenario() == exported
         with original.store.read() as tx:
@@ -1111,7 +1111,7 @@ def test_import_history_stores_snapshots_with_the_rest_or_nothing() -> None:
     where = "snapshot of 'line' taken 2025-10-18T06:30:00.000001Z: probability: must be"
     with pytest.raises(ForecastError, match=re.escape(where)):
         tracker.import_history(h, snapshots=(nan,))
-    assert tracker.export_scenario() == f"format: {scenario.FORMAT}\n"  # nothing was stored
+    assert tracker.export_scenario() == scenario.dumps(History())  # nothing was stored
     assert tracker.import_history(h, snapshots=snaps)["snapshots"] == len(snaps)
     # Snapshots of questions already in the store may come on their own.
     later = Snapshot("line", t("2025-10-20T00:00:00Z"), 0.125)
@@ -1128,18 +1128,25 @@ def snapshot_lists(draw: st.DrawFn) -> list[Snapshot]:
     snaps = []
     for _ in range(draw(st.integers(0, 6))):
         qid = draw(st.sampled_from(["line", "meet", "venue"]))
-        if qid == "venue":
+        if qid == "venue":  # a distribution over the options, in any order
             names = draw(st.permutations(["budapest", "elsewhere", "no-summit"]))
+            first = draw(chances)
+            second = draw(st.floats(0.0, 1.0 - first))
+            values = [first, second, (1.0 - first) - second]
             probability = None
-        else:
-            names = draw(st.lists(nonblank, max_size=3, unique=True))
+        else:  # a binary question has no vector; an event question's names its deadlines
+            rungs = ["2025-11-30", "2025-12-31"] if qid == "meet" else []
+            names = draw(
+                st.lists(st.sampled_from(rungs), max_size=2, unique=True) if rungs else st.just([])
+            )
+            values = [draw(chances) for _ in names]
             probability = draw(chances)
         snaps.append(
             Snapshot(
                 question_id=qid,
                 taken_at=draw(times),
                 probability=probability,
-                vector=tuple((n, draw(chances)) for n in names),
+                vector=tuple(zip(names, values, strict=True)),
                 reason=draw(st.sampled_from(REASONS)),
                 taken_by=draw(texts),
             )

@@ -233,9 +233,10 @@ def test_record_snapshots_open_questions_as_they_stand(tracker: Tracker, clock: 
     )
 
 
-def test_record_named_questions_even_when_resolved(tracker: Tracker) -> None:
+def test_record_named_questions_even_when_resolved(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker, "q1")  # created, and resolved, at noon on day 1 by the clock
     tracker.resolve("q1", "yes", at(1, 6))
+    clock.now = at(1, 13)  # a snapshot cannot be taken ahead of the clock
     # At 13:00 the resolution is known: the open questions are none, but q1 named is taken.
     assert snapshots.record(tracker, at=at(1, 13)) == 0
     assert snapshots.record(tracker, ["q1"], at(1, 13), reason="resolution") == 1
@@ -311,7 +312,8 @@ def test_backfill_before_the_evidence_was_logged_shows_the_prior(clock: Clock) -
 
 def test_backfill_never_rewrites_a_day_and_is_idempotent(tracker: Tracker, clock: Clock) -> None:
     _binary(tracker)
-    snapshots.take(tracker, at=at(2, 9))  # day 2 is covered by a real daily snapshot
+    clock.now = at(2, 9)
+    snapshots.take(tracker)  # day 2 is covered by a real daily snapshot
     clock.now = at(5, 3)
     assert snapshots.backfill(tracker) == 3  # days 1, 3 and 4 (day 5 has not ended)
     assert snapshots.backfill(tracker) == 0
@@ -335,7 +337,8 @@ def test_backfill_adds_the_days_end_after_snapshots_taken_at_writes(
     tracker.add_source("Wire", 1.0)
     clock.now = at(2, 9)
     tracker.add_evidence("q1", lr=9.0, source="Wire", published=at(2, 8))
-    snapshots.record(tracker, at=at(2, 10))  # a manual snapshot does not close the day
+    clock.now = at(2, 10)
+    snapshots.record(tracker)  # a manual snapshot does not close the day
     clock.now = at(2, 15)
     tracker.update_source("Wire", reliability=0.5, reason="re-rated")
     clock.now = at(3, 1)

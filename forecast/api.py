@@ -467,7 +467,8 @@ class Tracker:
         self, store: Store, *, user: str | None = None, clock: Callable[[], datetime] | None = None
     ):
         self.store = store
-        self.user = user or default_user()
+        # who writes is stored with every record: refuse a name the store could not keep
+        self.user = check_text(user or default_user(), f"the analyst name (${USER_ENV})")
         # The store's clock (the database server's, for PostgreSQL); tests pass their own.
         self._clock = clock or store.now
 

@@ -189,3 +189,39 @@ def test_show_and_list_with_learned(
     code, out, _ = _cli(capsys, "--db", db, "show", "open", "--json")
     assert json.loads(out)["trust"] == {"learned": False}
     assert json.loads(out)["probability"] == pytest.approx(81 / 106)  # stated, v2: see above
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda s: [s], "is damaged (not a JSON object)"),
+        (lambda s: {**s, "fitted_at": 1735689600}, "its fitted_at is not a time"),
+        (lambda s: {**s, "fitted_at": "yesterday"}, "its fitted_at is not a time"),
+        (lambda s: {**s, "reliability": None}, "is damaged ('reliability' is None)"),
+        (lambda s: {**s, "alpha": {"mean": None}}, "is damaged ('alpha' is {'mean': None})"),
+        (lambda s: {**s, "exponents": {"ana": "high"}}, "is damaged ('exponents: ana' is 'high')"),
+        (lambda s: {**s, "diagnostics": None}, "is damaged ('diagnostics' is None)"),
+    ],
+)
+def test_a_damaged_fit_summary_is_refused_by_name(
+    tracker: Tracker, tmp_path: Path, damage, message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write_fit(tmp_path / "fit", tracker)
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    path.write_text(json.dumps(damage(summary)), encoding="utf-8")
+    with pytest.raises(fits.NoFit, match="forecast calibrate") as refused:
+        tracker.learned_fit(tmp_path / "fit")
+    assert message in str(refused.value)
+    # and through the CLI: one line, exit 1
+    code = main(["show", "open", "--learned"])
+    assert code == 1 or code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1
+
+
+def test_a_seed_out_of_range_gets_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["calibrate", "--seed", "-1"]) != 0
+    err = capsys.readouterr().err
+    assert (
+        err.strip() == "error: Invalid value for '--seed': -1 is not in the range 0<=x<=4294967295."
+    )

@@ -37,6 +37,9 @@ def _positive(value: int, what: str) -> int:
 # --------------------------------------------------------------------------- calibrate
 
 
+SEED = click.IntRange(0, 2**32 - 1)  # what numpy and PyMC accept as a seed
+
+
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the saved summary as JSON.")
 @click.option(
@@ -48,7 +51,7 @@ def _positive(value: int, what: str) -> int:
 )
 @click.option("--draws", type=int, default=1000, show_default=True, help="Draws per chain.")
 @click.option("--tune", type=int, default=500, show_default=True, help="Tuning draws per chain.")
-@click.option("--seed", type=int, help="Random seed (default: fresh).")
+@click.option("--seed", type=SEED, help="Random seed (default: fresh).")
 @click.option(
     "--fits",
     "fits_dir",
@@ -134,7 +137,7 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
     help="Days between walk-forward refits of the learned model.",
 )
 @click.option(
-    "--seed", type=int, default=0, show_default=True, help="Seed of the sampler and the bootstrap."
+    "--seed", type=SEED, default=0, show_default=True, help="Seed of the sampler and the bootstrap."
 )
 @click.option("--json", "as_json", is_flag=True)
 def backtest(

@@ -213,6 +213,8 @@ def read_summary(directory: str | Path | None = None) -> dict[str, Any]:
         raise NoFit(f"no saved fit at {path}: {RUN}") from None
     except (OSError, ValueError) as exc:
         raise NoFit(f"cannot read the fit at {path} ({exc}): {RUN}") from None
+    if not isinstance(summary, dict):
+        raise NoFit(f"the fit at {path} is damaged (not a JSON object): {RUN}")
     if summary.get("model_version") != MODEL_VERSION:
         raise FitMismatch(
             f"the fit at {path} was made by model version {summary.get('model_version')!r}, "
@@ -230,11 +232,11 @@ def load_learned(
     """The saved fit, refused if mismatched, stale (against ``history``) or failed."""
     summary = read_summary(directory)
     path = fits_dir(directory) / f"{NAME}.json"
+    learned = _learned(summary, path)  # first: a damaged summary is refused by name
     if history is not None:
         check_current(summary, history, path)
-    learned = _learned(summary, path)
     if not learned.passed and not allow_failed:
-        problems = "; ".join(learned.diagnostics.get("problems", [])) or "unknown"
+        problems = "; ".join(map(str, learned.diagnostics.get("problems", []))) or "unknown"
         raise FailedFit(
             f"the fit at {path} failed its diagnostics ({problems}) and is not "
             f"used: {RUN} --draws 2000"
@@ -258,23 +260,42 @@ def check_current(summary: Mapping[str, Any], history: History, path: Path) -> N
 
 
 def _learned(summary: Mapping[str, Any], path: Path) -> Learned:
-    def estimates(key: str) -> dict[str, Estimate]:
-        return {k: Estimate(**v) for k, v in summary[key].items()}
+    """The summary as a ``Learned``; a field of the wrong shape is a damaged fit, named."""
 
+    def field(key: str, kind: type | tuple[type, ...]) -> Any:
+        value = summary.get(key)
+        if not isinstance(value, kind):
+            raise NoFit(f"the fit at {path} is damaged ({key!r} is {value!r:.40}): {RUN}")
+        return value
+
+    def estimate(key: str, value: Any) -> Estimate:
+        numbers = value if isinstance(value, dict) else {}
+        parts = [numbers.get(k) for k in ("mean", "low", "high")]
+        if not all(isinstance(x, int | float) and not isinstance(x, bool) for x in parts):
+            raise NoFit(f"the fit at {path} is damaged ({key!r} is {value!r:.40}): {RUN}")
+        return Estimate(*(float(x) for x in parts if x is not None))
+
+    def estimates(key: str) -> dict[str, Estimate]:
+        return {str(k): estimate(f"{key}: {k}", v) for k, v in field(key, dict).items()}
+
+    try:
+        fitted_at = parse_time(field("fitted_at", str), "fitted_at")
+    except ForecastError:
+        raise NoFit(f"the fit at {path} is damaged (its fitted_at is not a time): {RUN}") from None
     return Learned(
         path=path,
-        fitted_at=parse_time(summary["fitted_at"]),
+        fitted_at=fitted_at,
         model_version=summary["model_version"],
-        data_hash=summary["data_hash"],
+        data_hash=field("data_hash", str),
         reliability=estimates("reliability"),
-        stated=dict(summary["stated"]),
-        source_type=dict(summary["source_type"]),
+        stated=dict(field("stated", dict)),
+        source_type=dict(field("source_type", dict)),
         exponents=estimates("exponents"),
-        alpha=Estimate(**summary["alpha"]),
+        alpha=estimate("alpha", summary.get("alpha")),
         type_shift=estimates("type_shift"),
-        diagnostics=dict(summary["diagnostics"]),
+        diagnostics=dict(field("diagnostics", dict)),
         loo=summary.get("loo"),
-        counts=dict(summary.get("counts", {})),
+        counts=dict(field("counts", dict)) if "counts" in summary else {},
     )
 
 

@@ -264,3 +264,22 @@ def test_backtest_errors_are_one_line(
     assert "--cadence" in capsys.readouterr().err
     with pytest.raises(ForecastError, match="at least 100"):
         bt.refit_schedule(bt.load(*files)[:50], bt.replay(bt.load(*files)[:50], 7), 30)
+
+
+@pytest.mark.parametrize("outcome", [float("nan"), 0.5, 2.0])
+def test_an_outcome_other_than_0_or_1_gets_one_line(
+    files: tuple[Path, Path], tmp_path: Path, outcome: float, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pandas as pd
+
+    from forecast.cli import main
+
+    questions = pd.read_parquet(files[0])
+    questions.loc[0, "outcome"] = outcome
+    path = tmp_path / "questions.parquet"
+    questions.to_parquet(path)
+    assert main(["backtest", str(path), str(files[1])]) == 1
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1
+    assert f"question 'q000' has outcome {outcome!r}" in err
+    assert "the backtest replays questions resolved 0 or 1" in err

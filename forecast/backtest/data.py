@@ -97,6 +97,17 @@ def load(questions_path: str | Path, series_path: str | Path) -> list[Tracked]:
         g = groups.get(row.qid)
         if g is None:
             continue
+        outcome = row.outcome
+        if (
+            isinstance(outcome, bool)
+            or not isinstance(outcome, int | float)
+            or outcome not in (0, 1)
+        ):
+            # NaN (not resolved), or a value no yes/no question can have: one line, not a replay
+            raise ForecastError(
+                f"{questions_path}: question {str(row.qid)[:80]!r} has outcome {outcome!r:.20}; "
+                "the backtest replays questions resolved 0 or 1"
+            )
         out.append(
             Tracked(
                 qid=str(row.qid),

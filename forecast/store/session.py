@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from forecast.domain import (
@@ -108,28 +109,35 @@ class Session:
 
     def _claim_key(self, a: Assessment) -> None:
         key = {"report_id": a.report_id, "question_id": a.question_id, "analyst": _s(a.analyst)}
-        try:
-            # In a savepoint: a failed statement spoils a PostgreSQL transaction, and the
-            # message needs one more read, of the assessment holding the key. Another writer
-            # holding it uncommitted makes PostgreSQL wait here for its outcome.
-            with self.connection.begin_nested():
-                self.connection.execute(
-                    t.assessment_keys.insert(), [{**key, "assessment_id": a.id}]
-                )
-        except IntegrityError as exc:
-            failed = _integrity_error(exc, "", None)
-            if isinstance(failed, Conflict):
-                c = t.assessment_keys.c
-                query = select(c.assessment_id).where(
-                    *(c[name] == value for name, value in key.items())
-                )
-                holder = self.connection.execute(query).scalar_one()
-                failed = ForecastError(
-                    f"{key['analyst']} already assessed report {a.report_id} for "
-                    f"{a.question_id} (assessment {holder}): correct that one instead"
-                )
-            self.failed = failed
-            raise failed from None
+        row = {**key, "assessment_id": a.id}
+        if self.connection.dialect.name == "postgresql":
+            # A failed statement would spoil the transaction, and the message needs one more
+            # read. DO NOTHING waits for a writer holding the key uncommitted and skips the
+            # row if that one commits; the read then sees its row (READ COMMITTED).
+            claim = pg_insert(t.assessment_keys).on_conflict_do_nothing()
+            returned = claim.returning(t.assessment_keys.c.assessment_id)
+            claimed = self.connection.execute(returned, row).first() is not None
+        else:
+            # SQLite writers queue on the write lock: the key is stored already or free. A
+            # failed statement leaves the transaction usable.
+            try:
+                self.connection.execute(t.assessment_keys.insert(), row)
+                claimed = True
+            except IntegrityError as exc:
+                failed = _integrity_error(exc, "", None)
+                if not isinstance(failed, Conflict):
+                    self.failed = failed
+                    raise failed from None
+                claimed = False
+        if not claimed:
+            c = t.assessment_keys.c
+            query = select(c.assessment_id).where(*(c[k] == v for k, v in key.items()))
+            holder = self.connection.execute(query).scalar_one()
+            self.failed = ForecastError(
+                f"{key['analyst']} already assessed report {a.report_id} for {a.question_id} "
+                f"(assessment {holder}): correct that one instead"
+            )
+            raise self.failed
 
     def insert_resolution(self, res: Resolution) -> Resolution:
         res = _stamped(res)

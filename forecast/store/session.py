@@ -12,7 +12,6 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
 from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from forecast.domain import (
@@ -111,6 +110,9 @@ class Session:
         key = {"report_id": a.report_id, "question_id": a.question_id, "analyst": _s(a.analyst)}
         row = {**key, "assessment_id": a.id}
         if self.connection.dialect.name == "postgresql":
+            # imported here: it costs an SQLite user's every command some 50 ms
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
             # A failed statement would spoil the transaction, and the message needs one more
             # read. DO NOTHING waits for a writer holding the key uncommitted and skips the
             # row if that one commits; the read then sees its row (READ COMMITTED).

@@ -706,7 +706,7 @@ class Tracker:
                 else ("" if lr is not None else last.strength),
                 rationale=last.rationale if rationale is None else rationale,
             )
-            stored = self._insert_assessment(tx, changed, self._live(), correction=True)
+            stored = self._insert_assessment(tx, changed, self._live())
         self._snapshot([stored.question_id], "evidence", stored.logged_at)
         return stored
 
@@ -787,7 +787,7 @@ class Tracker:
             for r in history.reports:
                 self._insert_report(tx, r, stamp)
             for a in history.assessments:
-                self._insert_assessment(tx, a, stamp, correction=a.version > 1)
+                self._insert_assessment(tx, a, stamp)
             for res in history.resolutions:
                 self._insert_resolution(tx, res, stamp)
             if snapshots:
@@ -1074,9 +1074,7 @@ class Tracker:
         tx.insert_report(r)
         return r
 
-    def _insert_assessment(
-        self, tx: Any, a: Assessment, stamp: _Stamp, *, correction: bool = False
-    ) -> Assessment:
+    def _insert_assessment(self, tx: Any, a: Assessment, stamp: _Stamp) -> Assessment:
         a = stamp.logged(a)
         self._check_logged(f"assessment {a.id!r}", a.logged_at)
         question = tx.question(check_id(a.question_id, "question"))
@@ -1089,20 +1087,8 @@ class Tracker:
         report = reports[-1]
         self._check_timing(tx, question, report, a)
         _check_next_version(tx, "assessment", a.id, a)
-        if not correction:
-            twin = next(
-                (
-                    b
-                    for b in tx.assessments_of_report(report.id)
-                    if b.question_id == question.id and b.analyst == a.analyst and b.id != a.id
-                ),
-                None,
-            )
-            if twin is not None:
-                raise ForecastError(
-                    f"{a.analyst} already assessed report {report.id} for {question.id} "
-                    f"(assessment {twin.id}): correct that one instead"
-                )
+        # One assessment per analyst, report and question: the store refuses a second one,
+        # also from a writer racing this one (a check here could not see it).
         tx.insert_assessment(a)
         return a
 

@@ -453,6 +453,7 @@ def test_counts(store: Store) -> None:
             "source_versions": 2,
             "reports": 2,
             "assessments": 3,
+            "assessment_keys": 2,  # the version 1 of a1 and of a-choice
             "resolutions": 2,
             "snapshots": 1,
             "reference_sets": 1,
@@ -502,6 +503,76 @@ def test_tables_are_append_only(store: Store, name: str) -> None:
         with pytest.raises(DBAPIError, match="append-only"), store.engine.begin() as conn:
             conn.execute(statement)
     assert _counts(store) == before
+
+
+KEY_TAKEN = "{} is append-only: a row with that key is already stored"
+
+
+@pytest.mark.parametrize("name", APPEND_ONLY)
+def test_no_insert_rewrites_a_stored_row(store: Store, name: str) -> None:
+    """Issue 16, finding 11: REPLACE and UPSERT rewrite a row without an UPDATE or DELETE.
+
+    On SQLite ``INSERT OR REPLACE`` and ``REPLACE INTO`` delete the stored row and insert the
+    new one without firing delete triggers; the REPLACE guard (a BEFORE INSERT trigger)
+    refuses a stored key first, and ``ON CONFLICT DO UPDATE`` meets it too. PostgreSQL has
+    no REPLACE; its ``ON CONFLICT DO UPDATE`` (and ``MERGE``) fire the UPDATE trigger.
+    """
+    fill(store)
+    table = metadata.tables[name]
+    key = ", ".join(c.name for c in table.primary_key.columns)
+    columns = [c.name for c in table.columns]
+    changed = next(c.name for c in table.columns if not c.primary_key)
+    listed = ", ".join(columns)
+    upsert = (
+        f"INSERT INTO {name} ({listed}) SELECT {listed} FROM {name} WHERE true "
+        f"ON CONFLICT ({key}) DO UPDATE SET {changed} = excluded.{changed}"
+    )
+    if store.engine.dialect.name == "sqlite":
+        # SQLite takes any value in any column: each stored row would come back forged.
+        forged = ", ".join("'forged'" if c == changed else c for c in columns)
+        refused = {
+            f"INSERT OR REPLACE INTO {name} ({listed}) SELECT {forged} FROM {name}": KEY_TAKEN,
+            f"REPLACE INTO {name} ({listed}) SELECT {forged} FROM {name}": KEY_TAKEN,
+            upsert: KEY_TAKEN,
+        }
+    else:
+        same = " AND ".join(f"t.{c.name} = s.{c.name}" for c in table.primary_key.columns)
+        merge = (
+            f"MERGE INTO {name} AS t USING {name} AS s ON {same} "
+            f"WHEN MATCHED THEN UPDATE SET {changed} = s.{changed}"
+        )
+        refused = {upsert: "{} is append-only: UPDATE is not allowed"}
+        if store.engine.dialect.server_version_info >= (15,):  # MERGE came with 15
+            refused[merge] = "{} is append-only: UPDATE is not allowed"
+    before = _all_rows(store)
+    assert before[name]  # fill() stored a row to rewrite
+    for statement, message in refused.items():
+        with pytest.raises(DBAPIError) as caught, store.engine.begin() as conn:
+            conn.execute(text(statement))
+        assert str(caught.value.orig).splitlines()[0] == message.format(name)
+    assert _all_rows(store) == before
+
+
+def test_a_stored_key_inserted_again_by_hand_is_refused_as_a_duplicate(store: Store) -> None:
+    # On SQLite the REPLACE guard answers before the primary key does; the store still
+    # reads it as the duplicate it is (test_duplicate_key_is_a_conflict).
+    fill(store)
+    taken = (
+        KEY_TAKEN.format("reports")
+        if store.engine.dialect.name == "sqlite"
+        else 'duplicate key value violates unique constraint "pk_reports"'
+    )
+    with pytest.raises(DBAPIError) as caught, store.engine.begin() as conn:
+        conn.execute(text("INSERT INTO reports SELECT * FROM reports"))
+    assert str(caught.value.orig).splitlines()[0] == taken
+
+
+def _all_rows(store: Store) -> dict[str, list[tuple[object, ...]]]:
+    with store.read() as tx:
+        return {
+            name: sorted(map(tuple, tx.connection.execute(select(table)).all()), key=repr)
+            for name, table in metadata.tables.items()
+        }
 
 
 # ---------------------------------------------------------------------- history

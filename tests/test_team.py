@@ -434,14 +434,17 @@ def test_migrations_build_the_declared_schema_from_blank(database: str) -> None:
             assert _guarded_tables(conn) == set(metadata.tables)
 
 
-def _guarded_tables(conn: Any) -> set[str]:
-    """Tables with triggers refusing both UPDATE and DELETE (and TRUNCATE on PostgreSQL)."""
+def _guarded_tables(conn: Any, *, replace: bool = True) -> set[str]:
+    """Tables with triggers refusing both UPDATE and DELETE (and TRUNCATE on PostgreSQL;
+    on SQLite, with ``replace``, a stored key inserted again: REPLACE, revision 0005)."""
     if conn.dialect.name == "sqlite":
         found = conn.execute(
             text("SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'")
         ).all()
         events = [(table, sql.upper()) for table, sql in found]
-        wanted = ("BEFORE UPDATE", "BEFORE DELETE")
+        wanted: tuple[str, ...] = ("BEFORE UPDATE", "BEFORE DELETE")
+        if replace:
+            wanted += ("BEFORE INSERT",)
     else:
         found = conn.execute(
             text(
@@ -487,7 +490,7 @@ def test_upgrade_from_an_older_schema_keeps_the_data(
     assert trajectories(older) == trajectories(reference)
 
 
-def test_a_database_at_0002_upgrades_to_provenance_and_keeps_its_rows(
+def test_a_database_at_0002_upgrades_to_the_head_and_keeps_its_rows(
     databases: Callable[[], str],
 ) -> None:
     from alembic import command
@@ -498,15 +501,21 @@ def test_a_database_at_0002_upgrades_to_provenance_and_keeps_its_rows(
         command.upgrade(migration_config(conn), "0002")
     _copy_rows_into_older_schema(reference, older)
     with Store(older) as store:
-        assert store.upgrade() == SCHEMA_HEAD == "0004"
+        assert store.upgrade() == SCHEMA_HEAD == "0005"
         with store.engine.connect() as conn:
             assert _guarded_tables(conn) == set(metadata.tables)  # ADD COLUMN kept them all
             with pytest.raises(Exception, match="append-only"):
                 conn.execute(text("UPDATE reports SET imported_by = 'someone'"))
+            conn.rollback()
+            # 0005 wrote one key per version-1 assessment, as live writes of them would have.
+            keys = conn.execute(text("SELECT count(*) FROM assessment_keys")).scalar()
+            firsts = conn.execute(text("SELECT count(*) FROM assessments WHERE version = 1"))
+            assert keys == firsts.scalar() > 20
         tracker = Tracker(store)
         history = tracker.history(None)
         stored_snapshots = snapshots.load(tracker)
-    # Every row is there, as it was; none was imported as far as the old schema could say.
+    # Every row is there, as it was (the keys as live writes made them); none was imported
+    # as far as the old schema could say.
     assert table_rows(older, provenance=False) == table_rows(reference, provenance=False)
     assert set(map(frozenset, imported_by(older).values())) == {frozenset({None})}
     records = [*history.questions, *history.sources, *history.reports, *history.assessments]
@@ -519,7 +528,7 @@ def test_a_database_at_0002_upgrades_to_provenance_and_keeps_its_rows(
         assert not {"imported_at", "imported_by"} & {
             c["name"] for c in inspect(conn).get_columns("reports")
         }
-        assert _guarded_tables(conn) == set(metadata.tables)
+        assert _guarded_tables(conn, replace=False) == set(metadata.tables) - {"assessment_keys"}
 
 
 def _copy_rows_into_older_schema(source: str, target: str) -> None:

@@ -187,6 +187,20 @@ assessments = Table(
     Index("ix_assessments_report_id", "report_id"),
 )
 
+# Revision 0005: "one assessment per analyst, report and question", held by the database.
+# Version 1 of each assessment writes its key here in the same transaction; the primary key
+# refuses a second assessment id (two writers at once included). Corrections are later
+# versions of the same id and write nothing here.
+assessment_keys = Table(
+    "assessment_keys",
+    metadata,
+    _id("report_id"),
+    _id("question_id"),
+    _text("analyst"),
+    _id("assessment_id"),
+    PrimaryKeyConstraint("report_id", "question_id", "analyst"),
+)
+
 resolutions = Table(
     "resolutions",
     metadata,
@@ -258,4 +272,5 @@ reference_points = Table(
 )
 
 APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
-"""Every table: none of them may ever see an UPDATE or a DELETE (enforced by triggers)."""
+"""Every table: none of them may ever see an UPDATE, a DELETE or (on SQLite) a REPLACE of a
+stored row (enforced by triggers)."""

@@ -41,6 +41,7 @@ _UNIQUE_CODES = {"23505"}  # PostgreSQL unique_violation
 _FOREIGN_KEY_CODES = {"23503"}  # PostgreSQL foreign_key_violation
 _SQLITE_UNIQUE = {sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY, sqlite3.SQLITE_CONSTRAINT_UNIQUE}
 _SQLITE_FOREIGN_KEY = {sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY}
+_KEY_TAKEN = "is append-only: a row with that key is already stored"  # migration 0005
 
 
 class Conflict(ForecastError):
@@ -96,10 +97,49 @@ class Session:
         return r
 
     def insert_assessment(self, a: Assessment) -> Assessment:
+        """Store one version of an assessment; version 1 also claims its analyst, report and
+        question, which no other assessment may hold (a correction is a later version)."""
         a = _stamped(a)
         taken = f"assessment {a.id} version {a.version} already exists"
         self._insert(t.assessments, [_assessment_row(a)], taken, question=a.question_id)
+        if a.version == 1:
+            self._claim_key(a)
         return a
+
+    def _claim_key(self, a: Assessment) -> None:
+        key = {"report_id": a.report_id, "question_id": a.question_id, "analyst": _s(a.analyst)}
+        row = {**key, "assessment_id": a.id}
+        if self.connection.dialect.name == "postgresql":
+            # imported here: it costs an SQLite user's every command some 50 ms
+            from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+            # A failed statement would spoil the transaction, and the message needs one more
+            # read. DO NOTHING waits for a writer holding the key uncommitted and skips the
+            # row if that one commits; the read then sees its row (READ COMMITTED).
+            claim = pg_insert(t.assessment_keys).on_conflict_do_nothing()
+            returned = claim.returning(t.assessment_keys.c.assessment_id)
+            claimed = self.connection.execute(returned, row).first() is not None
+        else:
+            # SQLite writers queue on the write lock: the key is stored already or free. A
+            # failed statement leaves the transaction usable.
+            try:
+                self.connection.execute(t.assessment_keys.insert(), row)
+                claimed = True
+            except IntegrityError as exc:
+                failed = _integrity_error(exc, "", None)
+                if not isinstance(failed, Conflict):
+                    self.failed = failed
+                    raise failed from None
+                claimed = False
+        if not claimed:
+            c = t.assessment_keys.c
+            query = select(c.assessment_id).where(*(c[k] == v for k, v in key.items()))
+            holder = self.connection.execute(query).scalar_one()
+            self.failed = ForecastError(
+                f"{key['analyst']} already assessed report {a.report_id} for {a.question_id} "
+                f"(assessment {holder}): correct that one instead"
+            )
+            raise self.failed
 
     def insert_resolution(self, res: Resolution) -> Resolution:
         res = _stamped(res)
@@ -659,9 +699,15 @@ def _chunks(keys: list[str]) -> Iterator[list[str]]:
 def _integrity_error(exc: IntegrityError, taken: str, question: str | None) -> ForecastError:
     """Turn a driver's constraint error into a one-line domain error."""
     code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "sqlite_errorcode", None)
-    if code in _UNIQUE_CODES or code in _SQLITE_UNIQUE:
+    if code in _UNIQUE_CODES or code in _SQLITE_UNIQUE or _key_taken(exc, code):
         return Conflict(taken)
     if question is not None and (code in _FOREIGN_KEY_CODES or code in _SQLITE_FOREIGN_KEY):
         return NotFound(f"question {question} does not exist")
     reason = str(exc.orig).splitlines()[0] if exc.orig is not None else "constraint failed"
     return ForecastError(f"cannot store the record: {reason}")
+
+
+def _key_taken(exc: IntegrityError, code: object) -> bool:
+    # On SQLite a stored key meets the REPLACE guard of revision 0005 (a BEFORE INSERT
+    # trigger) before the primary key itself: its message is the only sign of a duplicate.
+    return code == sqlite3.SQLITE_CONSTRAINT_TRIGGER and str(exc.orig).endswith(_KEY_TAKEN)

@@ -88,11 +88,6 @@ def _fill(store: Store) -> None:
         )
 
 
-def test_schema_head_is_0004() -> None:
-    # 0002 added snapshots; 0003 their import marks; 0004 the assessments' target and judged
-    assert SCHEMA_HEAD == "0004"
-
-
 def test_snapshots_round_trip_in_time_order(store: Store) -> None:
     _fill(store)
     with store.read() as tx:

@@ -331,7 +331,13 @@ class Session:
         query = select(table).order_by(*(table.c[name] for name in order))
         if where is not None:
             query = query.where(where)
-        return list(self.connection.execute(query).all())
+        try:
+            return list(self.connection.execute(query).all())
+        except ValueError as exc:  # a JSON column another program filled with something else
+            raise ForecastError(
+                f"the database holds a row of {table.name} that cannot be read "
+                f"({str(exc)[:80]}): was it written by another program?"
+            ) from None
 
     def _in(
         self, table: Table, column: str, keys: Iterable[str], build: Callable[[Row], Any]
@@ -381,11 +387,19 @@ def _question_row(q: Question) -> dict[str, Any]:
     }
 
 
+_KINDS = frozenset(k.value for k in Kind)
+
+
 def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
     # Rows arrive in the table's column order; unpacking them is several times faster than
     # reading them by name, which matters when history() builds 50,000 records.
     qid, title, kind, opened, prior, prior_note, alpha, criteria, tags, *rest = row
     created, creator, imported_at, imported_by = rest
+    if kind not in _KINDS:
+        raise ForecastError(
+            f"the database holds question {str(qid)[:80]!r} of kind {str(kind)[:40]!r}, which "
+            "this version of forecast does not know: was it written by another program?"
+        )
     return Question(
         id=qid,
         title=title,

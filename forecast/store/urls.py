@@ -21,6 +21,7 @@ _BACKENDS = {
     "postgresql": "postgresql+psycopg",
     "postgres": "postgresql+psycopg",
 }
+_DRIVERS = {"sqlite", "sqlite+pysqlite", "postgresql+psycopg"}  # the ones installed with it
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+._-]*://")
 
 
@@ -49,6 +50,11 @@ def to_url(target: str) -> str:
         )
     if url.drivername in _BACKENDS:  # no driver named: pick the one we ship with
         url = url.set(drivername=_BACKENDS[url.drivername])
+    if url.drivername not in _DRIVERS:
+        raise ForecastError(
+            f"database URL {mask(text)} names the driver {url.get_driver_name()!r}: forecast "
+            "works with postgresql:// (psycopg) and SQLite files"
+        )
     return url.render_as_string(hide_password=False)
 
 

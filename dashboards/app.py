@@ -44,6 +44,11 @@ PAGES = [
 WRITE_PAGES = {"log-evidence", "new-question", "resolve"}
 
 
+# A visitor (a viewer included) sees "an error occurred", never a traceback: one shows
+# code, paths and data. `forecast dashboard` passes the same on the command line; setting it
+# here covers `streamlit run dashboards/app.py` too. ("none": False would still mean
+# "stacktrace".)
+st.set_option("client.showErrorDetails", "none")
 st.set_page_config(page_title="Forecast tracker", page_icon="📈", layout="wide")
 identity.gate()  # with sign-in configured, nobody gets further without signing in
 try:
@@ -73,7 +78,7 @@ asof.sidebar()
 trust.sidebar()
 identity.sidebar(access)
 if navigation.url_path in WRITE_PAGES and not access.writer:
-    st.title(navigation.title)
+    st.title(md(navigation.title))
     st.info(md(f"Not available: {access.refusal}."), icon=":material/lock:")
     st.stop()
 navigation.run()

@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime
 
 import state
 import streamlit as st
+from text import day
 
 KEY = "as_of"  # the sidebar widget's key, and its query parameter: ?as_of=YYYY-MM-DD
 
@@ -39,7 +40,7 @@ def sidebar() -> date:
             "trajectory, the probabilities and the flags.",
         )
         st.button(
-            "Latest evidence" + (f" ({latest.isoformat()})" if latest else ""),
+            "Latest evidence" + (f" ({day(latest)})" if latest else ""),
             key="as_of_latest",
             on_click=_set,
             args=(latest,),
@@ -60,7 +61,7 @@ def banner() -> None:
     chosen = current()
     if chosen != today():
         st.info(
-            f"Showing what was known by the end of **{chosen.isoformat()}**. "
+            f"Showing what was known by the end of **{day(chosen)}**. "
             "Change it in the sidebar (As of).",
             icon=":material/history:",
         )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import forms
+import frames
 import pandas as pd
 import state
 import streamlit as st
@@ -74,12 +77,21 @@ def question_picker(
 
     extra = suffix or {}
     return st.selectbox(
-        label,
+        md(label),
         ids,
         key=key,
         on_change=remember,
         format_func=lambda i: f"{clip(questions[i], 90)} ({i}){extra.get(i, '')}",
     )
+
+
+def table(data: object, **options: Any) -> Any:
+    """``st.dataframe``, with formula-like text defused: every table's toolbar offers a CSV
+    download of what it shows, and a spreadsheet would run ``=HYPERLINK(...)`` typed by
+    someone else. (Defusing what is shown holds however the server is started, unlike
+    ``client.disableDataExport``, and keeps the download for everyone.) ``data`` is a frame
+    or rows for one."""
+    return st.dataframe(frames.defused(data), **options)
 
 
 def percent(frame: pd.DataFrame, columns: list[str], **config: object) -> dict[str, object]:

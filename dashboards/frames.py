@@ -8,6 +8,7 @@ shapes can be tested on their own.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -476,9 +477,29 @@ AUDIT_COLUMNS = [
     "questions",
     "imported",
 ]
-# A spreadsheet runs a cell that starts with one of these as a formula: in the CSV download,
-# such user text gets a leading apostrophe so it is read as text.
+# A spreadsheet runs a cell that starts with one of these as a formula: such text gets a
+# leading apostrophe so it is read as text, in the CSV download and in every table shown
+# (Streamlit's table toolbar downloads exactly what is shown). A signed number ("-2.0 pts",
+# "+12.3%") is left alone: it is no formula, and an apostrophe would only hide its sign.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_SIGNED_NUMBER = re.compile(r"[+-][0-9][0-9.,]*\s*(%|pts)?")
+
+
+def defuse(value: object) -> object:
+    """``value``, with a leading apostrophe if it is text a spreadsheet would run."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return value if _SIGNED_NUMBER.fullmatch(value) else "'" + value
+    return value
+
+
+def defused(table: object) -> pd.DataFrame:
+    """A copy of ``table`` (a frame, or rows for one) with every formula-like text cell
+    defused (see :func:`defuse`)."""
+    out = table.copy() if isinstance(table, pd.DataFrame) else pd.DataFrame(table)
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column]):
+            out[column] = [defuse(v) for v in out[column]]
+    return out
 
 
 def audit(entries: Sequence[AuditEntry]) -> pd.DataFrame:
@@ -511,14 +532,8 @@ def audit(entries: Sequence[AuditEntry]) -> pd.DataFrame:
 
 def audit_csv(table: pd.DataFrame) -> bytes:
     """The audit table as UTF-8 CSV: times in ISO form, formula-like text defused."""
-    out = table.copy()
+    out = defused(table)
     out["at"] = [None if pd.isna(t) else t.isoformat() for t in out["at"]]
-    for column in out.columns:
-        if column not in ("at", "version"):
-            out[column] = [
-                "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-                for v in out[column]
-            ]
     return out.to_csv(index=False).encode("utf-8")
 
 

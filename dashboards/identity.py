@@ -4,13 +4,17 @@ Three settings decide it, and pages ask only :func:`who` and :func:`can_write`:
 
 - **Sign-in** is on when Streamlit's secrets hold an ``[auth]`` section (OpenID Connect,
   ``st.login``). Then a visitor sees nothing but a sign-in button until signed in, and every
-  write records the signed-in identity: the email, else the name, else the subject id. The
-  "Analyst" and "Created by" fields show that identity and cannot be edited.
+  write records the signed-in identity: the e-mail if the provider says it is verified, else
+  the subject id with its issuer (never the display name: users choose it themselves, so
+  it could claim an editor's identity). The "Analyst" and "Created by" fields show that
+  identity and cannot be edited.
 - Without sign-in the dashboard is one **local user**: the process's ``Tracker.user``
   (``$FORECAST_USER``, else the login name), and the sidebar says so.
 - ``FORECAST_DASHBOARD_MODE=viewer`` makes the dashboard **read-only** for everyone: the write
   pages are not offered and every write in ``state`` refuses. ``FORECAST_EDITORS`` (a
-  comma-separated list of identities) lets only those write; everyone else is a viewer.
+  comma-separated list of identities) lets only those write; everyone else is a viewer. A
+  list that names nobody (``FORECAST_EDITORS=","``) is refused at start, not read as "no
+  restriction".
 
 :func:`decide` holds the rules and reads nothing, so they can be tested without a server.
 """
@@ -30,7 +34,10 @@ from forecast.domain import ForecastError
 MODE_ENV = "FORECAST_DASHBOARD_MODE"  # "viewer": read-only; "editor" (the default): writable
 EDITORS_ENV = "FORECAST_EDITORS"  # who may write, comma-separated; unset: everyone
 MODES = ("editor", "viewer")
-CLAIMS = ("email", "name", "sub")  # the identity of a signed-in user, first one present
+NO_IDENTITY = (
+    "the identity provider gave no verified e-mail and no subject id: sign-in works, but "
+    "changes are refused (ask the administrator to request the email or openid scope)"
+)
 
 
 @dataclass(frozen=True)
@@ -46,19 +53,40 @@ class Access:
 # --------------------------------------------------------------------------- the rules
 
 
-def name_of(user: Mapping[str, Any]) -> str | None:
-    """The identity of a signed-in user (``st.user``): email, else name, else subject id.
+def _claim(user: Mapping[str, Any], name: str) -> str:
+    value = user.get(name)
+    return value.strip() if isinstance(value, str) else ""
 
-    ``None`` unless the user is signed in: Streamlit sets ``is_logged_in`` to ``True`` only
-    after the identity provider has vouched for them.
+
+def _verified(user: Mapping[str, Any]) -> bool:
+    # A JSON true in the ID token; some providers (Amazon Cognito) send the string "true".
+    flag = user.get("email_verified")
+    return flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
+
+
+def identify(user: Mapping[str, Any]) -> tuple[str | None, str]:
+    """The identity of a signed-in user (``st.user``), and a note when it is not the e-mail.
+
+    The e-mail when the provider marks it verified; else the subject id (``sub``), as
+    ``issuer#sub`` when the issuer is known (subject ids are unique per issuer only); else
+    None. The ``name`` claim is never used: a user sets it to whatever they like. ``None``
+    also when not signed in: Streamlit sets ``is_logged_in`` to ``True`` only after the
+    identity provider has vouched for the user.
     """
     if user.get("is_logged_in") is not True:
-        return None
-    for claim in CLAIMS:
-        value = user.get(claim)
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-    return None
+        return None, ""
+    email, sub, issuer = _claim(user, "email"), _claim(user, "sub"), _claim(user, "iss")
+    if email and _verified(user):
+        return email, ""
+    note = f"the e-mail {email} is not verified by the identity provider" if email else ""
+    if sub:
+        return (f"{issuer}#{sub}" if issuer else sub), note
+    return None, note or NO_IDENTITY
+
+
+def name_of(user: Mapping[str, Any]) -> str | None:
+    """The identity every write of this signed-in user records (see :func:`identify`)."""
+    return identify(user)[0]
 
 
 def parse_mode(raw: str | None) -> str:
@@ -72,19 +100,42 @@ def parse_mode(raw: str | None) -> str:
 
 def parse_editors(raw: str | None) -> frozenset[str] | None:
     """The identities in ``$FORECAST_EDITORS`` (case-insensitive); None (no restriction)
-    when it is unset or names nobody, as an empty ``FORECAST_EDITORS=`` line would."""
-    names = frozenset(n.strip().casefold() for n in (raw or "").split(",") if n.strip())
-    return names or None
+    when it is unset or blank, as an empty ``FORECAST_EDITORS=`` line is.
+
+    A list that is written but names nobody (``","``) is refused: whoever wrote it meant to
+    restrict writing, and reading it as "no restriction" would let every visitor write.
+    """
+    if raw is None or not raw.strip():
+        return None
+    names = frozenset(n.strip().casefold() for n in raw.split(",") if n.strip())
+    if not names:
+        raise ForecastError(
+            f"{EDITORS_ENV}={raw!r} names nobody: list the identities who may write, "
+            "comma-separated, or unset it to let everyone write"
+        )
+    return names
 
 
-def decide(*, who: str | None, sign_in: bool, mode: str, editors: frozenset[str] | None) -> Access:
-    """Whether ``who`` may write, and if not, why (the message a refused write shows)."""
+def decide(
+    *,
+    who: str | None,
+    sign_in: bool,
+    mode: str,
+    editors: frozenset[str] | None,
+    note: str = "",
+) -> Access:
+    """Whether ``who`` may write, and if not, why (the message a refused write shows).
+
+    ``note`` says why a signed-in user has no identity, or why it is not their e-mail.
+    """
     if mode == "viewer":
         refusal = f"this dashboard is read-only ({MODE_ENV}=viewer)"
     elif who is None:
-        refusal = "sign in to make changes"
+        refusal = note or "sign in to make changes"
     elif editors is not None and who.casefold() not in editors:
         refusal = f"{who} is not one of the editors ({EDITORS_ENV}): this view is read-only"
+        if note:
+            refusal += f" ({note})"
     else:
         refusal = ""
     return Access(who=who, sign_in=sign_in, writer=not refusal, refusal=refusal)
@@ -130,12 +181,13 @@ def local_user() -> str:
 def current() -> Access:
     """This visitor's access, from the secrets, ``st.user`` and the environment."""
     sign_in = sign_in_configured()
-    who = name_of(st.user.to_dict()) if sign_in else local_user()
+    who, note = identify(st.user.to_dict()) if sign_in else (local_user(), "")
     return decide(
         who=who,
         sign_in=sign_in,
         mode=parse_mode(os.environ.get(MODE_ENV)),
         editors=parse_editors(os.environ.get(EDITORS_ENV)),
+        note=note,
     )
 
 
@@ -172,13 +224,14 @@ def gate() -> None:
     there is no anonymous read-only view; a public read-only site is what
     ``FORECAST_DASHBOARD_MODE=viewer`` without sign-in is for.
     """
-    if not sign_in_configured() or name_of(st.user.to_dict()) is not None:
+    # Signed in is enough to read; whether there is an identity to write as is current()'s.
+    if not sign_in_configured() or st.user.to_dict().get("is_logged_in") is True:
         return
     st.title("Forecast tracker")
     st.write("Sign in to see the forecasts.")
     for provider in providers():
         st.button(
-            "Sign in" if provider is None else f"Sign in with {provider}",
+            "Sign in" if provider is None else f"Sign in with {md(provider)}",
             key=f"sign_in_{provider or 'default'}",
             on_click=st.login,
             args=() if provider is None else (provider,),
@@ -199,6 +252,8 @@ def sidebar(access: Access) -> None:
                 f"Signed in as nobody: running as local user **{md(access.who)}**; "
                 "no sign-in is configured."
             )
+        elif access.sign_in:
+            st.markdown("Signed in, with no identity to record changes under.")
         if not access.writer:
             st.caption(md(f"Read-only: {access.refusal}"))
         if access.sign_in:

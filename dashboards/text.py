@@ -2,7 +2,10 @@
 
 User text (titles, summaries, rationales, source names) never reaches HTML: bodies go
 through ``st.text``, which parses nothing; where a Markdown element is unavoidable (a
-header, a caption, a link label) the text is escaped first with :func:`md`.
+header, a caption, a link label, an error box, a success message, a widget's label) the text
+is escaped first with :func:`md`. That is one rule for every element, messages included: a
+library error may quote an option name such as ``[Sign in again](https://evil.example)``.
+``tests/test_hardening_faces.py`` checks every such call in ``dashboards/``.
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:^=&\"'/])")
 # sequence keeps it as typed.
 _TYPOGRAPHY = re.compile(r"(?<!\S)(<->|->|<-|--|>=|<=|~=)(?!\S)")
 WORD_JOINER = "\u2060"
+# The front end links web addresses in text (GFM's autolink literals: "http://", "https://",
+# "www.") even when every character is escaped, as a real browser showed; a word joiner
+# after the scheme or "www" breaks the pattern and shows the address as typed.
+_AUTOLINK = re.compile(r"(https?(?=:)|www(?=\.))", re.IGNORECASE)
 
 
 def md(text: str) -> str:
@@ -29,6 +36,7 @@ def md(text: str) -> str:
     """
     flat = " ".join(str(text).split())
     guarded = _TYPOGRAPHY.sub(lambda m: WORD_JOINER + m.group(1), flat)
+    guarded = _AUTOLINK.sub(lambda m: m.group(1) + WORD_JOINER, guarded)
     return _MARKDOWN_SPECIAL.sub(r"\\\1", guarded)
 
 

@@ -54,8 +54,9 @@ def sidebar() -> None:
         elif st.session_state.get(KEY):
             st.caption(f"Forecasts use the fit of {moment(fit.usable.fitted_at)}.")
         else:
-            saved = day(fit.usable.fitted_at)
-            st.caption(f"Forecasts use the stated trust (a fit of {saved} is saved).")
+            st.caption(
+                f"Forecasts use the stated trust (a fit of {day(fit.usable.fitted_at)} is saved)."
+            )
 
 
 def banner() -> None:

@@ -27,6 +27,7 @@ from forecast.domain import (
     iso,
     parse_time,
 )
+from forecast.terminal import json_text, say
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
@@ -81,7 +82,8 @@ def _pairs(values: tuple[str, ...], what: str) -> list[tuple[str, float]]:
 
 
 def _print_json(data: Any) -> None:
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    # Exact data (--json is for programs), with no control character left raw for a terminal.
+    click.echo(json_text(json.dumps(data, ensure_ascii=False, indent=2, default=str)))
 
 
 def _pct(p: float) -> str:
@@ -112,7 +114,7 @@ def init(ctx: click.Context) -> None:
 
     store = Store(ctx.obj["db"])
     revision = store.upgrade()
-    click.echo(f"database ready at {store.display_url} (schema {revision})")
+    say(f"database ready at {store.display_url} (schema {revision})")
 
 
 @cli.command()
@@ -134,14 +136,14 @@ def demo(ctx: click.Context, path: Path) -> None:
     history = loaded.history
     present = [q.id for q in history.questions if _exists(tracker, q.id)]
     if present and len(present) == len(history.questions):
-        click.echo(f"demo already loaded ({len(present)} questions)")
+        say(f"demo already loaded ({len(present)} questions)")
         return
     if present:
         raise ForecastError(
             f"question {present[0]!r} of the demo exists but others do not: use a fresh database"
         )
     counts = tracker.import_history(history, snapshots=loaded.snapshots)
-    click.echo("demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+    say("demo loaded: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
 
 def _exists(tracker: Any, qid: str) -> bool:
@@ -211,7 +213,7 @@ def question_add(
         created_by=analyst or "",
     )
     q = _tracker(ctx).add_question(q)
-    click.echo(f"added question {q.id}")
+    say(f"added question {q.id}")
 
 
 @question.command("list")
@@ -247,7 +249,7 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             if isinstance(p, dict)
             else _pct(p)
         )
-        click.echo(f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {shown}  {row['title']}")
+        say(f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {shown}  {row['title']}")
 
 
 # --------------------------------------------------------------------------- sources
@@ -266,7 +268,7 @@ def source() -> None:
 def source_add(ctx: click.Context, name: str, reliability: str, type_: str) -> None:
     """Add a source with its reliability in [0, 1]."""
     s = _tracker(ctx).add_source(name, check_number(reliability, "reliability"), type_)
-    click.echo(f"added source {s.name} (reliability {s.reliability:g})")
+    say(f"added source {s.name} (reliability {s.reliability:g})")
 
 
 @source.command("update")
@@ -281,7 +283,7 @@ def source_update(
     """Re-rate a source (a new version; the old one stays readable)."""
     r = None if reliability is None else check_number(reliability, "reliability")
     s = _tracker(ctx).update_source(name, reliability=r, type=type_, reason=reason)
-    click.echo(f"source {s.name} is now version {s.version} (reliability {s.reliability:g})")
+    say(f"source {s.name} is now version {s.version} (reliability {s.reliability:g})")
 
 
 @source.command("list")
@@ -301,7 +303,7 @@ def source_list(ctx: click.Context, as_json: bool) -> None:
         _print_json(rows)
         return
     for row in rows:
-        click.echo(f"{row['name']:<32} {row['reliability']:<6g} v{row['version']}  {row['type']}")
+        say(f"{row['name']:<32} {row['reliability']:<6g} v{row['version']}  {row['type']}")
 
 
 # --------------------------------------------------------------------------- evidence
@@ -393,7 +395,7 @@ def evidence_add(
     if as_json:
         _print_json({"report": report.id, "assessment": assessment.id})
     else:
-        click.echo(f"logged report {report.id}, assessment {assessment.id}")
+        say(f"logged report {report.id}, assessment {assessment.id}")
 
 
 @evidence.command("correct")
@@ -422,7 +424,7 @@ def evidence_correct(
         rationale=rationale,
         reason=reason,
     )
-    click.echo(f"assessment {a.id} is now version {a.version}")
+    say(f"assessment {a.id} is now version {a.version}")
 
 
 @evidence.command("retract")
@@ -432,7 +434,7 @@ def evidence_correct(
 def evidence_retract(ctx: click.Context, assessment_id: str, reason: str) -> None:
     """Retract an assessment (it stops counting; its history stays)."""
     a = _tracker(ctx).correct_assessment(assessment_id, reason=reason, retract=True)
-    click.echo(f"assessment {a.id} retracted (version {a.version})")
+    say(f"assessment {a.id} retracted (version {a.version})")
 
 
 @evidence.command("retract-report")
@@ -442,7 +444,7 @@ def evidence_retract(ctx: click.Context, assessment_id: str, reason: str) -> Non
 def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> None:
     """Retract a report: none of its assessments count any more."""
     r = _tracker(ctx).retract_report(report_id, reason=reason)
-    click.echo(f"report {r.id} retracted (version {r.version})")
+    say(f"report {r.id} retracted (version {r.version})")
 
 
 # --------------------------------------------------------------------------- show, resolve
@@ -481,9 +483,9 @@ def judge(
     said = "would log" if dry_run else "logged"
     if isinstance(implied, dict):
         text = ", ".join(f"{k} {v:.4g}" for k, v in implied.items())
-        click.echo(f"{said} judgement {a.id} (likelihoods {text}) on report {logged.report.id}")
+        say(f"{said} judgement {a.id} (likelihoods {text}) on report {logged.report.id}")
     else:
-        click.echo(f"{said} judgement {a.id} (LR {implied:.4g}) on report {logged.report.id}")
+        say(f"{said} judgement {a.id} (LR {implied:.4g}) on report {logged.report.id}")
 
 
 @cli.command()
@@ -522,38 +524,34 @@ def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
 
 
 def _print_state(data: dict[str, Any]) -> None:
-    click.echo(f"{data['id']}: {data['title']}")
-    click.echo(
-        f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}"
-    )
+    say(f"{data['id']}: {data['title']}")
+    say(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
     trust = data["trust"]
     if trust["learned"]:
-        click.echo(f"  learned trust: the fit of {trust['fitted_at'][:16]}")
+        say(f"  learned trust: the fit of {trust['fitted_at'][:16]}")
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
-            click.echo(f"  {name:<24} {_pct(value)}")
+            say(f"  {name:<24} {_pct(value)}")
     else:
-        click.echo(f"  probability {_pct(p)}")
+        say(f"  probability {_pct(p)}")
     for d in data["deadlines"]:
-        click.echo(f"    by {d['date']:<12} {_pct(d['probability'])}")
+        say(f"    by {d['date']:<12} {_pct(d['probability'])}")
     when = data["when"]
     if when is not None:
         median = when["median"] or "after the last deadline"
         p90 = " to ".join(when["p90"]) if when["p90"] else "reaches past the last deadline"
         beyond = _pct(when["beyond"]).strip()
-        click.echo(f"  when: median {median}; 90% {p90}; not by the last deadline: {beyond}")
+        say(f"  when: median {median}; 90% {p90}; not by the last deadline: {beyond}")
     rows = [_contribution_row(c) for c in data["contributions"]]
     if not rows:
         return
-    click.echo("  evidence:")
+    say("  evidence:")
     widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
     header = ("published", "report", "source", "step", "without it")
     widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
     for row in (header, *rows):
-        click.echo(
-            "    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-        )
+        say("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
@@ -578,7 +576,7 @@ def resolve(
 ) -> None:
     """Resolve a question (or annul it)."""
     res = _tracker(ctx).resolve(qid, outcome, parse_time(when, "--date"), note, correction=correct)
-    click.echo(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}")
+    say(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}")
 
 
 # --------------------------------------------------------------------------- files, dashboard
@@ -640,16 +638,31 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
+ADDRESS_ENV = "FORECAST_DASHBOARD_ADDRESS"
+LOCAL_ADDRESS = "127.0.0.1"
+
+
 @cli.command()
 @click.option("--port", default=8501, show_default=True, type=int)
+@click.option(
+    "--address",
+    metavar="HOST",
+    help=(
+        f"Address to listen on (default: ${ADDRESS_ENV}, else {LOCAL_ADDRESS}: this machine "
+        "only). 0.0.0.0 serves every network interface: set up sign-in or --viewer first."
+    ),
+)
 @click.option(
     "--viewer",
     is_flag=True,
     help="Read-only: no page or form that writes (sets FORECAST_DASHBOARD_MODE=viewer).",
 )
 @click.pass_context
-def dashboard(ctx: click.Context, port: int, viewer: bool) -> NoReturn:
+def dashboard(ctx: click.Context, port: int, address: str | None, viewer: bool) -> NoReturn:
     """Start the Streamlit dashboard on the configured database."""
+    # Local unless the operator says otherwise: a writable dashboard without sign-in must
+    # not be offered to the whole network by default.
+    host = (address or os.environ.get(ADDRESS_ENV, "")).strip() or LOCAL_ADDRESS
     tracker = _tracker(ctx)  # fail here, in one line, if the database cannot be opened
     env = dict(os.environ, FORECAST_DB=tracker.store.url)
     if viewer:  # read by dashboards/identity.py
@@ -663,6 +676,12 @@ def dashboard(ctx: click.Context, port: int, viewer: bool) -> NoReturn:
         str(app),
         "--server.port",
         str(port),
+        "--server.address",
+        host,
+        # Visitors see "an error occurred", never a traceback (the console keeps it all);
+        # the app sets the same itself for `streamlit run dashboards/app.py`.
+        "--client.showErrorDetails",
+        "none",
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
@@ -695,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
             return _run(argv)
         finally:
             for warning in caught:  # one line each, like errors
-                click.echo(f"warning: {warning.message}", err=True)
+                say(f"warning: {warning.message}", err=True)
 
 
 def _run(argv: list[str] | None) -> int:
@@ -705,23 +724,23 @@ def _run(argv: list[str] | None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.UsageError as exc:
-        click.echo(f"error: {exc.format_message()}", err=True)
+        say(f"error: {exc.format_message()}", err=True)
         return 2
     except click.Abort:
-        click.echo("error: aborted", err=True)
+        say("error: aborted", err=True)
         return 1
     except ForecastError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         return 1
     except OSError as exc:
-        click.echo(f"error: {exc}", err=True)
+        say(f"error: {exc}", err=True)
         return 1
     except Exception as exc:  # a database failure mid-command: still one line
         from sqlalchemy.exc import SQLAlchemyError
 
         if not isinstance(exc, SQLAlchemyError):
             raise
-        click.echo(
+        say(
             f"error: database: {exc.orig if hasattr(exc, 'orig') else exc!s}".splitlines()[0],
             err=True,
         )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
@@ -99,6 +100,16 @@ def day_start(value: datetime) -> datetime:
 
 
 # --------------------------------------------------------------------------- checks
+
+
+def nfc(text: str) -> str:
+    """``text`` in Unicode NFC: the one spelling of a name that identifies something.
+
+    "Café" typed on one keyboard (é as one character) and pasted from another (e and a
+    combining accent) look the same and must name the same source, option or analyst; the
+    validators store every such name in this form, so comparisons and lookups agree.
+    """
+    return unicodedata.normalize("NFC", text)
 
 
 def check_id(value: str, what: str) -> str:
@@ -298,6 +309,7 @@ def validate_question(q: Question) -> Question:
     check_text(q.created_by, "created by")
     for tag in q.tags:
         check_text(tag, "tag", required=True)
+    named = {"tags": tuple(nfc(t) for t in q.tags), "created_by": nfc(q.created_by or "")}
     try:
         kind = Kind(q.kind)
     except ValueError:
@@ -310,7 +322,7 @@ def validate_question(q: Question) -> Question:
             raise ForecastError("a choice question takes --option NAME=P, not --prior")
         if deadlines or q.alpha is not None:
             raise ForecastError("deadlines and alpha apply to event questions only")
-        return _replace(q, kind=kind, opened=opened, options=options, deadlines=())
+        return _replace(q, kind=kind, opened=opened, options=options, deadlines=(), **named)
     if q.options:
         raise ForecastError(f"options apply to choice questions only, not {kind.value}")
     if q.prior is None:
@@ -322,7 +334,7 @@ def validate_question(q: Question) -> Question:
                 "deadlines and alpha apply to event questions only (a binary question is a "
                 "state on a date)"
             )
-        return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=())
+        return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=(), **named)
     if not deadlines:
         raise ForecastError("an event question needs at least one deadline (--deadline DATE)")
     if len(set(deadlines)) != len(deadlines):
@@ -332,7 +344,9 @@ def validate_question(q: Question) -> Question:
             f"deadline {iso(deadlines[0])} is not after the opened date {iso(opened)}"
         )
     alpha = None if q.alpha is None else check_alpha(q.alpha)
-    return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha)
+    return _replace(
+        q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha, **named
+    )
 
 
 PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a typed file
@@ -341,7 +355,7 @@ PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a t
 def _check_choice_prior(options: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
     if len(options) < 2:
         raise ForecastError("a choice question needs at least two options (--option NAME=P)")
-    names = [check_text(name, "option name", required=True).strip() for name, _ in options]
+    names = [nfc(check_text(name, "option name", required=True).strip()) for name, _ in options]
     if len(set(names)) != len(names):
         raise ForecastError("option names of one question must be distinct")
     reserved = {"yes", "no", "annulled"} & {n.casefold() for n in names}
@@ -363,7 +377,12 @@ def validate_source(s: Source) -> Source:
         raise ForecastError("source name must not start or end with spaces")
     check_text(s.type, "source type")
     check_text(s.reason, "reason")
-    return _replace(s, reliability=check_reliability(s.reliability))
+    return _replace(
+        s,
+        name=nfc(s.name),
+        logged_by=nfc(s.logged_by),
+        reliability=check_reliability(s.reliability),
+    )
 
 
 def validate_report(r: Report) -> Report:
@@ -372,7 +391,14 @@ def validate_report(r: Report) -> Report:
     for name in ("title", "summary", "url", "origin", "logged_by", "reason"):
         check_text(getattr(r, name), name)
     logged = None if r.logged_at is None else utc(r.logged_at)
-    return _replace(r, published=utc(r.published), logged_at=logged)
+    return _replace(
+        r,
+        source=nfc(r.source),
+        origin=nfc(r.origin),  # echoes are found by origin: one spelling of it
+        logged_by=nfc(r.logged_by),
+        published=utc(r.published),
+        logged_at=logged,
+    )
 
 
 def validate_assessment(a: Assessment, question: Question) -> Assessment:
@@ -381,6 +407,7 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
     check_text(a.analyst, "analyst", required=True)
     check_text(a.rationale, "rationale")
     check_text(a.reason, "reason")
+    a = _replace(a, analyst=nfc(a.analyst), logged_by=nfc(a.logged_by))
     if question.kind is Kind.CHOICE:
         if a.lr is not None:
             raise ForecastError(
@@ -391,7 +418,8 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
         known = set(question.option_names)
         seen: set[str] = set()
         likelihoods = []
-        for name, value in a.likelihoods:
+        for typed, value in a.likelihoods:
+            name = nfc(typed) if isinstance(typed, str) else typed
             if name not in known:
                 raise ForecastError(
                     f"question {question.id} has no option {name!r} "
@@ -403,9 +431,10 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
             likelihoods.append((name, check_ratio(value, f"likelihood of {name!r}")))
         if a.by is not None or a.around is not None or a.within:
             _check_target(a, question)
-        if a.judged is not None:
-            _check_choice_prior(a.judged if not isinstance(a.judged, float) else ())
-        return _replace(a, likelihoods=tuple(likelihoods))
+        judged = a.judged
+        if judged is not None:
+            judged = _check_choice_prior(judged if not isinstance(judged, float) else ())
+        return _replace(a, likelihoods=tuple(likelihoods), judged=judged)
     if a.likelihoods:
         raise ForecastError(
             f"question {question.id} is a {question.kind.value} question: give --lr or --strength"
@@ -460,7 +489,7 @@ def _check_target(a: Assessment, question: Question) -> Assessment:
 
 def validate_resolution(res: Resolution, question: Question) -> Resolution:
     check_text(res.note, "note")
-    outcome = res.outcome.strip()
+    outcome = nfc(res.outcome.strip())
     allowed = (
         (*question.option_names, "annulled")
         if question.kind is Kind.CHOICE
@@ -474,7 +503,9 @@ def validate_resolution(res: Resolution, question: Question) -> Resolution:
     when = utc(res.resolved_on)
     if when < day_start(question.opened):
         raise ForecastError(f"resolution date {iso(when)} is before question {question.id} opened")
-    return _replace(res, outcome=lowered[outcome.casefold()], resolved_on=when)
+    return _replace(
+        res, outcome=lowered[outcome.casefold()], resolved_on=when, logged_by=nfc(res.logged_by)
+    )
 
 
 def _replace(obj: Any, **changes: Any) -> Any:

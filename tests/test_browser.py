@@ -211,3 +211,61 @@ def _story(server: str, page: object, tmp_path: Path) -> None:
     body = page.inner_text("body")  # type: ignore[attr-defined]
     assert HOSTILE_TITLE in body, "the title is shown as typed, as text"
     assert not alerts, "no script from user text ran"
+
+
+LINK_OPTION = "[Session expired - sign in again](https://evil.example/login)"
+IMAGE_TITLE = "Where? ![p](http://127.0.0.1:9/t.png)"
+
+
+def test_an_options_name_is_text_in_the_page_and_in_an_error(
+    server: str, page: object, tmp_path: Path
+) -> None:
+    """Issue 16: a choice option named like a Markdown link, and a title holding an image,
+    show as typed; no element gets an <a> or <img> from them, and nothing is fetched."""
+    from datetime import UTC, datetime
+
+    from forecast.domain import Kind, Question
+
+    tracker = Tracker.open(str(tmp_path / "demo.db"))
+    tracker.add_question(
+        Question(
+            id="hostile-choice",
+            title=IMAGE_TITLE,
+            kind=Kind.CHOICE,
+            opened=datetime(2025, 10, 1, tzinfo=UTC),
+            options=((LINK_OPTION, 0.5), ("other", 0.5)),
+        )
+    )
+    tracker.store.close()
+    fetched: list[str] = []
+    page.on("request", lambda r: fetched.append(r.url))  # type: ignore[attr-defined]
+    try:
+        page.goto(f"{server}/question?q=hostile-choice")  # type: ignore[attr-defined]
+        page.locator("h2", has_text="Where?").first.wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+        _settle(page)
+        # As typed; the word joiners md() puts after "http" only keep addresses unlinked.
+        body = page.inner_text("body").replace("\u2060", "")  # type: ignore[attr-defined]
+        assert IMAGE_TITLE in body and LINK_OPTION in body
+
+        # An error quoting the option: a likelihood that is not a number.
+        page.goto(f"{server}/log-evidence?q=hostile-choice")  # type: ignore[attr-defined]
+        option_field = (
+            page.locator('[data-testid="stTextInput"]')  # type: ignore[attr-defined]
+            .filter(has_text="Session expired")
+            .locator("input")
+        )
+        option_field.wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+        _settle(page)
+        _choose(page, "Source", "Reuters")
+        option_field.fill("lots")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Save").click()  # type: ignore[attr-defined]
+        error = page.locator('[data-testid="stAlertContentError"]').first  # type: ignore[attr-defined]
+        error.wait_for(timeout=WAIT)
+        message = error.inner_text().replace("\u2060", "")
+        assert f"likelihood of '{LINK_OPTION}' must be a number, not 'lots'" in message
+        assert page.locator('a[href*="evil.example"]').count() == 0  # type: ignore[attr-defined]
+        assert page.locator('img[src*="127.0.0.1:9"]').count() == 0  # type: ignore[attr-defined]
+        assert not [u for u in fetched if "127.0.0.1:9/" in u or "evil.example" in u]
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"))  # type: ignore[attr-defined]
+        raise

@@ -39,7 +39,13 @@ AUTH = {
     "client_secret": "not-a-secret",
     "server_metadata_url": "https://id.example.org/.well-known/openid-configuration",
 }
-ANA = {"is_logged_in": True, "email": "ana@example.org", "name": "Ana", "sub": "u-1"}
+ANA = {
+    "is_logged_in": True,
+    "email": "ana@example.org",
+    "email_verified": True,
+    "name": "Ana",
+    "sub": "u-1",
+}
 
 
 # --------------------------------------------------------------------------- fixtures
@@ -94,9 +100,12 @@ def buttons(at: AppTest) -> set[str]:
 # --------------------------------------------------------------------------- the rules, as a unit
 
 
-def test_a_signed_in_user_is_known_by_email_else_name_else_subject() -> None:
+def test_a_signed_in_user_is_known_by_verified_email_else_subject_never_name() -> None:
     assert identity.name_of(ANA) == "ana@example.org"
-    assert identity.name_of({**ANA, "email": " "}) == "Ana"
+    assert identity.name_of({**ANA, "email_verified": "true"}) == "ana@example.org"
+    # The name is the user's own choice: it never identifies anyone.
+    assert identity.name_of({**ANA, "email": " "}) == "u-1"
+    assert identity.name_of({"is_logged_in": True, "name": "ana@example.org"}) is None
     assert identity.name_of({"is_logged_in": True, "sub": "u-1"}) == "u-1"
     assert identity.name_of({"is_logged_in": True}) is None
     # Not signed in, whatever else st.user holds (AppTest's default user has no flag at all).
@@ -118,7 +127,9 @@ def test_who_may_write() -> None:
     assert decide("ANA@example.org", editors="bob@example.org, ana@example.org").writer
     outsider = decide("eve@example.org", editors="bob@example.org,ana@example.org")
     assert not outsider.writer and "FORECAST_EDITORS" in outsider.refusal
-    assert decide("eve@example.org", editors=" , ").writer, "a blank list restricts nobody"
+    assert decide("eve@example.org", editors=" ").writer, "a blank setting restricts nobody"
+    with pytest.raises(ForecastError, match=r"FORECAST_EDITORS=' , ' names nobody"):
+        identity.parse_editors(" , ")
 
 
 @pytest.mark.parametrize(
@@ -342,7 +353,7 @@ def test_with_an_editors_list_everyone_else_is_a_viewer(
     db: Path, tracker: Tracker, monkeypatch: pytest.MonkeyPatch, menus: list
 ) -> None:
     monkeypatch.setenv(identity.EDITORS_ENV, "ana@example.org")
-    bob = {"is_logged_in": True, "email": "bob@example.org"}
+    bob = {"is_logged_in": True, "email": "bob@example.org", "email_verified": True}
     at = app("sources", auth=AUTH, user=bob, source="CNN")
     assert "not one of the editors" in texts(at, at.sidebar)
     assert {url for url, shown in menus[-1].items() if shown == "hidden"} == WRITE_PAGES

@@ -7,6 +7,7 @@ version of a record, corrections and retractions included (nothing is ever overw
 from __future__ import annotations
 
 import asof
+import components
 import frames
 import state
 import streamlit as st
@@ -56,7 +57,7 @@ if not shown:
 
 table = frames.audit(shown)
 st.caption(f"{len(shown)} of {len(entries)} changes.")
-st.dataframe(
+components.table(
     table,
     hide_index=True,
     width="stretch",

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
+import components
 import pandas as pd
 import state
 import streamlit as st
+from text import md
 
 from forecast.learning import fits
 
@@ -51,22 +53,22 @@ fit = state.saved_fit()  # cached: re-read when the fit file or the database cha
 learned = fit.saved
 if learned is None:
     st.info(
-        f"{fit.problem}. The fit learns source reliabilities, analyst calibration and event "
-        "decay from resolved questions."
+        f"{md(str(fit.problem))}. The fit learns source reliabilities, analyst calibration "
+        "and event decay from resolved questions."
     )
     st.stop()
 
 c = learned.counts
 st.caption(
     f"Fit of {learned.fitted_at:%Y-%m-%d %H:%M} UTC, model version "
-    f"{learned.model_version}: {c.get('questions', '?')} resolved questions, "
-    f"{c.get('assessments', '?')} assessments."
+    f"{md(str(learned.model_version))}: {md(str(c.get('questions', '?')))} resolved questions, "
+    f"{md(str(c.get('assessments', '?')))} assessments."
 )
 d = learned.diagnostics
 if learned.passed:
     st.success(
         f"Diagnostics passed (R-hat at most {d['max_r_hat']:.3f}, bulk ESS at least "
-        f"{d['min_ess_bulk']:.0f}, {d['divergences']} divergences)"
+        f"{d['min_ess_bulk']:.0f}, {d['divergences']:d} divergences)"
         + (
             ": forecasts may use it (turn on **Use learned trust** in the sidebar)."
             if fit.usable is not None
@@ -76,11 +78,11 @@ if learned.passed:
 else:
     st.error(
         "This fit failed its diagnostics and is not used: "
-        + "; ".join(d.get("problems", []))
+        + md("; ".join(d.get("problems", [])))
         + ". Run `forecast calibrate --draws 2000`."
     )
 if isinstance(fit.problem, fits.StaleFit):
-    st.warning(str(fit.problem))
+    st.warning(md(str(fit.problem)))
 
 st.subheader("Sources")
 st.caption(
@@ -89,7 +91,7 @@ st.caption(
 )
 sources = _estimates(learned.reliability, "source", stated=learned.stated, type=learned.source_type)
 st.altair_chart(_interval_chart(sources, "source", "reliability", "stated"), width="stretch")
-st.dataframe(sources, hide_index=True, width="stretch")
+components.table(sources, hide_index=True, width="stretch")
 
 st.subheader("Analysts")
 st.caption(
@@ -98,7 +100,7 @@ st.caption(
 )
 analysts = _estimates(learned.exponents, "analyst").assign(calibrated=1.0)
 st.altair_chart(_interval_chart(analysts, "analyst", "exponent k", "calibrated"), width="stretch")
-st.dataframe(analysts.drop(columns="calibrated"), hide_index=True, width="stretch")
+components.table(analysts.drop(columns="calibrated"), hide_index=True, width="stretch")
 
 st.subheader("Event decay")
 a = learned.alpha

@@ -137,7 +137,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
     Reading is deferred to submit time, so a bad number stops nothing from being drawn.
     """
     with st.container(border=True):
-        st.markdown(f"**{md(clip(q.title, 140))}** · {q.kind.value} · {md(q.id)}")
+        st.markdown(f"**{md(clip(q.title, 140))}** · {md(q.kind.value)} · {md(q.id)}")
         if q.kind is Kind.CHOICE:
             st.caption("Likelihood of the report under each outcome, relative to 1 (blank = 1).")
             cols = st.columns(len(q.options))
@@ -155,7 +155,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
             )
             strength = (
                 word.selectbox(
-                    f"or a strength ({SCALE_NAME})",
+                    md(f"or a strength ({SCALE_NAME})"),
                     ["", *SCALE],
                     key=_key(f"strength_{q.id}"),
                     format_func=_strength_label,
@@ -199,7 +199,7 @@ def _show_previews(logged: Logged) -> None:
             ["before (that day)", "after (that day)", "before (now)", "after (now)"],
             **{"change (that day)": st.column_config.NumberColumn(format="%+.1f pts")},
         )
-        st.dataframe(table, hide_index=True, column_config=config)
+        components.table(table, hide_index=True, column_config=config)
 
 
 def _saved_message(logged: Logged, when: datetime) -> str:
@@ -236,7 +236,7 @@ def _show_judgement(logged: Logged) -> None:
         config = components.percent(
             table, ["now", "after"], likelihood=st.column_config.NumberColumn(format="%.4g")
         )
-    st.dataframe(table, hide_index=True, column_config=config)
+    components.table(table, hide_index=True, column_config=config)
 
 
 def _judged_message(logged: Logged) -> str:
@@ -347,7 +347,7 @@ def _judgement_page(by_id: dict[str, Question]) -> None:
         if wants_save and st.session_state.get(PREVIEWED) == seen:
             logged = state.judge(*args, **options)
             st.session_state.pop(PREVIEWED, None)
-            forms.flash(_judged_message(logged))
+            forms.flash(_judged_message(logged))  # md: _judged_message escapes
             forms.reset(JUDGE)
             st.rerun()
         logged = state.preview_judgement(*args, **options)
@@ -398,7 +398,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
                     _show_previews(state.preview_evidence(judgements, **fields))
             else:
                 logged = state.log_evidence(judgements, **fields)
-                forms.flash(_saved_message(logged, state.tracker().now()))
+                forms.flash(_saved_message(logged, state.tracker().now()))  # md: escaped there
                 forms.reset(FORM)
                 st.session_state.pop("log_questions", None)
                 st.rerun()

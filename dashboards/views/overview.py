@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asof
+import components
 import frames
 import identity
 import pandas as pd
@@ -79,12 +80,12 @@ def _awaiting(table: pd.DataFrame) -> None:
             if writer:
                 right.page_link("views/resolve.py", label="Resolve", query_params={"q": row.id})
         if len(waiting) > 10:
-            st.caption(f"and {len(waiting) - 10} more (filter the table by status)")
+            st.caption(f"and {len(waiting) - 10:d} more (filter the table by status)")
 
 
 def _table(shown: pd.DataFrame) -> None:
     shown = shown.assign(change=100 * shown["change"], probability=100 * shown["probability"])
-    st.dataframe(
+    components.table(
         shown,
         hide_index=True,
         width="stretch",

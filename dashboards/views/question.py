@@ -44,7 +44,7 @@ def _header(s: QuestionState) -> None:
     st.caption(md(" · ".join(facts)))
     if s.status is not Status.OPEN and s.resolution is not None:
         st.success(
-            f"{s.status.value.capitalize()}: **{md(s.resolution.outcome)}** on "
+            f"{md(s.status.value.capitalize())}: **{md(s.resolution.outcome)}** on "
             f"{day(s.resolution.resolved_on)}.",
             icon=":material/task_alt:",
         )
@@ -125,7 +125,7 @@ def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray
     days = len(s.trajectory.probability)
     if len(b.low) != days:  # both run to min(as-of, resolution): this would be a bug
         st.warning(
-            f"No credible band: it has {len(b.low)} days and the trajectory {days}.",
+            f"No credible band: it has {len(b.low)} days and the trajectory {days:d}.",
             icon=":material/warning:",
         )
         return None
@@ -155,7 +155,7 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
             "trajectories given by the fit's posterior draws of reliabilities, analyst "
             "calibration and decay."
         )
-    st.caption(note)
+    st.caption(note)  # md: built above from fixed text, dates and percentages
 
 
 def _when(s: QuestionState) -> None:
@@ -218,7 +218,7 @@ def _reader(s: QuestionState) -> None:
         elif report.url:
             st.text(report.url)
     judged = [a for a in s.assessments if a.report_id == rid]
-    st.dataframe(
+    components.table(
         [
             {
                 "analyst": a.analyst,
@@ -264,7 +264,7 @@ def _evidence_table(s: QuestionState) -> None:
     for column in table.columns:
         if column.startswith("step"):
             config[column] = st.column_config.NumberColumn(column, format="%+.1f pts")
-    st.dataframe(table, hide_index=True, width="stretch", column_config=config)
+    components.table(table, hide_index=True, width="stretch", column_config=config)
 
 
 def _question_text(s: QuestionState) -> None:

@@ -7,7 +7,7 @@ import components
 import forms
 import state
 import streamlit as st
-from text import md
+from text import day, md
 
 from forecast.domain import Kind
 
@@ -34,7 +34,7 @@ q = questions[qid]
 if qid in resolved:
     r = resolved[qid]
     st.info(
-        f"Already resolved: **{md(r.outcome)}** on {r.resolved_on.date().isoformat()}. "
+        f"Already resolved: **{md(r.outcome)}** on {day(r.resolved_on)}. "
         "Saving again records a correction (the earlier resolution stays in the history).",
         icon=":material/info:",
     )
@@ -56,9 +56,6 @@ with st.form(FORM, enter_to_submit=False):
 if submitted:
     with forms.reporting(feedback):
         res = state.resolve(qid, outcome, forms.at(when), note, correction=qid in resolved)
-        forms.flash(
-            f"Resolved {md(res.question_id)}: {md(res.outcome)} on "
-            f"{res.resolved_on.date().isoformat()}."
-        )
+        forms.flash(f"Resolved {md(res.question_id)}: {md(res.outcome)} on {day(res.resolved_on)}.")
         forms.reset(FORM)
         st.rerun()

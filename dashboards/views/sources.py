@@ -22,7 +22,7 @@ def _key(field: str, name: str) -> str:
 
 
 def _overview(latest: list[Source], carried: Counter[str]) -> None:
-    st.dataframe(
+    components.table(
         pd.DataFrame(
             [
                 {
@@ -51,7 +51,7 @@ def _overview(latest: list[Source], carried: Counter[str]) -> None:
 def _history(name: str) -> None:
     versions = state.source_versions().get(name, [])
     st.markdown("**Versions** (a change of reliability is a new version; none is overwritten)")
-    st.dataframe(
+    components.table(
         [
             {
                 "version": v.version,
@@ -68,7 +68,7 @@ def _history(name: str) -> None:
     )
     mine = [r for r in state.reports() if r.source == name]
     st.markdown(f"**Reports it carried** ({len(mine)})")
-    st.dataframe(
+    components.table(
         [
             {
                 "published": moment(r.published),
@@ -112,7 +112,7 @@ def _edit(current: Source) -> None:
             type=kind.strip(),
             reason=reason.strip(),
         )
-        forms.flash(f"Source is now version {saved.version} (reliability {saved.reliability:g}).")
+        forms.flash(f"Source is now version {saved.version:d} (reliability {saved.reliability:g}).")
         forms.reset(FORM)
         st.rerun()
 

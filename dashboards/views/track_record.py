@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
+import components
 import streamlit as st
 from text import md
 
@@ -56,7 +57,7 @@ st.caption(
 
 if record.scores:
     st.subheader("Questions")
-    st.dataframe(
+    components.table(
         [
             {
                 "id": s.question.id,
@@ -73,17 +74,17 @@ if record.scores:
         hide_index=True,
         width="stretch",
     )
-    st.dataframe(_summary_rows({"all": record.overall()}, "group"), hide_index=True)
+    components.table(_summary_rows({"all": record.overall()}, "group"), hide_index=True)
     for basis, ids in record.bases().items():
         if ids and basis != "live":
             note = track_record.BASIS_NOTES[basis]
-            st.caption(f"[{basis}] {len(ids)} of these scores {note}: {md(', '.join(ids))}.")
+            st.caption(md(f"[{basis}] {len(ids)} of these scores {note}: {', '.join(ids)}."))
 else:
     st.info("No resolved question has been scored yet (resolve questions and take snapshots).")
 for qid, why in record.unscored:
-    st.caption(f"Not scored: {qid} ({why})")
+    st.caption(md(f"Not scored: {qid} ({why})"))
 if record.annulled:
-    st.caption("Annulled, not scored: " + ", ".join(record.annulled))
+    st.caption(md("Annulled, not scored: " + ", ".join(record.annulled)))
 
 table = record.calibration()
 if table is not None:
@@ -99,24 +100,24 @@ if table is not None:
 analysts = record.by_analyst()
 if analysts:
     st.subheader("Per analyst")
-    st.dataframe(_summary_rows(analysts, "analyst"), hide_index=True, width="stretch")
+    components.table(_summary_rows(analysts, "analyst"), hide_index=True, width="stretch")
 tags = record.by_tag()
 if tags:
     st.subheader("Per tag")
-    st.dataframe(_summary_rows(tags, "tag"), hide_index=True, width="stretch")
+    components.table(_summary_rows(tags, "tag"), hide_index=True, width="stretch")
 
 available = [r.name for r in names(tracker)]
 if available:
     st.subheader("Reference forecasts")
     for name, v in record.versus().items():
         st.write(
-            f"Team versus {name} on {v.count} shared questions: time-averaged Brier "
+            f"Team versus {md(name)} on {v.count:d} shared questions: time-averaged Brier "
             f"{v.team.brier:.3f} against {v.other.brier:.3f}."
         )
     chosen = st.selectbox("Reference", available)
     horizons = st.multiselect("Days before resolution", HORIZONS, default=HORIZONS)
     scored = track_record.score_reference(load(tracker, chosen), sorted(horizons))
-    st.dataframe(
+    components.table(
         [
             {
                 "days before resolution": h.days,

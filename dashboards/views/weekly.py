@@ -1,8 +1,14 @@
-"""Weekly report: the latest complete ISO week by default, with downloads."""
+"""Weekly report: the latest complete ISO week by default, with downloads.
+
+The report is shown as plain text: its titles, sources and rationales are user text, which
+Streamlit's Markdown would read as LaTeX ($...$), links and directives whatever the escaping.
+The downloads are the report files as `forecast report weekly` writes them.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
+from text import md
 
 from forecast.api import Tracker
 from forecast.domain import ForecastError
@@ -13,15 +19,16 @@ tracker = Tracker.open()
 week = st.text_input("ISO week", value=weekly.last_week(tracker.now()), help="e.g. 2025-W43")
 analysts = st.checkbox("Per-analyst scores in the track record", value=False)
 try:
-    stats = weekly.build(tracker, week.strip(), analysts=analysts)
+    stats = weekly.build(tracker, week, analysts=analysts)
 except ForecastError as exc:
-    st.error(str(exc))
+    st.error(md(str(exc)), icon=":material/error:")
     st.stop()
 
 images = render.chart_images(stats)
 page = render.html(stats, images)
 text = render.markdown(stats)
 left, middle, right = st.columns(3)
+# stats.week is the parsed week, in canonical form: never the text as typed.
 left.download_button("Markdown", text, file_name=f"weekly-{stats.week}.md", mime="text/markdown")
 middle.download_button("HTML", page, file_name=f"weekly-{stats.week}.html", mime="text/html")
 if right.button("Prepare PDF"):
@@ -30,7 +37,7 @@ if right.button("Prepare PDF"):
             "PDF", render.pdf(page), file_name=f"weekly-{stats.week}.pdf", mime="application/pdf"
         )
     except ForecastError as exc:
-        right.warning(str(exc))
+        right.warning(md(str(exc)), icon=":material/warning:")
 for name, png in images.items():
     st.image(png, caption=name.capitalize())
-st.markdown(text)
+st.text(render.text(stats))

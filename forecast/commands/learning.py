@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 import click
 
 from forecast.domain import ForecastError
+from forecast.terminal import say
 
 
 def register(cli: click.Group) -> None:
@@ -92,31 +93,31 @@ def calibrate(
 def _print_calibration(path: Path, s: dict[str, Any]) -> None:
     d, c, loo = s["diagnostics"], s["counts"], s["loo"]
     verdict = "passed" if d["passed"] else "FAILED (not used): " + "; ".join(d["problems"])
-    click.echo(f"fit saved to {path}")
-    click.echo(
+    say(f"fit saved to {path}")
+    say(
         f"  {c['questions']} resolved questions, {c['assessments']} assessments, "
         f"{c['sources']} sources, {c['analysts']} analysts"
     )
-    click.echo(
+    say(
         f"  diagnostics {verdict} (worst R-hat {d['max_r_hat']:.3f}, lowest bulk ESS "
         f"{d['min_ess_bulk']:.0f}, lowest tail ESS {d['min_ess_tail']:.0f}, "
         f"{d['divergences']} divergences)"
     )
-    click.echo(
+    say(
         f"  LOO vs the defaults: {loo['difference']:+.1f} "
         f"(SE {loo['se_difference']:.1f}) in log predictive density"
     )
     a = s["alpha"]
-    click.echo(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")
-    click.echo("  reliability (stated -> learned [90% interval]):")
+    say(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")
+    say("  reliability (stated -> learned [90% interval]):")
     for name, r in s["reliability"].items():
-        click.echo(
+        say(
             f"    {name:<28} {s['stated'][name]:.2f} -> {r['mean']:.2f} "
             f"[{r['low']:.2f}, {r['high']:.2f}]"
         )
-    click.echo("  analyst calibration exponent k on stated LRs (1 = calibrated):")
+    say("  analyst calibration exponent k on stated LRs (1 = calibrated):")
     for name, k in s["exponents"].items():
-        click.echo(f"    {name:<28} {k['mean']:.2f} [{k['low']:.2f}, {k['high']:.2f}]")
+        say(f"    {name:<28} {k['mean']:.2f} [{k['low']:.2f}, {k['high']:.2f}]")
 
 
 # --------------------------------------------------------------------------- backtest
@@ -172,7 +173,7 @@ def backtest(
     if as_json:
         _print_json(_finite(report.to_json()))
         return
-    click.echo(bt.table(report))
+    say(bt.table(report))
 
 
 def _finite(data: Any) -> Any:

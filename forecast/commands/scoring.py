@@ -13,6 +13,7 @@ from typing import Any
 import click
 
 from forecast.domain import ForecastError
+from forecast.terminal import say
 
 
 def _tracker(ctx: click.Context) -> Any:
@@ -99,7 +100,7 @@ def import_reference(
     if as_json:
         _print_json(done.__dict__)
         return
-    click.echo(
+    say(
         f"imported reference {done.name}: {done.questions} questions ({done.resolved} resolved), "
         f"{done.points} points"
         + (
@@ -166,37 +167,37 @@ def score(
 def _print_record(record: Any) -> None:
     from forecast.domain import iso
 
-    click.echo(
+    say(
         f"as of {iso(record.as_of)}: {len(record.scores)} questions scored, "
         f"{len(record.annulled)} annulled, {len(record.unscored)} not scorable"
     )
     for family, s in record.overall().items():
         skill = s.versus_prior()["averaged"]["brier_skill"]
-        click.echo(
+        say(
             f"  {family:<7} {s.count:>5}  Brier {s.final.brier:.3f} final, "
             f"{s.averaged.brier:.3f} time-averaged (prior {s.prior_averaged.brier:.3f}, "
             f"skill {_fmt(skill)}); log {s.averaged.log:.3f}"
         )
     for s in record.scores:
         marker = f"  [{s.basis}: {s.caveat}]" if s.caveat else ""
-        click.echo(
+        say(
             f"    {s.question.id:<28} {s.resolution.outcome:<10} {s.days:>4} days  "
             f"Brier {s.final.brier:.3f} final, {s.averaged.brier:.3f} averaged{marker}"
         )
     for qid, why in record.unscored:
-        click.echo(f"    {qid:<28} not scored: {why}")
+        say(f"    {qid:<28} not scored: {why}")
 
 
 def _print_reference(ref: Any) -> None:
     data = ref.to_json()
     avg = data["averaged"]
-    click.echo(
+    say(
         f"reference {ref.name}: {ref.questions} questions, {ref.resolved} resolved; "
         f"time-averaged Brier {_fmt(avg['brier'])} over {avg['count']}"
     )
     for h in data["horizons"]:
         s = h["summary"] or {}
-        click.echo(
+        say(
             f"  {h['days']:>4} days before resolution: {h['count']} questions, "
             f"Brier {_fmt(s.get('brier'))}, log {_fmt(s.get('log'))}"
         )
@@ -248,8 +249,8 @@ def report_weekly(
     )
     written = render.write(stats, folder, wanted)
     for path in written.paths:
-        click.echo(f"wrote {path}")
+        say(f"wrote {path}")
     for message in written.skipped:
-        click.echo(message, err=True)
+        say(message, err=True)
     if not written.paths:
         raise ForecastError(written.skipped[0] if written.skipped else "nothing was written")

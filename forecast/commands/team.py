@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from forecast.terminal import say
+
 if TYPE_CHECKING:
     from sqlalchemy import Connection, Row, Table
 
@@ -45,7 +47,7 @@ def copy(ctx: click.Context, target: str) -> None:
         counts = copy_database(source, destination)
     rows = sum(counts.values())
     listed = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    click.echo(
+    say(
         f"copied {rows} rows from {source.display_url} to {destination.display_url}"
         + (f" ({listed})" if listed else "")
     )
@@ -170,6 +172,6 @@ def audit(ctx: click.Context, qid: str | None, as_json: bool) -> None:
         _print_json([e.to_json() for e in entries])
         return
     if not entries:
-        click.echo("no changes recorded")
+        say("no changes recorded")
     for entry in entries:
-        click.echo(entry.line())
+        say(entry.line())

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 FORMATS = ("md", "html", "pdf")
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!])")
+# "$" too: GitHub and Streamlit read $...$ as LaTeX.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~&!$])")
 _WHITESPACE = re.compile(r"\s+")
 
 
@@ -44,6 +45,13 @@ def md_escape(value: Any) -> Any:
 
     flat = _WHITESPACE.sub(" ", str(value))
     return Markup(_MD_SPECIAL.sub(r"\\\1", flat))
+
+
+def _plain(value: Any) -> Any:
+    """Text for the plain-text rendering: as it is (marked safe only so nothing escapes it)."""
+    from markupsafe import Markup
+
+    return Markup("" if value is None else str(value))
 
 
 def _md_finalize(value: Any) -> Any:
@@ -99,7 +107,7 @@ def _filters(escape: Callable[[Any], Any]) -> dict[str, Callable[..., Any]]:
 
 
 def environment(kind: str) -> jinja2.Environment:
-    """The jinja2 environment of one output format (``"md"`` or ``"html"``)."""
+    """The jinja2 environment of one output format (``"md"``, ``"html"`` or ``"text"``)."""
     import jinja2
     from markupsafe import escape
 
@@ -113,6 +121,9 @@ def environment(kind: str) -> jinja2.Environment:
     if kind == "html":
         env = jinja2.Environment(autoescape=True, **common)
         env.filters.update(_filters(escape))
+    elif kind == "text":
+        env = jinja2.Environment(autoescape=False, finalize=_plain, **common)
+        env.filters.update(_filters(_plain))
     else:
         env = jinja2.Environment(autoescape=False, finalize=_md_finalize, **common)
         env.filters.update(_filters(md_escape))
@@ -163,6 +174,17 @@ def markdown(stats: WeeklyStats, images: dict[str, str] | None = None) -> str:
     """The report as Markdown; ``images`` maps chart names to the files beside it."""
     template = environment("md").get_template("weekly.md.j2")
     return template.render(context(stats, images or {}))
+
+
+def text(stats: WeeklyStats) -> str:
+    """The Markdown report's words with nothing escaped, to be shown as plain text only.
+
+    The dashboard shows the report this way: Streamlit's Markdown would still read user
+    text as LaTeX (``$...$``), turn web addresses into links and take its own directives,
+    whatever the escaping; plain text parses nothing.
+    """
+    template = environment("text").get_template("weekly.md.j2")
+    return template.render(context(stats, {}))
 
 
 def html(stats: WeeklyStats, images: dict[str, bytes] | None = None) -> str:

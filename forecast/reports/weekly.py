@@ -29,7 +29,9 @@ NEAR_DAYS = 14  # a deadline this close to the end of the week is "near"
 TOP_MOVERS = 5
 MAX_ROWS = 50  # longer lists are cut, with a count of what was left out
 MIN_MOVE = 0.0005  # below half a tenth of a point, a change rounds to nothing
-_WEEK = re.compile(r"(\d{4})-W(\d{2})")
+# ASCII digits only (\d would take "２０２５-W４３"), and nothing around it: the week names
+# files, which are built from the parsed value (week_of), never from the text as typed.
+_WEEK = re.compile(r"([0-9]{4})-W([0-9]{2})")
 
 
 @dataclass(frozen=True)
@@ -150,7 +152,7 @@ class WeeklyStats:
 
 def parse_week(text: str) -> tuple[datetime, datetime]:
     """``YYYY-Www`` as its Monday 00:00 UTC and the next Monday's."""
-    found = _WEEK.fullmatch(text.strip())
+    found = _WEEK.fullmatch(text.strip()) if isinstance(text, str) else None
     if found is None:
         raise ForecastError(f"week {text!r} is not an ISO week such as 2025-W43")
     try:
@@ -190,8 +192,8 @@ def build(
     reconstructed day by day, which costs about as much as the rest of the report).
     """
     now = tracker.now()
-    label = week or last_week(now)
-    start, end = parse_week(label)
+    start, end = parse_week(last_week(now) if week is None else week)
+    label = week_of(start)  # the canonical YYYY-Www: it goes into file names
     if start > now:
         raise ForecastError(f"week {label} has not started yet")
     as_of = min(now, end - timedelta(microseconds=1))

@@ -52,6 +52,7 @@ from forecast.domain import (
     check_text,
     day_start,
     iso,
+    nfc,
     utc,
     validate_assessment,
     validate_question,
@@ -534,7 +535,7 @@ class Tracker:
         reason: str = "",
     ) -> Source:
         """Record a new version of a source (its reliability or type changed)."""
-        check_text(name, "source name", required=True)
+        name = nfc(check_text(name, "source name", required=True))  # as the store spells it
         check_text(reason, "reason", required=True)  # a re-rating must say why
         with self.store.write() as tx:
             versions = tx.source_versions(name)

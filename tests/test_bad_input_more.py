@@ -129,3 +129,21 @@ def test_every_door_checks_the_text_it_stores(demo: Path) -> None:
         tracker.add_question(
             Question("q", "Q?", Kind.BINARY, parse_time("2025-10-16"), prior=0.5, created_by="\0")
         )
+
+
+def test_a_week_past_the_calendar(demo: Path, capsys: pytest.CaptureFixture[str], tmp_path) -> None:
+    out = tmp_path / "reports"
+    err = _run(capsys, "report", "weekly", "--week", "9999-W52", "--out", str(out))
+    assert err == "error: week '9999-W52' is out of range"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_a_source_named_in_another_unicode_spelling_is_the_same_source(demo: Path) -> None:
+    import unicodedata
+
+    tracker = Tracker.open()
+    tracker.add_source("Café", 0.5)  # é as one character
+    decomposed = unicodedata.normalize("NFD", "Café")  # e and a combining accent
+    assert decomposed != "Café"
+    updated = tracker.update_source(decomposed, reliability=0.4, reason="re-rated")
+    assert (updated.name, updated.version) == ("Café", 2)

@@ -160,13 +160,15 @@ def parse_week(text: str) -> tuple[datetime, datetime]:
     except ValueError:
         raise ForecastError(f"week {text!r} does not exist") from None
     start = datetime.combine(monday, time(), tzinfo=UTC)
+    if monday > date.max - timedelta(days=7):  # its end would be past the calendar's last day
+        raise ForecastError(f"week {text!r} is out of range")
     return start, start + timedelta(days=7)
 
 
 def week_of(moment: datetime) -> str:
     """The ISO week a moment falls in, as ``YYYY-Www``."""
     year, week, _ = utc(moment).isocalendar()
-    return f"{year}-W{week:02d}"
+    return f"{year:04d}-W{week:02d}"
 
 
 def last_week(now: datetime) -> str:

@@ -27,7 +27,7 @@ from forecast.domain import (
     iso,
     parse_time,
 )
-from forecast.terminal import json_text, say
+from forecast.terminal import cell, json_text, say
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
@@ -249,7 +249,10 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             if isinstance(p, dict)
             else _pct(p)
         )
-        say(f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {shown}  {row['title']}")
+        say(
+            f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
+            f"{cell(row['title'])}"
+        )
 
 
 # --------------------------------------------------------------------------- sources
@@ -303,7 +306,8 @@ def source_list(ctx: click.Context, as_json: bool) -> None:
         _print_json(rows)
         return
     for row in rows:
-        say(f"{row['name']:<32} {row['reliability']:<6g} v{row['version']}  {row['type']}")
+        name, kind = cell(row["name"]), cell(row["type"])
+        say(f"{name:<32} {row['reliability']:<6g} v{row['version']}  {kind}")
 
 
 # --------------------------------------------------------------------------- evidence
@@ -524,7 +528,7 @@ def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
 
 
 def _print_state(data: dict[str, Any]) -> None:
-    say(f"{data['id']}: {data['title']}")
+    say(f"{data['id']}: {cell(data['title'])}")
     say(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
     trust = data["trust"]
     if trust["learned"]:
@@ -532,7 +536,7 @@ def _print_state(data: dict[str, Any]) -> None:
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
-            say(f"  {name:<24} {_pct(value)}")
+            say(f"  {cell(name):<24} {_pct(value)}")
     else:
         say(f"  probability {_pct(p)}")
     for d in data["deadlines"]:
@@ -561,7 +565,7 @@ def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
     else:
         step = f"{100 * c['points']:+.1f} pts"
         without = _pct(c["without"]).strip()
-    return (c["published"][:10], c["report"], c["source"], step, without)
+    return tuple(cell(x) for x in (c["published"][:10], c["report"], c["source"], step, without))
 
 
 @cli.command()

@@ -29,6 +29,12 @@ def printable(text: object) -> str:
     return _SEPARATORS.sub(_visible, _CONTROL.sub(_visible, str(text)))
 
 
+def cell(text: object) -> str:
+    """Stored text for one line of a table or heading: a newline or tab in a title must not
+    start a row of its own (it could pass for another question), so they show as escapes."""
+    return str(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
 def json_text(text: str) -> str:
     """JSON text (from ``json.dumps``) with the controls JSON leaves raw written as escapes.
 

@@ -147,3 +147,20 @@ def test_a_source_named_in_another_unicode_spelling_is_the_same_source(demo: Pat
     assert decomposed != "Café"
     updated = tracker.update_source(decomposed, reliability=0.4, reason="re-rated")
     assert (updated.name, updated.version) == ("Café", 2)
+
+
+def test_a_newline_in_a_title_cannot_pass_for_a_row_of_its_own(
+    demo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from forecast.domain import Kind, Question, parse_time
+
+    fake = "Real title\nfake-question         binary  open                 99.0%  Forged row"
+    Tracker.open().add_question(
+        Question("q-nl", fake, Kind.BINARY, parse_time("2025-10-16"), prior=0.5)
+    )
+    assert main(["question", "list"]) == 0
+    out = capsys.readouterr().out
+    assert len(out.strip().splitlines()) == 5  # the demo's four questions and this one
+    assert "Real title\\nfake-question" in out
+    assert main(["show", "q-nl"]) == 0
+    assert "q-nl: Real title\\nfake-question" in capsys.readouterr().out

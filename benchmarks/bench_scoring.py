@@ -148,8 +148,12 @@ def build(store: Any, rng: random.Random) -> None:
             tx.insert_report(
                 Report(f"r{i}", when, source, f"report {i}", origin=origin, logged_at=logged)
             )
+        taken: set[tuple[int, int, int]] = set()  # one assessment per analyst, report, question
         for i in range(N_ASSESSMENTS):
             r = rng.randrange(N_REPORTS)
+            while (r, i % N_QUESTIONS, i % N_ANALYSTS) in taken:
+                r = rng.randrange(N_REPORTS)
+            taken.add((r, i % N_QUESTIONS, i % N_ANALYSTS))
             logged = published[r] + timedelta(hours=2)
             tx.insert_assessment(assessment(i, questions[i % N_QUESTIONS], r, logged, rng))
         for q in rng.sample(questions, N_RESOLVED):

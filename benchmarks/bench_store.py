@@ -38,11 +38,16 @@ def fill(store: Store, rng: random.Random) -> None:
                     logged_at=published,
                 )
             )
+        taken: set[tuple[int, int, int]] = set()  # one assessment per analyst, report, question
         for i in range(N_ASSESSMENTS):
+            r = rng.randrange(N_REPORTS)
+            while (r, i % N_QUESTIONS, i % 7) in taken:
+                r = rng.randrange(N_REPORTS)
+            taken.add((r, i % N_QUESTIONS, i % 7))
             tx.insert_assessment(
                 Assessment(
                     f"a{i}",
-                    f"r{rng.randrange(N_REPORTS)}",
+                    f"r{r}",
                     f"q{i % N_QUESTIONS}",
                     analyst=f"analyst {i % 7}",
                     lr=rng.lognormvariate(0, 1),

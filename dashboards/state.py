@@ -438,14 +438,18 @@ def judge(
     *,
     rationale: str,
     analyst: str | None,
+    dry_run: bool = False,
 ) -> Logged:
-    """Store "I am now at P" (``Tracker.judge``): a report and the LR that moves it there."""
+    """Store "I am now at P" (``Tracker.judge``): a report and the LR that moves it there.
+    With ``dry_run``, what it would store (the implied LR, the question before and after);
+    writers only, like every preview."""
     return _write(
         lambda t: t.judge(
             qid,
             probability,
             rationale=rationale,
             analyst=_analyst({"analyst": analyst}, t)["analyst"],
+            dry_run=dry_run,
         )
     )
 
@@ -457,15 +461,5 @@ def preview_judgement(
     rationale: str,
     analyst: str | None,
 ) -> Logged:
-    """What ``judge`` would store (the implied LR, and the question before and after), as
-    the library computes it in a dry run. Writers only, like every preview; it goes through
-    the write path because the library may add its "Analyst judgement" source on the way."""
-    return _write(
-        lambda t: t.judge(
-            qid,
-            probability,
-            rationale=rationale,
-            analyst=_analyst({"analyst": analyst}, t)["analyst"],
-            dry_run=True,
-        )
-    )
+    """What ``judge`` would store, computed by the library in a dry run."""
+    return judge(qid, probability, rationale=rationale, analyst=analyst, dry_run=True)

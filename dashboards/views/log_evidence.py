@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 import asof
 import components
@@ -330,14 +331,7 @@ def _judgement_page(by_id: dict[str, Question]) -> None:
             key=_jkey("analyst"),
             disabled=identity.pinned(),  # signed in: the judgement is logged as that user
         )
-        preview_col, save_col = st.columns(2)
-        wants_preview = preview_col.form_submit_button(
-            "Preview", key="judge_preview", icon=":material/visibility:", width="stretch"
-        )
-        wants_save = save_col.form_submit_button(
-            "Save", key="judge_save", type="primary", icon=":material/save:", width="stretch"
-        )
-        feedback = st.container()
+        wants_preview, wants_save, feedback = _preview_and_save("judge")
     if not (wants_preview or wants_save):
         return
     with forms.reporting(feedback):
@@ -351,8 +345,7 @@ def _judgement_page(by_id: dict[str, Question]) -> None:
             forms.reset(JUDGE)
             st.rerun()
         logged = state.preview_judgement(*args, **options)
-        # What Save will store if nothing changes meanwhile (the preview itself may have
-        # added the judgement source: the version is read after it).
+        # What Save will store if nothing changes meanwhile.
         st.session_state[PREVIEWED] = (args, tuple(options.items()), state.data_version())
         with feedback:
             st.markdown("**Preview** (nothing is saved yet):")
@@ -363,6 +356,18 @@ def _judgement_page(by_id: dict[str, Question]) -> None:
                     "question moved since the last preview), then press Save again.",
                     icon=":material/info:",
                 )
+
+
+def _preview_and_save(prefix: str) -> tuple[bool, bool, Any]:
+    """A form's Preview and Save buttons side by side, and the place their feedback goes."""
+    preview_col, save_col = st.columns(2)
+    wants_preview = preview_col.form_submit_button(
+        "Preview", key=f"{prefix}_preview", icon=":material/visibility:", width="stretch"
+    )
+    wants_save = save_col.form_submit_button(
+        "Save", key=f"{prefix}_save", type="primary", icon=":material/save:", width="stretch"
+    )
+    return wants_preview, wants_save, st.container()
 
 
 def _report_page(by_id: dict[str, Question]) -> None:
@@ -381,14 +386,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
         fields = _report_fields([s.name for s in state.sources()])
         st.markdown("**Judgements**" if chosen_ids else "Pick the questions above first.")
         readers = [_judgement_fields(by_id[qid]) for qid in chosen_ids]
-        preview_col, save_col = st.columns(2)
-        wants_preview = preview_col.form_submit_button(
-            "Preview", key="log_preview", icon=":material/visibility:", width="stretch"
-        )
-        wants_save = save_col.form_submit_button(
-            "Save", key="log_save", type="primary", icon=":material/save:", width="stretch"
-        )
-        feedback = st.container()
+        wants_preview, wants_save, feedback = _preview_and_save("log")
 
     if wants_preview or wants_save:
         with forms.reporting(feedback):

@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import event_dates, evidence, snapshots
+from forecast import event_dates, evidence
 from forecast.domain import (
     PRIOR_SUM_TOLERANCE,
     Assessment,
@@ -60,6 +60,7 @@ from forecast.domain import (
     validate_resolution,
     validate_source,
 )
+from forecast.records import Snapshot
 from forecast.scales import strength_to_lr
 from forecast.store import Store
 from forecast.trajectory import Contribution, Trajectory, compute, explain
@@ -179,6 +180,18 @@ class QuestionState:
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],
         }
+
+    def snapshot(self, at: datetime, reason: str, by: str = "") -> Snapshot:
+        """This state as a stored forecast taken at ``at``: the headline (binary, event) and
+        the ladder or option vector."""
+        q, final = self.question, self.trajectory.final
+        if q.kind is Kind.CHOICE:
+            vector = tuple(
+                zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True)
+            )
+            return Snapshot(q.id, utc(at), None, vector, reason, by)
+        ladder = tuple((iso(d), p) for d, p in self.deadline_probabilities())
+        return Snapshot(q.id, utc(at), float(final), ladder, reason, by)
 
     def when(self) -> event_dates.When | None:
         """Event questions: when the event will happen, from the last day on."""
@@ -753,7 +766,7 @@ class Tracker:
         return res
 
     def import_history(
-        self, history: History, *, snapshots: Sequence[snapshots.Snapshot] = ()
+        self, history: History, *, snapshots: Sequence[Snapshot] = ()
     ) -> dict[str, int]:
         """Store a whole scenario in one transaction: all of it, or nothing.
 
@@ -984,9 +997,7 @@ class Tracker:
             history = self.history(ids)
             parts = evidence.by_question(history)
             snaps = [
-                snapshots.snapshot_of(
-                    self._state(q, parts[q.id], at, None, False), at, reason, self.user
-                )
+                self._state(q, parts[q.id], at, None, False).snapshot(at, reason, self.user)
                 for q in history.questions
             ]
             with self.store.write() as tx:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast.domain import ForecastError, NotFound, check_id
+from forecast.records import ReferenceQuestion, ReferenceSet
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -58,30 +59,6 @@ SERIES_COLUMNS: dict[str, tuple[str, ...]] = {
     "prob": ("prob", "probability", "p"),
 }
 REQUIRED_QUESTION_COLUMNS = ("qid", "outcome", "resolved_on")
-
-
-@dataclass(frozen=True)
-class ReferenceSet:
-    """An imported reference: its name and where it came from."""
-
-    name: str
-    questions_file: str = ""
-    series_file: str = ""
-    logged_at: datetime | None = None
-    logged_by: str = ""
-
-
-@dataclass(frozen=True)
-class ReferenceQuestion:
-    """One question of a reference; ``outcome`` is 1 (YES), 0 (NO) or None (unresolved)."""
-
-    reference: str
-    qid: str
-    question: str = ""
-    opened: datetime | None = None
-    deadline: datetime | None = None
-    outcome: float | None = None
-    resolved_on: date | None = None
 
 
 @dataclass(frozen=True)

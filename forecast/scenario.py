@@ -58,8 +58,8 @@ from forecast.domain import (
     validate_report,
     validate_source,
 )
+from forecast.records import REASONS, Snapshot
 from forecast.scales import SCALE, strength_to_lr
-from forecast.snapshots import REASONS, Snapshot
 
 FORMAT = "forecast-scenario/1"
 

@@ -33,59 +33,13 @@ import numpy as np
 from forecast import evidence, trajectory
 from forecast.domain import ForecastError, History, Kind, Question, iso, utc
 from forecast.evidence import by_question
+from forecast.records import DAY_ENDS, REASONS, Snapshot
 
 if TYPE_CHECKING:
-    from forecast.api import QuestionState, Tracker
-
-REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill")
-"""What may trigger a snapshot: a person, the daily cron, a question's creation, logged
-evidence, a resolution, or a reconstruction from logged times."""
-
-DAY_ENDS = ("daily", "backfill")
-"""The reasons whose snapshot stands for its whole day, so a backfill leaves that day alone.
-A snapshot taken at a write records the moment; the day's end may still differ from it."""
-
-BASES = ("live", "backfilled", "imported")
-"""What a stored forecast rests on, strongest first (see :attr:`Snapshot.basis`)."""
+    from forecast.api import Tracker
 
 _ONE_DAY = timedelta(days=1)
 _TICK = timedelta(microseconds=1)
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    """One question's forecast as it stood at ``taken_at`` (knowledge time)."""
-
-    question_id: str
-    taken_at: datetime
-    probability: float | None  # binary/event headline; None for choice questions
-    vector: tuple[tuple[str, float], ...] = ()  # event: (deadline, P); choice: (option, P)
-    reason: str = "manual"
-    taken_by: str = ""
-    id: int | None = None  # given by the store
-    imported_at: datetime | None = None  # set when it came in through an import
-    imported_by: str = ""
-
-    @property
-    def basis(self) -> str:
-        """What the stored forecast rests on (one of :data:`BASES`).
-
-        "imported": it came in through an import, so this store never saw it taken;
-        "backfilled": rebuilt here after the fact from logged times; "live": taken here as
-        the forecast stood.
-        """
-        if self.imported_at is not None:
-            return "imported"
-        return "backfilled" if self.reason == "backfill" else "live"
-
-    @property
-    def day(self) -> date:
-        """The UTC day the snapshot was taken on."""
-        return utc(self.taken_at).date()
-
-    def values(self) -> np.ndarray:
-        """The vector's probabilities, in stored order (deadlines or options)."""
-        return np.array([p for _, p in self.vector], dtype=float)
 
 
 @dataclass(frozen=True)
@@ -125,7 +79,7 @@ def record(
             continue
         state = tracker.state(q.id, history=parts[q.id], as_of=when, explain=False)
         if question_ids is not None or state.resolution is None:
-            snaps.append(snapshot_of(state, when, reason, tracker.user))
+            snaps.append(state.snapshot(when, reason, tracker.user))
     return _store(tracker, snaps)
 
 
@@ -178,17 +132,6 @@ def open_days(question: Question, history: History, until: datetime) -> list[dat
     if resolution is not None:
         last = min(last, utc(resolution.resolved_on).date() - _ONE_DAY)
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def snapshot_of(state: QuestionState, at: datetime, reason: str, by: str = "") -> Snapshot:
-    """A snapshot of a question state (from :meth:`Tracker.state`) taken at ``at``."""
-    q = state.question
-    final = state.trajectory.final
-    if q.kind is Kind.CHOICE:
-        vector = tuple(zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True))
-        return Snapshot(q.id, utc(at), None, vector, reason, by)
-    ladder = tuple((iso(d), p) for d, p in state.deadline_probabilities())
-    return Snapshot(q.id, utc(at), float(final), ladder, reason, by)
 
 
 def end_of_day(day: date) -> datetime:

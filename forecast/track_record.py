@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import evidence, snapshots, trajectory
+from forecast import evidence, records, snapshots, trajectory
 from forecast.domain import (
     ForecastError,
     History,
@@ -54,7 +54,8 @@ from forecast.domain import (
     iso,
     utc,
 )
-from forecast.reference import Reference, ReferenceQuestion
+from forecast.records import ReferenceQuestion
+from forecast.reference import Reference
 from forecast.reference import load as load_reference
 from forecast.reference import names as reference_names
 from forecast.scoring import (
@@ -139,7 +140,7 @@ class QuestionScore:
     prior_averaged: Pair
     ladder: tuple[LadderScore, ...] = ()
     versus: tuple[Versus, ...] = ()
-    basis: str = "live"  # one of snapshots.BASES: what the scored forecasts rest on
+    basis: str = "live"  # one of records.BASES: what the scored forecasts rest on
 
     @property
     def family(self) -> str:
@@ -257,7 +258,7 @@ class TrackRecord:
 
     def bases(self) -> dict[str, list[str]]:
         """The scored questions' ids by what their scores rest on (every basis, in order)."""
-        found: dict[str, list[str]] = {basis: [] for basis in snapshots.BASES}
+        found: dict[str, list[str]] = {basis: [] for basis in records.BASES}
         for s in self.scores:
             found[s.basis].append(s.question.id)
         return found
@@ -385,7 +386,7 @@ def window_end(question: Question, resolution: Resolution, deadline: int = 0) ->
 def score_question(
     question: Question,
     resolution: Resolution,
-    snaps: Sequence[snapshots.Snapshot],
+    snaps: Sequence[records.Snapshot],
     *,
     references: Iterable[Reference] = (),
 ) -> QuestionScore:
@@ -423,7 +424,7 @@ def score_question(
     )
 
 
-def basis_of(snaps: Sequence[snapshots.Snapshot], days: np.ndarray, start: date, end: date) -> str:
+def basis_of(snaps: Sequence[records.Snapshot], days: np.ndarray, start: date, end: date) -> str:
     """The weakest basis among the snapshots that stood on the days from ``start`` to
     ``end`` (excluded): a day's forecast is the last snapshot dated on or before it."""
     stamps = np.arange(np.datetime64(start, "D"), np.datetime64(end, "D"))
@@ -434,11 +435,11 @@ def basis_of(snaps: Sequence[snapshots.Snapshot], days: np.ndarray, start: date,
 
 def _strength(basis: str) -> int:
     """Higher is weaker: live, backfilled, imported."""
-    return snapshots.BASES.index(basis)
+    return records.BASES.index(basis)
 
 
 def team_series(
-    question: Question, snaps: Sequence[snapshots.Snapshot]
+    question: Question, snaps: Sequence[records.Snapshot]
 ) -> tuple[np.ndarray, np.ndarray]:
     """The snapshots' days and forecasts (P(YES), or option vectors in option order)."""
     days = np.array([s.day for s in snaps], dtype="datetime64[D]")
@@ -482,7 +483,7 @@ def _averaged(
 
 
 def _ladder(
-    question: Question, resolution: Resolution, snaps: Sequence[snapshots.Snapshot], start: date
+    question: Question, resolution: Resolution, snaps: Sequence[records.Snapshot], start: date
 ) -> tuple[LadderScore, ...]:
     if question.kind is not Kind.EVENT:
         return ()

@@ -34,8 +34,8 @@ from forecast.domain import (
     validate_assessment,
     validate_question,
 )
+from forecast.records import REASONS, Snapshot
 from forecast.scales import SCALE
-from forecast.snapshots import REASONS, Snapshot
 
 SEED = Path(__file__).resolve().parent.parent / "seeds" / "putin-trump-2025.yaml"
 

@@ -18,8 +18,7 @@ from sqlalchemy.exc import DBAPIError
 from forecast import snapshots, track_record
 from forecast.api import Tracker
 from forecast.domain import ForecastError, Kind, NotFound, Question, parse_time
-from forecast.reference import ReferenceQuestion, ReferenceSet
-from forecast.snapshots import Snapshot
+from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.store import SCHEMA_HEAD, Store, metadata, migration_config, to_url
 from forecast.store.session import _question_row
 

@@ -46,8 +46,7 @@ from forecast.domain import (
     Resolution,
     Source,
 )
-from forecast.reference import ReferenceQuestion, ReferenceSet
-from forecast.snapshots import Snapshot
+from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.store import (
     APPEND_ONLY,
     DEFAULT_DB_ENV,

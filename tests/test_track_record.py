@@ -16,8 +16,7 @@ from forecast import snapshots, track_record
 from forecast.api import Tracker
 from forecast.cli import main
 from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report
-from forecast.reference import ReferenceQuestion, ReferenceSet
-from forecast.snapshots import Snapshot
+from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)
 DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"

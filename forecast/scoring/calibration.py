@@ -9,8 +9,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import betaincinv  # the Beta quantile; scipy.stats costs ~0.8 s to import
 
+import forecast.scoring._checks as _checks
 from forecast.domain import ForecastError
-from forecast.scoring import _checks
 from forecast.scoring.rules import _binary_inputs, _brier
 
 FloatArray = NDArray[np.float64]

@@ -11,8 +11,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import forecast.scoring._checks as _checks
 from forecast.domain import ForecastError
-from forecast.scoring import _checks
 
 FloatArray = NDArray[np.float64]
 

@@ -9,8 +9,8 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+import forecast.scoring._checks as _checks
 from forecast.domain import ForecastError, parse_time, utc
-from forecast.scoring import _checks
 
 
 class TimeAveraged(NamedTuple):

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any, Self
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, make_url, text
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+import forecast.store.schema as schema
 from forecast.domain import ForecastError
-from forecast.store import schema
 from forecast.store.session import Session
 from forecast.store.urls import default_url, mask, to_url
 

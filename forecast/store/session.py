@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
+import forecast.store.schema as t
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -26,11 +27,9 @@ from forecast.domain import (
     Source,
     parse_time,
 )
-from forecast.store import schema as t
 
 if TYPE_CHECKING:  # imported where used: the store itself needs no numpy
-    from forecast.reference import ReferenceQuestion, ReferenceSet
-    from forecast.snapshots import Snapshot
+    from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 
 RecordKind = Literal["source", "report", "assessment", "resolution"]
 
@@ -592,7 +591,7 @@ def _snapshot_row(s: Snapshot) -> dict[str, Any]:
 
 
 def _snapshot(row: Row) -> Snapshot:
-    from forecast.snapshots import Snapshot
+    from forecast.records import Snapshot
 
     sid, question_id, taken_at, probability, vector, reason, taken_by, *rest = row
     imported_at, imported_by = rest
@@ -620,7 +619,7 @@ def _reference_set_row(ref: ReferenceSet) -> dict[str, Any]:
 
 
 def _reference_set(row: Row) -> ReferenceSet:
-    from forecast.reference import ReferenceSet
+    from forecast.records import ReferenceSet
 
     name, questions_file, series_file, logged_at, logged_by = row
     return ReferenceSet(name, questions_file, series_file, logged_at, logged_by)
@@ -639,7 +638,7 @@ def _reference_question_row(name: str, q: ReferenceQuestion) -> dict[str, Any]:
 
 
 def _reference_question(row: Row) -> ReferenceQuestion:
-    from forecast.reference import ReferenceQuestion
+    from forecast.records import ReferenceQuestion
 
     name, qid, question, opened, deadline, outcome, resolved_on = row
     return ReferenceQuestion(name, qid, question, opened, deadline, outcome, resolved_on)

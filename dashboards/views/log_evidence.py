@@ -141,11 +141,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
         st.markdown(f"**{md(clip(q.title, 140))}** · {md(q.kind.value)} · {md(q.id)}")
         if q.kind is Kind.CHOICE:
             st.caption("Likelihood of the report under each outcome, relative to 1 (blank = 1).")
-            cols = st.columns(len(q.options))
-            typed = [
-                (name, col.text_input(md(name), key=_key(f"lik_{q.id}_{name}")))
-                for col, name in zip(cols, q.option_names, strict=True)
-            ]
+            typed = _per_option(q, lambda name: _key(f"lik_{q.id}_{name}"))
             raw_lr, strength = "", None
         else:
             number, word = st.columns(2)
@@ -256,17 +252,22 @@ def _judged_message(logged: Logged) -> str:
     return message
 
 
+def _per_option(q: Question, key: Callable[[str], str]) -> list[tuple[str, str]]:
+    """One text input per option of a choice question, side by side: (option, text typed)."""
+    cols = st.columns(len(q.options))
+    return [
+        (name, col.text_input(md(name), key=key(name)))
+        for col, name in zip(cols, q.option_names, strict=True)
+    ]
+
+
 def _probability_fields(
     q: Question, label: str
 ) -> Callable[[], float | tuple[tuple[str, float], ...]]:
     """The probability typed (choice: one per option); read at submit time."""
     if q.kind is Kind.CHOICE:
         st.caption("Your probability of each option, from 0 to 1 (they must add up to 1).")
-        cols = st.columns(len(q.options))
-        typed = [
-            (name, col.text_input(md(name), key=_jkey(f"p_{q.id}_{name}")))
-            for col, name in zip(cols, q.option_names, strict=True)
-        ]
+        typed = _per_option(q, lambda name: _jkey(f"p_{q.id}_{name}"))
 
         def read_choice() -> tuple[tuple[str, float], ...]:
             return tuple(

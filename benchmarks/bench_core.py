@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from forecast.api import Tracker
-from forecast.domain import Kind, Question, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Kind, Question
 from forecast.event_dates import Calendar, Target
 from forecast.trajectory import compute
 from forecast.updating import Item

@@ -17,7 +17,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from forecast.domain import Assessment, Kind, Question, Report, Source, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Assessment, Kind, Question, Report, Source
 from forecast.store import Store
 
 N_QUESTIONS, N_ASSESSMENTS, N_REPORTS, N_SOURCES = 500, 20_000, 8_000, 40

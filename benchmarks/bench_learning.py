@@ -206,7 +206,8 @@ def figure(points: list, path: Path) -> None:
 
 
 def band_timing() -> None:
-    from forecast.domain import Kind, Question, parse_time
+    from forecast.clock import parse_time
+    from forecast.domain import Kind, Question
     from forecast.event_dates import Calendar, Target
     from forecast.learning.bands import Case, bands
     from forecast.learning.data import Evidence

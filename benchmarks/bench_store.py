@@ -12,7 +12,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
-from forecast.domain import Assessment, History, Kind, Question, Report, Source, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Assessment, History, Kind, Question, Report, Source
 from forecast.store import Store
 
 N_QUESTIONS, N_ASSESSMENTS, N_REPORTS, N_SOURCES = 1_000, 50_000, 10_000, 50

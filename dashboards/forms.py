@@ -14,7 +14,8 @@ from datetime import UTC, date, datetime, time
 import streamlit as st
 from text import md
 
-from forecast.domain import ForecastError, check_number, parse_time
+from forecast.clock import parse_time
+from forecast.domain import ForecastError, check_number
 
 FLASH = "flash"  # session_state key: a message to show once, after a rerun
 

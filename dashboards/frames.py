@@ -10,94 +10,20 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 
 import numpy as np
 import pandas as pd
 from text import clip, moment
 
-from forecast import event_dates
-from forecast.api import AWAITING as AWAITING  # the status label every face shows
 from forecast.api import QuestionState
 from forecast.audit import AuditEntry
-from forecast.domain import Assessment, Kind, Question, day_start
+from forecast.clock import day_start
+from forecast.domain import Assessment, Kind, Question
 
 TREND_DAYS = 30  # days of history in an overview sparkline
 CHANGE_DAYS = 7  # the overview's "change" column: over the last week
 MOVE_TOLERANCE = 1e-4  # below this (0.01 points) a silence step is not drawn
-
-
-# --------------------------------------------------------------------------- headlines
-
-
-@dataclass(frozen=True)
-class Headline:
-    """The one number a question is summarised by, and what it is the probability of."""
-
-    probability: float
-    label: str  # "" (binary), "by 2025-11-30" (event), or the leading option (choice)
-    column: int  # which column of the trajectory it follows (ladder or option)
-
-
-def open_deadline(state: QuestionState) -> int | None:
-    """Event questions: which deadline the headline is for, by the engine's own rule (the
-    first deadline still open on the state's last day, the last one once all have passed);
-    None for other kinds."""
-    q = state.question
-    if q.kind is not Kind.EVENT or not q.deadlines:
-        return None
-    return event_dates.Calendar(q).rung(len(state.trajectory.probability) - 1)
-
-
-def next_deadline(state: QuestionState) -> datetime | None:
-    """The deadline a question is summarised against: an event question's first deadline
-    still open (:func:`open_deadline`); otherwise the first not yet passed (else the last)."""
-    deadlines = state.question.deadlines
-    if not deadlines:
-        return None
-    k = open_deadline(state)
-    if k is not None:
-        return deadlines[k]
-    return next((d for d in deadlines if d > state.as_of), deadlines[-1])
-
-
-def headline(state: QuestionState) -> Headline:
-    """Binary: P(yes); event: P(by the first open deadline); choice: the leading option.
-
-    Binary and event numbers are the engine's headline (``QuestionState.probability``), so
-    the dashboard and the CLI always show the same number.
-    """
-    q, tr = state.question, state.trajectory
-    if q.kind is Kind.CHOICE:
-        final = np.asarray(tr.final, dtype=float)
-        k = int(np.argmax(final))
-        return Headline(float(final[k]), q.option_names[k], k)
-    probability = state.probability
-    assert isinstance(probability, float)
-    k = open_deadline(state)
-    if k is not None:
-        return Headline(probability, f"by {q.deadlines[k].date().isoformat()}", k)
-    return Headline(probability, "", 0)
-
-
-def headline_series(state: QuestionState, h: Headline | None = None) -> np.ndarray:
-    """The daily trajectory of the headline number (event: the engine's headline per day,
-    which follows the first deadline still open on each day)."""
-    h = h or headline(state)
-    tr = state.trajectory
-    if state.question.kind is Kind.CHOICE:
-        return np.asarray(tr.probability, dtype=float)[:, h.column]
-    return np.asarray(tr.probability, dtype=float)
-
-
-def awaiting_resolution(state: QuestionState) -> bool:
-    """Open, and past its last deadline: only a resolution can say more."""
-    return state.awaiting_resolution
-
-
-def status_label(state: QuestionState) -> str:
-    return state.status_label
 
 
 # --------------------------------------------------------------------------- overview
@@ -126,18 +52,16 @@ def overview(states: Sequence[QuestionState], stale_days: int) -> pd.DataFrame:
 
 
 def _overview_row(s: QuestionState, stale_days: int) -> dict[str, object]:
-    h = headline(s)
-    series = headline_series(s, h)
+    h = s.headline
+    series = s.headline_series()
     before = series[max(0, len(series) - 1 - CHANGE_DAYS)]
-    deadline = next_deadline(s)
+    deadline = s.next_deadline
     last = s.last_evidence
-    quiet_since = last or s.question.opened
-    status = status_label(s)
     return {
         "id": s.question.id,
         "question": s.question.title,
         "kind": s.question.kind.value,
-        "status": status,
+        "status": s.status_label,
         "tags": ", ".join(s.question.tags),
         "probability": h.probability,
         "of": h.label,
@@ -148,7 +72,7 @@ def _overview_row(s: QuestionState, stale_days: int) -> dict[str, object]:
         "days_left": None if deadline is None else (deadline.date() - s.as_of.date()).days,
         "last_evidence": None if last is None else last.date(),
         "reports": len(s.contributions),
-        "stale": status == "open" and (s.as_of - quiet_since).days > stale_days,
+        "stale": s.stale(stale_days),
     }
 
 
@@ -441,7 +365,7 @@ def judgement_preview(
                 "likelihood": [likelihoods.get(n, np.nan) for n in q.option_names],
             }
         )
-    label = headline(before).label
+    label = before.headline.label
     return pd.DataFrame(
         {
             "of": [f"P({label})" if label else "P(yes)"],

@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import event_dates, evidence
+from forecast.clock import day_start, iso, utc
 from forecast.domain import (
     PRIOR_SUM_TOLERANCE,
     Assessment,
@@ -50,28 +51,26 @@ from forecast.domain import (
     check_id,
     check_probability,
     check_text,
-    day_start,
-    iso,
     nfc,
-    utc,
     validate_assessment,
     validate_question,
     validate_report,
     validate_resolution,
     validate_source,
 )
+from forecast.readmodel import AWAITING as AWAITING
+from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import Snapshot
 from forecast.scales import strength_to_lr
 from forecast.store import Store
-from forecast.trajectory import Contribution, Trajectory, compute, explain
+from forecast.trajectory import Contribution, compute, explain
 
 if TYPE_CHECKING:
     from forecast.learning.fits import Learned
 
 USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
-MAX_LOOKAHEAD = timedelta(days=3660)
-AWAITING = "awaiting resolution"  # --as-of beyond this is a typo, not a question
+MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
 
 
 class SnapshotWarning(UserWarning):
@@ -85,188 +84,6 @@ def default_user() -> str:
 
 def new_id(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-# --------------------------------------------------------------------------- read models
-
-
-@dataclass(frozen=True)
-class QuestionState:
-    """A question as it stood at a knowledge time: status, trajectory and explanation."""
-
-    question: Question
-    as_of: datetime
-    resolution: Resolution | None
-    trajectory: Trajectory
-    contributions: list[Contribution]
-    reports: dict[str, Report]
-    assessments: list[Assessment]
-    sources: dict[str, Source]
-    learned: Learned | None = None  # the fit whose trust was used; None: as stated
-
-    @property
-    def status(self) -> Status:
-        if self.resolution is None:
-            return Status.OPEN
-        return Status.ANNULLED if self.resolution.outcome == "annulled" else Status.RESOLVED
-
-    @property
-    def awaiting_resolution(self) -> bool:
-        """Open, and past the end of its last deadline's day: only a resolution says more."""
-        deadlines = self.question.deadlines
-        return (
-            self.status is Status.OPEN
-            and bool(deadlines)
-            and self.as_of >= day_start(deadlines[-1]) + timedelta(days=1)
-        )
-
-    @property
-    def status_label(self) -> str:
-        """open, awaiting resolution, resolved or annulled: the status every face shows."""
-        return AWAITING if self.awaiting_resolution else self.status.value
-
-    @property
-    def probability(self) -> float | dict[str, float]:
-        """The headline: P(YES); an event: P(by the first deadline still open); a vector."""
-        return _headline(self.question, self.trajectory.final)
-
-    def deadline_probabilities(self) -> list[tuple[datetime, float]]:
-        if self.question.kind is not Kind.EVENT:
-            return []
-        return [
-            (d, float(p))
-            for d, p in zip(self.question.deadlines, self.trajectory.ladder[-1], strict=True)
-        ]
-
-    @property
-    def last_evidence(self) -> datetime | None:
-        return max((self.reports[c.report_id].published for c in self.contributions), default=None)
-
-    def to_json(self) -> dict[str, Any]:
-        q, tr = self.question, self.trajectory
-        points = [
-            {"date": iso(day), "probability": _headline(q, p)}
-            for day, p in zip(tr.days, tr.probability, strict=True)
-        ]
-        for move in tr.moves:
-            report = self.reports[move.report_id]
-            points.append(
-                {
-                    "date": iso(report.published),
-                    "report": move.report_id,
-                    "probability": _headline(q, move.after),
-                }
-            )
-        points.sort(key=lambda pt: (str(pt["date"])[:10], "report" not in pt, str(pt["date"])))
-        return {
-            "id": q.id,
-            "title": q.title,
-            "kind": q.kind.value,
-            "status": self.status_label,
-            "outcome": None if self.resolution is None else self.resolution.outcome,
-            "resolved_on": None if self.resolution is None else iso(self.resolution.resolved_on),
-            "opened": iso(q.opened),
-            "as_of": iso(self.as_of),
-            "criteria": q.criteria,
-            "prior": q.prior if q.kind is not Kind.CHOICE else dict(q.options),
-            "prior_note": q.prior_note,
-            "alpha": q.shape if q.kind is Kind.EVENT else None,
-            "trust": self._trust_json(),
-            "probability": self.probability,
-            "deadlines": [
-                {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
-            ],
-            "when": self._when_json(),
-            "trajectory": points,
-            "contributions": [self._contribution_json(c) for c in self.contributions],
-        }
-
-    def snapshot(self, at: datetime, reason: str, by: str = "") -> Snapshot:
-        """This state as a stored forecast taken at ``at``: the headline (binary, event) and
-        the ladder or option vector."""
-        q, final = self.question, self.trajectory.final
-        if q.kind is Kind.CHOICE:
-            vector = tuple(
-                zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True)
-            )
-            return Snapshot(q.id, utc(at), None, vector, reason, by)
-        ladder = tuple((iso(d), p) for d, p in self.deadline_probabilities())
-        return Snapshot(q.id, utc(at), float(final), ladder, reason, by)
-
-    def when(self) -> event_dates.When | None:
-        """Event questions: when the event will happen, from the last day on."""
-        return self.trajectory.when()
-
-    def _when_json(self) -> dict[str, Any] | None:
-        w = self.when()
-        if w is None:
-            return None
-
-        def pair(p: tuple[datetime, datetime] | None) -> list[str] | None:
-            return None if p is None else [iso(p[0]), iso(p[1])]
-
-        return {
-            "median": None if w.median is None else iso(w.median),
-            "p50": pair(w.p50),
-            "p90": pair(w.p90),
-            "beyond": w.beyond,
-        }
-
-    def _trust_json(self) -> dict[str, Any]:
-        """Whose numbers moved the forecast: the stated ones, or a saved fit's."""
-        if self.learned is None:
-            return {"learned": False}
-        fit = self.learned
-        return {
-            "learned": True,
-            "fitted_at": iso(fit.fitted_at),
-            "model_version": fit.model_version,
-            "data_hash": fit.data_hash,
-        }
-
-    def _contribution_json(self, c: Contribution) -> dict[str, Any]:
-        q, report = self.question, self.reports[c.report_id]
-        mine = [a for a in self.assessments if a.report_id == c.report_id]
-        entry: dict[str, Any] = {
-            "report": c.report_id,
-            "published": iso(report.published),
-            "source": report.source,
-            "reliability": self.sources[report.source].reliability,
-            "origin": report.origin,
-            "title": report.title,
-            "analysts": sorted({a.analyst for a in mine}),
-        }
-        if q.kind is Kind.CHOICE:
-            entry["likelihoods"] = [dict(a.likelihoods) for a in mine]
-            entry["log_weight"] = _per_option(q, c.increment)
-            entry["points"] = _per_option(q, c.points)
-            entry["without"] = _per_option(q, c.without)
-        else:
-            entry["lr"] = [a.lr for a in mine]
-            entry["log_odds"] = _number(c.increment)
-            entry["points"] = float(c.points)
-            entry["without"] = _number(c.without)
-        return entry
-
-
-def _number(value: Any) -> float | None:
-    """A float for JSON; None where it was not computed or is infinite (not valid JSON)."""
-    number = float(value)
-    return number if np.isfinite(number) else None
-
-
-def _per_option(question: Question, values: Any) -> dict[str, float | None]:
-    """Option -> value; a scalar (a value not computed) applies to every option."""
-    row = np.broadcast_to(np.asarray(values, dtype=float), (len(question.options),))
-    return {name: _number(v) for name, v in zip(question.option_names, row, strict=True)}
-
-
-def _headline(question: Question, value: Any) -> float | dict[str, float]:
-    if question.kind is Kind.CHOICE:
-        return dict(
-            zip(question.option_names, np.asarray(value, dtype=float).tolist(), strict=True)
-        )
-    return float(value)
 
 
 @dataclass(frozen=True)
@@ -974,6 +791,7 @@ class Tracker:
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
             sources=evidence.sources_as_of(history.sources, cutoff),
             learned=learned,
+            last_logged=max((a.logged_at for a in current.values() if a.logged_at), default=None),
         )
 
     # ---------------------------------------------------------------- snapshots

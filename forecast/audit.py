@@ -18,15 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from forecast.domain import (
-    Assessment,
-    History,
-    Question,
-    Report,
-    Resolution,
-    Source,
-    iso,
-)
+from forecast.clock import iso
+from forecast.domain import Assessment, History, Question, Report, Resolution, Source
 
 KINDS = ("question", "source", "report", "assessment", "resolution")
 """Record kinds in the order entries logged at the same instant are listed."""

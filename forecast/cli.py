@@ -19,14 +19,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
-from forecast.domain import (
-    ForecastError,
-    Kind,
-    Question,
-    check_number,
-    iso,
-    parse_time,
-)
+from forecast.clock import iso, parse_time
+from forecast.domain import ForecastError, Kind, Question, check_number
 from forecast.terminal import cell, json_text, say
 
 if TYPE_CHECKING:

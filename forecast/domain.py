@@ -17,17 +17,13 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-
-class ForecastError(ValueError):
-    """A user-facing error: the message is one clear line meant for the analyst."""
-
-
-class NotFound(ForecastError):
-    """An id (question, source, report, assessment) that does not exist."""
+from forecast.clock import day_start, iso, utc
+from forecast.errors import ForecastError as ForecastError
+from forecast.errors import NotFound as NotFound
 
 
 class Kind(StrEnum):
@@ -48,55 +44,6 @@ a fairly uncertain rate. The backtest (``forecast backtest``) is where it is che
 
 ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
 MAX_TEXT = 200_000  # characters; a full article fits, a pasted book does not
-
-
-# --------------------------------------------------------------------------- times
-
-
-def utc(value: datetime) -> datetime:
-    """Return ``value`` as an aware UTC datetime (naive values are taken as UTC)."""
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    try:
-        return value.astimezone(UTC)
-    except OverflowError:  # e.g. 0001-01-01T00:00+05:00 is before year 1 in UTC
-        raise ForecastError(f"time {value.isoformat()} is out of range in UTC") from None
-
-
-def parse_time(text: str | date | datetime, what: str = "date") -> datetime:
-    """Parse an ISO date (midnight UTC) or ISO date-time into an aware UTC datetime."""
-    if isinstance(text, datetime):
-        return utc(text)
-    if isinstance(text, date):
-        return datetime.combine(text, time(), tzinfo=UTC)
-    raw = str(text).strip()
-    try:
-        if len(raw) == 10:
-            return datetime.combine(date.fromisoformat(raw), time(), tzinfo=UTC)
-        return utc(datetime.fromisoformat(raw.replace("z", "Z")))
-    except ValueError:
-        raise ForecastError(
-            f"{what} {raw!r} is not an ISO date (YYYY-MM-DD) or date-time"
-        ) from None
-
-
-def iso(value: datetime) -> str:
-    """Format a UTC datetime: a bare date at midnight, otherwise a full ISO time."""
-    value = utc(value)
-    if value.time() == time() and value.microsecond == 0:
-        return value.date().isoformat()
-    return value.isoformat().replace("+00:00", "Z")
-
-
-def days_between(start: datetime, end: datetime) -> float:
-    """Days from ``start`` to ``end`` (the decay model's clock)."""
-    return (utc(end) - utc(start)).total_seconds() / 86_400.0
-
-
-def day_start(value: datetime) -> datetime:
-    """00:00 UTC of the day ``value`` falls on."""
-    value = utc(value)
-    return datetime.combine(value.date(), time(), tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- checks

@@ -28,8 +28,9 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from forecast.clock import day_start
 from forecast.decay import log_survival, rate_for_probability
-from forecast.domain import Question, day_start
+from forecast.domain import Question
 from forecast.updating import logit
 
 

@@ -14,16 +14,8 @@ from datetime import datetime
 import numpy as np
 
 from forecast import event_dates
-from forecast.domain import (
-    Assessment,
-    History,
-    Kind,
-    Question,
-    Report,
-    Resolution,
-    Source,
-    day_start,
-)
+from forecast.clock import day_start
+from forecast.domain import Assessment, History, Kind, Question, Report, Resolution, Source
 from forecast.updating import Item
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 
 import numpy as np
 
-from forecast.domain import utc
+from forecast.clock import utc
 
 REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill")
 """What may trigger a snapshot: a person, the daily cron, a question's creation, logged

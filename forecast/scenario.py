@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from forecast.clock import iso, parse_time
 from forecast.domain import (
     ID_PATTERN,
     PRIOR_SUM_TOLERANCE,
@@ -52,8 +53,6 @@ from forecast.domain import (
     check_id,
     check_ratio,
     check_text,
-    iso,
-    parse_time,
     validate_question,
     validate_report,
     validate_source,

@@ -24,22 +24,21 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast import evidence, trajectory
-from forecast.domain import ForecastError, History, Kind, Question, iso, utc
+from forecast import clock, evidence, trajectory
+from forecast.clock import iso, utc
+from forecast.domain import ForecastError, History, Kind, Question
 from forecast.evidence import by_question
 from forecast.records import DAY_ENDS, REASONS, Snapshot
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
 
-_ONE_DAY = timedelta(days=1)
-_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True)
@@ -127,16 +126,11 @@ def open_days(question: Question, history: History, until: datetime) -> list[dat
     first = utc(question.opened).date()
     if question.created_at is not None:
         first = max(first, utc(question.created_at).date())
-    last = (utc(until) + _TICK).date() - _ONE_DAY  # the last day that has ended
+    last = clock.last_ended_day(until)
     resolution = evidence.resolution_as_of(history, question.id, until)
     if resolution is not None:
-        last = min(last, utc(resolution.resolved_on).date() - _ONE_DAY)
+        last = min(last, utc(resolution.resolved_on).date() - clock.ONE_DAY)
     return [first + timedelta(days=i) for i in range((last - first).days + 1)]
-
-
-def end_of_day(day: date) -> datetime:
-    """The last instant of a UTC day: a day's knowledge time."""
-    return datetime.combine(day + _ONE_DAY, time(), tzinfo=UTC) - _TICK
 
 
 # --------------------------------------------------------------------------- reading
@@ -174,7 +168,7 @@ def reconstruct(
     daily = Daily(days, np.zeros(shape), np.zeros((len(days), width)))
     if not days:
         return daily
-    last_end = end_of_day(days[-1])
+    last_end = clock.end_of_day(days[-1])
     late = _late_days(history, days, last_end, analyst)
     # A trajectory's value on day D depends only on evidence published by D, so a day that
     # no late-logged record touches reads the same in the trajectory known at the last
@@ -183,7 +177,7 @@ def reconstruct(
     # Every other day needs what was known at its own end; that changes only when something
     # is logged, so one trajectory serves each run of days between two logged records.
     for block in _epochs(history, days, np.flatnonzero(late), analyst):
-        _fill(question, history, end_of_day(days[block[-1]]), analyst, np.array(block), daily)
+        _fill(question, history, clock.end_of_day(days[block[-1]]), analyst, np.array(block), daily)
     return daily
 
 
@@ -254,7 +248,7 @@ def _epochs(
     events = np.array(sorted(_logged_times(history, analyst)), dtype="datetime64[us]")
     groups: dict[int, list[int]] = defaultdict(list)
     for i in indices.tolist():
-        stamp = np.datetime64(end_of_day(days[i]).replace(tzinfo=None), "us")
+        stamp = np.datetime64(clock.end_of_day(days[i]).replace(tzinfo=None), "us")
         groups[int(np.searchsorted(events, stamp, side="right"))].append(i)
     return list(groups.values())
 
@@ -301,7 +295,7 @@ def _days_taken(tracker: Tracker) -> dict[str, set[date]]:
 def _from_daily(question: Question, daily: Daily, by: str) -> list[Snapshot]:
     snaps = []
     for i, day in enumerate(daily.days):
-        at = end_of_day(day)
+        at = clock.end_of_day(day)
         if question.kind is Kind.CHOICE:
             vector = tuple(zip(question.option_names, daily.headline[i].tolist(), strict=True))
             snaps.append(Snapshot(question.id, at, None, vector, "backfill", by))

@@ -43,23 +43,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import evidence, records, snapshots, trajectory
-from forecast.domain import (
-    ForecastError,
-    History,
-    Kind,
-    NotFound,
-    Question,
-    Resolution,
-    iso,
-    utc,
-)
+from forecast import clock, evidence, kinds, records, snapshots, trajectory
+from forecast.clock import iso, utc
+from forecast.domain import ForecastError, History, Kind, NotFound, Question, Resolution
 from forecast.records import ReferenceQuestion
 from forecast.reference import Reference
 from forecast.reference import load as load_reference
 from forecast.reference import names as reference_names
 from forecast.scoring import (
-    CHOICE_SCORES,
+    BY_FAMILY,
     SCORES,
     CalibrationTable,
     Murphy,
@@ -82,7 +74,6 @@ BASIS_NOTES = {
 }
 """What a score that does not rest on live snapshots says about itself."""
 FAMILIES = ("binary", "choice")  # Brier scores on the 0-1 and the 0-2 scale never mix
-_ONE_DAY = timedelta(days=1)
 
 
 class Unscored(ForecastError):
@@ -356,8 +347,8 @@ def _references(tracker: Tracker, ids: list[str], wanted: Sequence[str] | None) 
 
 
 def family(question: Question) -> str:
-    """``"choice"`` for choice questions, ``"binary"`` for binary and event questions."""
-    return "choice" if question.kind is Kind.CHOICE else "binary"
+    """The question's score family (``forecast.kinds``): "binary" or "choice"."""
+    return kinds.rules(question).family
 
 
 def outcome_index(question: Question, resolution: Resolution, deadline: int = 0) -> int:
@@ -379,7 +370,7 @@ def window_end(question: Question, resolution: Resolution, deadline: int = 0) ->
     deadline's, if sooner: "by D" includes all of day D)."""
     end = _day(resolution.resolved_on)
     if question.kind is Kind.EVENT:
-        end = min(end, _day(question.deadlines[deadline]) + timedelta(days=1))
+        end = min(end, clock.after(question.deadlines[deadline]).date())
     return end
 
 
@@ -452,19 +443,19 @@ def team_series(
 
 
 def _rules(question: Question) -> dict[str, Any]:
-    return CHOICE_SCORES if question.kind is Kind.CHOICE else SCORES
+    return BY_FAMILY[family(question)]
 
 
 def _prior_path(question: Question, end: date) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The prior alone, day by day up to ``end``: what the question said with no evidence."""
-    path = trajectory.compute(question, [], snapshots.end_of_day(end - _ONE_DAY))
+    path = trajectory.compute(question, [], clock.end_of_day(end - clock.ONE_DAY))
     days = np.array([d.date() for d in path.days], dtype="datetime64[D]")
     return days, path.probability, path.ladder
 
 
 def _standing(days: np.ndarray, values: np.ndarray, end: date) -> Any:
     """The forecast standing on the day before ``end`` (the last one dated by then)."""
-    i = int(np.searchsorted(days, np.datetime64(end - _ONE_DAY, "D"), side="right")) - 1
+    i = int(np.searchsorted(days, np.datetime64(end - clock.ONE_DAY, "D"), side="right")) - 1
     return values[max(i, 0)]
 
 
@@ -558,7 +549,7 @@ def analyst_scores(
     if start >= end:
         return []
     # Only what had been logged by the end of the last scored day can bear on the score.
-    last = min(as_of, snapshots.end_of_day(end - _ONE_DAY))
+    last = min(as_of, clock.end_of_day(end - clock.ONE_DAY))
     known = [a for a in history.assessments if _known(a.logged_at, last)]
     names = sorted({a.analyst for a in known})
     days = [start + timedelta(days=i) for i in range((end - start).days)]

@@ -20,7 +20,8 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from forecast import event_dates
-from forecast.domain import Kind, Question, day_start
+from forecast.clock import day_start
+from forecast.domain import Kind, Question
 from forecast.updating import Item, Step, expit, logit, report_steps, softmax
 
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from forecast.domain import Assessment, History, Kind, Question, Report, Source, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Assessment, History, Kind, Question, Report, Source
 
 QUESTION = "team-load"
 SOURCE = "Wire"

@@ -123,7 +123,8 @@ def test_every_door_checks_the_text_it_stores(demo: Path) -> None:
     tracker = Tracker.open()
     with pytest.raises(ValueError, match="reason contains a NUL character"):
         tracker.retract_report("cnn-rubio-lavrov-call", reason="withdrawn\x00")
-    from forecast.domain import Kind, Question, parse_time
+    from forecast.clock import parse_time
+    from forecast.domain import Kind, Question
 
     with pytest.raises(ValueError, match="created by contains a NUL character"):
         tracker.add_question(
@@ -152,7 +153,8 @@ def test_a_source_named_in_another_unicode_spelling_is_the_same_source(demo: Pat
 def test_a_newline_in_a_title_cannot_pass_for_a_row_of_its_own(
     demo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from forecast.domain import Kind, Question, parse_time
+    from forecast.clock import parse_time
+    from forecast.domain import Kind, Question
 
     fake = "Real title\nfake-question         binary  open                 99.0%  Forged row"
     Tracker.open().add_question(

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from forecast.cli import main
-from forecast.domain import parse_time
+from forecast.clock import parse_time
 from forecast.store import Store
 
 REFUSED_LOGGED = (

@@ -21,6 +21,7 @@ from streamlit.testing.v1 import AppTest
 
 from forecast.api import Judgement, Tracker
 from forecast.domain import Kind
+from forecast.readmodel import AWAITING
 from forecast.scales import SCALE
 
 PAGES = ["overview", "question", "log_evidence", "new_question", "resolve", "sources"]
@@ -78,7 +79,7 @@ def test_overview_today_flags_questions_awaiting_resolution(db: Path) -> None:
         "russia-ceasefire-line",
         "summit-venue",
     }
-    awaiting = set(table.loc[table["status"] == frames.AWAITING, "id"])
+    awaiting = set(table.loc[table["status"] == AWAITING, "id"])
     assert awaiting == {"putin-trump-meeting", "lavrov-rubio-meeting"}
     assert "await resolution" in texts(at)
     links = {json.dumps(link.proto.query_string) for link in at.get("page_link")}
@@ -90,7 +91,7 @@ def test_latest_evidence_shortcut_tells_the_story_in_one_click(db: Path) -> None
     at.sidebar.button(key="as_of_latest").click().run()
     assert at.session_state["as_of"] == STORY_DAY
     table = at.dataframe[0].value.set_index("id")
-    assert frames.AWAITING not in set(table["status"])
+    assert AWAITING not in set(table["status"])
     # v1 pinned 7.87 here; model v2 moved it. The number shown is the engine's headline.
     engine = Tracker.open(str(db)).state("putin-trump-meeting", as_of=state.end_of(STORY_DAY))
     assert table.loc["putin-trump-meeting", "probability"] == pytest.approx(

@@ -141,11 +141,10 @@ def shown_probabilities(at: AppTest) -> dict[str, float]:
 
 def headline(tracker: Tracker, learned: fits.Learned | None) -> dict[str, float]:
     """The open questions' overview numbers straight from the engine (``Tracker.states``)."""
-    import frames  # the dashboard's own helper: which number a question is shown by
 
     every = tracker.states(as_of=state.end_of(TODAY), learned=learned)
     return {
-        s.question.id: frames.headline(s).probability for s in every if s.status.value == "open"
+        s.question.id: s.headline.probability for s in every if s.status.value == "open"
     }
 
 

@@ -15,7 +15,8 @@ from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
 from forecast.api import JUDGEMENT_SOURCE, Tracker
-from forecast.domain import Assessment, Kind, Question, day_start
+from forecast.clock import day_start
+from forecast.domain import Assessment, Kind, Question
 
 EVENT = "putin-trump-meeting"  # deadlines 2025-11-30 and 2025-12-31
 BINARY = "russia-ceasefire-line"
@@ -331,10 +332,10 @@ def test_on_the_deadline_day_the_headline_is_still_that_deadlines(
     # "By D" includes all of day D: the engine's headline on 2025-11-30 is P(by 2025-11-30).
     day = date(2025, 11, 30)
     s = tracker.state(EVENT, as_of=state.end_of(day))
-    h = frames.headline(s)
+    h = s.headline
     assert h.label == "by 2025-11-30"
     assert h.probability == pytest.approx(float(s.probability))  # type: ignore[arg-type]
-    series = frames.headline_series(s)
+    series = s.headline_series()
     assert series == pytest.approx(s.trajectory.probability)
     at = run_app(None, as_of=day)
     row = at.dataframe[0].value.set_index("id").loc[EVENT]

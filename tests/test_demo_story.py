@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from forecast.api import Tracker
-from forecast.domain import Kind, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Kind
 
 SEED = Path(__file__).resolve().parents[1] / "seeds" / "putin-trump-2025.yaml"
 

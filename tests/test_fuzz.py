@@ -31,6 +31,7 @@ from hypothesis import strategies as st
 from forecast import scenario
 from forecast.api import Judgement, Tracker
 from forecast.cli import main
+from forecast.clock import parse_time
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -40,7 +41,6 @@ from forecast.domain import (
     Report,
     Resolution,
     Source,
-    parse_time,
 )
 from forecast.scales import SCALE
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from forecast import reference, scenario, snapshots
+from forecast import clock, reference, scenario, snapshots
 from forecast.api import Tracker
 from forecast.cli import main
 from forecast.domain import ForecastError
@@ -90,7 +90,7 @@ def test_backfill_never_reaches_past_the_stores_clock(tracker: Tracker) -> None:
     # Later today counts as now: today has not ended, so yesterday is the last day taken.
     assert snapshots.backfill(tracker, until=datetime(2026, 12, 4, 23, 59, tzinfo=UTC)) > 0
     last = max(s.taken_at for snaps in snapshots.load(tracker).values() for s in snaps)
-    assert last == snapshots.end_of_day(NOW.date() - timedelta(days=1))
+    assert last == clock.end_of_day(NOW.date() - timedelta(days=1))
 
 
 def test_a_snapshot_cannot_be_recorded_ahead_of_the_clock(tracker: Tracker) -> None:

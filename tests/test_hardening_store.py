@@ -21,16 +21,8 @@ from sqlalchemy import func, inspect, select, text
 from sqlalchemy.exc import DBAPIError
 
 from forecast.api import Tracker
-from forecast.domain import (
-    Assessment,
-    ForecastError,
-    History,
-    Kind,
-    Question,
-    Report,
-    Source,
-    parse_time,
-)
+from forecast.clock import parse_time
+from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report, Source
 from forecast.store import SCHEMA_HEAD, Store, migration_config
 from forecast.store import schema as tables
 from forecast.store import session as session_module

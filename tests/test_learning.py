@@ -20,6 +20,7 @@ import pytest
 from scipy import integrate
 
 from forecast import evidence, trajectory
+from forecast.clock import parse_time
 from forecast.decay import probability_within, rate_for_probability
 from forecast.domain import (
     Assessment,
@@ -30,7 +31,6 @@ from forecast.domain import (
     Report,
     Resolution,
     Source,
-    parse_time,
 )
 from forecast.learning import MODEL_VERSION, bands, fits, vectorised
 from forecast.learning.data import Evidence, data_hash, evidence_of, relabel, training_data

@@ -16,8 +16,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from forecast.clock import parse_time
 from forecast.decay import probability_within, rate_for_probability
-from forecast.domain import Kind, Question, parse_time
+from forecast.domain import Kind, Question
 from forecast.event_dates import Calendar, Target
 from forecast.scales import SCALE, lr_to_strength, strength_to_lr
 from forecast.trajectory import compute, explain

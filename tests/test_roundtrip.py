@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from forecast.api import Judgement, Tracker
-from forecast.domain import Kind, Question, parse_time
+from forecast.clock import parse_time
+from forecast.domain import Kind, Question
 from forecast.store import Store
 
 OPENED = parse_time("2025-10-16")

@@ -17,7 +17,8 @@ from sqlalchemy.exc import DBAPIError
 
 from forecast import snapshots, track_record
 from forecast.api import Tracker
-from forecast.domain import ForecastError, Kind, NotFound, Question, parse_time
+from forecast.clock import end_of_day, parse_time
+from forecast.domain import ForecastError, Kind, NotFound, Question
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.store import SCHEMA_HEAD, Store, metadata, migration_config, to_url
 from forecast.store.session import _question_row
@@ -286,7 +287,7 @@ def test_backfill_matches_the_state_known_at_each_days_end(clock: Clock) -> None
         assert [s.day for s in snaps] == [date(2025, 10, d) for d in range(16, 24)]
         for s in snaps:
             assert s.reason == "backfill"
-            assert s.taken_at == snapshots.end_of_day(s.day)
+            assert s.taken_at == end_of_day(s.day)
             state = tracker.state(qid, as_of=s.taken_at, explain=False)
             if state.question.kind is Kind.CHOICE:
                 assert dict(s.vector) == pytest.approx(state.probability, abs=1e-14)
@@ -340,11 +341,11 @@ def test_backfill_adds_the_days_end_after_snapshots_taken_at_writes(
     got = snapshots.load(tracker)["q1"]
     assert [(s.taken_at, s.reason) for s in got] == [
         (at(1), "created"),  # a moment, not day 1's end: the backfill still adds that
-        (snapshots.end_of_day(date(2025, 1, 1)), "backfill"),
+        (end_of_day(date(2025, 1, 1)), "backfill"),
         (at(2, 9), "evidence"),
         (at(2, 10), "manual"),
         (at(2, 15), "evidence"),
-        (snapshots.end_of_day(date(2025, 1, 2)), "backfill"),
+        (end_of_day(date(2025, 1, 2)), "backfill"),
     ]
     # Reliability 0.5: the LR 9 >= 1 counts as 1 / (1 - r (1 - 1/9)) = 1 / (1 - 4/9) = 9/5,
     # so even odds become 9/5 : 1 and P = 9/14 (v1 counted it as 1 + r (9 - 1) = 5: 5/6).
@@ -510,7 +511,7 @@ def test_reconstruct_equals_the_state_known_at_each_days_end(clock: Clock, seed:
             daily = snapshots.reconstruct(q, history, days, analyst=analyst)
             for i, day in enumerate(days):
                 state = tracker.state(
-                    q.id, as_of=snapshots.end_of_day(day), analyst=analyst, explain=False
+                    q.id, as_of=end_of_day(day), analyst=analyst, explain=False
                 )
                 expected = state.probability
                 if isinstance(expected, dict):

@@ -33,8 +33,9 @@ from forecast import evidence, scenario, snapshots, trajectory
 from forecast.api import Tracker
 from forecast.audit import trail
 from forecast.cli import main
+from forecast.clock import parse_time
 from forecast.commands.team import copy_database
-from forecast.domain import ForecastError, History, parse_time, validate_question
+from forecast.domain import ForecastError, History, validate_question
 from forecast.store import SCHEMA_HEAD, Store, metadata, migration_config, to_url
 
 ROOT = Path(__file__).resolve().parent.parent

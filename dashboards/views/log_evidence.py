@@ -315,7 +315,7 @@ def _judgement_page(by_id: dict[str, Question]) -> None:
     if isinstance(now.probability, dict):
         label, stands = "", ", ".join(f"{n} {pct(p)}" for n, p in now.probability.items())
     else:
-        of = frames.headline(now).label  # an event question: its first deadline still open
+        of = now.headline.label  # an event question: its first deadline still open
         label = f"({of})" if of else "(yes)"
         stands = f"P{label} = {pct(now.probability)}"
     st.caption(

@@ -12,9 +12,10 @@ import streamlit as st
 import trust
 from text import md
 
-STALE_DAYS = 14  # default: a question with no evidence for two weeks is flagged stale
+from forecast.readmodel import AWAITING, STALE_DAYS
+
 TABLE = "overview_table"
-STATUSES = ["open", frames.AWAITING, "resolved", "annulled"]
+STATUSES = ["open", AWAITING, "resolved", "annulled"]
 
 
 def _open_selected(ids: list[str]) -> None:
@@ -30,7 +31,7 @@ def _filtered(table: pd.DataFrame) -> pd.DataFrame:
         "Status",
         STATUSES,
         selection_mode="multi",
-        default=["open", frames.AWAITING],
+        default=["open", AWAITING],
         key="overview_status",
     )
     kinds = kind.multiselect("Kind", ["binary", "event", "choice"], key="overview_kind")
@@ -58,7 +59,7 @@ def _filtered(table: pd.DataFrame) -> pd.DataFrame:
 
 
 def _awaiting(table: pd.DataFrame) -> None:
-    waiting = table[table["status"] == frames.AWAITING]
+    waiting = table[table["status"] == AWAITING]
     if waiting.empty:
         return
     with st.container(border=True):
@@ -165,7 +166,7 @@ table = table.sort_values(
 counts = table["status"].value_counts()
 cols = st.columns(4)
 cols[0].metric("Open", int(counts.get("open", 0)))
-cols[1].metric("Awaiting resolution", int(counts.get(frames.AWAITING, 0)))
+cols[1].metric("Awaiting resolution", int(counts.get(AWAITING, 0)))
 cols[2].metric("Stale", int(table["stale"].sum()))
 cols[3].metric("Resolved or annulled", int(counts.get("resolved", 0) + counts.get("annulled", 0)))
 _awaiting(table)

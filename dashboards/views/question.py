@@ -38,7 +38,7 @@ def _picked_on_chart() -> None:
 def _header(s: QuestionState) -> None:
     q = s.question
     st.header(md(q.title), anchor=False)
-    facts = [q.kind.value, frames.status_label(s), f"opened {day(q.opened)}", f"id {q.id}"]
+    facts = [q.kind.value, s.status_label, f"opened {day(q.opened)}", f"id {q.id}"]
     if q.tags:
         facts.append("tags: " + ", ".join(q.tags))
     st.caption(md(" · ".join(facts)))
@@ -50,7 +50,7 @@ def _header(s: QuestionState) -> None:
         )
         if s.resolution.note:
             st.text(s.resolution.note)
-    elif frames.awaiting_resolution(s):
+    elif s.awaiting_resolution:
         st.warning(
             f"Past its last deadline ({day(q.deadlines[-1])}) and not resolved: "
             "awaiting resolution.",
@@ -81,8 +81,7 @@ def _metrics(s: QuestionState) -> None:
         labels = list(q.option_names)
         now, then = np.asarray(tr.final), np.asarray(tr.probability[week])
     elif q.kind is Kind.EVENT:
-        k = frames.open_deadline(s)
-        assert k is not None
+        k = s.headline.column
         ladder = s.deadline_probabilities()  # every rung, as the engine states it
         later = range(k + 1, len(ladder))
         labels = [
@@ -103,8 +102,8 @@ def _metrics(s: QuestionState) -> None:
         )
     cols[-1].metric("Reports", len(s.contributions), help="Reports counted as of this date.")
     if q.kind is Kind.EVENT:
-        k = frames.open_deadline(s)
-        passed = [day(d) for d in q.deadlines[: k or 0]]
+        k = s.headline.column
+        passed = [day(d) for d in q.deadlines[:k]]
         if passed:
             st.caption(md(f"Passed without the event: by {', by '.join(passed)}."))
 

@@ -165,7 +165,7 @@ def score(
 
 
 def _print_record(record: Any) -> None:
-    from forecast.domain import iso
+    from forecast.clock import iso
 
     say(
         f"as of {iso(record.as_of)}: {len(record.scores)} questions scored, "

@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from forecast.domain import ForecastError, History, iso
+from forecast.clock import iso
+from forecast.domain import ForecastError, History
 from forecast.learning import MODEL_VERSION, diagnostics, fits
 from forecast.learning.data import data_hash, training_data
 from forecast.learning.model import SamplerSettings, build_model, fit, merged_priors

@@ -39,7 +39,8 @@ from datetime import datetime
 import numpy as np
 
 from forecast import evidence
-from forecast.domain import ForecastError, History, Kind, Question, Resolution, days_between
+from forecast.clock import days_between
+from forecast.domain import ForecastError, History, Kind, Question, Resolution
 from forecast.updating import Item
 
 STATED_FLOOR = 0.01

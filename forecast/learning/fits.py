@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from forecast.domain import ForecastError, History, parse_time
+from forecast.clock import parse_time
+from forecast.domain import ForecastError, History
 from forecast.learning import MODEL_VERSION
 from forecast.learning.draws import Draws
 

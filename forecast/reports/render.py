@@ -14,7 +14,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from forecast.domain import ForecastError, iso, utc
+from forecast.clock import iso, utc
+from forecast.domain import ForecastError
 
 if TYPE_CHECKING:
     import jinja2

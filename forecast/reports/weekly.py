@@ -16,15 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import evidence, snapshots, track_record
-from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report, utc
+from forecast import clock, evidence, snapshots, track_record
+from forecast.clock import utc
+from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report
+from forecast.readmodel import STALE_DAYS
 from forecast.reference import load as load_reference
 from forecast.reference import names as reference_names
 
 if TYPE_CHECKING:
-    from forecast.api import QuestionState, Tracker
+    from forecast.api import Tracker
+    from forecast.readmodel import QuestionState
 
-STALE_DAYS = 14  # a question with no evidence logged for this long is "stale"
 NEAR_DAYS = 14  # a deadline this close to the end of the week is "near"
 TOP_MOVERS = 5
 MAX_ROWS = 50  # longer lists are cut, with a count of what was left out
@@ -54,6 +56,7 @@ class Mover:
     option: str | None  # choice: the option that moved most
     reports: list[Contribution]
     other: float | None  # binary/event: the part of the change no report explains (decay)
+    of: str = ""  # an event's headline at the end of the week: which deadline
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,7 @@ class Line:
     probability: float | dict[str, float]
     when: datetime | None = None
     days: int | None = None
+    of: str = ""  # an event's headline: which deadline ("by 2025-11-30")
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ def build(
     label = week_of(start)  # the canonical YYYY-Www: it goes into file names
     if start > now:
         raise ForecastError(f"week {label} has not started yet")
-    as_of = min(now, end - timedelta(microseconds=1))
+    as_of = min(now, clock.end_of_day(end - clock.ONE_DAY))
     history = tracker.history(None)
     parts = snapshots.split(history)
     known = [q for q in history.questions if q.created_at is None or q.created_at <= as_of]
@@ -216,9 +220,9 @@ def build(
         near_days=near_days,
         movers=_movers(tracker, open_now, parts, after, start, as_of)[:top],
         new_evidence=_cut(_new_evidence(history, start, as_of)),
-        new_questions=[Line(q, after[q.id].probability, q.created_at) for q in fresh],
+        new_questions=[_line(after[q.id], q.created_at) for q in fresh],
         resolved=_resolved(known, parts, track, start, as_of),
-        stale=_stale(open_now, after, parts, as_of, stale_days),
+        stale=_stale(open_now, after, stale_days),
         near_deadline=_near(open_now, after, as_of, near_days),
         track=track,
         references=[r.name for r in reference_names(tracker)],
@@ -311,7 +315,8 @@ def _mover(
     jumps = [c.points for c in moved if isinstance(c.points, float)]
     # What the reports' jumps leave unexplained: for event questions, mostly time passing.
     other = None if q.kind is Kind.CHOICE else change - sum(jumps)
-    return Mover(q, before.probability, after.probability, change, option, moved, other)
+    of = after.headline.label if option is None else ""
+    return Mover(q, before.probability, after.probability, change, option, moved, other, of)
 
 
 def _points(q: Question, points: Any) -> float | dict[str, float]:
@@ -382,27 +387,20 @@ def _resolved(
     return found
 
 
-def _last_evidence(history: History, as_of: datetime) -> datetime | None:
-    times = [a.logged_at for a in history.assessments if a.logged_at and a.logged_at <= as_of]
-    return max(times, default=None)
-
-
 def _stale(
-    questions: Sequence[Question],
-    after: dict[str, QuestionState],
-    parts: dict[str, History],
-    as_of: datetime,
-    days: int,
+    questions: Sequence[Question], after: dict[str, QuestionState], days: int
 ) -> Cut[Line]:
-    silent = []
-    for q in questions:
-        last = _last_evidence(parts[q.id], as_of)
-        quiet = (as_of - (last or q.created_at or q.opened)).days
-        if quiet >= days:
-            silent.append((q, last, quiet))
-    silent.sort(key=lambda row: (-row[2], row[0].id))
-    rows = [Line(q, after[q.id].probability, last, quiet) for q, last, quiet in silent[:MAX_ROWS]]
+    """Open questions with no evidence logged for ``days`` days (the read model's rule)."""
+    silent = [after[q.id] for q in questions if after[q.id].stale(days)]
+    silent.sort(key=lambda s: (-s.quiet_days, s.question.id))
+    rows = [_line(s, s.last_logged, s.quiet_days) for s in silent[:MAX_ROWS]]
     return Cut(rows, max(0, len(silent) - MAX_ROWS))
+
+
+def _line(state: QuestionState, when: datetime | None = None, days: int | None = None) -> Line:
+    """A question's forecast at the end of the week, with what its headline is of."""
+    of = state.headline.label if isinstance(state.probability, float) else ""
+    return Line(state.question, state.probability, when, days, of)
 
 
 def _near(
@@ -412,7 +410,7 @@ def _near(
 
     "By D" includes all of day D: a deadline is still ahead until its day is over, and a
     question awaits its resolution only from then on (the rule of
-    :attr:`~forecast.api.QuestionState.awaiting_resolution`). Days count whole days from
+    :attr:`~forecast.readmodel.QuestionState.awaiting_resolution`). Days count whole days from
     the day of ``as_of`` to the deadline's: at the end of a week, exactly the time from the
     end of the week to the end of the deadline's day. A passed deadline comes with negative
     days: the question awaits its resolution.

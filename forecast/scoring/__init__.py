@@ -40,7 +40,12 @@ SCORES: dict[str, ScoreFn] = {"brier": brier, "log": log_score}
 CHOICE_SCORES: dict[str, ScoreFn] = {"brier": brier_multi, "log": log_score_multi}
 """Per-forecast scores of choice questions, by the same names as ``SCORES``."""
 
+BY_FAMILY: dict[str, dict[str, ScoreFn]] = {"binary": SCORES, "choice": CHOICE_SCORES}
+"""The score registry: a kind's score family (``forecast.kinds``) -> its scores by name.
+A new score is one entry in each family's table; everything that scores iterates these."""
+
 __all__ = [
+    "BY_FAMILY",
     "CHOICE_SCORES",
     "SCORES",
     "CalibrationTable",

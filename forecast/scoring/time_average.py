@@ -10,7 +10,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 import forecast.scoring._checks as _checks
-from forecast.domain import ForecastError, parse_time, utc
+from forecast.clock import parse_time, utc
+from forecast.domain import ForecastError
 
 
 class TimeAveraged(NamedTuple):

@@ -31,7 +31,7 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
-from forecast.domain import utc
+from forecast.clock import utc
 
 ID_LENGTH = 128  # matches domain.ID_PATTERN
 REFERENCE_QID_LENGTH = 255  # outside ids (a market's question id) are not held to ID_PATTERN

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 import forecast.store.schema as t
+from forecast.clock import parse_time
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -25,7 +26,6 @@ from forecast.domain import (
     Report,
     Resolution,
     Source,
-    parse_time,
 )
 
 if TYPE_CHECKING:  # imported where used: the store itself needs no numpy

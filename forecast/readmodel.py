@@ -153,6 +153,9 @@ class QuestionState:
             "alpha": q.shape if q.kind is Kind.EVENT else None,
             "trust": self._trust_json(),
             "probability": self.probability,
+            "headline": {"probability": self.headline.probability, "of": self.headline.label},
+            "quiet_days": self.quiet_days,
+            "stale": self.stale(),
             "deadlines": [
                 {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
             ],

@@ -66,10 +66,13 @@ from forecast.store import Store
 from forecast.trajectory import Contribution, compute, explain
 
 if TYPE_CHECKING:
+    from forecast.learning.bands import Band
+    from forecast.learning.draws import Draws
     from forecast.learning.fits import Learned
 
 USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
+BAND = 0.9  # the central mass of a credible band
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
 
 
@@ -731,6 +734,45 @@ class Tracker:
             for q in history.questions
             if as_of is None or q.created_at is None or q.created_at <= as_of
         ]
+
+    def band(
+        self,
+        question_id: str,
+        *,
+        as_of: datetime | None = None,
+        analyst: str | None = None,
+        history: History | None = None,
+        draws: Draws | None = None,
+        prob: float = BAND,
+    ) -> Band:
+        """The credible band (central mass ``prob``) of a binary or event question's
+        trajectory, one value per day of ``state(..., learned=...).trajectory``: the spread
+        of the forecast over the saved fit's posterior draws of the sources' reliabilities
+        and the analysts' calibration (event: of its headline, the first deadline still
+        open). ``draws`` default to the saved fit's, refused like the fit when stale or
+        failed; a choice question is refused."""
+        from forecast.learning import bands, fits
+        from forecast.learning.data import evidence_of, source_types
+
+        check_id(question_id, "question")
+        if history is None:
+            history = self.history([question_id])
+        question = next((q for q in history.questions if q.id == question_id), None)
+        if question is None:
+            raise NotFound(f"no question {question_id!r}")
+        if draws is None:
+            draws = fits.load_draws(history=self.history(None))
+        cutoff = as_of or self.now()
+        resolution = evidence.resolution_as_of(history, question_id, cutoff)
+        end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
+        stated = evidence.reliabilities(history.sources, cutoff)
+        found = [
+            e
+            for e in evidence_of(question, history, as_of=cutoff, stated=stated)
+            if analyst is None or e.item.analyst == analyst
+        ]
+        types = source_types(history, cutoff)
+        return bands.band(question, found, end, draws, prob=prob, stated=stated, types=types)
 
     def learned_fit(self, directory: str | Path | None = None) -> Learned:
         """The saved fit (``forecast calibrate``), if it may be used for forecasts now.

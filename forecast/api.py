@@ -28,7 +28,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,7 @@ from forecast.domain import (
 )
 from forecast.readmodel import AWAITING as AWAITING
 from forecast.readmodel import QuestionState as QuestionState
-from forecast.records import Snapshot
+from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.scales import strength_to_lr
 from forecast.store import Store
 from forecast.trajectory import Contribution, compute, explain
@@ -693,6 +693,68 @@ class Tracker:
         history = self.history(None)
         latest = evidence.known_as_of(history.reports, lambda r: r.id, None)
         return sorted(latest.values(), key=lambda r: (r.published, r.id), reverse=True)
+
+    def counts(self) -> dict[str, int]:
+        """Rows in each table: a value that changes whenever anything is written."""
+        with self.store.read() as tx:
+            return tx.counts()
+
+    # ---------------------------------------------------------------- stored forecasts
+
+    def snapshots(
+        self, question_ids: Sequence[str] | None = None, *, until: datetime | None = None
+    ) -> list[Snapshot]:
+        """Stored snapshots taken by ``until`` (default: all), by question, then time."""
+        with self.store.read() as tx:
+            return tx.snapshots(question_ids, until=until)
+
+    def snapshot_times(self, reasons: Sequence[str] | None = None) -> list[tuple[str, datetime]]:
+        """(question id, taken at) of every stored snapshot (taken for one of ``reasons``)."""
+        with self.store.read() as tx:
+            return tx.snapshot_times(reasons)
+
+    def store_snapshots(self, snaps: Sequence[Snapshot]) -> int:
+        """Store snapshots in one transaction; none may be taken ahead of the clock."""
+        for s in snaps:  # a snapshot records what was said: it cannot be taken ahead
+            self.check_past(f"snapshot of {s.question_id!r} is taken at", s.taken_at)
+        if not snaps:
+            return 0
+        with self.store.write() as tx:
+            return tx.insert_snapshots(snaps)
+
+    def reference_sets(self) -> list[ReferenceSet]:
+        """Every imported reference forecast set, by name."""
+        with self.store.read() as tx:
+            return tx.reference_sets()
+
+    def reference_rows(
+        self, name: str, qids: Sequence[str] | None = None
+    ) -> tuple[list[ReferenceQuestion], list[tuple[str, date, float]]]:
+        """One stored reference: its questions, and (qid, day, p) for ``qids`` (or all)."""
+        with self.store.read() as tx:
+            if not any(r.name == name for r in tx.reference_sets()):
+                raise NotFound(f"no reference {name!r}: import it with `forecast import-reference`")
+            return tx.reference_questions(name), tx.reference_points(name, qids)
+
+    def add_reference(
+        self,
+        name: str,
+        files: tuple[str, str],
+        questions: Sequence[ReferenceQuestion],
+        points: Sequence[tuple[str, date, float]],
+    ) -> list[str]:
+        """Store a reference set under a new name, all or nothing; returns the ids of the
+        tracked questions it covers."""
+        check_id(name, "reference")
+        ref = ReferenceSet(name, files[0], files[1], self.now(), self.user)
+        with self.store.write() as tx:
+            if any(r.name == name for r in tx.reference_sets()):
+                raise ForecastError(
+                    f"reference {name!r} already exists: import under another name"
+                )
+            tx.insert_reference(ref, questions, points)
+            tracked = {q.id for q in tx.questions()}
+        return sorted(q.qid for q in questions if q.qid in tracked)
 
     def history(self, question_ids: Sequence[str] | None = None) -> History:
         with self.store.read() as tx:

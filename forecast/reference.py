@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast.domain import ForecastError, NotFound, check_id
+from forecast.domain import ForecastError, check_id
 from forecast.records import ReferenceQuestion, ReferenceSet
 
 if TYPE_CHECKING:
@@ -101,13 +101,8 @@ def import_reference(
     check_id(name, "reference")
     questions = read_questions(questions_file, name)
     points, replaced = read_series(series_file, {q.qid for q in questions})
-    ref = ReferenceSet(name, str(questions_file), str(series_file), tracker.now(), tracker.user)
-    with tracker.store.write() as tx:
-        if any(r.name == name for r in tx.reference_sets()):
-            raise ForecastError(f"reference {name!r} already exists: import under another name")
-        tx.insert_reference(ref, questions, points)
-        tracked = {q.id for q in tx.questions()}
-    linked = sorted(q.qid for q in questions if q.qid in tracked)
+    files = (str(questions_file), str(series_file))
+    linked = tracker.add_reference(name, files, questions, points)
     resolved = sum(q.outcome is not None for q in questions)
     return Imported(name, len(questions), resolved, len(points), replaced, linked)
 
@@ -164,17 +159,13 @@ def read_series(path: str | Path, known: set[str]) -> tuple[list[tuple[str, date
 
 def names(tracker: Tracker) -> list[ReferenceSet]:
     """Every imported reference, by name."""
-    with tracker.store.read() as tx:
-        return tx.reference_sets()
+    return tracker.reference_sets()
 
 
 def load(tracker: Tracker, name: str, qids: list[str] | None = None) -> Reference:
     """A stored reference with its series (only for ``qids``, if given)."""
-    with tracker.store.read() as tx:
-        if not any(r.name == name for r in tx.reference_sets()):
-            raise NotFound(f"no reference {name!r}: import it with `forecast import-reference`")
-        questions = {q.qid: q for q in tx.reference_questions(name)}
-        points = tx.reference_points(name, qids)
+    rows, points = tracker.reference_rows(name, qids)
+    questions = {q.qid: q for q in rows}
     return Reference(name, questions, _series(points))
 
 

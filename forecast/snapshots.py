@@ -79,7 +79,7 @@ def record(
         state = tracker.state(q.id, history=parts[q.id], as_of=when, explain=False)
         if question_ids is not None or state.resolution is None:
             snaps.append(state.snapshot(when, reason, tracker.user))
-    return _store(tracker, snaps)
+    return tracker.store_snapshots(snaps)
 
 
 def take(tracker: Tracker, at: datetime | None = None) -> int:
@@ -118,7 +118,7 @@ def backfill(tracker: Tracker, until: datetime | None = None) -> int:
         if days:
             daily = reconstruct(q, parts[q.id], days)
             snaps += _from_daily(q, daily, tracker.user)
-    return _store(tracker, snaps)
+    return tracker.store_snapshots(snaps)
 
 
 def open_days(question: Question, history: History, until: datetime) -> list[date]:
@@ -140,8 +140,7 @@ def load(
     tracker: Tracker, question_ids: Sequence[str] | None = None, until: datetime | None = None
 ) -> dict[str, list[Snapshot]]:
     """Stored snapshots taken by ``until`` (default: all), per question, oldest first."""
-    with tracker.store.read() as tx:
-        snaps = tx.snapshots(question_ids, until=until)
+    snaps = tracker.snapshots(question_ids, until=until)
     grouped: dict[str, list[Snapshot]] = defaultdict(list)
     for s in snaps:
         grouped[s.question_id].append(s)
@@ -275,20 +274,10 @@ def _check_known(history: History, question_ids: Iterable[str]) -> None:
         raise NotFound(f"no question {missing[0]!r}")
 
 
-def _store(tracker: Tracker, snaps: list[Snapshot]) -> int:
-    for s in snaps:  # a snapshot records what was said: it cannot be taken ahead of the clock
-        tracker.check_past(f"snapshot of {s.question_id!r} is taken at", s.taken_at)
-    if snaps:
-        with tracker.store.write() as tx:
-            tx.insert_snapshots(snaps)
-    return len(snaps)
-
-
 def _days_taken(tracker: Tracker) -> dict[str, set[date]]:
     taken: dict[str, set[date]] = defaultdict(set)
-    with tracker.store.read() as tx:
-        for qid, at in tx.snapshot_times(DAY_ENDS):
-            taken[qid].add(utc(at).date())
+    for qid, at in tracker.snapshot_times(DAY_ENDS):
+        taken[qid].add(utc(at).date())
     return taken
 
 

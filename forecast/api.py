@@ -62,7 +62,7 @@ from forecast.readmodel import AWAITING as AWAITING
 from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.scales import strength_to_lr
-from forecast.store import Store
+from forecast.store import RecordKind, Session, Store
 from forecast.trajectory import Contribution, compute, explain
 
 if TYPE_CHECKING:
@@ -167,7 +167,7 @@ _IDENTITY: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def _check_next_version(tx: Any, kind: str, key: str, record: Any) -> None:
+def _check_next_version(tx: Session, kind: RecordKind, key: str, record: Any) -> None:
     """Versions of an append-only record run 1, 2, 3...: refuse a gap or a duplicate.
 
     A new version also keeps the identity fields of the one before (:data:`_IDENTITY`).
@@ -936,13 +936,13 @@ class Tracker:
 
     # ---------------------------------------------------------------- checked inserts
 
-    def _insert_question(self, tx: Any, q: Question) -> None:
+    def _insert_question(self, tx: Session, q: Question) -> None:
         self.check_past(f"question {q.id!r} is created at", q.created_at)
         if tx.question(q.id) is not None:
             raise ForecastError(f"question {q.id!r} already exists")
         tx.insert_question(q)
 
-    def _insert_source(self, tx: Any, s: Source, stamp: _Stamp) -> Source:
+    def _insert_source(self, tx: Session, s: Source, stamp: _Stamp) -> Source:
         self._check_logged(f"source {s.name!r}", s.logged_at)
         s = validate_source(stamp.logged(s))
         _check_next_version(tx, "source", s.name, s)
@@ -951,7 +951,7 @@ class Tracker:
 
     def _report_for_evidence(
         self,
-        tx: Any,
+        tx: Session,
         report_id: str | None,
         new_report_id: str | None,
         source: str | None,
@@ -992,7 +992,7 @@ class Tracker:
             )
         return report
 
-    def _insert_report(self, tx: Any, r: Report, stamp: _Stamp) -> Report:
+    def _insert_report(self, tx: Session, r: Report, stamp: _Stamp) -> Report:
         r = validate_report(stamp.logged(r))
         self._check_logged(f"report {r.id!r}", r.logged_at)
         if not tx.source_versions(r.source):
@@ -1008,7 +1008,7 @@ class Tracker:
         tx.insert_report(r)
         return r
 
-    def _insert_assessment(self, tx: Any, a: Assessment, stamp: _Stamp) -> Assessment:
+    def _insert_assessment(self, tx: Session, a: Assessment, stamp: _Stamp) -> Assessment:
         a = stamp.logged(a)
         self._check_logged(f"assessment {a.id!r}", a.logged_at)
         question = tx.question(check_id(a.question_id, "question"))
@@ -1026,7 +1026,7 @@ class Tracker:
         tx.insert_assessment(a)
         return a
 
-    def _check_timing(self, tx: Any, question: Question, report: Report, a: Assessment) -> None:
+    def _check_timing(self, tx: Session, question: Question, report: Report, a: Assessment) -> None:
         if report.published < question.opened:
             raise ForecastError(
                 f"report {report.id} ({iso(report.published)}) predates question {question.id} "
@@ -1054,7 +1054,7 @@ class Tracker:
                     f"{iso(last.resolved_on)}): it takes no more evidence"
                 )
 
-    def _insert_resolution(self, tx: Any, res: Resolution, stamp: _Stamp) -> Resolution:
+    def _insert_resolution(self, tx: Session, res: Resolution, stamp: _Stamp) -> Resolution:
         question = tx.question(check_id(res.question_id, "question"))
         if question is None:
             raise NotFound(f"no question {res.question_id!r}")

@@ -7,49 +7,106 @@ stated prior holds for the primary deadline:
 
     b = horizon / expm1(-log(1 - P) / alpha),   and   -log(1 - P) = softplus(logit P),
 
-which keeps the arithmetic stable at both ends. ``forecast.event_dates`` spreads this law
-over days; the learning layer uses the same closed form.
+which keeps the arithmetic stable at both ends.
+
+The law is written here once, against an array namespace ``xp``: numpy (the default) for the
+exact engine (``forecast.event_dates`` spreads it over days) and for many draws at once
+(``forecast.learning``, ``forecast.backtest``), ``pytensor.tensor`` for the PyMC models
+that learn ``alpha``. Where numpy meets the ends (P = 0 or 1, a passed horizon) the
+``*_np`` helpers below say what the law means there.
 """
 
 from __future__ import annotations
 
-import math
+from typing import Any
 
 import numpy as np
 
 
-def softplus(x: float) -> float:
-    """``log(1 + exp(x))`` without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+def softplus(x: Any, xp: Any = np) -> Any:
+    """``log(1 + exp(x))`` without overflow: ``-log(1 - P)`` from ``x = logit P``."""
+    if hasattr(xp, "softplus"):  # PyTensor has it as one op, with a stable gradient
+        return xp.softplus(x)
+    return xp.maximum(x, 0.0) + xp.log1p(xp.exp(-xp.abs(x)))
+
+
+def scale(logit_p: Any, horizon: Any, alpha: Any, xp: Any = np) -> Any:
+    """The scale ``b`` at which P(event within ``horizon`` days) has log-odds ``logit_p``.
+
+    In IEEE arithmetic P = 1 gives b = 0 (expm1 overflows) and P = 0 gives b = inf."""
+    return horizon / xp.expm1(softplus(logit_p, xp) / alpha)
+
+
+def log_scale(logit_p: Any, horizon: Any, alpha: Any, xp: Any = np) -> Any:
+    """``log b``: the scale on the log scale, for gradients (PyMC)."""
+    return xp.log(horizon) - xp.log(xp.expm1(softplus(logit_p, xp) / alpha))
+
+
+def log_survival(elapsed: Any, b: Any, alpha: Any, xp: Any = np) -> Any:
+    """``log S(elapsed)``: no event in the first ``elapsed`` days, at scale ``b``."""
+    return -alpha * xp.log1p(elapsed / b)
+
+
+def log_density(log_b: Any, elapsed: Any, alpha: Any, xp: Any = np) -> Any:
+    """``log f(elapsed)``: the event happens ``elapsed`` days in (``log_b`` = log scale)."""
+    log_b_plus_t = xp.logaddexp(log_b, xp.log(elapsed))
+    return xp.log(alpha) - log_b_plus_t + log_survival(elapsed, xp.exp(log_b), alpha, xp)
+
+
+def log_none_by_deadline(logit_p: Any, horizon: Any, elapsed: Any, alpha: Any, xp: Any = np) -> Any:
+    """``log P(no event by the deadline)`` after ``elapsed`` silent days, when P(by the
+    deadline, ``horizon`` days away) had log-odds ``logit_p``: ``S(H) / S(e)``.
+
+    With ``c = -log(1 - p) / alpha``, ``H / b = expm1(c)``, so this is
+    ``alpha * log1p(e expm1(c) / H) - alpha * c``: few transcendental functions a row,
+    which is what a sampler's gradient costs."""
+    neg_log_q0 = softplus(logit_p, xp)
+    return alpha * xp.log1p(elapsed / horizon * xp.expm1(neg_log_q0 / alpha)) - neg_log_q0
+
+
+# --------------------------------------------------------------------------- numpy, with the ends
 
 
 def rate_for_probability(log_odds: float, horizon: float, alpha: float) -> float:
-    """The scale ``b`` at which P(event within ``horizon`` days) has the given log-odds."""
-    neg_log_survival = softplus(log_odds)  # -log(1 - P)
-    ratio = neg_log_survival / alpha
-    if ratio > 700.0:  # expm1 would overflow: the probability is 1 to double precision
-        return 0.0
-    if ratio == 0.0:  # the probability is 0 to double precision: never
-        return math.inf
-    return horizon / math.expm1(ratio)
+    """The scale ``b`` for one question (0: certain at once; inf: never)."""
+    with np.errstate(divide="ignore", over="ignore"):
+        return float(scale(np.float64(log_odds), horizon, alpha))
 
 
-def probability_within(state: np.ndarray, horizon: np.ndarray, alpha: float) -> np.ndarray:
+def probability_within(b: np.ndarray, horizon: np.ndarray, alpha: float) -> np.ndarray:
     """P(event within ``horizon`` days) at scale ``b``; 0 where the horizon has passed."""
-    state = np.asarray(state, dtype=float)
+    b = np.asarray(b, dtype=float)
     horizon = np.asarray(horizon, dtype=float)
-    open_ = horizon > 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        p = -np.expm1(-alpha * np.log1p(horizon / state))
-    p = np.where(state <= 0.0, 1.0, p)
-    return np.where(open_, p, 0.0)
+        p = -np.expm1(log_survival(horizon, b, alpha))
+    p = np.where(b <= 0.0, 1.0, p)
+    return np.where(horizon > 0, p, 0.0)
 
 
-def log_survival(x: np.ndarray, scale: float, alpha: float) -> np.ndarray:
-    """``log S(x)`` for ``x >= 0`` days after the prior's anchor."""
+def log_survival_np(x: np.ndarray, b: float, alpha: float) -> np.ndarray:
+    """``log S(x)`` for ``x >= 0`` days after the prior's anchor, exact at ``b`` = 0, inf."""
     x = np.asarray(x, dtype=float)
-    if scale == 0.0:
+    if b == 0.0:
         return np.where(x > 0, -np.inf, 0.0)
-    if math.isinf(scale):
+    if np.isinf(b):
         return np.zeros_like(x)
-    return -alpha * np.log1p(x / scale)
+    return log_survival(x, b, alpha)
+
+
+def decayed(
+    p: np.ndarray, horizon: np.ndarray, elapsed: np.ndarray, alpha: np.ndarray | float
+) -> np.ndarray:
+    """P(event by the deadline) ``elapsed`` silent days after it was ``p`` with ``horizon``
+    days to go, for many rows (or draws: ``alpha`` broadcasts). Where the horizon is not
+    positive there is nothing to decay: ``p`` stays."""
+    live = horizon > 0
+    h = np.where(live, horizon, 1.0)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        logit = np.log(p) - np.log1p(-p)
+        log_none = log_none_by_deadline(logit, h, elapsed, alpha)
+    out = -np.expm1(log_none)
+    # b = 0 (P = 1 to double precision, or expm1 overflowing for a small alpha) leaves no
+    # valid log: certainty stays certain until the deadline.
+    out = np.where(np.isnan(log_none) | (log_none > 0), 1.0, out)
+    out = np.where(elapsed >= h, 0.0, out)  # the deadline passed in silence
+    return np.where(live, out, p)

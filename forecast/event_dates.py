@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 import numpy as np
 
 from forecast.clock import day_start
-from forecast.decay import log_survival, rate_for_probability
+from forecast.decay import log_survival_np, rate_for_probability
 from forecast.domain import Question
 from forecast.updating import logit
 
@@ -70,9 +70,9 @@ class Calendar:
         horizon = float(self.deadlines[0] - a + 1)  # days a..D_1, both included
         scale = rate_for_probability(logit(q.prior), horizon, q.shape)
         x = np.arange(self.size - a, dtype=float)  # days since the anchor, at each cell's start
-        log_s = log_survival(x, scale, q.shape)
+        log_s = log_survival_np(x, scale, q.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
-            log_next = log_survival(x + 1.0, scale, q.shape)
+            log_next = log_survival_np(x + 1.0, scale, q.shape)
             # mass of a day = S(x) - S(x + 1); the "later" cell keeps S(x) itself
             cells = log_s + np.log(-np.expm1(log_next - log_s))
         cells[-1] = log_s[-1]

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from scipy import integrate
 
-from forecast import evidence, trajectory
+from forecast import decay, evidence, trajectory
 from forecast.clock import parse_time
 from forecast.decay import probability_within, rate_for_probability
 from forecast.domain import (
@@ -32,7 +32,7 @@ from forecast.domain import (
     Resolution,
     Source,
 )
-from forecast.learning import MODEL_VERSION, bands, fits, vectorised
+from forecast.learning import MODEL_VERSION, bands, fits
 from forecast.learning.data import Evidence, data_hash, evidence_of, relabel, training_data
 from forecast.learning.draws import Draws
 from forecast.learning.simulate import Team, draw_truth, event_day, simulate
@@ -631,15 +631,43 @@ def test_unseen_sources_and_analysts_widen_the_band(saved: Path, team: tuple) ->
     assert np.mean(unknown.high - unknown.low) > np.mean(known.high - known.low)
 
 
-def test_vectorised_decay_matches_layer_two() -> None:
+def test_decay_over_arrays_matches_layer_two() -> None:
     for p, h, e, a in [(0.3, 100, 10, 1.0), (0.9, 50, 49, 0.3), (0.01, 300, 1, 3.0)]:
         s = rate_for_probability(math.log(p / (1 - p)), h, a)
         expected = float(probability_within(np.array(s + e), np.array(h - e), a))
         assert float(
-            vectorised.decayed(np.array(p), np.array(float(h)), np.array(float(e)), a)
+            decay.decayed(np.array(p), np.array(float(h)), np.array(float(e)), a)
         ) == pytest.approx(expected, rel=1e-9)
-    assert float(vectorised.decayed(np.array(0.4), np.array(-2.0), np.array(1.0), 1.0)) == 0.4
-    assert float(vectorised.decayed(np.array(0.4), np.array(5.0), np.array(6.0), 1.0)) == 0.0
+    assert float(decay.decayed(np.array(0.4), np.array(-2.0), np.array(1.0), 1.0)) == 0.4
+    assert float(decay.decayed(np.array(0.4), np.array(5.0), np.array(6.0), 1.0)) == 0.0
+    # The ends: certainty (P = 1, or a scale that underflows to 0 for a tiny alpha) stays
+    # certain until the deadline; P = 0 stays 0.
+    for p, a in [(1.0, 1.0), (0.999999, 0.01)]:
+        assert float(decay.decayed(np.array(p), np.array(30.0), np.array(10.0), a)) == 1.0
+    assert float(decay.decayed(np.array(0.0), np.array(30.0), np.array(10.0), 1.0)) == 0.0
+
+
+def test_the_decay_law_is_the_same_in_numpy_and_pytensor() -> None:
+    """One law, two array namespaces: the PyMC models and the engine agree."""
+    import pytensor.tensor as pt
+
+    logit = np.array([-4.0, -0.5, 0.0, 2.0, 9.0])
+    horizon, elapsed, alpha = np.full(5, 46.0), np.array([0.0, 1.0, 10.0, 30.0, 45.0]), 0.7
+    x = pt.dvector("x")
+    assert decay.softplus(x, pt).eval({x: logit}) == pytest.approx(decay.softplus(logit))
+    graph = decay.log_scale(x, horizon, alpha, pt)
+    assert graph.eval({x: logit}) == pytest.approx(decay.log_scale(logit, horizon, alpha))
+    graph = decay.log_none_by_deadline(x, horizon, elapsed, alpha, pt)
+    numpy = decay.log_none_by_deadline(logit, horizon, elapsed, alpha)
+    assert graph.eval({x: logit}) == pytest.approx(numpy, rel=1e-12)
+    # and S(H) / S(e) by the survival function at the scale, by hand
+    b = decay.scale(logit, horizon, alpha)
+    by_hand = decay.log_survival(horizon, b, alpha) - decay.log_survival(elapsed, b, alpha)
+    assert numpy == pytest.approx(by_hand, rel=1e-9)
+    log_b = pt.dvector("log_b")
+    density = decay.log_density(log_b, elapsed[1:], alpha, pt).eval({log_b: np.log(b[1:])})
+    t = elapsed[1:]
+    assert density == pytest.approx(np.log(alpha / b[1:]) - (alpha + 1) * np.log1p(t / b[1:]))
 
 
 # --------------------------------------------------------------------------- CLI

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 
 from forecast.backtest.data import Tracked, iso_day
+from forecast.decay import decayed
 from forecast.domain import DEFAULT_ALPHA, ForecastError
-from forecast.learning.vectorised import decayed
 
 CADENCE = 7  # days between the team's updates
 EPOCH = date(2024, 1, 1)  # a Monday: update days are EPOCH + k * cadence

@@ -7,19 +7,18 @@ stated likelihood ratios (pooled around 1) and the Gamma shape ``alpha`` of even
 Modules, in the order data flows through them:
 
 - ``data``: the training arrays built from a ``History`` (pure numpy);
-- ``model``: ``build_model`` / ``fit`` / ``predict`` (PyMC), with ``lomax`` (layer 2's
-  decay law in PyTensor);
+- ``model``: ``build_model`` / ``fit`` / ``predict`` (PyMC); layer 2's decay law is
+  ``forecast.decay``'s, written once for numpy and PyTensor;
 - ``diagnostics``: R-hat, ESS, divergences, LOO against the defaults, calibration plot;
 - ``calibrate``: the whole run behind ``forecast calibrate``;
 - ``fits``: saving and loading a fit, refusing stale or mismatched ones (light: no PyMC);
 - ``draws`` and ``bands``: posterior draws as numpy arrays, and credible bands on
   trajectories from them (binary: layer 1 vectorised over draws; event: the exact core
   of ``forecast.trajectory`` run per draw);
-- ``vectorised``: v1's layer-2 closed forms over arrays (the backtest's methods);
 - ``simulate``: team histories with known parameters, for tests and benchmarks;
 - ``recalibration``: the backtest's model of held forecasts (``forecast.backtest``).
 
-Importing this package does not import PyMC: only ``model``, ``lomax``, ``diagnostics``,
+Importing this package does not import PyMC: only ``model``, ``diagnostics``,
 ``calibrate`` and ``recalibration`` do, so the point-forecast path stays fast.
 
 For the engine: ``fits.load_learned(history=...)`` gives a ``Learned`` whose

@@ -42,8 +42,8 @@ import pymc as pm
 import pytensor.tensor as pt
 import xarray as xr
 
+from forecast import decay
 from forecast.domain import ForecastError
-from forecast.learning import lomax
 from forecast.learning.data import TrainingData
 
 DEFAULT_PRIORS: dict[str, float] = {
@@ -200,10 +200,10 @@ def _event_time_logp(
     deadline: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """Log density of the event day given the event happened by the deadline."""
-    log_b = lomax.log_scale(prior_logit, deadline, alpha)
+    log_b = decay.log_scale(prior_logit, deadline, alpha, pt)
     # Dividing by F(D) = p0 is adding softplus(-logit p0): constant in alpha, kept so that
     # the value is a proper density (LOO compares it with the default alpha).
-    return lomax.log_density(log_b, value, alpha) + pt.softplus(-prior_logit)
+    return decay.log_density(log_b, value, alpha, pt) + pt.softplus(-prior_logit)
 
 
 # --------------------------------------------------------------------------- data

@@ -32,6 +32,7 @@ import numpy as np
 import pymc as pm
 import pytensor.tensor as pt
 
+from forecast import decay
 from forecast.domain import ForecastError
 from forecast.learning.model import SamplerSettings, fit
 
@@ -134,14 +135,10 @@ def _decayed_log_forecast(
     """log P and log(1 - P), ``elapsed`` days after P had log-odds ``logit`` with
     ``horizon`` days to go, when a ``share`` of it decays as layer 2 says and the rest holds.
 
-    With ``c = -log(1 - p) / alpha`` the state is ``s = H / expm1(c)``, so ``H / s =
-    expm1(c)`` and the decayed ``log(1 - P) = alpha * log1p(e expm1(c) / H) - alpha * c``:
-    few transcendental functions a row, which is what the sampler's gradient costs.
+    The decayed part is the law of :func:`forecast.decay.log_none_by_deadline`.
     """
-    neg_log_q0 = pt.softplus(logit)  # -log(1 - p) at the update
-    c = neg_log_q0 / alpha
-    q_decayed = pt.exp(alpha * pt.log1p(elapsed / horizon * pt.expm1(c)) - neg_log_q0)
-    q = share * q_decayed + (1.0 - share) * pt.exp(-neg_log_q0)
+    q_decayed = pt.exp(decay.log_none_by_deadline(logit, horizon, elapsed, alpha, pt))
+    q = share * q_decayed + (1.0 - share) * pt.exp(-decay.softplus(logit, pt))
     return pt.log1p(-q), pt.log(q)
 
 

@@ -51,7 +51,7 @@ def main() -> None:
         print(bt.table(report))
         for f in report.fits:
             print(
-                f"  fit {bt._iso(f.day)} on {f.questions:4d} questions: alpha {f.alpha:5.2f}, "
+                f"  fit {bt.iso_day(f.day)} on {f.questions:4d} questions: alpha {f.alpha:5.2f}, "
                 f"decaying share {f.decay_share:.2f}, event shift {f.shift['event']:+.2f} "
                 f"slope {f.slope['event']:.2f}, state shift {f.shift['state']:+.2f} "
                 f"slope {f.slope['state']:.2f}"

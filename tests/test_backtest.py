@@ -232,7 +232,7 @@ def test_every_scored_day_of_the_learned_method_comes_after_its_fit(
 def test_scores_use_the_project_scoring_rules() -> None:
     y = np.array([1, 0, 1])
     p = np.array([0.9, 0.2, 1e-9])
-    assert bt._log_score(y, p) == pytest.approx(
+    assert bt.log_scores(y, p) == pytest.approx(
         [-math.log(0.9), -math.log(0.8), -math.log(bt.LOG_EPS)]
     )
 

@@ -64,10 +64,7 @@ from forecast.backtest.methods import (
     walk_forward,
 )
 from forecast.backtest.report import LABELS, Report, run, table
-from forecast.backtest.scores import BOOTSTRAP, LOG_EPS, Group, Score, score_group
-from forecast.backtest.scores import _log_score as _log_score  # used by the tests
-
-_iso = iso_day  # the name benchmarks/bench_backtest.py uses
+from forecast.backtest.scores import BOOTSTRAP, LOG_EPS, Group, Score, log_scores, score_group
 
 __all__ = [
     "BOOTSTRAP",
@@ -89,6 +86,7 @@ __all__ = [
     "forecasts",
     "iso_day",
     "load",
+    "log_scores",
     "measure_classifier",
     "refit_schedule",
     "replay",

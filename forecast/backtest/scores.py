@@ -72,13 +72,14 @@ def score_group(
     counts = np.bincount(per_q)
     resample = rng.integers(0, len(ids), (BOOTSTRAP, len(ids)))
     result = {}
-    for rule, fn in (("brier", scoring.brier), ("log", _log_score)):
+    for rule, fn in (("brier", scoring.brier), ("log", log_scores)):
         table = {m: np.bincount(per_q, weights=fn(y, fc[m][mask])) / counts for m in METHODS}
         result[rule] = {m: _summary(table[m], table["hold"], resample) for m in METHODS}
     return Group(name, len(ids), int(mask.sum()), result["brier"], result["log"])
 
 
-def _log_score(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+def log_scores(y: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Per-forecast log scores, clipped at ``LOG_EPS`` (a held 0 or 1 is not infinite)."""
     return scoring.log_score(y, p, eps=LOG_EPS)
 
 

@@ -11,7 +11,7 @@ from scipy.special import betaincinv  # the Beta quantile; scipy.stats costs ~0.
 
 import forecast.scoring._checks as _checks
 from forecast.domain import ForecastError
-from forecast.scoring.rules import _binary_inputs, _brier
+from forecast.scoring.rules import binary_inputs, brier
 
 FloatArray = NDArray[np.float64]
 Strategy = Literal["uniform", "quantile"]
@@ -176,7 +176,7 @@ def murphy(
 
 
 def _pooled(outcomes: ArrayLike, forecasts: ArrayLike, what: str) -> tuple[FloatArray, FloatArray]:
-    y, p = _binary_inputs(outcomes, forecasts)
+    y, p = binary_inputs(outcomes, forecasts)
     _checks.nonempty(y.size, what)
     return y.ravel(), p.ravel()
 
@@ -213,7 +213,7 @@ def _murphy(y: FloatArray, p: FloatArray, groups: NDArray[np.intp], centres: Flo
     base_rate = y.mean()
     spread = p - centres[groups]
     return Murphy(
-        brier=float(np.mean(_brier(y, p))),
+        brier=float(np.mean(brier(y, p))),
         reliability=float(np.sum(size * (centres - observed) ** 2) / y.size),
         resolution=float(np.sum(size * (observed - base_rate) ** 2) / y.size),
         uncertainty=float(base_rate * (1.0 - base_rate)),

@@ -42,7 +42,7 @@ def brier(outcomes: ArrayLike, forecasts: ArrayLike) -> FloatArray:
         On NaN or infinite values, probabilities outside [0, 1], outcomes other than 0
         and 1, or shapes that do not broadcast.
     """
-    y, p = _binary_inputs(outcomes, forecasts)
+    y, p = binary_inputs(outcomes, forecasts)
     return _brier(y, p)
 
 
@@ -74,11 +74,12 @@ def log_score(outcomes: ArrayLike, forecasts: ArrayLike, *, eps: float | None = 
     ForecastError
         As :func:`brier`, or if ``eps`` is outside (0, 0.5).
     """
-    y, p = _binary_inputs(outcomes, forecasts)
+    y, p = binary_inputs(outcomes, forecasts)
     return _log_binary(y, _clipped(p, eps))
 
 
-def _binary_inputs(outcomes: ArrayLike, forecasts: ArrayLike) -> tuple[FloatArray, FloatArray]:
+def binary_inputs(outcomes: ArrayLike, forecasts: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Checked 0/1 outcomes and probabilities, broadcast against each other."""
     y = _checks.binary_outcomes(outcomes)
     p = _checks.probabilities(forecasts)
     return _checks.broadcast(y, p, ("outcomes", "forecasts"))
@@ -240,7 +241,7 @@ def summary(outcomes: ArrayLike, forecasts: ArrayLike) -> dict[str, Any]:
     ForecastError
         As :func:`brier`, or if there are no forecasts.
     """
-    y, p = _binary_inputs(outcomes, forecasts)
+    y, p = binary_inputs(outcomes, forecasts)
     _checks.nonempty(y.size, "a summary")
     return {
         "count": int(y.size),

@@ -15,8 +15,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from text import clip, moment
 
+from dashboards.text import clip, moment
 from forecast import event_dates
 from forecast.api import AWAITING as AWAITING  # the status label every face shows
 from forecast.api import QuestionState

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from text import md
 
+from dashboards.text import md
 from forecast.api import default_user
 from forecast.domain import ForecastError
 

@@ -28,9 +28,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-import identity
 import streamlit as st
 
+from dashboards import identity
 from forecast.api import Judgement, Logged, QuestionState, Tracker
 from forecast.audit import AuditEntry, trail
 from forecast.domain import (

@@ -8,17 +8,14 @@ import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-import charts
-import frames
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-import state
-import text
 from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import charts, frames, state, text
 from forecast.api import Judgement, Tracker
 from forecast.domain import Kind
 from forecast.scales import SCALE

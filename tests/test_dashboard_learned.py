@@ -21,11 +21,10 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-import state
-import text
 from dashboard_support import run_app, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import state, text
 from forecast import evidence
 from forecast.api import Tracker
 from forecast.domain import Kind, Question
@@ -141,7 +140,7 @@ def shown_probabilities(at: AppTest) -> dict[str, float]:
 
 def headline(tracker: Tracker, learned: fits.Learned | None) -> dict[str, float]:
     """The open questions' overview numbers straight from the engine (``Tracker.states``)."""
-    import frames  # the dashboard's own helper: which number a question is shown by
+    from dashboards import frames  # the dashboard's own helper: which number a question is shown by
 
     every = tracker.states(as_of=state.end_of(TODAY), learned=learned)
     return {

@@ -7,13 +7,11 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import frames
 import pytest
-import state
-import text
 from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import frames, state, text
 from forecast.api import JUDGEMENT_SOURCE, Tracker
 from forecast.domain import Assessment, Kind, Question, day_start
 

@@ -11,15 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import asof
-import components
-import forms
-import frames
-import identity
-import state
 import streamlit as st
-from text import clip, day, md, pct
 
+from dashboards import asof, components, forms, frames, identity, state
+from dashboards.text import clip, day, md, pct
 from forecast.api import Judgement, Logged
 from forecast.domain import ForecastError, Kind, Question, check_number
 from forecast.scales import SCALE, SCALE_NAME

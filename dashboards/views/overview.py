@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asof
-import components
-import frames
-import identity
 import pandas as pd
-import state
 import streamlit as st
-import trust
-from text import md
+
+from dashboards import asof, components, frames, identity, state, trust
+from dashboards.text import md
 
 STALE_DAYS = 14  # default: a question with no evidence for two weeks is flagged stale
 TABLE = "overview_table"

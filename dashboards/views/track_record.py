@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
 
-import components
 import streamlit as st
-from text import md
 
+from dashboards import components
+from dashboards.text import md
 from forecast import track_record
 from forecast.api import Tracker
 from forecast.reference import load, names

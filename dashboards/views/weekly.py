@@ -8,8 +8,8 @@ The downloads are the report files as `forecast report weekly` writes them.
 from __future__ import annotations
 
 import streamlit as st
-from text import md
 
+from dashboards.text import md
 from forecast.api import Tracker
 from forecast.domain import ForecastError
 from forecast.reports import render, weekly

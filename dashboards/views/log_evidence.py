@@ -392,7 +392,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
                     _show_previews(state.preview_evidence(judgements, **fields))
             else:
                 logged = state.log_evidence(judgements, **fields)
-                forms.flash(_saved_message(logged, state.tracker().now()))  # md: escaped there
+                forms.flash(_saved_message(logged, state.now()))  # md: escaped there
                 forms.reset(FORM)
                 st.session_state.pop("log_questions", None)
                 st.rerun()

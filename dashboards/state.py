@@ -272,6 +272,7 @@ def reference_score(name: str, horizons: Sequence[int]) -> track_record.Referenc
 
 @_read(max_entries=8)
 def _weekly(key: Key, week: str, analysts: bool, minute: datetime | None) -> weekly.WeeklyStats:
+    # ``minute`` only keys the cache: build() reads the clock itself.
     return weekly.build(tracker(), week, analysts=analysts)
 
 

@@ -7,22 +7,15 @@ whether forecasts use learned trust (the saved fit, ``$FORECAST_FITS``) in ``tru
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import streamlit as st
 
+from dashboards import asof, identity, state, trust
+from dashboards.text import md
+from forecast.domain import ForecastError
+
 HERE = Path(__file__).resolve().parent
-if str(HERE) not in sys.path:  # pages and helpers import each other by module name
-    sys.path.insert(0, str(HERE))
-
-import asof  # noqa: E402 - needs the path above
-import identity  # noqa: E402
-import state  # noqa: E402
-import trust  # noqa: E402
-from text import md  # noqa: E402
-
-from forecast.domain import ForecastError  # noqa: E402
 
 # (file under views/, title, icon, url path); the first one is the landing page. Pages link
 # to each other by their file path relative to this script, e.g. "views/question.py".

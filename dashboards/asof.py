@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import state
 import streamlit as st
-from text import day
+
+from dashboards import state
+from dashboards.text import day
 
 KEY = "as_of"  # the sidebar widget's key, and its query parameter: ?as_of=YYYY-MM-DD
 

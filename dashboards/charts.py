@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import altair as alt
-import frames
 import numpy as np
 import pandas as pd
 
+from dashboards import frames
 from forecast.api import QuestionState
 from forecast.domain import Kind
 

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import forms
-import frames
 import pandas as pd
-import state
 import streamlit as st
-from text import clip, md
 
+from dashboards import forms, frames, state
+from dashboards.text import clip, md
 from forecast.domain import ForecastError
 
 QUERY = "q"  # ?q=ID opens the question pages on a question

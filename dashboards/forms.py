@@ -12,8 +12,8 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 
 import streamlit as st
-from text import md
 
+from dashboards.text import md
 from forecast.clock import parse_time
 from forecast.domain import ForecastError, check_number
 

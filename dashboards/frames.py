@@ -14,8 +14,8 @@ from datetime import datetime
 
 import numpy as np
 import pandas as pd
-from text import clip, moment
 
+from dashboards.text import clip, moment
 from forecast.api import QuestionState
 from forecast.audit import AuditEntry
 from forecast.clock import day_start

@@ -8,7 +8,7 @@ Three settings decide it, and pages ask only :func:`who` and :func:`can_write`:
   the subject id with its issuer (never the display name: users choose it themselves, so
   it could claim an editor's identity). The "Analyst" and "Created by" fields show that
   identity and cannot be edited.
-- Without sign-in the dashboard is one **local user**: the process's ``Tracker.user``
+- Without sign-in the dashboard is one **local user**: whom a ``Tracker`` records by default
   (``$FORECAST_USER``, else the login name), and the sidebar says so.
 - ``FORECAST_DASHBOARD_MODE=viewer`` makes the dashboard **read-only** for everyone: the write
   pages are not offered and every write in ``state`` refuses. ``FORECAST_EDITORS`` (a
@@ -27,8 +27,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
-from text import md
 
+from dashboards.text import md
+from forecast.api import default_user
 from forecast.domain import ForecastError
 
 MODE_ENV = "FORECAST_DASHBOARD_MODE"  # "viewer": read-only; "editor" (the default): writable
@@ -172,10 +173,9 @@ def providers() -> list[str | None]:
 
 
 def local_user() -> str:
-    """Who the dashboard writes as without sign-in: the process's ``Tracker.user``."""
-    import state  # here, not at the top: state imports this module for its writes
-
-    return state.tracker().user
+    """Who the dashboard writes as without sign-in: whom a tracker records by default
+    (``forecast.api.default_user``: ``$FORECAST_USER``, else the login name)."""
+    return default_user()
 
 
 def current() -> Access:

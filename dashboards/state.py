@@ -24,15 +24,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import identity
 import streamlit as st
 
-from forecast.api import Judgement, Logged, QuestionState, Tracker
+from dashboards import identity
+from forecast import reference, track_record
+from forecast.api import BAND, Judgement, Logged, QuestionState, Tracker
 from forecast.audit import AuditEntry, trail
+from forecast.clock import end_of_day
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -42,17 +44,16 @@ from forecast.domain import (
     Resolution,
     Source,
 )
-from forecast.evidence import by_question, reliabilities, resolution_as_of
+from forecast.evidence import by_question
 from forecast.learning import bands, fits
-from forecast.learning.data import evidence_of, source_types
 from forecast.learning.draws import Draws
 from forecast.learning.fits import Learned
+from forecast.reports import weekly
 from forecast.store.urls import default_url
 
 type Key = tuple[str, tuple[int, ...]]  # (database URL, data version)
 type FitKey = tuple[str, int | None]  # (a fit file's path, its mtime in ns; None: no file)
 
-BAND = 0.9  # the central mass of the credible band on the question page
 
 _READS: list[Any] = []  # every cached read, so that one call clears them all
 
@@ -81,15 +82,14 @@ def tracker() -> Tracker:
     return _tracker(default_url())
 
 
-def end_of(day: date) -> datetime:
-    """A date picked in the UI means "knowing what was logged by the end of that day"."""
-    return datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - timedelta(microseconds=1)
+def now() -> datetime:
+    """The store's clock: the knowledge time a write made now gets (``Tracker.now``)."""
+    return tracker().now()
 
 
 def data_version() -> tuple[int, ...]:
     """A value that changes whenever anything is written to the database."""
-    with tracker().store.read() as tx:
-        counts = tx.counts()
+    counts = tracker().counts()
     return tuple(counts[name] for name in sorted(counts))
 
 
@@ -112,7 +112,7 @@ def _per_question(key: Key) -> dict[str, History]:
 
 @_read(max_entries=16)
 def _states(key: Key, as_of: date, fit: FitKey | None = None) -> list[QuestionState]:
-    cutoff = end_of(as_of)
+    cutoff = end_of_day(as_of)
     t = tracker()
     learned = _learned(key, fit)
     return [
@@ -137,7 +137,7 @@ def _state(
 ) -> QuestionState:
     return tracker().state(
         qid,
-        as_of=end_of(as_of),
+        as_of=end_of_day(as_of),
         analyst=analyst,
         history=_per_question(key).get(qid),
         learned=_learned(key, fit),
@@ -222,7 +222,7 @@ def _latest_evidence_day(key: Key) -> date | None:
 
 @_read(max_entries=16)
 def _audit(key: Key, qid: str | None, as_of: date) -> list[AuditEntry]:
-    cutoff = end_of(as_of)
+    cutoff = end_of_day(as_of)
     return [e for e in trail(_history(key), qid) if e.at is None or e.at <= cutoff]
 
 
@@ -230,6 +230,59 @@ def audit(qid: str | None, as_of: date) -> list[AuditEntry]:
     """Every change logged by the end of ``as_of``, oldest first; those bearing on ``qid``
     only, if given (``forecast.audit.trail``, as ``forecast audit`` prints it)."""
     return _audit(_key(), qid, as_of)
+
+
+# --------------------------------------------------------------------------- scores and reports
+
+
+@_read(max_entries=8)
+def _record(key: Key, as_of: date) -> track_record.TrackRecord:
+    return track_record.build(tracker(), as_of=end_of_day(as_of), history=_history(key))
+
+
+def record(as_of: date) -> track_record.TrackRecord:
+    """Every question resolved by the end of ``as_of``, scored on the snapshots that stood
+    then (``forecast.track_record.build``, per analyst too)."""
+    return _record(_key(), as_of)
+
+
+@_read(max_entries=4)
+def _reference_names(key: Key) -> list[str]:
+    return [r.name for r in reference.names(tracker())]
+
+
+def reference_names() -> list[str]:
+    """The names of the imported reference forecasts."""
+    return _reference_names(_key())
+
+
+@_read(max_entries=16)
+def _reference_score(key: Key, name: str, horizons: tuple[int, ...]) -> track_record.ReferenceScore:
+    return track_record.score_reference(reference.load(tracker(), name), horizons)
+
+
+def reference_score(name: str, horizons: Sequence[int]) -> track_record.ReferenceScore:
+    """How the reference ``name`` scored on its resolved questions, time-averaged and at
+    each horizon (days before resolution)."""
+    return _reference_score(_key(), name, tuple(sorted(horizons)))
+
+
+@_read(max_entries=8)
+def _weekly(key: Key, week: str, analysts: bool, minute: datetime | None) -> weekly.WeeklyStats:
+    # ``minute`` only keys the cache: build() reads the clock itself.
+    return weekly.build(tracker(), week, analysts=analysts)
+
+
+def weekly_report(week: str, *, analysts: bool) -> weekly.WeeklyStats:
+    """The statistics of the ISO week ``week`` (``forecast.reports.weekly.build``).
+
+    A week that has ended is reported as it stood at its end, so its report changes only
+    with the data; one still under way runs up to now, and is rebuilt once a minute.
+    """
+    start, end = weekly.parse_week(week)  # a malformed week is refused here, uncached
+    moment = now()
+    minute = None if end <= moment else moment.replace(second=0, microsecond=0)
+    return _weekly(_key(), weekly.week_of(start), analysts, minute)
 
 
 # --------------------------------------------------------------------------- the saved fit
@@ -330,25 +383,13 @@ def draws() -> Draws:
 def _band(
     key: Key, fit: FitKey, draws_file: FitKey, qid: str, as_of: date, analyst: str | None
 ) -> bands.Band:
-    cutoff = end_of(as_of)
-    history = _per_question(key)[qid]
-    question = next(q for q in history.questions if q.id == qid)  # its own alpha, if any
-    resolution = resolution_as_of(history, qid, cutoff)
-    end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)  # as the state
-    stated = reliabilities(history.sources, cutoff)
-    evidence = [
-        e
-        for e in evidence_of(question, history, as_of=cutoff, stated=stated)
-        if analyst is None or e.item.analyst == analyst
-    ]
-    return bands.band(
-        question,
-        evidence,
-        end,
-        _draws(key, fit, draws_file),
+    return tracker().band(
+        qid,
+        as_of=end_of_day(as_of),
+        analyst=analyst,
+        history=_per_question(key)[qid],
+        draws=_draws(key, fit, draws_file),
         prob=BAND,
-        stated=stated,
-        types=source_types(history, cutoff),
     )
 
 

@@ -9,10 +9,10 @@ it survives page switches and travels with a link.
 
 from __future__ import annotations
 
-import state
 import streamlit as st
-from text import day, md, moment
 
+from dashboards import state
+from dashboards.text import day, md, moment
 from forecast.learning.fits import Learned
 
 KEY = "learned"  # the toggle's key, and its query parameter

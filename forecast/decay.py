@@ -50,7 +50,9 @@ def log_survival(elapsed: Any, b: Any, alpha: Any, xp: Any = np) -> Any:
 def log_density(log_b: Any, elapsed: Any, alpha: Any, xp: Any = np) -> Any:
     """``log f(elapsed)``: the event happens ``elapsed`` days in (``log_b`` = log scale)."""
     log_b_plus_t = xp.logaddexp(log_b, xp.log(elapsed))
-    return xp.log(alpha) - log_b_plus_t + log_survival(elapsed, xp.exp(log_b), alpha, xp)
+    # elapsed / b as elapsed * exp(-log b) over a scale of 1 (an exact division): the
+    # form the sampler has always used, so a fit's draws do not depend on this refactoring.
+    return xp.log(alpha) - log_b_plus_t + log_survival(elapsed * xp.exp(-log_b), 1.0, alpha, xp)
 
 
 def log_none_by_deadline(logit_p: Any, horizon: Any, elapsed: Any, alpha: Any, xp: Any = np) -> Any:

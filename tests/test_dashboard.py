@@ -8,23 +8,22 @@ import threading
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 
-import charts
-import frames
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-import state
-import text
 from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import charts, frames, state, text
 from forecast.api import Judgement, Tracker
+from forecast.clock import end_of_day
 from forecast.domain import Kind
 from forecast.readmodel import AWAITING
 from forecast.scales import SCALE
 
 PAGES = ["overview", "question", "log_evidence", "new_question", "resolve", "sources"]
+PAGES += ["track_record", "weekly", "learning", "audit"]  # the read-only pages
 HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE reports; --"]
 
 
@@ -93,7 +92,7 @@ def test_latest_evidence_shortcut_tells_the_story_in_one_click(db: Path) -> None
     table = at.dataframe[0].value.set_index("id")
     assert AWAITING not in set(table["status"])
     # v1 pinned 7.87 here; model v2 moved it. The number shown is the engine's headline.
-    engine = Tracker.open(str(db)).state("putin-trump-meeting", as_of=state.end_of(STORY_DAY))
+    engine = Tracker.open(str(db)).state("putin-trump-meeting", as_of=end_of_day(STORY_DAY))
     assert table.loc["putin-trump-meeting", "probability"] == pytest.approx(
         100 * float(engine.probability)  # type: ignore[arg-type]
     )
@@ -156,7 +155,7 @@ def test_question_page_as_of_shows_what_was_believed_then(db: Path, tracker: Tra
     at = app("question", as_of=date(2025, 10, 20), q="putin-trump-meeting")
     # Knowledge time: on 10-20 nothing had been logged yet (the reports came in on 10-21).
     assert at.metric[-1].value == "0"
-    expected = tracker.state("putin-trump-meeting", as_of=state.end_of(date(2025, 10, 20)))
+    expected = tracker.state("putin-trump-meeting", as_of=end_of_day(date(2025, 10, 20)))
     assert at.metric[0].value == text.pct(expected.deadline_probabilities()[0][1])
     at = app("question", q="putin-trump-meeting")
     assert at.metric[-1].value == "10"
@@ -180,12 +179,12 @@ def test_question_page_reader_shows_the_full_report(db: Path) -> None:
 def test_question_page_per_analyst_trajectory(db: Path, tracker: Tracker) -> None:
     at = app("question", q="putin-trump-meeting")
     at.selectbox[1].set_value("ivan").run()
-    mine = tracker.state("putin-trump-meeting", as_of=state.end_of(STORY_DAY), analyst="ivan")
+    mine = tracker.state("putin-trump-meeting", as_of=end_of_day(STORY_DAY), analyst="ivan")
     assert at.metric[0].value == text.pct(mine.deadline_probabilities()[0][1])
 
 
 def test_trajectory_chart_draws_a_band_when_given(db: Path, tracker: Tracker) -> None:
-    s = tracker.state("russia-ceasefire-line", as_of=state.end_of(STORY_DAY))
+    s = tracker.state("russia-ceasefire-line", as_of=end_of_day(STORY_DAY))
     n = len(s.trajectory.days)
     spec = charts.trajectory(s, band=(np.full(n, 0.02), np.full(n, 0.2))).to_dict()
     band = spec["layer"][0]
@@ -195,7 +194,7 @@ def test_trajectory_chart_draws_a_band_when_given(db: Path, tracker: Tracker) ->
 
 def test_waterfall_adds_up_from_prior_to_now(db: Path, tracker: Tracker) -> None:
     for qid in ("putin-trump-meeting", "russia-ceasefire-line"):
-        s = tracker.state(qid, as_of=state.end_of(STORY_DAY))
+        s = tracker.state(qid, as_of=end_of_day(STORY_DAY))
         steps = frames.waterfall(s)
         inner = steps[~steps["kind"].isin(["prior", "now"])]
         assert s.question.prior + inner["points"].sum() == pytest.approx(float(s.trajectory.final))
@@ -590,3 +589,21 @@ def test_caches_follow_writes_from_outside_the_dashboard(db: Path, tracker: Trac
     at.run()
     assert at.metric[0].value != before
     assert at.metric[-1].value == "5"
+
+
+def test_track_record_follows_the_sidebar_as_of_and_writes_from_outside(
+    db: Path, tracker: Tracker
+) -> None:
+    at = app("track_record", as_of=None)
+    assert not at.main.date_input, "the page has no date of its own: the sidebar's is used"
+    assert "lavrov-rubio-meeting" not in texts(at, unescaped=True)
+    # Resolved from outside (the CLI): the next rerun sees it, as every cached read does.
+    tracker.resolve("lavrov-rubio-meeting", "no", datetime(2025, 11, 1, tzinfo=UTC), "none")
+    at.run()
+    assert not at.exception, at.exception
+    # No snapshot stood before the resolution date: listed, not scored.
+    assert "Not scored: lavrov-rubio-meeting" in texts(at, unescaped=True)
+    # Before the resolution was logged, nothing was known resolved.
+    before = app("track_record", as_of=STORY_DAY)
+    assert "Showing what was known by the end of" in texts(before)
+    assert "lavrov-rubio-meeting" not in texts(before, unescaped=True)

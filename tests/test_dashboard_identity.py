@@ -16,16 +16,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-import frames
-import identity
 import pandas as pd
 import pytest
-import state
 import streamlit
 from dashboard_support import STORY_DAY, counts, errors, run_app, submit
 from dashboard_support import texts as shown
 from streamlit.testing.v1 import AppTest
 
+from dashboards import frames, identity, state
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, Question
 

@@ -21,13 +21,13 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pytest
-import state
-import text
 from dashboard_support import run_app, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import text
 from forecast import evidence
 from forecast.api import Tracker
+from forecast.clock import end_of_day
 from forecast.domain import Kind, Question
 from forecast.learning import bands, fits
 from forecast.learning.data import evidence_of, source_types
@@ -142,7 +142,7 @@ def shown_probabilities(at: AppTest) -> dict[str, float]:
 def headline(tracker: Tracker, learned: fits.Learned | None) -> dict[str, float]:
     """The open questions' overview numbers straight from the engine (``Tracker.states``)."""
 
-    every = tracker.states(as_of=state.end_of(TODAY), learned=learned)
+    every = tracker.states(as_of=end_of_day(TODAY), learned=learned)
     return {
         s.question.id: s.headline.probability for s in every if s.status.value == "open"
     }
@@ -165,7 +165,7 @@ def expected_band(tracker: Tracker, folder: Path, qid: str) -> bands.Band:
     """The 90% band computed directly by the library, as the question page should."""
     history = tracker.history(None)
     question = next(q for q in history.questions if q.id == qid)
-    cutoff = state.end_of(TODAY)
+    cutoff = end_of_day(TODAY)
     resolved = [r.resolved_on for r in history.resolutions if r.question_id == qid]
     stated = evidence.reliabilities(history.sources, cutoff)
     return bands.band(
@@ -207,7 +207,7 @@ def test_the_toggle_switches_the_overview_to_learned_trust(
     at.query_params.update(q=OPEN[0])
     at.run()
     assert at.sidebar.toggle(key="learned").value is True
-    mine = tracker.state(OPEN[0], as_of=state.end_of(TODAY), learned=fit)
+    mine = tracker.state(OPEN[0], as_of=end_of_day(TODAY), learned=fit)
     assert at.metric[0].value == text.pct(mine.probability)
 
 
@@ -220,7 +220,7 @@ def test_the_question_page_draws_the_learned_band(
     fit = tracker.learned_fit(folder)
     at = app("question", learned=True, q=qid)
     assert at.selectbox(key="question").value == qid
-    learned = tracker.state(qid, as_of=state.end_of(TODAY), learned=fit)
+    learned = tracker.state(qid, as_of=end_of_day(TODAY), learned=fit)
     first = learned.trajectory.ladder[-1, 0] if learned.question.kind is Kind.EVENT else None
     assert at.metric[0].value == text.pct(learned.probability if first is None else float(first))
 

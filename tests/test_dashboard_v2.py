@@ -7,15 +7,13 @@ import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-import frames
 import pytest
-import state
-import text
 from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import frames, text
 from forecast.api import JUDGEMENT_SOURCE, Tracker
-from forecast.clock import day_start
+from forecast.clock import day_start, end_of_day
 from forecast.domain import Assessment, Kind, Question
 
 EVENT = "putin-trump-meeting"  # deadlines 2025-11-30 and 2025-12-31
@@ -263,7 +261,7 @@ def test_a_viewer_is_not_offered_the_judgement_form(
 
 def test_the_question_page_shows_the_date_distribution(db: Path, tracker: Tracker) -> None:
     at = run_app("question", as_of=STORY_DAY, q=EVENT)
-    s = tracker.state(EVENT, as_of=state.end_of(STORY_DAY))
+    s = tracker.state(EVENT, as_of=end_of_day(STORY_DAY))
     w = s.when()
     assert w is not None
     shown = texts(at, unescaped=True)
@@ -312,7 +310,7 @@ def test_a_scheduled_summit_shows_in_the_date_distribution(
 
 
 def test_after_the_first_deadline_the_headline_is_the_engines(db: Path, tracker: Tracker) -> None:
-    s = tracker.state(EVENT, as_of=state.end_of(AFTER_FIRST))
+    s = tracker.state(EVENT, as_of=end_of_day(AFTER_FIRST))
     headline = float(s.probability)  # type: ignore[arg-type]
     assert headline > 0.0, "a later rung is live: nothing reads 0"
     at = run_app(None, as_of=AFTER_FIRST)
@@ -331,7 +329,7 @@ def test_on_the_deadline_day_the_headline_is_still_that_deadlines(
 ) -> None:
     # "By D" includes all of day D: the engine's headline on 2025-11-30 is P(by 2025-11-30).
     day = date(2025, 11, 30)
-    s = tracker.state(EVENT, as_of=state.end_of(day))
+    s = tracker.state(EVENT, as_of=end_of_day(day))
     h = s.headline
     assert h.label == "by 2025-11-30"
     assert h.probability == pytest.approx(float(s.probability))  # type: ignore[arg-type]
@@ -343,19 +341,19 @@ def test_on_the_deadline_day_the_headline_is_still_that_deadlines(
 
 
 def test_markers_sit_on_the_engines_headline(db: Path, tracker: Tracker) -> None:
-    s = tracker.state(EVENT, as_of=state.end_of(AFTER_FIRST))
+    s = tracker.state(EVENT, as_of=end_of_day(AFTER_FIRST))
     marks = frames.markers(s).set_index("report")
     for move in s.trajectory.moves:
         assert marks.loc[move.report_id, "p"] == pytest.approx(float(move.after))
 
 
 def test_the_when_summary_reads_the_engine(db: Path, tracker: Tracker) -> None:
-    s = tracker.state(EVENT, as_of=state.end_of(STORY_DAY))
+    s = tracker.state(EVENT, as_of=end_of_day(STORY_DAY))
     w = s.when()
     assert w is not None
     lines = frames.when_summary(s)
     assert lines[-1] == f"Not by the last deadline (2025-12-31): {100 * w.beyond:.1f}%"
     assert frames.when_summary(tracker.state(BINARY)) == []
-    past = tracker.state(EVENT, as_of=state.end_of(date(2026, 2, 1)))
+    past = tracker.state(EVENT, as_of=end_of_day(date(2026, 2, 1)))
     assert frames.when_summary(past) == ["No day is left before the last deadline (2025-12-31)."]
     assert re.match(r"Median date: ", lines[0])

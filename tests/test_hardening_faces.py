@@ -10,13 +10,12 @@ import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
-import frames
-import identity
 import pandas as pd
 import pytest
 from dashboard_support import run_app, texts
 from streamlit.testing.v1 import AppTest
 
+from dashboards import frames, identity
 from forecast.api import Tracker
 from forecast.cli import main
 from forecast.domain import ForecastError, Kind, Question
@@ -89,8 +88,7 @@ def test_every_markdown_element_gets_escaped_or_fixed_text() -> None:
 
 def test_an_error_quoting_an_option_shows_no_link_or_image() -> None:
     def page() -> None:
-        import forms
-
+        from dashboards import forms
         from forecast.domain import ForecastError
 
         with forms.reporting():

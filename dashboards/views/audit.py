@@ -6,13 +6,10 @@ version of a record, corrections and retractions included (nothing is ever overw
 
 from __future__ import annotations
 
-import asof
-import components
-import frames
-import state
 import streamlit as st
-from text import clip
 
+from dashboards import asof, components, frames, state
+from dashboards.text import clip
 from forecast.audit import KINDS
 
 ALL = ""  # the question filter's "every question" choice

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import altair as alt
-import components
 import pandas as pd
-import state
 import streamlit as st
-from text import md
 
+from dashboards import components, state
+from dashboards.text import md
 from forecast.learning import fits
 
 

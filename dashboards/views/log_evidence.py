@@ -11,15 +11,10 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-import asof
-import components
-import forms
-import frames
-import identity
-import state
 import streamlit as st
-from text import clip, day, md, pct
 
+from dashboards import asof, components, forms, frames, identity, state
+from dashboards.text import clip, day, md, pct
 from forecast.api import Judgement, Logged
 from forecast.domain import ForecastError, Kind, Question, check_number
 from forecast.scales import SCALE, SCALE_NAME
@@ -397,7 +392,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
                     _show_previews(state.preview_evidence(judgements, **fields))
             else:
                 logged = state.log_evidence(judgements, **fields)
-                forms.flash(_saved_message(logged, state.tracker().now()))  # md: escaped there
+                forms.flash(_saved_message(logged, state.now()))  # md: escaped there
                 forms.reset(FORM)
                 st.session_state.pop("log_questions", None)
                 st.rerun()

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asof
-import forms
-import identity
-import state
 import streamlit as st
-from text import md
 
+from dashboards import asof, forms, identity, state
+from dashboards.text import md
 from forecast.domain import DEFAULT_ALPHA, Kind, Question
 
 FORM = "new_question"

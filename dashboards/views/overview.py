@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asof
-import components
-import frames
-import identity
 import pandas as pd
-import state
 import streamlit as st
-import trust
-from text import md
 
+from dashboards import asof, components, frames, identity, state, trust
+from dashboards.text import md
 from forecast.readmodel import AWAITING, STALE_DAYS
 
 TABLE = "overview_table"

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asof
-import charts
-import components
-import frames
 import numpy as np
-import state
 import streamlit as st
-import trust
-from text import clip, day, md, moment, pct, pts
 
+from dashboards import asof, charts, components, frames, state, trust
+from dashboards.text import clip, day, md, moment, pct, pts
 from forecast.api import QuestionState
 from forecast.domain import ForecastError, Kind, Status
 

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import asof
-import components
-import forms
-import state
 import streamlit as st
-from text import day, md
 
+from dashboards import asof, components, forms, state
+from dashboards.text import day, md
 from forecast.domain import Kind
 
 FORM = "resolve"

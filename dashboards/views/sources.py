@@ -4,14 +4,11 @@ from __future__ import annotations
 
 from collections import Counter
 
-import components
-import forms
-import identity
 import pandas as pd
-import state
 import streamlit as st
-from text import moment
 
+from dashboards import components, forms, identity, state
+from dashboards.text import moment
 from forecast.domain import ForecastError, Source
 
 FORM = "source_edit"

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
-import components
 import streamlit as st
-from text import md
 
+from dashboards import asof, components, state
+from dashboards.text import md
 from forecast import track_record
-from forecast.api import Tracker
-from forecast.reference import load, names
 from forecast.reports import charts
 
 HORIZONS = [1, 7, 30]
@@ -37,10 +33,8 @@ def _summary_rows(groups: dict[str, dict[str, track_record.Summary]], key: str) 
 
 
 st.title("Track record")
-tracker = Tracker.open()
-day = st.date_input("As of (what was known by the end of this day)", value=tracker.now().date())
-as_of = datetime.combine(day + timedelta(days=1), time(), tzinfo=UTC) - timedelta(microseconds=1)
-record = track_record.build(tracker, as_of=as_of)
+asof.banner()
+record = state.record(asof.current())
 binary = record.overall().get("binary")
 
 columns = st.columns(4)
@@ -106,7 +100,7 @@ if tags:
     st.subheader("Per tag")
     components.table(_summary_rows(tags, "tag"), hide_index=True, width="stretch")
 
-available = [r.name for r in names(tracker)]
+available = state.reference_names()
 if available:
     st.subheader("Reference forecasts")
     for name, v in record.versus().items():
@@ -116,7 +110,7 @@ if available:
         )
     chosen = st.selectbox("Reference", available)
     horizons = st.multiselect("Days before resolution", HORIZONS, default=HORIZONS)
-    scored = track_record.score_reference(load(tracker, chosen), sorted(horizons))
+    scored = state.reference_score(chosen, horizons)
     components.table(
         [
             {

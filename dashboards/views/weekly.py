@@ -8,18 +8,17 @@ The downloads are the report files as `forecast report weekly` writes them.
 from __future__ import annotations
 
 import streamlit as st
-from text import md
 
-from forecast.api import Tracker
+from dashboards import state
+from dashboards.text import md
 from forecast.domain import ForecastError
 from forecast.reports import render, weekly
 
 st.title("Weekly report")
-tracker = Tracker.open()
-week = st.text_input("ISO week", value=weekly.last_week(tracker.now()), help="e.g. 2025-W43")
+week = st.text_input("ISO week", value=weekly.last_week(state.now()), help="e.g. 2025-W43")
 analysts = st.checkbox("Per-analyst scores in the track record", value=False)
 try:
-    stats = weekly.build(tracker, week, analysts=analysts)
+    stats = state.weekly_report(week, analysts=analysts)
 except ForecastError as exc:
     st.error(md(str(exc)), icon=":material/error:")
     st.stop()

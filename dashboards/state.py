@@ -268,21 +268,26 @@ def reference_score(name: str, horizons: Sequence[int]) -> track_record.Referenc
 
 
 @_read(max_entries=8)
-def _weekly(key: Key, week: str, analysts: bool, minute: datetime | None) -> weekly.WeeklyStats:
+def _weekly(
+    key: Key, week: str, analysts: bool, as_of: datetime, minute: datetime | None
+) -> weekly.WeeklyStats:
     # ``minute`` only keys the cache: build() reads the clock itself.
-    return weekly.build(tracker(), week, analysts=analysts)
+    return weekly.build(tracker(), week, analysts=analysts, as_of=as_of)
 
 
-def weekly_report(week: str, *, analysts: bool) -> weekly.WeeklyStats:
-    """The statistics of the ISO week ``week`` (``forecast.reports.weekly.build``).
+def weekly_report(week: str, *, analysts: bool, as_of: date) -> weekly.WeeklyStats:
+    """The statistics of the ISO week ``week`` (``forecast.reports.weekly.build``), as
+    known by the end of ``as_of`` (the sidebar's date).
 
-    A week that has ended is reported as it stood at its end, so its report changes only
-    with the data; one still under way runs up to now, and is rebuilt once a minute.
+    A week that had ended by then is reported as it stood at its end, so its report
+    changes only with the data; one still under way runs up to now, and is rebuilt once a
+    minute.
     """
     start, end = weekly.parse_week(week)  # a malformed week is refused here, uncached
-    moment = now()
+    cutoff = end_of_day(as_of)
+    moment = min(now(), cutoff)
     minute = None if end <= moment else moment.replace(second=0, microsecond=0)
-    return _weekly(_key(), weekly.week_of(start), analysts, minute)
+    return _weekly(_key(), weekly.week_of(start), analysts, cutoff, minute)
 
 
 # --------------------------------------------------------------------------- the saved fit

@@ -749,9 +749,7 @@ class Tracker:
         ref = ReferenceSet(name, files[0], files[1], self.now(), self.user)
         with self.store.write() as tx:
             if any(r.name == name for r in tx.reference_sets()):
-                raise ForecastError(
-                    f"reference {name!r} already exists: import under another name"
-                )
+                raise ForecastError(f"reference {name!r} already exists: import under another name")
             tx.insert_reference(ref, questions, points)
             tracked = {q.id for q in tx.questions()}
         return sorted(q.qid for q in questions if q.qid in tracked)

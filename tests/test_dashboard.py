@@ -607,3 +607,17 @@ def test_track_record_follows_the_sidebar_as_of_and_writes_from_outside(
     before = app("track_record", as_of=STORY_DAY)
     assert "Showing what was known by the end of" in texts(before)
     assert "lavrov-rubio-meeting" not in texts(before, unescaped=True)
+
+
+def test_the_weekly_page_reads_the_week_as_of_the_sidebar_date(db: Path) -> None:
+    # On 2025-10-27 the last complete week is W43; the demo's evidence was logged on
+    # 10-21, so read as of 10-20 the same week has no new evidence yet.
+    late = app("weekly", as_of=date(2025, 10, 27))
+    assert late.text_input[0].value == "2025-W43"
+    assert "Showing what was known by the end of" in texts(late)
+    postponed = "Preparatory Rubio–Lavrov meeting postponed"  # a report logged on 10-21
+    assert postponed in "\n".join(t.value for t in late.text)
+    early = app("weekly", as_of=date(2025, 10, 20))
+    early.text_input[0].set_value("2025-W43").run()
+    assert not early.exception, early.exception
+    assert postponed not in "\n".join(t.value for t in early.text)

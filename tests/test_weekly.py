@@ -340,3 +340,21 @@ def test_weekly_page(demo: Tracker) -> None:
     # Escaped for Markdown (it quotes what was typed): a reader sees the plain message.
     shown = re.sub(r"\\(.)", r"\1", page.error[0].value)
     assert shown == "week 'nonsense' is not an ISO week such as 2025-W43"
+
+
+def test_a_week_read_as_of_an_earlier_day_sees_only_what_was_logged_by_then(
+    demo: Tracker,
+) -> None:
+    # The demo's W43 evidence was all logged on 2025-10-21, between 18:00 and 19:40: read
+    # at 18:35 that day, the week's report knows the reports logged by then only.
+    cutoff = datetime(2025, 10, 21, 18, 35, tzinfo=UTC)
+    early = weekly.build(demo, "2025-W43", as_of=cutoff)
+    full = weekly.build(demo, "2025-W43")
+    assert early.as_of == cutoff
+    assert full.as_of == datetime(2025, 10, 26, 23, 59, 59, 999999, tzinfo=UTC)
+    logged = {r.report.id: r.report.logged_at for r in full.new_evidence.rows}
+    seen = {r.report.id for r in early.new_evidence.rows}
+    assert seen == {rid for rid, at in logged.items() if at is not None and at <= cutoff}
+    assert 0 < len(seen) < len(logged)
+    with pytest.raises(ForecastError, match="week 2025-W44 has not started yet"):
+        weekly.build(demo, "2025-W44", as_of=cutoff)

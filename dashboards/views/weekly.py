@@ -9,16 +9,20 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import state
+from dashboards import asof, state
 from dashboards.text import md
+from forecast.clock import end_of_day
 from forecast.domain import ForecastError
 from forecast.reports import render, weekly
 
 st.title("Weekly report")
-week = st.text_input("ISO week", value=weekly.last_week(state.now()), help="e.g. 2025-W43")
+asof.banner()
+day = asof.current()
+default = weekly.last_week(min(state.now(), end_of_day(day)))
+week = st.text_input("ISO week", value=default, help="e.g. 2025-W43")
 analysts = st.checkbox("Per-analyst scores in the track record", value=False)
 try:
-    stats = state.weekly_report(week, analysts=analysts)
+    stats = state.weekly_report(week, analysts=analysts, as_of=day)
 except ForecastError as exc:
     st.error(md(str(exc)), icon=":material/error:")
     st.stop()

@@ -191,13 +191,17 @@ def build(
     near_days: int = NEAR_DAYS,
     top: int = TOP_MOVERS,
     analysts: bool = False,
+    as_of: datetime | None = None,
 ) -> WeeklyStats:
     """Gather the statistics of one ISO week (default: the last complete week).
+
+    ``as_of`` reads the record as it stood then (default: now): the week's report as it
+    could have been written at that time, up to the end of the week at most.
 
     ``analysts`` adds per-analyst scores to the track record (each analyst's trajectory is
     reconstructed day by day, which costs about as much as the rest of the report).
     """
-    now = tracker.now()
+    now = tracker.now() if as_of is None else min(utc(as_of), tracker.now())
     start, end = parse_week(last_week(now) if week is None else week)
     label = week_of(start)  # the canonical YYYY-Www: it goes into file names
     if start > now:
@@ -387,9 +391,7 @@ def _resolved(
     return found
 
 
-def _stale(
-    questions: Sequence[Question], after: dict[str, QuestionState], days: int
-) -> Cut[Line]:
+def _stale(questions: Sequence[Question], after: dict[str, QuestionState], days: int) -> Cut[Line]:
     """Open questions with no evidence logged for ``days`` days (the read model's rule)."""
     silent = [after[q.id] for q in questions if after[q.id].stale(days)]
     silent.sort(key=lambda s: (-s.quiet_days, s.question.id))

@@ -62,13 +62,13 @@ from forecast.domain import (
 )
 from forecast.records import Snapshot
 from forecast.scales import strength_to_lr
+from forecast.settings import USER_ENV
 from forecast.store import Store
 from forecast.trajectory import Contribution, Trajectory, compute, explain
 
 if TYPE_CHECKING:
     from forecast.learning.fits import Learned
 
-USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 MAX_LOOKAHEAD = timedelta(days=3660)
 AWAITING = "awaiting resolution"  # --as-of beyond this is a typo, not a question

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
+from forecast import settings
 from forecast.domain import (
     ForecastError,
     Kind,
@@ -33,8 +34,6 @@ if TYPE_CHECKING:
     from forecast.api import Tracker
     from forecast.learning.fits import Learned
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-DEMO_FILE = PROJECT_ROOT / "seeds" / "putin-trump-2025.yaml"
 LEARNED_HELP = (
     "Use the trust learned from the track record (`forecast calibrate`): reliabilities, "
     "analyst calibration and decay from the saved fit, refused if stale or failed."
@@ -97,7 +96,10 @@ def _pct(p: float) -> str:
 @click.option(
     "--db",
     metavar="URL",
-    help="SQLAlchemy URL or SQLite file (default: $FORECAST_DB, else data/forecast.db).",
+    help=(
+        f"SQLAlchemy URL or SQLite file (default: ${settings.DB_ENV}, else "
+        f"{settings.DB_FILE} in the data home, ${settings.HOME_ENV})."
+    ),
 )
 @click.version_option(package_name="forecast")
 @click.pass_context
@@ -122,15 +124,14 @@ def init(ctx: click.Context) -> None:
     "--file",
     "path",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=DEMO_FILE,
-    show_default=True,
-    help="Scenario to load.",
+    help=f"Scenario to load (default: the demo scenario, {settings.DEMO_SCENARIO}).",
 )
 @click.pass_context
-def demo(ctx: click.Context, path: Path) -> None:
+def demo(ctx: click.Context, path: Path | None) -> None:
     """Load the demo scenario (safe to run twice)."""
     from forecast import scenario
 
+    path = path or settings.demo_file()
     tracker = _tracker(ctx)
     loaded = scenario.load_all(_read(path), name=path.name)
     history = loaded.history
@@ -642,36 +643,34 @@ def _write_atomically(path: Path, text: str) -> None:
         raise
 
 
-ADDRESS_ENV = "FORECAST_DASHBOARD_ADDRESS"
-LOCAL_ADDRESS = "127.0.0.1"
-
-
 @cli.command()
 @click.option("--port", default=8501, show_default=True, type=int)
 @click.option(
     "--address",
     metavar="HOST",
     help=(
-        f"Address to listen on (default: ${ADDRESS_ENV}, else {LOCAL_ADDRESS}: this machine "
+        f"Address to listen on (default: ${settings.DASHBOARD_ADDRESS_ENV}, else "
+        f"{settings.LOCAL_ADDRESS}: this machine "
         "only). 0.0.0.0 serves every network interface: set up sign-in or --viewer first."
     ),
 )
 @click.option(
     "--viewer",
     is_flag=True,
-    help="Read-only: no page or form that writes (sets FORECAST_DASHBOARD_MODE=viewer).",
+    help=(
+        "Read-only: no page or form that writes "
+        f"(sets {settings.DASHBOARD_MODE_ENV}=viewer)."
+    ),
 )
 @click.pass_context
 def dashboard(ctx: click.Context, port: int, address: str | None, viewer: bool) -> NoReturn:
     """Start the Streamlit dashboard on the configured database."""
-    # Local unless the operator says otherwise: a writable dashboard without sign-in must
-    # not be offered to the whole network by default.
-    host = (address or os.environ.get(ADDRESS_ENV, "")).strip() or LOCAL_ADDRESS
+    host = settings.dashboard_address(address)
     tracker = _tracker(ctx)  # fail here, in one line, if the database cannot be opened
-    env = dict(os.environ, FORECAST_DB=tracker.store.url)
+    env = {**os.environ, settings.DB_ENV: tracker.store.url}
     if viewer:  # read by dashboards/identity.py
-        env["FORECAST_DASHBOARD_MODE"] = "viewer"
-    app = PROJECT_ROOT / "dashboards" / "app.py"
+        env[settings.DASHBOARD_MODE_ENV] = "viewer"
+    app = settings.dashboard_app()
     cmd = [
         sys.executable,
         "-m",

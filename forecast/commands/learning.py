@@ -57,7 +57,7 @@ SEED = click.IntRange(0, 2**32 - 1)  # what numpy and PyMC accept as a seed
     "--fits",
     "fits_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the fit (default: $FORECAST_FITS, else data/fits).",
+    help="Folder of the fit (default: $FORECAST_FITS, else fits/ in the data home).",
 )
 @click.pass_context
 def calibrate(

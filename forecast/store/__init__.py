@@ -13,11 +13,10 @@ from forecast.store.database import (
 )
 from forecast.store.schema import APPEND_ONLY, metadata
 from forecast.store.session import Conflict, RecordKind, Session
-from forecast.store.urls import DEFAULT_DB_ENV, default_url, mask, to_url
+from forecast.store.urls import default_url, mask, to_url
 
 __all__ = [
     "APPEND_ONLY",
-    "DEFAULT_DB_ENV",
     "MIGRATIONS",
     "SCHEMA_HEAD",
     "Conflict",

@@ -80,6 +80,18 @@ def parse_time(text: str | date | datetime, what: str = "date") -> datetime:
         ) from None
 
 
+def end_of_day(day: date) -> datetime:
+    """The last instant of a UTC day: what was known "by D" was logged by then."""
+    return datetime.combine(day, time.max, tzinfo=UTC)  # 23:59:59.999999
+
+
+def parse_as_of(text: str, what: str = "as of") -> datetime:
+    """A knowledge time: a bare date means "by the end of that day"; a full time is taken as
+    it is."""
+    moment = parse_time(text, what)
+    return end_of_day(moment.date()) if len(str(text).strip()) == 10 else moment
+
+
 def iso(value: datetime) -> str:
     """Format a UTC datetime: a bare date at midnight, otherwise a full ISO time."""
     value = utc(value)

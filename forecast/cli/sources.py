@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import click
 
 from forecast.cli.common import print_json, tracker
@@ -51,14 +49,10 @@ def source_update(
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def source_list(ctx: click.Context, as_json: bool) -> None:
-    """List sources (latest version of each)."""
-    with tracker(ctx).store.read() as tx:
-        latest: dict[str, Any] = {}
-        for s in tx.source_versions(None):
-            latest[s.name] = s
+    """List sources (latest version of each), by name."""
     rows = [
         {"name": s.name, "type": s.type, "reliability": s.reliability, "version": s.version}
-        for s in latest.values()
+        for s in tracker(ctx).sources()
     ]
     if as_json:
         print_json(rows)

@@ -123,11 +123,10 @@ def copy(ctx: click.Context, target: str) -> None:
 def audit(ctx: click.Context, qid: str | None, as_json: bool) -> None:
     """Every change to a question (or to everything): who, when, what and why."""
     from forecast.audit import trail
-    from forecast.domain import check_id
 
     opened = tracker(ctx)
     if qid is not None:
-        opened.question(check_id(qid, "question"))  # a bad or unknown id fails here
+        opened.question(qid)  # a bad or unknown id fails here
     entries = trail(opened.history(None if qid is None else [qid]), qid)
     if as_json:
         print_json([e.to_json() for e in entries])

@@ -31,9 +31,9 @@ import streamlit as st
 from dashboards.text import md
 from forecast.api import default_user
 from forecast.domain import ForecastError
+from forecast.settings import DASHBOARD_MODE_ENV as MODE_ENV
+from forecast.settings import EDITORS_ENV
 
-MODE_ENV = "FORECAST_DASHBOARD_MODE"  # "viewer": read-only; "editor" (the default): writable
-EDITORS_ENV = "FORECAST_EDITORS"  # who may write, comma-separated; unset: everyone
 MODES = ("editor", "viewer")
 NO_IDENTITY = (
     "the identity provider gave no verified e-mail and no subject id: sign-in works, but "

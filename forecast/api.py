@@ -62,6 +62,7 @@ from forecast.readmodel import AWAITING as AWAITING
 from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.scales import strength_to_lr
+from forecast.settings import USER_ENV
 from forecast.store import RecordKind, Session, Store
 from forecast.trajectory import Contribution, compute, explain
 
@@ -70,7 +71,6 @@ if TYPE_CHECKING:
     from forecast.learning.draws import Draws
     from forecast.learning.fits import Learned
 
-USER_ENV = "FORECAST_USER"
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 BAND = 0.9  # the central mass of a credible band
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question

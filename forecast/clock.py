@@ -78,7 +78,7 @@ def end_of_day(day: date | datetime) -> datetime:
     time."""
     if isinstance(day, datetime):
         day = utc(day).date()
-    return datetime.combine(day + ONE_DAY, time(), tzinfo=UTC) - TICK
+    return datetime.combine(day, time.max, tzinfo=UTC)  # 23:59:59.999999, even on date.max
 
 
 def after(day: date | datetime) -> datetime:

@@ -167,6 +167,8 @@ def test_without_sign_in_writes_record_the_local_user(db: Path, tracker: Tracker
 
 
 def test_the_cli_viewer_flag_sets_the_mode(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import subprocess
+
     from forecast import cli
 
     seen: dict[str, str] = {}
@@ -175,7 +177,7 @@ def test_the_cli_viewer_flag_sets_the_mode(db: Path, monkeypatch: pytest.MonkeyP
         seen.update(env)
         return 0
 
-    monkeypatch.setattr(cli.subprocess, "call", call)
+    monkeypatch.setattr(subprocess, "call", call)
     monkeypatch.delenv(identity.MODE_ENV, raising=False)
     with pytest.raises(SystemExit):
         cli.main(["dashboard", "--viewer"])

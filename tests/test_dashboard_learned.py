@@ -25,7 +25,7 @@ from dashboard_support import run_app, texts
 from streamlit.testing.v1 import AppTest
 
 from dashboards import text
-from forecast import evidence
+from forecast import evidence, settings
 from forecast.api import Tracker
 from forecast.clock import end_of_day
 from forecast.domain import Kind, Question
@@ -102,7 +102,7 @@ def tracker(
     shutil.copyfile(record[0], _isolated_database)
     shutil.copytree(record[1], tmp_path / "fits")
     verdict(tmp_path / "fits", passed=True)
-    monkeypatch.setenv(fits.FITS_ENV, str(tmp_path / "fits"))
+    monkeypatch.setenv(settings.FITS_ENV, str(tmp_path / "fits"))
     return Tracker.open(str(_isolated_database))
 
 
@@ -300,7 +300,7 @@ def test_a_failed_fit_is_never_used(tracker: Tracker, folder: Path, record: tupl
 def test_without_a_fit_the_sidebar_says_so_in_one_line(
     tracker: Tracker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(fits.FITS_ENV, str(tmp_path / "nothing-here"))
+    monkeypatch.setenv(settings.FITS_ENV, str(tmp_path / "nothing-here"))
     at = app(learned=True)
     assert not at.sidebar.get("toggle")
     assert "No learned fit saved" in texts(at, at.sidebar)

@@ -47,9 +47,9 @@ from forecast.domain import (
     Source,
 )
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
+from forecast.settings import DB_ENV, HOME_ENV
 from forecast.store import (
     APPEND_ONLY,
-    DEFAULT_DB_ENV,
     SCHEMA_HEAD,
     Conflict,
     Store,
@@ -60,7 +60,8 @@ from forecast.store import (
 )
 from forecast.store import schema as tables
 from forecast.store import session as session_module
-from forecast.store.urls import PROJECT_ROOT
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 T0 = datetime(2025, 10, 1, 9, 30, 15, 123456, tzinfo=UTC)
 MIXED_TEXT = "Путин и Трамп 🤝🏽 — שלום עולם مرحبا 'quoted' \"double\" \\ back; DROP TABLE x;--"
@@ -841,16 +842,17 @@ def test_sqlite_connections_get_the_pragmas(store: Store) -> None:
 def test_default_url_honours_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv(DEFAULT_DB_ENV, str(tmp_path / "team.db"))
+    monkeypatch.setenv(DB_ENV, str(tmp_path / "team.db"))
     assert default_url() == f"sqlite:///{tmp_path / 'team.db'}"
-    monkeypatch.setenv(DEFAULT_DB_ENV, "postgresql://ana:pw@db.example/forecast")
+    monkeypatch.setenv(DB_ENV, "postgresql://ana:pw@db.example/forecast")
     assert default_url() == "postgresql+psycopg://ana:pw@db.example/forecast"
     assert Store().url == default_url()
 
 
 def test_default_url_without_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(DEFAULT_DB_ENV, raising=False)
-    expected = PROJECT_ROOT / "data" / "forecast.db"
+    monkeypatch.delenv(DB_ENV, raising=False)
+    monkeypatch.delenv(HOME_ENV, raising=False)
+    expected = PROJECT_ROOT / "data" / "forecast.db"  # a source checkout: its data/ folder
     assert default_url() == f"sqlite:///{expected}"
     assert expected.parent.is_dir()
 

@@ -34,9 +34,8 @@ from forecast.api import Tracker
 from forecast.audit import trail
 from forecast.cli import main
 from forecast.clock import parse_time
-from forecast.commands.team import copy_database
 from forecast.domain import ForecastError, History, validate_question
-from forecast.store import SCHEMA_HEAD, Store, metadata, migration_config, to_url
+from forecast.store import SCHEMA_HEAD, Store, copy_database, metadata, migration_config, to_url
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "seeds" / "putin-trump-2025.yaml"
@@ -615,11 +614,11 @@ def test_copy_refuses_a_database_at_another_schema(databases: Callable[[], str])
 def test_a_failed_copy_keeps_nothing(
     databases: Callable[[], str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from forecast.commands import team
+    from forecast.store import copy as copying
 
     source, target = databases(), databases()
     build_team_database(source)
-    real = team._rows
+    real = copying._rows
     calls = itertools.count()
 
     def corrupted(conn: Any, table: Any) -> list[Any]:
@@ -627,7 +626,7 @@ def test_a_failed_copy_keeps_nothing(
         # Reads alternate: a source table, then its copy. Lose a row of the first copy.
         return rows[1:] if next(calls) % 2 == 1 else rows
 
-    monkeypatch.setattr(team, "_rows", corrupted)
+    monkeypatch.setattr(copying, "_rows", corrupted)
     with (
         pytest.raises(ForecastError, match="differs: nothing was kept"),
         Store.open(source) as src,

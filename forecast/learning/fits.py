@@ -1,12 +1,12 @@
 """Saved fits: the posterior on disk, and the checks that keep a wrong one out of use.
 
-A fit is two files in the fits folder (``$FORECAST_FITS``, else ``data/fits/`` in the
-project), saved as one unit: ``track-record.nc`` (the posterior draws, netCDF through
-ArviZ/xarray) and ``track-record.json`` (posterior means and 90% intervals, diagnostics,
-LOO, the model version, the hash of the data it learned from, and the SHA-256 of the draws
-it belongs to). The JSON is written last, so an interrupted save never pairs new draws with
-an old summary. Point forecasts read only the JSON, so using a fit never imports PyMC;
-credible bands read the draws.
+A fit is two files in the fits folder (``$FORECAST_FITS``, else ``fits/`` in the data home:
+see :mod:`forecast.settings`), saved as one unit: ``track-record.nc`` (the posterior draws,
+netCDF through ArviZ/xarray) and ``track-record.json`` (posterior means and 90% intervals,
+diagnostics, LOO, the model version, the hash of the data it learned from, and the SHA-256
+of the draws it belongs to). The JSON is written last, so an interrupted save never pairs new
+draws with an old summary. Point forecasts read only the JSON, so using a fit never imports
+PyMC; credible bands read the draws.
 
 Loading refuses, with a named error that says what to run:
 
@@ -30,14 +30,12 @@ from typing import Any
 
 import numpy as np
 
+from forecast import settings
 from forecast.clock import parse_time
 from forecast.domain import ForecastError, History
 from forecast.learning import MODEL_VERSION
 from forecast.learning.draws import Draws
 
-FITS_ENV = "FORECAST_FITS"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DIR = PROJECT_ROOT / "data" / "fits"
 NAME = "track-record"
 INTERVAL = 0.9  # central posterior interval reported for every learned quantity
 RUN = "run `forecast calibrate`"
@@ -60,9 +58,8 @@ class FailedFit(ForecastError):
 
 
 def fits_dir(directory: str | Path | None = None) -> Path:
-    """Where fits live: ``directory``, else ``$FORECAST_FITS``, else ``data/fits/``."""
-    chosen = directory or os.environ.get(FITS_ENV, "").strip() or DEFAULT_DIR
-    return Path(chosen).expanduser().absolute()
+    """Where fits live: ``directory``, else ``$FORECAST_FITS``, else ``fits/`` in the data home."""
+    return Path(directory).expanduser().absolute() if directory else settings.fits_dir()
 
 
 # --------------------------------------------------------------------------- what is loaded

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
+from forecast import settings
 from forecast.domain import ForecastError
-
-DEFAULT_DB_ENV = "FORECAST_DB"
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # the folder holding the `forecast` package
-DEFAULT_FILE = Path("data") / "forecast.db"
 
 # Only these backends get the append-only triggers in the migrations, so only these are allowed.
 _BACKENDS = {
@@ -26,11 +22,11 @@ _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+._-]*://")
 
 
 def default_url() -> str:
-    """``$FORECAST_DB`` if set, else the SQLite file ``data/forecast.db`` in the project."""
-    configured = os.environ.get(DEFAULT_DB_ENV, "").strip()
+    """``$FORECAST_DB`` if set, else the SQLite file ``forecast.db`` in the data home."""
+    configured = settings.env(settings.DB_ENV)
     if configured:
         return to_url(configured)
-    path = PROJECT_ROOT / DEFAULT_FILE
+    path = settings.default_db_file()
     path.parent.mkdir(parents=True, exist_ok=True)
     return _sqlite_url(path)
 

@@ -12,40 +12,17 @@ from typing import Any
 
 import click
 
+from forecast.cli.common import knowledge_time, print_json, tracker
 from forecast.domain import ForecastError
 from forecast.terminal import say
 
 
-def _tracker(ctx: click.Context) -> Any:
-    from forecast.cli import _tracker as shared
-
-    return shared(ctx)
-
-
-def _print_json(data: Any) -> None:
-    from forecast.cli import _print_json as shared
-
-    shared(data)
-
-
-def _moment(value: str | None, what: str) -> Any:
-    """A knowledge time from the command line: a bare date means the end of that day."""
-    from forecast.cli import _as_of
-
-    if value is None:
-        return None
-    try:
-        return _as_of(value)
-    except ForecastError as exc:
-        raise ForecastError(str(exc).replace("--as-of", what)) from None
-
-
-def register(cli: click.Group) -> None:
+def register(root: click.Group) -> None:
     """Add this area's commands to the root group."""
-    cli.add_command(snapshot)
-    cli.add_command(import_reference)
-    cli.add_command(score)
-    cli.add_command(report)
+    root.add_command(snapshot)
+    root.add_command(import_reference)
+    root.add_command(score)
+    root.add_command(report)
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -66,13 +43,13 @@ def snapshot(ctx: click.Context, backfill: bool, until: str | None, as_json: boo
 
     if until is not None and not backfill:
         raise click.UsageError("--until goes with --backfill")
-    tracker = _tracker(ctx)
+    opened = tracker(ctx)
     if backfill:
-        count = snapshots.backfill(tracker, _moment(until, "--until"))
+        count = snapshots.backfill(opened, knowledge_time(until, "--until"))
     else:
-        count = snapshots.take(tracker)
+        count = snapshots.take(opened)
     if as_json:
-        _print_json({"snapshots": count, "backfill": backfill})
+        print_json({"snapshots": count, "backfill": backfill})
         return
     click.echo(f"{'backfilled' if backfill else 'took'} {count} snapshots")
 
@@ -96,9 +73,9 @@ def import_reference(
     """
     from forecast.reference import import_reference as run
 
-    done = run(_tracker(ctx), questions_file, series_file, name)
+    done = run(tracker(ctx), questions_file, series_file, name)
     if as_json:
-        _print_json(done.__dict__)
+        print_json(done.__dict__)
         return
     say(
         f"imported reference {done.name}: {done.questions} questions ({done.resolved} resolved), "
@@ -143,21 +120,21 @@ def score(
 
     if horizons and reference is None:
         raise click.UsageError("--horizon goes with --reference NAME")
-    tracker = _tracker(ctx)
+    opened = tracker(ctx)
     record = track_record.build(
-        tracker,
-        as_of=_moment(as_of, "--as-of"),
+        opened,
+        as_of=knowledge_time(as_of, "--as-of"),
         references=None if reference is None else [reference],
         analysts=not no_analysts,
     )
     ref = None
     if reference is not None:
-        ref = track_record.score_reference(load(tracker, reference), sorted(set(horizons)))
+        ref = track_record.score_reference(load(opened, reference), sorted(set(horizons)))
     if as_json:
         data = record.to_json()
         if ref is not None:
             data["reference"] = ref.to_json()
-        _print_json(data)
+        print_json(data)
         return
     _print_record(record)
     if ref is not None:
@@ -245,7 +222,7 @@ def report_weekly(
     wanted = formats.split(",")
     render.check_formats(wanted)
     stats = weekly.build(
-        _tracker(ctx), week, stale_days=stale_days, near_days=near_days, analysts=analysts
+        tracker(ctx), week, stale_days=stale_days, near_days=near_days, analysts=analysts
     )
     written = render.write(stats, folder, wanted)
     for path in written.paths:

@@ -14,14 +14,15 @@ from typing import Any, Literal, cast
 
 import click
 
+from forecast.cli.common import print_json, tracker
 from forecast.domain import ForecastError
 from forecast.terminal import say
 
 
-def register(cli: click.Group) -> None:
+def register(root: click.Group) -> None:
     """Add this area's commands to the root group."""
-    cli.add_command(calibrate)
-    cli.add_command(backtest)
+    root.add_command(calibrate)
+    root.add_command(backtest)
 
 
 def _quiet_pymc() -> None:
@@ -57,7 +58,7 @@ SEED = click.IntRange(0, 2**32 - 1)  # what numpy and PyMC accept as a seed
     "--fits",
     "fits_dir",
     type=click.Path(file_okay=False, path_type=Path),
-    help="Folder of the fit (default: $FORECAST_FITS, else data/fits).",
+    help="Folder of the fit (default: $FORECAST_FITS, else fits/ in the data home).",
 )
 @click.pass_context
 def calibrate(
@@ -71,7 +72,6 @@ def calibrate(
 ) -> None:
     """Learn source reliabilities, analyst calibration and event decay from resolved
     questions; save the fit (with its diagnostics) for the forecasts to use."""
-    from forecast.cli import _print_json, _tracker
     from forecast.learning.calibrate import calibrate as run
     from forecast.learning.model import SamplerSettings
 
@@ -83,9 +83,9 @@ def calibrate(
         seed=seed,
         progressbar=not as_json,
     )
-    result = run(_tracker(ctx).history(None), settings=settings, directory=fits_dir)
+    result = run(tracker(ctx).history(None), settings=settings, directory=fits_dir)
     if as_json:
-        _print_json({"path": str(result.path), **result.summary})
+        print_json({"path": str(result.path), **result.summary})
         return
     _print_calibration(result.path, result.summary)
 
@@ -147,7 +147,6 @@ def backtest(
     """Replay real forecast series (ForecastBench format) as a team that updates every
     CADENCE days, and score holding, decay, the learned model and the daily series."""
     from forecast import backtest as bt
-    from forecast.cli import _print_json
 
     _quiet_pymc()
     bar: list[Any] = []
@@ -171,7 +170,7 @@ def backtest(
         progress=progress,
     )
     if as_json:
-        _print_json(_finite(report.to_json()))
+        print_json(_finite(report.to_json()))
         return
     say(bt.table(report))
 

@@ -1,56 +1,22 @@
-"""CLI commands for teams: ``forecast copy`` (move a database) and ``forecast audit``.
+"""Copying a whole database into an empty one (``forecast copy``), e.g. SQLite to PostgreSQL.
 
-``copy_database`` is the library function behind ``forecast copy``: it copies every row of
-every table, so every version and every logged time survives, into an empty database of
-the same schema, and checks the copy row by row before committing it.
+Every row of every table is copied, so every version and every logged time survives, into an
+empty database of the same schema; the copy is checked row by row before it is committed.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-import click
+from sqlalchemy import Connection, Row, Table, func, make_url, select, text
+from sqlalchemy.exc import DBAPIError
 
-from forecast.terminal import say
-
-if TYPE_CHECKING:
-    from sqlalchemy import Connection, Row, Table
-
-    from forecast.store import Store
+from forecast.domain import ForecastError
+from forecast.store.database import SCHEMA_HEAD, Store
+from forecast.store.schema import metadata
 
 COPY_CHUNK = 2_000  # rows per INSERT batch: well inside both backends' parameter limits
-
-
-def register(cli: click.Group) -> None:
-    """Add this area's commands to the root group."""
-    cli.add_command(copy)
-    cli.add_command(audit)
-
-
-# ---------------------------------------------------------------------- copy
-
-
-@click.command()
-@click.option(
-    "--to",
-    "target",
-    required=True,
-    metavar="URL",
-    help="The database to fill: an SQLAlchemy URL or an SQLite file. It must be empty.",
-)
-@click.pass_context
-def copy(ctx: click.Context, target: str) -> None:
-    """Copy this database (--db) into an empty one, keeping every version and logged time."""
-    from forecast.store import Store
-
-    with Store.open(ctx.find_root().obj.get("db")) as source, Store(target) as destination:
-        counts = copy_database(source, destination)
-    rows = sum(counts.values())
-    listed = ", ".join(f"{n} {name}" for name, n in counts.items() if n)
-    say(
-        f"copied {rows} rows from {source.display_url} to {destination.display_url}"
-        + (f" ({listed})" if listed else "")
-    )
 
 
 def copy_database(source: Store, destination: Store) -> dict[str, int]:
@@ -61,11 +27,6 @@ def copy_database(source: Store, destination: Store) -> dict[str, int]:
     the source row by row, and committed only if the two are identical: on any failure the
     destination holds no rows.
     """
-    from sqlalchemy.exc import DBAPIError
-
-    from forecast.domain import ForecastError
-    from forecast.store import SCHEMA_HEAD, metadata
-
     if _same_database(source, destination):
         raise ForecastError("the source and the destination are the same database")
     found = destination.schema_version()
@@ -95,14 +56,10 @@ def copy_database(source: Store, destination: Store) -> dict[str, int]:
 
 
 def _same_database(a: Store, b: Store) -> bool:
-    from sqlalchemy import make_url
-
     first, second = make_url(a.url), make_url(b.url)
     if first.get_backend_name() != second.get_backend_name():
         return False
     if first.get_backend_name() == "sqlite":
-        from pathlib import Path
-
         paths = [Path(u.database or "").resolve() for u in (first, second)]
         return paths[0] == paths[1]
     keep = ("host", "port", "database")
@@ -110,8 +67,6 @@ def _same_database(a: Store, b: Store) -> bool:
 
 
 def _require_empty(counts: dict[str, int], where: str) -> None:
-    from forecast.domain import ForecastError
-
     filled = {name: n for name, n in counts.items() if n}
     if filled:
         listed = ", ".join(f"{n} in {name}" for name, n in filled.items())
@@ -120,8 +75,6 @@ def _require_empty(counts: dict[str, int], where: str) -> None:
 
 def _rows(conn: Connection, table: Table) -> list[Row[Any]]:
     """All rows of ``table``, sorted in Python so both backends agree on the order."""
-    from sqlalchemy import select
-
     # ORDER BY would sort text by each server's collation; Python sorts by code point.
     rows = list(conn.execute(select(table)).all())
     key = [table.columns.keys().index(c.name) for c in table.primary_key.columns]
@@ -135,8 +88,6 @@ def _comparable(rows: list[Row[Any]]) -> list[tuple[Any, ...]]:
 
 def _continue_numbering(conn: Connection, table: Table) -> None:
     """Make PostgreSQL's id sequence continue after the copied ids (SQLite does so itself)."""
-    from sqlalchemy import func, select, text
-
     column = table.autoincrement_column
     if column is None or conn.dialect.name != "postgresql":
         return
@@ -149,29 +100,3 @@ def _continue_numbering(conn: Connection, table: Table) -> None:
     highest = conn.execute(select(func.max(column))).scalar() or 0
     # is_called=false: the next id handed out is highest + 1 itself.
     conn.execute(text("SELECT setval(:seq, :next, false)"), {"seq": sequence, "next": highest + 1})
-
-
-# ---------------------------------------------------------------------- audit
-
-
-@click.command()
-@click.argument("qid", metavar="[ID]", required=False)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_context
-def audit(ctx: click.Context, qid: str | None, as_json: bool) -> None:
-    """Every change to a question (or to everything): who, when, what and why."""
-    from forecast.audit import trail
-    from forecast.cli import _print_json, _tracker
-    from forecast.domain import check_id
-
-    tracker = _tracker(ctx)
-    if qid is not None:
-        tracker.question(check_id(qid, "question"))  # a bad or unknown id fails here
-    entries = trail(tracker.history(None if qid is None else [qid]), qid)
-    if as_json:
-        _print_json([e.to_json() for e in entries])
-        return
-    if not entries:
-        say("no changes recorded")
-    for entry in entries:
-        say(entry.line())

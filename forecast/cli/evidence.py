@@ -1,0 +1,208 @@
+"""CLI commands on evidence: ``evidence add|correct|retract|retract-report`` and ``judge``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+
+from forecast.cli.common import pairs, print_json, tracker
+from forecast.clock import parse_time
+from forecast.domain import ForecastError, check_number
+from forecast.terminal import say
+
+
+def register(root: click.Group) -> None:
+    """Add this area's commands to the root group."""
+    root.add_command(evidence)
+    root.add_command(judge)
+
+
+def _time(value: str | None, what: str) -> datetime | None:
+    return None if value is None else parse_time(value, what)
+
+
+def _days(value: str, what: str) -> int:
+    number = check_number(value, what)
+    if not number.is_integer():
+        raise ForecastError(f"{what} must be a whole number of days, not {value}")
+    return int(number)
+
+
+def _refuse_logged(_ctx: click.Context, _param: click.Parameter, value: str | None) -> None:
+    # Kept (hidden) so that a script still passing --logged stops with the reason, not
+    # with click's "no such option" and a usage dump.
+    if value is not None:
+        raise ForecastError(
+            "--logged is not accepted: knowledge times come from the store's clock; "
+            "bring in history with `forecast import`"
+        )
+
+
+@click.group()
+def evidence() -> None:
+    """Log reports and assessments; correct or retract them."""
+
+
+@evidence.command("add")
+@click.option("--question", "question_id", required=True)
+@click.option("--source")
+@click.option("--published")
+@click.option("--logged", hidden=True, expose_value=False, callback=_refuse_logged)
+@click.option("--lr", type=str, help="Likelihood ratio P(report|YES)/P(report|NO).")
+@click.option("--strength", help="A word of the Kass-Raftery scale, e.g. strong-against.")
+@click.option(
+    "--likelihood",
+    "likelihoods",
+    multiple=True,
+    metavar="OPTION=L",
+    help="Choice questions: likelihood of an outcome (baseline 1).",
+)
+@click.option("--by", help="Event questions: the deadline it speaks to (default: the next one).")
+@click.option("--around", help="Event questions: the date it points to (a summit set for D).")
+@click.option("--within", default="0", help="With --around: give or take these many days.")
+@click.option("--origin", default="", help="Underlying source; same origin = echo.")
+@click.option("--analyst")
+@click.option("--rationale", default="")
+@click.option("--title", default="")
+@click.option("--summary", default="")
+@click.option("--url", default="")
+@click.option("--report", "report_id", help="Assess an existing report.")
+@click.option("--report-id", "new_report_id", help="Id for the new report (default: generated).")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evidence_add(
+    ctx: click.Context,
+    question_id: str,
+    source: str | None,
+    published: str | None,
+    lr: str | None,
+    strength: str | None,
+    likelihoods: tuple[str, ...],
+    by: str | None,
+    around: str | None,
+    within: str,
+    origin: str,
+    analyst: str | None,
+    rationale: str,
+    title: str,
+    summary: str,
+    url: str,
+    report_id: str | None,
+    new_report_id: str | None,
+    as_json: bool,
+) -> None:
+    """Log a report (or reuse --report) and assess it against a question."""
+    report, assessment = tracker(ctx).add_evidence(
+        question_id,
+        source=source,
+        published=_time(published, "--published"),
+        lr=None if lr is None else check_number(lr, "likelihood ratio"),
+        strength=strength,
+        likelihoods=pairs(likelihoods, "--likelihood"),
+        by=_time(by, "--by"),
+        around=_time(around, "--around"),
+        within=_days(within, "--within"),
+        analyst=analyst,
+        rationale=rationale,
+        origin=origin,
+        title=title,
+        summary=summary,
+        url=url,
+        report_id=report_id,
+        new_report_id=new_report_id,
+    )
+    if as_json:
+        print_json({"report": report.id, "assessment": assessment.id})
+    else:
+        say(f"logged report {report.id}, assessment {assessment.id}")
+
+
+@evidence.command("correct")
+@click.argument("assessment_id")
+@click.option("--lr", type=str)
+@click.option("--strength")
+@click.option("--likelihood", "likelihoods", multiple=True, metavar="OPTION=L")
+@click.option("--rationale")
+@click.option("--reason", required=True, help="Why it changed (kept in the history).")
+@click.pass_context
+def evidence_correct(
+    ctx: click.Context,
+    assessment_id: str,
+    lr: str | None,
+    strength: str | None,
+    likelihoods: tuple[str, ...],
+    rationale: str | None,
+    reason: str,
+) -> None:
+    """Correct an assessment (a new version; the old one stays readable)."""
+    a = tracker(ctx).correct_assessment(
+        assessment_id,
+        lr=None if lr is None else check_number(lr, "likelihood ratio"),
+        strength=strength,
+        likelihoods=pairs(likelihoods, "--likelihood"),
+        rationale=rationale,
+        reason=reason,
+    )
+    say(f"assessment {a.id} is now version {a.version}")
+
+
+@evidence.command("retract")
+@click.argument("assessment_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def evidence_retract(ctx: click.Context, assessment_id: str, reason: str) -> None:
+    """Retract an assessment (it stops counting; its history stays)."""
+    a = tracker(ctx).correct_assessment(assessment_id, reason=reason, retract=True)
+    say(f"assessment {a.id} retracted (version {a.version})")
+
+
+@evidence.command("retract-report")
+@click.argument("report_id")
+@click.option("--reason", required=True)
+@click.pass_context
+def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> None:
+    """Retract a report: none of its assessments count any more."""
+    r = tracker(ctx).retract_report(report_id, reason=reason)
+    say(f"report {r.id} retracted (version {r.version})")
+
+
+# --------------------------------------------------------------------------- judge
+
+
+@click.command()
+@click.argument("qid", metavar="QUESTION")
+@click.argument("probability", nargs=-1, required=True)
+@click.option("--rationale", default="", help="Why you are now there (kept with it).")
+@click.option("--analyst")
+@click.option("--dry-run", is_flag=True, help="Show the LR it would store; store nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def judge(
+    ctx: click.Context,
+    qid: str,
+    probability: tuple[str, ...],
+    rationale: str,
+    analyst: str | None,
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Log "I am now at P" (choice questions: OPTION=P ...) as evidence with its implied LR."""
+    if len(probability) == 1 and "=" not in probability[0]:
+        wanted: float | list[tuple[str, float]] = check_number(probability[0], "probability")
+    else:
+        wanted = pairs(probability, "probability")
+    logged = tracker(ctx).judge(qid, wanted, rationale=rationale, analyst=analyst, dry_run=dry_run)
+    a = logged.assessments[0]
+    implied = a.lr if a.lr is not None else dict(a.likelihoods)
+    if as_json:
+        print_json(
+            {"report": logged.report.id, "assessment": a.id, "lr": implied, "stored": not dry_run}
+        )
+        return
+    said = "would log" if dry_run else "logged"
+    if isinstance(implied, dict):
+        text = ", ".join(f"{k} {v:.4g}" for k, v in implied.items())
+        say(f"{said} judgement {a.id} (likelihoods {text}) on report {logged.report.id}")
+    else:
+        say(f"{said} judgement {a.id} (LR {implied:.4g}) on report {logged.report.id}")

@@ -1,0 +1,229 @@
+"""CLI commands on questions: ``question add|list|show``, ``show`` and ``resolve``."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from forecast.cli.common import knowledge_time, pairs, print_json, tracker
+from forecast.clock import iso, parse_time
+from forecast.domain import Kind, Question, check_number
+from forecast.terminal import cell, say
+
+if TYPE_CHECKING:
+    from forecast.api import Tracker
+    from forecast.learning.fits import Learned
+
+LEARNED_HELP = (
+    "Use the trust learned from the track record (`forecast calibrate`): reliabilities, "
+    "analyst calibration and decay from the saved fit, refused if stale or failed."
+)
+
+
+def register(root: click.Group) -> None:
+    """Add this area's commands to the root group."""
+    root.add_command(question)
+    root.add_command(show)
+    root.add_command(resolve)
+
+
+def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
+    """The saved fit when ``--learned`` asks for it (refused if stale or failed)."""
+    return tracker.learned_fit() if wanted else None
+
+
+def _pct(p: float | None) -> str:
+    return "  n/a" if p is None or (isinstance(p, float) and math.isnan(p)) else f"{100 * p:5.1f}%"
+
+
+# --------------------------------------------------------------------------- question
+
+
+@click.group()
+def question() -> None:
+    """Add and list questions."""
+
+
+@question.command("add")
+@click.argument("qid", metavar="ID")
+@click.option("--title", required=True)
+@click.option("--kind", required=True, type=click.Choice([k.value for k in Kind]))
+@click.option("--opened", required=True, help="ISO date or time the question opened.")
+@click.option("--prior", type=str, help="Prior probability (binary and event).")
+@click.option("--prior-note", default="", help="The reference class behind the prior.")
+@click.option(
+    "--deadline", "deadlines", multiple=True, help="Event deadline (repeat for a ladder)."
+)
+@click.option("--alpha", type=str, help="Gamma shape of the event rate (default 1).")
+@click.option("--option", "options", multiple=True, metavar="NAME=P", help="Choice outcome.")
+@click.option("--criteria", default="", help="Resolution criteria.")
+@click.option("--tag", "tags", multiple=True)
+@click.option("--analyst", help="Who creates it (default: $FORECAST_USER or login).")
+@click.pass_context
+def question_add(
+    ctx: click.Context,
+    qid: str,
+    title: str,
+    kind: str,
+    opened: str,
+    prior: str | None,
+    prior_note: str,
+    deadlines: tuple[str, ...],
+    alpha: str | None,
+    options: tuple[str, ...],
+    criteria: str,
+    tags: tuple[str, ...],
+    analyst: str | None,
+) -> None:
+    """Add a question."""
+    q = Question(
+        id=qid,
+        title=title,
+        kind=Kind(kind),
+        opened=parse_time(opened, "--opened"),
+        prior=None if prior is None else check_number(prior, "prior"),
+        options=tuple(pairs(options, "--option")),
+        deadlines=tuple(parse_time(d, "--deadline") for d in deadlines),
+        alpha=None if alpha is None else check_number(alpha, "alpha"),
+        criteria=criteria,
+        prior_note=prior_note,
+        tags=tags,
+        created_by=analyst or "",
+    )
+    q = tracker(ctx).add_question(q)
+    say(f"added question {q.id}")
+
+
+@question.command("list")
+@click.option("--as-of", help="Knowledge time (date = end of that day).")
+@click.option("--learned", is_flag=True, help=LEARNED_HELP)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json: bool) -> None:
+    """List questions with their current probability."""
+    opened = tracker(ctx)
+    states = opened.states(as_of=knowledge_time(as_of), learned=_fit(opened, learned))
+    rows: list[dict[str, Any]] = [
+        {
+            "id": s.question.id,
+            "title": s.question.title,
+            "kind": s.question.kind.value,
+            "status": s.status_label,
+            "probability": s.probability,
+            "opened": iso(s.question.opened),
+            "deadlines": [iso(d) for d in s.question.deadlines],
+            "last_evidence": None if s.last_evidence is None else iso(s.last_evidence),
+            "reports": len(s.contributions),
+        }
+        for s in states
+    ]
+    if as_json:
+        print_json(rows)
+        return
+    for row in rows:
+        p = row["probability"]
+        shown = (
+            ", ".join(f"{k} {_pct(v).strip()}" for k, v in p.items())
+            if isinstance(p, dict)
+            else _pct(p)
+        )
+        say(
+            f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
+            f"{cell(row['title'])}"
+        )
+
+
+# --------------------------------------------------------------------------- show
+
+
+@click.command()
+@click.argument("qid", metavar="ID")
+@click.option("--as-of", help="Knowledge time: only what was logged by then (date = end of day).")
+@click.option("--analyst", help="One analyst's trajectory.")
+@click.option("--learned", is_flag=True, help=LEARNED_HELP)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def show(
+    ctx: click.Context,
+    qid: str,
+    as_of: str | None,
+    analyst: str | None,
+    learned: bool,
+    as_json: bool,
+) -> None:
+    """A question's probability, trajectory and the reports that moved it."""
+    opened = tracker(ctx)
+    state = opened.state(
+        qid, as_of=knowledge_time(as_of), analyst=analyst, learned=_fit(opened, learned)
+    )
+    data = state.to_json()
+    if as_of is not None and len(as_of.strip()) == 10:
+        data["as_of"] = as_of.strip()  # "by the end of that day", as it was asked
+    if as_json:
+        print_json(data)
+        return
+    _print_state(data)
+
+
+question.add_command(show, "show")  # `forecast question show ID` is `forecast show ID`
+
+
+def _print_state(data: dict[str, Any]) -> None:
+    say(f"{data['id']}: {cell(data['title'])}")
+    say(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
+    trust = data["trust"]
+    if trust["learned"]:
+        say(f"  learned trust: the fit of {trust['fitted_at'][:16]}")
+    p = data["probability"]
+    if isinstance(p, dict):
+        for name, value in p.items():
+            say(f"  {cell(name):<24} {_pct(value)}")
+    else:
+        say(f"  probability {_pct(p)}")
+    for d in data["deadlines"]:
+        say(f"    by {d['date']:<12} {_pct(d['probability'])}")
+    when = data["when"]
+    if when is not None:
+        median = when["median"] or "after the last deadline"
+        p90 = " to ".join(when["p90"]) if when["p90"] else "reaches past the last deadline"
+        beyond = _pct(when["beyond"]).strip()
+        say(f"  when: median {median}; 90% {p90}; not by the last deadline: {beyond}")
+    rows = [_contribution_row(c) for c in data["contributions"]]
+    if not rows:
+        return
+    say("  evidence:")
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    header = ("published", "report", "source", "step", "without it")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    for row in (header, *rows):
+        say("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+
+
+def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
+    if isinstance(c["points"], dict):
+        step = " ".join(f"{k} {100 * v:+.1f}" for k, v in c["points"].items())
+        without = " ".join(f"{k} {_pct(v).strip()}" for k, v in c["without"].items())
+    else:
+        step = f"{100 * c['points']:+.1f} pts"
+        without = _pct(c["without"]).strip()
+    return tuple(cell(x) for x in (c["published"][:10], c["report"], c["source"], step, without))
+
+
+# --------------------------------------------------------------------------- resolve
+
+
+@click.command()
+@click.argument("qid", metavar="ID")
+@click.option("--outcome", required=True, help="yes, no, annulled, or an option name.")
+@click.option("--date", "when", required=True)
+@click.option("--note", default="")
+@click.option("--correct", is_flag=True, help="Replace an earlier resolution (kept in history).")
+@click.pass_context
+def resolve(
+    ctx: click.Context, qid: str, outcome: str, when: str, note: str, correct: bool
+) -> None:
+    """Resolve a question (or annul it)."""
+    res = tracker(ctx).resolve(qid, outcome, parse_time(when, "--date"), note, correction=correct)
+    say(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}")

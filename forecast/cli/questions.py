@@ -112,10 +112,12 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             "kind": s.question.kind.value,
             "status": s.status_label,
             "probability": s.probability,
+            "of": s.headline.label,  # an event's number is P(by this deadline)
             "opened": iso(s.question.opened),
             "deadlines": [iso(d) for d in s.question.deadlines],
             "last_evidence": None if s.last_evidence is None else iso(s.last_evidence),
             "reports": len(s.contributions),
+            "stale": s.stale(),
         }
         for s in states
     ]
@@ -127,7 +129,7 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
         shown = (
             ", ".join(f"{k} {_pct(v).strip()}" for k, v in p.items())
             if isinstance(p, dict)
-            else _pct(p)
+            else f"{_pct(p)} {row['of']}".rstrip()
         )
         say(
             f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
@@ -181,7 +183,7 @@ def _print_state(data: dict[str, Any]) -> None:
         for name, value in p.items():
             say(f"  {cell(name):<24} {_pct(value)}")
     else:
-        say(f"  probability {_pct(p)}")
+        say(f"  probability {_pct(p)} {data['headline']['of']}".rstrip())
     for d in data["deadlines"]:
         say(f"    by {d['date']:<12} {_pct(d['probability'])}")
     when = data["when"]

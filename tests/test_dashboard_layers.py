@@ -5,7 +5,8 @@
   module imported under two names is two copies, each with its own ``st.cache_*`` and module
   state, and a page run by Streamlit's navigation would then read caches the writes never
   clear.
-- They import each other one way: no import cycle, counting imports made inside functions.
+- They import each other one way: ``tests/test_architecture.py`` finds import circles in
+  both packages.
 - Only ``state.py`` opens a ``Tracker`` or reaches its store: every read is cached there and
   every write clears those caches.
 """
@@ -13,7 +14,6 @@
 from __future__ import annotations
 
 import ast
-from itertools import pairwise
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,58 +101,6 @@ def test_dashboard_modules_import_each_other_through_the_package() -> None:
     assert not offenders, (
         "dashboard modules must import each other as the package `dashboards` and leave "
         "sys.path alone (a second copy of a module splits its caches):\n" + "\n".join(offenders)
-    )
-
-
-def _graph() -> dict[str, dict[str, str]]:
-    """Each file's imports of dashboard modules: {importer: {imported: where}}."""
-    graph: dict[str, dict[str, str]] = {}
-    for path in FILES:
-        edges = graph.setdefault(_node(path), {})
-        for node in ast.walk(_tree(path)):
-            if isinstance(node, ast.Import | ast.ImportFrom):
-                for target in _imported(node):
-                    if target != _node(path):
-                        edges.setdefault(target, _where(path, node))
-    return graph
-
-
-def _cycle(graph: dict[str, dict[str, str]]) -> list[str] | None:
-    """One import cycle as a closed path [a, b, ..., a], or None."""
-    done: set[str] = set()
-
-    def visit(node: str, path: list[str]) -> list[str] | None:
-        if node in path:
-            return [*path[path.index(node) :], node]
-        if node in done:
-            return None
-        for target in sorted(graph.get(node, {})):
-            found = visit(target, [*path, node])
-            if found:
-                return found
-        done.add(node)
-        return None
-
-    for start in sorted(graph):
-        found = visit(start, [])
-        if found:
-            return found
-    return None
-
-
-def test_the_cycle_finder_finds_a_cycle() -> None:
-    assert _cycle({"a": {"b": ""}, "b": {"c": ""}, "c": {"a": ""}}) == ["a", "b", "c", "a"]
-    assert _cycle({"a": {"b": ""}, "b": {}, "c": {"a": "", "b": ""}}) is None
-
-
-def test_dashboard_modules_import_each_other_one_way() -> None:
-    graph = _graph()
-    assert graph["dashboards.state"], "the import graph sees state.py's imports"
-    cycle = _cycle(graph)
-    assert cycle is None, (
-        "import cycle in the dashboard: "
-        + " -> ".join(f"{a} ({graph[a][b]})" for a, b in pairwise(cycle))
-        + f" -> {cycle[-1]}"
     )
 
 

@@ -80,15 +80,21 @@ class Unscored(ForecastError):
     """A resolved question that cannot be scored (the message says why)."""
 
 
-@dataclass(frozen=True)
-class Pair:
-    """A Brier score and a log score (nats) of the same forecasts."""
+class Pair(dict[str, float]):
+    """Every score of the registry (``forecast.scoring.SCORES``: Brier, log in nats) of the
+    same forecasts, by name; ``pair.brier`` reads ``pair["brier"]``.
 
-    brier: float
-    log: float
+    A score added to the registry is computed, averaged, compared and written out
+    everywhere a track record goes, with no change here."""
+
+    def __getattr__(self, name: str) -> float:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def to_json(self) -> dict[str, float | None]:
-        return {"brier": _num(self.brier), "log": _num(self.log)}
+        return {name: _num(value) for name, value in self.items()}
 
 
 @dataclass(frozen=True)
@@ -460,17 +466,18 @@ def _standing(days: np.ndarray, values: np.ndarray, end: date) -> Any:
 
 
 def _pair(rules: dict[str, Any], y: int, forecast: Any) -> Pair:
-    return Pair(float(rules["brier"](y, forecast)), float(rules["log"](y, forecast)))
+    return Pair({name: float(score(y, forecast)) for name, score in rules.items()})
 
 
 def _averaged(
     rules: dict[str, Any], y: int, days: np.ndarray, values: np.ndarray, start: date, end: date
 ) -> Pair:
-    brier, log = (
-        time_averaged(rules[name], y, days, values, start=start, end=end).score
-        for name in ("brier", "log")
+    return Pair(
+        {
+            name: time_averaged(score, y, days, values, start=start, end=end).score
+            for name, score in rules.items()
+        }
     )
-    return Pair(brier, log)
 
 
 def _ladder(
@@ -614,16 +621,15 @@ def _grouped(items: Iterable[Any], keys: Any) -> dict[str, dict[str, Summary]]:
 
 
 def _mean(pairs: list[Pair]) -> Pair:
-    return Pair(float(np.mean([p.brier for p in pairs])), float(np.mean([p.log for p in pairs])))
+    return Pair({name: float(np.mean([p[name] for p in pairs])) for name in pairs[0]})
 
 
 def _compare(team: Pair, other: Pair) -> dict[str, float | None]:
-    return {
-        "brier_improvement": _num(improvement(team.brier, other.brier)),
-        "brier_skill": _num(skill(team.brier, other.brier)),
-        "log_improvement": _num(improvement(team.log, other.log)),
-        "log_skill": _num(skill(team.log, other.log)),
-    }
+    compared: dict[str, float | None] = {}
+    for name in team:
+        compared[f"{name}_improvement"] = _num(improvement(team[name], other[name]))
+        compared[f"{name}_skill"] = _num(skill(team[name], other[name]))
+    return compared
 
 
 # --------------------------------------------------------------------------- references
@@ -652,7 +658,7 @@ class ReferenceScore:
     name: str
     questions: int
     resolved: int
-    averaged: dict[str, tuple[TimeAveraged, TimeAveraged]]  # qid -> (Brier, log) over days open
+    averaged: dict[str, dict[str, TimeAveraged]]  # qid -> score name -> over the days open
     horizons: list[HorizonScore]
 
     def to_json(self) -> dict[str, Any]:
@@ -663,8 +669,10 @@ class ReferenceScore:
             "resolved": self.resolved,
             "averaged": {
                 "count": len(pairs),
-                "brier": _num(np.mean([b.score for b, _ in pairs])) if pairs else None,
-                "log": _num(np.mean([g.score for _, g in pairs])) if pairs else None,
+                **{
+                    name: _num(np.mean([p[name].score for p in pairs])) if pairs else None
+                    for name in SCORES
+                },
             },
             "horizons": [horizon_json(h) for h in self.horizons],
         }
@@ -696,9 +704,7 @@ def score_reference(
     return ReferenceScore(ref.name, len(ref.questions), len(resolved), averaged, scored)
 
 
-def _reference_averaged(
-    ref: Reference, q: ReferenceQuestion
-) -> tuple[TimeAveraged, TimeAveraged] | None:
+def _reference_averaged(ref: Reference, q: ReferenceQuestion) -> dict[str, TimeAveraged] | None:
     found = ref.series.get(q.qid)
     if found is None or q.resolved_on is None:
         return None
@@ -707,10 +713,10 @@ def _reference_averaged(
     if days[0] >= end:
         return None
     y = int(q.outcome or 0)
-    return (
-        time_averaged(SCORES["brier"], y, days, probs, start=days[0], end=end),
-        time_averaged(SCORES["log"], y, days, probs, start=days[0], end=end),
-    )
+    return {
+        name: time_averaged(score, y, days, probs, start=days[0], end=end)
+        for name, score in SCORES.items()
+    }
 
 
 def _at_horizon(

@@ -173,10 +173,10 @@ def test_scores_at_horizons_by_hand(tracker: Tracker, tmp_path: Path) -> None:
     assert (thirty.count, thirty.summary, thirty.calibration) == (0, None, None)
     # q1 time-averaged from its first point (01-01) to 01-09: four days at 0.2, four at 0.6,
     # one at 0.9. q2's only point (01-15) stands 01-15 to 01-19: five days at 0.3.
-    brier_q1, _ = scored.averaged["q1"]
+    brier_q1 = scored.averaged["q1"]["brier"]
     assert brier_q1.days == 9
     assert brier_q1.score == pytest.approx((4 * 0.64 + 4 * 0.16 + 0.01) / 9)
-    assert scored.averaged["q2"][0].score == pytest.approx(0.09)
+    assert scored.averaged["q2"]["brier"].score == pytest.approx(0.09)
     assert (scored.questions, scored.resolved) == (3, 2)
 
 

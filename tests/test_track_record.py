@@ -93,6 +93,31 @@ def test_binary_question_by_hand(tracker: Tracker, clock: Clock) -> None:
     assert vs["brier_skill"] == pytest.approx(1 - 0.065 / 0.64)
 
 
+def test_a_score_added_to_the_registry_is_scored_everywhere(
+    tracker: Tracker, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new score is one entry in the registry (``forecast.scoring.SCORES``): the final,
+    time-averaged and prior scores, the summaries, the comparisons and the JSON carry it."""
+    from forecast import scoring
+
+    def absolute(y: object, p: object) -> np.ndarray:
+        return np.abs(np.asarray(p, dtype=float) - np.asarray(y, dtype=float))
+
+    monkeypatch.setitem(scoring.SCORES, "absolute", absolute)
+    _binary_story(tracker, clock)
+    record = track_record.build(tracker)
+    (s,) = record.scores
+    assert s.final["absolute"] == pytest.approx(0.2)  # |0.8 - 1|
+    assert s.averaged.absolute == pytest.approx((2 * 0.3 + 2 * 0.2) / 4)  # 0.7 twice, 0.8 twice
+    assert s.prior_averaged["absolute"] == pytest.approx(0.8)
+    summary = track_record.summarise([s])["binary"]
+    vs = summary.versus_prior()["averaged"]
+    assert vs["absolute_improvement"] == pytest.approx(0.8 - 0.25)
+    assert vs["absolute_skill"] == pytest.approx(1 - 0.25 / 0.8)
+    text = json.dumps(record.to_json())
+    assert '"absolute": 0.2' in text and '"absolute_skill"' in text
+
+
 def test_event_question_scores_its_primary_deadline(tracker: Tracker, clock: Clock) -> None:
     _add(tracker, "e1", Kind.EVENT, prior=0.5, deadlines=(at(11, 0), at(21, 0)))
     _snap(

@@ -774,13 +774,18 @@ class Tracker:
         analysts' calibration exponents and the decay shape are the fit's posterior means
         instead of the stated values.
         """
+        question, history = self._with_history(question_id, history)
+        return self._state(question, history, as_of, analyst, explain, learned=learned)
+
+    def _with_history(self, question_id: str, history: History | None) -> tuple[Question, History]:
+        """The question and its history (read now unless given); NotFound if it is not there."""
         check_id(question_id, "question")
         if history is None:
             history = self.history([question_id])
         question = next((q for q in history.questions if q.id == question_id), None)
         if question is None:
             raise NotFound(f"no question {question_id!r}")
-        return self._state(question, history, as_of, analyst, explain, learned=learned)
+        return question, history
 
     def states(
         self, *, as_of: datetime | None = None, learned: Learned | None = None
@@ -814,12 +819,7 @@ class Tracker:
         from forecast.learning import bands, fits
         from forecast.learning.data import evidence_of, source_types
 
-        check_id(question_id, "question")
-        if history is None:
-            history = self.history([question_id])
-        question = next((q for q in history.questions if q.id == question_id), None)
-        if question is None:
-            raise NotFound(f"no question {question_id!r}")
+        question, history = self._with_history(question_id, history)
         if draws is None:
             draws = fits.load_draws(history=self.history(None))
         cutoff = as_of or self.now()

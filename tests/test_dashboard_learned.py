@@ -307,3 +307,28 @@ def test_without_a_fit_the_sidebar_says_so_in_one_line(
     assert shown_probabilities(at) == pytest.approx(headline(tracker, None), abs=1e-9)
     at.switch_page("views/learning.py").run()
     assert not at.exception and "no saved fit" in "\n".join(i.proto.body for i in at.info)
+
+
+def test_the_cli_gives_the_same_band_as_the_api(
+    tracker: Tracker, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`forecast show ID --band`: the band is the API's (Tracker.band), over the learned
+    trajectory, one value per day; a choice question is refused by the API's message."""
+    from forecast.cli import main
+
+    db = ["--db", tracker.store.url]
+    day = TODAY.isoformat()
+    assert main([*db, "show", OPEN[0], "--band", "--json", "--as-of", day]) == 0
+    shown = json.loads(capsys.readouterr().out)
+    expected = tracker.band(OPEN[0], as_of=end_of_day(TODAY))
+    assert shown["trust"]["learned"] is True  # --band implies --learned
+    assert shown["band"]["prob"] == 0.9
+    for edge in ("low", "median", "high"):
+        assert shown["band"][edge] == pytest.approx(getattr(expected, edge).tolist())
+    assert len(shown["band"]["days"]) == len(expected.low)
+    assert shown["band"]["low"][-1] <= shown["probability"] <= shown["band"]["high"][-1]
+    assert main([*db, "show", OPEN[0], "--band", "--as-of", day]) == 0
+    low, high = (f"{100 * x:.1f}%" for x in (expected.low[-1], expected.high[-1]))
+    assert f"90% credible band {low} to {high}" in capsys.readouterr().out
+    assert main([*db, "show", OPEN[2], "--band"]) == 1
+    assert "bands cover binary and event questions only" in capsys.readouterr().err

@@ -145,6 +145,12 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
 @click.option("--as-of", help="Knowledge time: only what was logged by then (date = end of day).")
 @click.option("--analyst", help="One analyst's trajectory.")
 @click.option("--learned", is_flag=True, help=LEARNED_HELP)
+@click.option(
+    "--band",
+    is_flag=True,
+    help="With --learned's trust, the 90% credible band of the headline over the saved "
+    "fit's draws (binary and event questions; implies --learned).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def show(
@@ -153,14 +159,22 @@ def show(
     as_of: str | None,
     analyst: str | None,
     learned: bool,
+    band: bool,
     as_json: bool,
 ) -> None:
     """A question's probability, trajectory and the reports that moved it."""
     opened = tracker(ctx)
-    state = opened.state(
-        qid, as_of=knowledge_time(as_of), analyst=analyst, learned=_fit(opened, learned)
-    )
+    cutoff = knowledge_time(as_of)
+    fit = _fit(opened, learned or band)
+    state = opened.state(qid, as_of=cutoff, analyst=analyst, learned=fit)
     data = state.to_json()
+    if band:
+        found = opened.band(qid, as_of=state.as_of, analyst=analyst)
+        data["band"] = {
+            "prob": found.prob,
+            "days": [iso(day) for day in state.trajectory.days],
+            **{k: getattr(found, k).tolist() for k in ("low", "median", "high")},
+        }
     if as_of is not None and len(as_of.strip()) == 10:
         data["as_of"] = as_of.strip()  # "by the end of that day", as it was asked
     if as_json:
@@ -184,6 +198,10 @@ def _print_state(data: dict[str, Any]) -> None:
             say(f"  {cell(name):<24} {_pct(value)}")
     else:
         say(f"  probability {_pct(p)} {data['headline']['of']}".rstrip())
+    if "band" in data:
+        b = data["band"]
+        low, high = _pct(b["low"][-1]).strip(), _pct(b["high"][-1]).strip()
+        say(f"  {b['prob']:.0%} credible band {low} to {high} (the saved fit's draws)")
     for d in data["deadlines"]:
         say(f"    by {d['date']:<12} {_pct(d['probability'])}")
     when = data["when"]

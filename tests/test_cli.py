@@ -694,9 +694,48 @@ BAD = {
 }
 
 
+# What each case must say (the rule is tested by its message, not only by the failure).
+SAYS = {
+    "prior above 1": "error: prior must be strictly between 0 and 1, not 1.5",
+    "prior of 1": "error: prior must be strictly between 0 and 1, not 1",
+    "prior of 0": "error: prior must be strictly between 0 and 1, not 0",
+    "prior NaN": "error: prior must be a finite number, not 'nan'",
+    "choice not summing to 1": "error: the option priors must sum to 1, not 0.9",
+    "deadline before opening": "error: deadline 2025-10-01 is not after the opened date",
+    "event without deadline": "error: an event question needs at least one deadline",
+    "duplicate question id": "error: question 'state' already exists",
+    "bad date": "error: --opened '16/10/2025' is not an ISO date (YYYY-MM-DD) or date-time",
+    "reliability above 1": "error: reliability must be between 0 and 1, not 1.2",
+    "reliability inf": "error: reliability must be a finite number, not 'inf'",
+    "duplicate source": "error: source 'Reuters' already exists",
+    "LR zero": "error: likelihood ratio must be greater than 0, not 0",
+    "LR negative": "error: likelihood ratio must be greater than 0, not -2",
+    "LR inf": "error: likelihood ratio must be a finite number, not 'inf'",
+    "unknown question": "error: no question 'nope'",
+    "unknown source": "error: no source 'Nope': add it with `forecast source add`",
+    "unknown report": "error: no report 'nope'",
+    "unknown option": "error: question venue has no option 'moscow' (options: budapest,",
+    "lr on a choice question": "error: question venue is a choice question: give --likelihood",
+    "unknown strength": "error: strength 'huge' is not on the Kass-Raftery (1995) scale",
+    "evidence before opening": "predates question state (opened 2025-10-16): the prior already",
+    "evidence after last deadline": "is dated after the last deadline of meet (2025-12-31)",
+    "published after logged": "is published 2099-01-01, after it was logged",
+    "two strengths": "error: question state: give exactly one of --lr, --strength or",
+    "unknown outcome": "error: outcome 'maybe' is not one of yes, no, annulled for question",
+    "resolve unknown question": "error: no question 'nope'",
+    "show unknown question": "error: no question 'nope'",
+    "missing option": "error: Missing argument 'ID'.",
+    "unknown command": "error: No such command 'frobnicate'.",
+}
+
+
 @pytest.mark.parametrize("case", list(BAD))
 def test_bad_input_is_one_line_and_changes_nothing(seeded: Run, case: str) -> None:
-    seeded.fails(*BAD[case])
+    assert SAYS[case] in seeded.fails(*BAD[case])
+
+
+def test_every_bad_input_case_names_its_message() -> None:
+    assert set(SAYS) == set(BAD)
 
 
 @pytest.mark.parametrize(

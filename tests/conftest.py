@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-# The dashboard's modules import each other by name (app.py puts its folder on the path);
-# the dashboard tests import them the same way.
-if str(ROOT / "dashboards") not in sys.path:
-    sys.path.insert(0, str(ROOT / "dashboards"))
+# The whole suite (CI sets this in .ci/run): slow tests run and property tests take their
+# full number of examples. Without it, `make test` is the quicker everyday run.
+FULL_SUITE = os.environ.get("FORECAST_FULL_SUITE", "") == "1"
 # Before anything imports pytensor: keep its compile cache in an ignored project folder.
 os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={ROOT / '.pytensor'}")
 
@@ -141,3 +139,17 @@ from hypothesis import settings as _hypothesis_settings  # noqa: E402
 _hypothesis_settings.register_profile("ci", derandomize=True, print_blob=True)
 _hypothesis_settings.register_profile("explore", derandomize=False)
 _hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+
+# --- The everyday run and the full suite ---
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip tests marked ``slow`` unless the full suite is asked for (``FORECAST_FULL_SUITE=1``)
+    or a ``-m`` expression chooses the tests."""
+    if FULL_SUITE or config.getoption("markexpr"):
+        return
+    skip = pytest.mark.skip(reason="slow: runs with FORECAST_FULL_SUITE=1 (CI) or -m slow")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support import Clock
 
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, NotFound, Question
@@ -21,19 +22,9 @@ OPENED = datetime(2025, 3, 1, tzinfo=UTC)
 DEADLINE = datetime(2025, 3, 31, tzinfo=UTC)
 
 
-class Clock:
-    """The store's clock, set by the test."""
-
-    def __init__(self) -> None:
-        self.now = OPENED + timedelta(hours=1)
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture
 def clock() -> Clock:
-    return Clock()
+    return Clock(OPENED + timedelta(hours=1))
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ import pytest
 import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from forecast import scenario
 from forecast.api import Judgement, Tracker
@@ -44,8 +45,9 @@ from forecast.domain import (
 )
 from forecast.scales import SCALE
 
-EXAMPLES = {"sqlite": 120, "postgresql": 40}  # per API test; PostgreSQL round trips cost more
-CLI_EXAMPLES = 150
+# per API test; PostgreSQL round trips cost more
+EXAMPLES = {"sqlite": examples(120), "postgresql": examples(40)}
+CLI_EXAMPLES = examples(150)
 OPENED = parse_time("2025-01-01")
 XSS = "<script>alert('x')</script>"
 SQL = "'; DROP TABLE questions; --"

@@ -207,6 +207,7 @@ def _cut_exports(tracker: Tracker) -> tuple[str, list[str]]:
     return text, ["".join(lines[:n]) for n in range(2, len(lines))]
 
 
+@pytest.mark.slow  # every cut of the demo export: about half a minute
 def test_an_export_cut_short_anywhere_is_refused(tmp_path: Path) -> None:
     text, cuts = _cut_exports(Tracker.open(str(tmp_path / "a.db"), clock=lambda: NOW))
     messages = set()

@@ -18,20 +18,13 @@ from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from support import Clock, examples
 
 from forecast import track_record
 from forecast.api import Tracker
 from forecast.domain import ForecastError, Kind, Question
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = JAN + timedelta(hours=1)
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _story(tracker: Tracker, clock: Clock) -> None:
@@ -97,13 +90,13 @@ def _score_of_done(tracker: Tracker) -> dict:
     return next(q for q in data["questions"] if q["id"] == "done")
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(sequence=writes)
 def test_no_write_changes_a_stored_snapshot_or_a_past_score(
     sequence: list[tuple[str, str, float, int]],
 ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        clock = Clock()
+        clock = Clock(JAN + timedelta(hours=1))
         tracker = Tracker.open(str(Path(tmp) / "p.db"), clock=clock, user="ana")
         _story(tracker, clock)
         score = _score_of_done(tracker)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import itertools
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import Clock, examples
 
 from forecast.api import Judgement, Tracker
 from forecast.clock import parse_time
@@ -50,16 +51,6 @@ def scenarios(draw: st.DrawFn) -> dict:
         "sources": sources,
         "reports": reports,
     }
-
-
-class Clock:
-    """The store's clock in these tests: it reads whatever time it is set to."""
-
-    def __init__(self) -> None:
-        self.now = OPENED
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def build(tracker: Tracker, clock: Clock, sc: dict) -> None:
@@ -119,12 +110,14 @@ def snapshot(tracker: Tracker) -> dict:
 
 
 @settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(25),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(sc=scenarios())
 def test_export_import_round_trip(tmp_path: Path, sc: dict) -> None:
     n = next(counter)
-    clock = Clock()
+    clock = Clock(OPENED)
     first = Tracker(Store.open(str(tmp_path / f"a{n}.db")), clock=clock)
     build(first, clock, sc)
     text = first.export_scenario()

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import examples
 
 from forecast import scenario
 from forecast.api import Tracker
@@ -729,7 +730,7 @@ histories = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories)
 def test_any_history_survives_dumps_then_loads(history: History) -> None:
     text = scenario.dumps(history)
@@ -1162,7 +1163,7 @@ def snapshot_lists(draw: st.DrawFn) -> list[Snapshot]:
     return snaps
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(snapshot_lists())
 def test_any_snapshots_survive_dumps_then_load_all(snaps: list[Snapshot]) -> None:
     h = scenario.loads(with_snapshots(""))

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import delete, inspect, text, update
 from sqlalchemy.exc import DBAPIError
+from support import Clock
 
 from forecast import snapshots, track_record
 from forecast.api import Tracker
@@ -31,16 +32,6 @@ JAN = datetime(2025, 1, 1, tzinfo=UTC)
 def at(day: int, hour: int = 12) -> datetime:
     """2025-01-<day> at <hour>:00 UTC."""
     return JAN + timedelta(days=day - 1, hours=hour)
-
-
-class Clock:
-    """A settable clock for the tracker."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 # ---------------------------------------------------------------------- store
@@ -510,9 +501,7 @@ def test_reconstruct_equals_the_state_known_at_each_days_end(clock: Clock, seed:
         for analyst in (None, "ana", "bob"):
             daily = snapshots.reconstruct(q, history, days, analyst=analyst)
             for i, day in enumerate(days):
-                state = tracker.state(
-                    q.id, as_of=end_of_day(day), analyst=analyst, explain=False
-                )
+                state = tracker.state(q.id, as_of=end_of_day(day), analyst=analyst, explain=False)
                 expected = state.probability
                 if isinstance(expected, dict):
                     expected = list(expected.values())

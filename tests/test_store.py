@@ -34,6 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
+from support import examples
 
 from forecast.domain import (
     Assessment,
@@ -342,7 +343,9 @@ def test_missing_text_is_stored_as_empty_and_missing_times_are_filled(store: Sto
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(40),
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
 )
 @given(
     words=st.text(st.characters(exclude_categories=("Cs",), exclude_characters="\x00")),

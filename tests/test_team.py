@@ -171,6 +171,7 @@ def cli(*args: str) -> tuple[int, str, str]:
 # ---------------------------------------------------------------------- many analysts at once
 
 
+@pytest.mark.slow  # about a minute per backend: 8 processes x 250 reports
 def test_eight_analysts_at_once_all_land_exactly_once(
     database: str, backend: str, report_figure: Callable[[str], None]
 ) -> None:

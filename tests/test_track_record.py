@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from support import Clock
 
 from forecast import snapshots, track_record
 from forecast.api import Tracker
@@ -24,14 +25,6 @@ DASHBOARDS = Path(__file__).resolve().parent.parent / "dashboards"
 
 def at(day: int, hour: int = 12) -> datetime:
     return JAN + timedelta(days=day - 1, hours=hour)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from support import Clock
 
 from forecast import snapshots
 from forecast.api import Tracker
@@ -19,14 +20,6 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 DEMO = ROOT / "seeds" / "putin-trump-2025.yaml"
 PNG = b"\x89PNG\r\n\x1a\n"
 MONDAY = datetime(2025, 10, 20, tzinfo=UTC)  # 2025-W43
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 def _inline_images_hidden(page: str) -> str:

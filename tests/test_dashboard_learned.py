@@ -233,6 +233,9 @@ def test_the_question_page_draws_the_learned_band(
     label = f"90% credible band from the learned fit of {fit.fitted_at.date().isoformat()}"
     assert set(shown["band"]) == {label}, "the legend names the band and the fit"
     assert label in texts(at)
+    # The band shades the headline line: for an event, P(by the first deadline still open).
+    event = learned.question.kind is Kind.EVENT
+    assert f"for {'P(by the first deadline still open)' if event else 'P(yes)'}:" in texts(at)
 
     expected = expected_band(tracker, folder, qid)
     days = len(learned.trajectory.probability)

@@ -142,8 +142,9 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
     )
     note = MARKER_HELP[s.question.kind] + " Hover for the judgement; click to read it below."
     if band is not None:
-        q = s.question
-        what = f"P(by {day(q.deadlines[0])})" if q.kind is Kind.EVENT else "P(yes)"
+        # The band follows the headline: an event's is P(by the first deadline still open
+        # on each day), as the line it shades.
+        what = "P(by the first deadline still open)" if s.question.kind is Kind.EVENT else "P(yes)"
         note += (
             f" Shaded: the {label}, for {what}: the middle {pct(state.BAND, 0)} of the "
             "trajectories given by the fit's posterior draws of reliabilities, analyst "

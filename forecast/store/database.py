@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
@@ -27,9 +28,13 @@ SCHEMA_HEAD = "0005"
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 VERSION_TABLE = "alembic_version"
 PG_CONNECT_TIMEOUT = 5  # seconds: a wrong host should fail fast, not hang the CLI
+SQLITE_BUSY_SECONDS = 30  # how long a writer waits for another one
 SQLITE_PRAGMAS = (
+    # First: every statement after it, the switch to WAL included, waits for a lock held by
+    # another process instead of failing at once ("database is locked" when analysts open
+    # a blank database together).
+    f"PRAGMA busy_timeout={SQLITE_BUSY_SECONDS * 1000}",
     "PRAGMA journal_mode=WAL",  # readers never block the writer
-    "PRAGMA busy_timeout=30000",  # a second writer waits for the first instead of failing
     "PRAGMA foreign_keys=ON",
     "PRAGMA synchronous=NORMAL",  # safe with WAL; a crash loses at most the last commit
 )
@@ -266,9 +271,24 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     try:
         for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
+            _pragma(cursor, pragma)
     finally:
         cursor.close()
+
+
+def _pragma(cursor: Any, pragma: str) -> None:
+    # SQLite does not call its busy handler in every case: switching a blank file to WAL
+    # while other processes open it at the same moment can fail at once with "database is
+    # locked". Such a pragma is retried for as long as the busy timeout would have waited.
+    deadline = time.monotonic() + SQLITE_BUSY_SECONDS
+    while True:
+        try:
+            cursor.execute(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _sqlite_begin(conn: Connection) -> None:

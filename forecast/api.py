@@ -26,7 +26,8 @@ import math
 import os
 import uuid
 import warnings
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -37,7 +38,6 @@ import numpy as np
 from forecast import event_dates, evidence
 from forecast.clock import day_start, iso, utc
 from forecast.domain import (
-    PRIOR_SUM_TOLERANCE,
     Assessment,
     ForecastError,
     History,
@@ -49,7 +49,7 @@ from forecast.domain import (
     Source,
     Status,
     check_id,
-    check_probability,
+    check_judged,
     check_text,
     nfc,
     validate_assessment,
@@ -213,35 +213,21 @@ def judgement_for(
             f"question {q.id} is awaiting resolution (its last deadline has passed): "
             "resolve it instead"
         )
-    if q.kind is Kind.CHOICE:
-        if isinstance(probability, int | float):
-            raise ForecastError(f"question {q.id} is a choice question: give OPTION=P for each")
-        wanted = dict(probability)
-        unknown = sorted(set(wanted) - set(q.option_names))
-        if unknown:
-            raise ForecastError(
-                f"question {q.id} has no option {unknown[0]!r} "
-                f"(options: {', '.join(q.option_names)})"
-            )
-        missing = [n for n in q.option_names if n not in wanted]
-        if missing:
-            raise ForecastError(f"give a probability for every option (missing: {missing[0]})")
-        vector = tuple(
-            (n, check_probability(wanted[n], f"probability of {n!r}")) for n in q.option_names
-        )
-        total = math.fsum(p for _, p in vector)
-        if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
-            raise ForecastError(f"the probabilities must sum to 1, not {total:g}")
+    judged = check_judged(q, probability)
+    if isinstance(judged, tuple):
         now = dict(zip(q.option_names, np.asarray(state.trajectory.final).tolist(), strict=True))
-        likelihoods = tuple((n, p / now[n]) for n, p in vector)
-        return Judgement(q.id, likelihoods=likelihoods, rationale=rationale, judged=vector)
-    if not isinstance(probability, int | float) or isinstance(probability, bool):
-        raise ForecastError(f"question {q.id} takes one probability, not a vector")
-    p = check_probability(probability, "probability")
+        likelihoods = tuple((n, p / now[n]) for n, p in judged)
+        return Judgement(q.id, likelihoods=likelihoods, rationale=rationale, judged=judged)
+    p = judged
     stands = float(state.trajectory.final)
     if not 0.0 < stands < 1.0:
         raise ForecastError(f"question {q.id} stands at {stands:.0%}: no judgement can move it")
     lr = (p / (1.0 - p)) / (stands / (1.0 - stands))
+    if not 0.0 < lr < math.inf:
+        raise ForecastError(
+            f"a judgement of {p:g} from {stands:.3g} is beyond what a likelihood ratio can carry "
+            "in double precision"
+        )
     by = None
     if q.kind is Kind.EVENT:
         day = len(state.trajectory.probability) - 1
@@ -253,6 +239,17 @@ def _describe(judged: float | tuple[tuple[str, float], ...] | None) -> str:
     if isinstance(judged, float):
         return f"{judged:.1%}"
     return ", ".join(f"{name} {p:.1%}" for name, p in judged or ())
+
+
+@contextmanager
+def _naming(kind: str, key: str) -> Iterator[None]:
+    """Prefix a refusal with the record it is about, unless it already names it."""
+    try:
+        yield
+    except ForecastError as exc:
+        if repr(key) in str(exc):
+            raise
+        raise type(exc)(f"{kind} {key!r}: {exc}") from None
 
 
 @dataclass(frozen=True)
@@ -528,6 +525,11 @@ class Tracker:
             if not versions:
                 raise NotFound(f"no assessment {assessment_id!r}")
             last = versions[-1]
+            if retract and last.retracted:
+                raise ForecastError(
+                    f"assessment {assessment_id!r} was already retracted on "
+                    f"{last.logged_at:%Y-%m-%d} ({last.reason})"
+                )
             changed = replace(
                 last,
                 version=last.version + 1,
@@ -553,6 +555,11 @@ class Tracker:
             if not versions:
                 raise NotFound(f"no report {report_id!r}")
             last = versions[-1]
+            if last.retracted:
+                raise ForecastError(
+                    f"report {report_id!r} was already retracted on "
+                    f"{last.logged_at:%Y-%m-%d} ({last.reason})"
+                )
             report = validate_report(
                 self._live().logged(
                     replace(last, version=last.version + 1, retracted=True, reason=reason)
@@ -604,26 +611,31 @@ class Tracker:
         now = stamp.at
         with self.store.write() as tx:
             for s in history.sources:
-                self._insert_source(tx, s, stamp)
+                with _naming("source", s.name):
+                    self._insert_source(tx, s, stamp)
             for q in history.questions:
-                self._insert_question(
-                    tx,
-                    validate_question(
-                        replace(
-                            q,
-                            created_at=q.created_at or now,
-                            created_by=q.created_by or self.user,
-                            imported_at=now,
-                            imported_by=self.user,
-                        )
-                    ),
-                )
+                with _naming("question", q.id):
+                    self._insert_question(
+                        tx,
+                        validate_question(
+                            replace(
+                                q,
+                                created_at=q.created_at or now,
+                                created_by=q.created_by or self.user,
+                                imported_at=now,
+                                imported_by=self.user,
+                            )
+                        ),
+                    )
             for r in history.reports:
-                self._insert_report(tx, r, stamp)
+                with _naming("report", r.id):
+                    self._insert_report(tx, r, stamp)
             for a in history.assessments:
-                self._insert_assessment(tx, a, stamp)
+                with _naming("assessment", a.id):
+                    self._insert_assessment(tx, a, stamp)
             for res in history.resolutions:
-                self._insert_resolution(tx, res, stamp)
+                with _naming("resolution of", res.question_id):
+                    self._insert_resolution(tx, res, stamp)
             if snapshots:
                 known = {q.id: q for q in tx.questions()}
                 checked = []
@@ -654,7 +666,10 @@ class Tracker:
         from forecast import scenario
 
         loaded = scenario.load_all(text, name=name)
-        return self.import_history(loaded.history, snapshots=loaded.snapshots)
+        try:
+            return self.import_history(loaded.history, snapshots=loaded.snapshots)
+        except ForecastError as exc:
+            raise type(exc)(f"{name}: {exc}") from None
 
     def export_scenario(self) -> str:
         """Every version of every record, and every stored snapshot, as a scenario file."""

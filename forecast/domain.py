@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -378,9 +378,9 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
             likelihoods.append((name, check_ratio(value, f"likelihood of {name!r}")))
         if a.by is not None or a.around is not None or a.within:
             _check_target(a, question)
-        judged = a.judged
-        if judged is not None:
-            judged = _check_choice_prior(judged if not isinstance(judged, float) else ())
+        judged = (
+            None if a.judged is None else check_judged(question, a.judged, "judged probability")
+        )
         return _replace(a, likelihoods=tuple(likelihoods), judged=judged)
     if a.likelihoods:
         raise ForecastError(
@@ -389,9 +389,38 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
     if a.lr is None:
         raise ForecastError(f"question {question.id} needs a likelihood ratio (--lr or --strength)")
     a = _check_target(a, question)
-    if a.judged is not None:
-        check_probability(a.judged, "judged probability")
-    return _replace(a, lr=check_ratio(a.lr))
+    judged = None if a.judged is None else check_judged(question, a.judged, "judged probability")
+    return _replace(a, lr=check_ratio(a.lr), judged=judged)
+
+
+def check_judged(
+    question: Question, judged: object, what: str = "probability"
+) -> float | tuple[tuple[str, float], ...]:
+    """A judged probability ("I am now at P"): one number, or one per option summing to 1."""
+    q = question
+    if q.kind is not Kind.CHOICE:
+        if not isinstance(judged, int | float) or isinstance(judged, bool):
+            raise ForecastError(f"question {q.id} takes one probability, not a vector")
+        return check_probability(judged, what)
+    if isinstance(judged, int | float | str) or not isinstance(judged, Iterable):
+        raise ForecastError(f"question {q.id} is a choice question: give OPTION=P for each")
+    pairs = judged.items() if isinstance(judged, Mapping) else judged
+    if not all(isinstance(pair, tuple | list) and len(pair) == 2 for pair in pairs):
+        raise ForecastError(f"question {q.id} is a choice question: give OPTION=P for each")
+    wanted = {nfc(str(name)): p for name, p in pairs}
+    unknown = sorted(set(wanted) - set(q.option_names))
+    if unknown:
+        raise ForecastError(
+            f"question {q.id} has no option {unknown[0]!r} (options: {', '.join(q.option_names)})"
+        )
+    missing = [n for n in q.option_names if n not in wanted]
+    if missing:
+        raise ForecastError(f"give a probability for every option (missing: {missing[0]})")
+    vector = tuple((n, check_probability(wanted[n], f"{what} of {n!r}")) for n in q.option_names)
+    total = math.fsum(p for _, p in vector)
+    if abs(total - 1.0) > PRIOR_SUM_TOLERANCE:
+        raise ForecastError(f"the probabilities must sum to 1, not {total:g}")
+    return vector
 
 
 MAX_WITHIN = 366  # days either side of an ``around`` date: a year is already vague

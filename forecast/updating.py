@@ -53,10 +53,26 @@ def discounted_log_lr(log_lr: LogLR, reliability: float) -> LogLR:
     """
     r = reliability
     if isinstance(log_lr, float):
-        return -math.copysign(1.0, log_lr) * math.log1p(r * math.expm1(-abs(log_lr)))
+        return -math.copysign(1.0, log_lr) * float(_log_mix(r, np.float64(-abs(log_lr))))
     g = np.asarray(log_lr, dtype=float)
     m = float(np.max(g))
-    return np.log1p(r * np.expm1(g - m)) - math.log1p(r * math.expm1(-m))
+    return _log_mix(r, g - m) - _log_mix(r, np.float64(-m))
+
+
+def _log_mix(r: float, d: float | np.ndarray) -> np.ndarray:
+    """``log(1 - r + r e^d)`` for ``d <= 0``, to full precision over the whole range.
+
+    ``log1p(r expm1(d))`` is exact near 0 but reaches ``log1p(-1)`` once ``e^d`` is below
+    half an ulp of 1 with r = 1 (a 1e-16 likelihood ratio from a fully trusted source).
+    Where ``r expm1(d) <= -1/2`` (so r >= 1/2 and ``1 - r`` is exact) the sum of the two
+    positive terms is taken in log space instead: no cancellation, and r = 1 gives d.
+    """
+    d = np.asarray(d, dtype=float)
+    t = r * np.expm1(d)
+    near = t > -0.5
+    with np.errstate(divide="ignore"):
+        far = np.logaddexp(np.log1p(-r), math.log(r) + d) if r > 0 else np.zeros_like(d)
+    return np.where(near, np.log1p(np.where(near, t, 0.0)), far)
 
 
 def echo_reliability(reliabilities: Sequence[float]) -> float:

@@ -203,6 +203,17 @@ def test_a_retracted_report_takes_no_more_assessments(world: Tracker) -> None:
             "report 'r1' was retracted")  # fmt: skip
 
 
+def test_a_retraction_is_made_once(world: Tracker, clock: Clock) -> None:
+    (a,) = world.history(["b"]).assessments
+    world.correct_assessment(a.id, reason="misread", retract=True)
+    refused(world, lambda: world.correct_assessment(a.id, reason="again", retract=True),
+            rf"assessment '{a.id}' was already retracted on 2025-03-03 \(misread\)")  # fmt: skip
+    clock.now += DAY
+    world.retract_report("r1", reason="fabricated")
+    refused(world, lambda: world.retract_report("r1", reason="still fabricated"),
+            r"report 'r1' was already retracted on 2025-03-04 \(fabricated\)")  # fmt: skip
+
+
 def test_corrections_and_retractions_say_why(world: Tracker) -> None:
     (a,) = world.history(["b"]).assessments
     refused(world, lambda: world.correct_assessment(a.id, lr=3.0, reason=" "),
@@ -234,6 +245,21 @@ def test_a_resolved_or_waiting_question_takes_no_judgement(world: Tracker, clock
     world.resolve("b", "no", OPENED + 4 * DAY)
     refused(world, lambda: world.judge("b", 0.2),
             "question b was resolved: it takes no more judgements")  # fmt: skip
+
+
+def test_a_judgement_at_the_edge_of_double_precision_keeps_the_question_readable(
+    world: Tracker,
+) -> None:
+    # 1 - 2^-53 from 41.7% (odds 5/7) is an LR of about 1.3e16 (log 37.07) at reliability 1:
+    # every later read of the question failed with a math domain error in the discount.
+    world.judge("b", 1 - 2**-53)
+    high = world.state("b").headline.probability
+    assert high == pytest.approx(1.0, abs=1e-15)
+    # From there, 5e-324 would need an LR below the smallest double: refused, by name.
+    refused(world, lambda: world.judge("b", 5e-324),
+            "a judgement of 4.94066e-324 from 1 is beyond what a likelihood ratio")  # fmt: skip
+    world.judge("b", 1e-300)  # an LR of about 1e-300 / 9e15, a subnormal: still carried
+    assert world.state("b").headline.probability == pytest.approx(1e-300, rel=1e-6)
 
 
 # --------------------------------------------------------------------------- resolutions

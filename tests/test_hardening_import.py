@@ -121,22 +121,22 @@ def test_backfill_until_the_end_of_time_is_one_line(tmp_path: Path, capsys) -> N
     [
         (
             QUESTIONS + "snapshots:\n  - {question: line, taken: 2027-01-01, probability: 0.5}\n",
-            "snapshot of 'line' is taken at 2027-01-01, which is in the future",
+            "f.yaml: snapshot of 'line' is taken at 2027-01-01, which is in the future",
         ),
         (
             "questions:\n  - {id: q, title: Q, kind: binary, opened: 2025-10-16, prior: 0.1,"
             " created: 2027-01-01T10:00:00Z}\n",
-            "question 'q' is created at 2027-01-01T10:00:00Z, which is in the future",
+            "f.yaml: question 'q' is created at 2027-01-01T10:00:00Z, which is in the future",
         ),
         (
             QUESTIONS
             + EVIDENCE.replace("2025-10-20T12:00:00Z}\nassessments", "2027-02-01}\nassessments"),
-            "report 'r1' is logged at 2027-02-01, which is in the future",
+            "f.yaml: report 'r1' is logged at 2027-02-01, which is in the future",
         ),
         (
             QUESTIONS
             + EVIDENCE.replace("lr: 3, logged: 2025-10-20T12:00:00Z", "lr: 3, logged: 2027-02-01"),
-            "assessment 'a1' is logged at 2027-02-01, which is in the future",
+            "f.yaml: assessment 'a1' is logged at 2027-02-01, which is in the future",
         ),
     ],
 )
@@ -380,7 +380,7 @@ def test_a_new_version_of_an_assessment_keeps_its_question_and_report(tracker: T
     refused(
         tracker,
         doc(QUESTIONS + EVIDENCE + moved),
-        "assessment 'a1' version 2 names question 'deal', but version 1 names 'line': "
+        "f.yaml: assessment 'a1' version 2 names question 'deal', but version 1 names 'line': "
         "a new version keeps its question",
     )
     other_report = (
@@ -394,7 +394,7 @@ def test_a_new_version_of_an_assessment_keeps_its_question_and_report(tracker: T
     refused(
         tracker,
         doc(body),
-        "assessment 'a1' version 2 names report 'r2', but version 1 names 'r1': "
+        "f.yaml: assessment 'a1' version 2 names report 'r2', but version 1 names 'r1': "
         "a new version keeps its report",
     )
     # A correction that keeps them is taken.

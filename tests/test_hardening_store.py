@@ -133,7 +133,8 @@ def test_an_import_with_twins_is_refused_whole(database: str) -> None:
         before = counts(store)
         with pytest.raises(ForecastError) as caught:
             Tracker(store, user="ana").import_history(twins)
-        assert str(caught.value) == twin_message("ana", "i1", report="r9")
+        # an import names the record a refusal is about: here the second twin
+        assert str(caught.value) == "assessment 'i2': " + twin_message("ana", "i1", report="r9")
         assert counts(store) == before
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import replace
 from datetime import datetime, timedelta
+from decimal import Decimal, localcontext
 
 import numpy as np
 import pytest
@@ -111,6 +112,37 @@ def test_weak_source_is_bounded_both_ways() -> None:
     factor = math.exp(discounted_log_lr(math.log(1e6), 0.05))
     assert factor == pytest.approx(1 / (1 - 0.05 * (1 - 1e-6)))
     assert factor < 1 / 0.95
+
+
+def _discount_exact(log_lr: float, r: float) -> float:
+    """``-sign(x) log(1 - r + r e^-|x|)`` in 1000-digit decimal arithmetic: an independent oracle
+
+    (enough digits for 1 - r + r e^-|x| to keep |x| down to the smallest subnormal)."""
+    with localcontext() as ctx:
+        ctx.prec = 1000
+        x = Decimal(log_lr)
+        inner = 1 - Decimal(r) + Decimal(r) * (-abs(x)).exp()
+        return float(-Decimal(1).copy_sign(x) * inner.ln())
+
+
+def test_a_fully_trusted_extreme_report_keeps_its_full_weight() -> None:
+    # The audit's crash: r = 1 and |log LR| > 37 gave log1p(-1), a math domain error on every
+    # read of the question. At r = 1 the discount is the identity, so the term is x itself.
+    for x in (37.0, 38.0, 40.0, 700.0, 800.0, -38.0, -800.0):
+        assert discounted_log_lr(x, 1.0) == x
+    # r just below 1: at most -log(1 - r) = 36.04 for r = 1 - 2^-52, 36.74 for 1 - 2^-53.
+    assert discounted_log_lr(800.0, 1 - 2**-52) == pytest.approx(52 * math.log(2), rel=1e-12)
+    g = np.array([0.0, -50.0, -900.0, 2.0])
+    assert np.array_equal(discounted_log_lr(g, 1.0), g)
+
+
+@given(
+    st.floats(-800.0, 800.0),
+    st.one_of(st.floats(0.0, 1.0), st.sampled_from([0.5, 1.0, 1 - 2**-53, 1 - 1e-9, 1e-9])),
+)
+def test_discount_matches_high_precision_arithmetic(log_lr: float, r: float) -> None:
+    expected = _discount_exact(log_lr, r)
+    assert discounted_log_lr(log_lr, r) == pytest.approx(expected, rel=1e-13, abs=1e-300)
 
 
 def test_the_same_report_on_a_question_and_its_negation() -> None:

@@ -71,7 +71,10 @@ def _write(tracker: Tracker, clock: Clock, step: int, write: tuple[str, str, flo
     elif kind == "retract" and assessed:
         tracker.correct_assessment(assessed[-1].id, reason="withdrawn", retract=True)
     elif kind == "retract-report" and assessed:
-        tracker.retract_report(assessed[-1].report_id, reason="outlet withdrew it")
+        withdrawn = {r.id for r in tracker.reports() if r.retracted}
+        standing = [a.report_id for a in assessed if a.report_id not in withdrawn]
+        if standing:  # a report is retracted once (the API refuses a second time)
+            tracker.retract_report(standing[-1], reason="outlet withdrew it")
     elif kind == "rerate":
         tracker.update_source("Wire", reliability=min(x / 20.0, 1.0), reason="re-rated")
     elif kind == "judge":

@@ -459,7 +459,7 @@ def _random_history(tracker: Tracker, clock: Clock, rng: random.Random) -> list[
     assert all(q.created_at == JAN for q in questions)
     tracker.add_source("A", 0.8)
     tracker.add_source("B", 0.5)
-    now, logged = at(1, 1), []
+    now, logged, retracted = at(1, 1), [], set()
     for _ in range(30):
         now += timedelta(hours=rng.randrange(2, 30))
         clock.now = now
@@ -485,7 +485,11 @@ def _random_history(tracker: Tracker, clock: Clock, rng: random.Random) -> list[
             change = {"likelihoods": [("b", rng.uniform(0.2, 5))]} if a.lr is None else {"lr": 2.5}
             tracker.correct_assessment(a.id, reason="second look", **change)
         elif roll < 0.85:
-            tracker.retract_report(rng.choice(logged).report_id, reason="false")
+            standing = sorted({a.report_id for a in logged} - retracted)
+            if standing:  # a report is retracted once (the API refuses a second time)
+                report_id = rng.choice(standing)
+                tracker.retract_report(report_id, reason="false")
+                retracted.add(report_id)
         else:
             tracker.update_source(rng.choice("AB"), reliability=rng.random(), reason="re-rated")
     return questions

@@ -36,11 +36,23 @@ class Headline:
 
 @dataclass(frozen=True)
 class Rules:
-    """How one kind is read."""
+    """How one kind is read, and the traits the rest of the code branches on.
+
+    Code outside the kinds' own maths asks for a trait (``options``, ``ladder``) or a rule,
+    never for a kind by name (``tests/test_architecture.py`` holds this), so a new kind
+    that shares the traits of an existing one is a table entry plus its maths.
+    """
 
     family: str  # the score family: "binary" (one probability) or "choice" (a vector)
     headline: Callable[[Trajectory], Headline]
     value: Callable[[Question, Any], Value]  # one row of the trajectory as a forecast
+    options: bool  # forecasts, likelihoods and outcomes are per named option (a vector)
+    ladder: bool  # deadlines with P(by each), decay in silence, reports about dates
+    about: str  # one line for forms and help: what the kind asks
+
+    def outcomes(self, question: Question) -> tuple[str, ...]:
+        """What a resolution may say (besides "annulled")."""
+        return question.option_names if self.options else ("yes", "no")
 
 
 def _scalar(question: Question, row: Any) -> Value:
@@ -71,12 +83,31 @@ def _choice_headline(tr: Trajectory) -> Headline:
 
 
 RULES: dict[Kind, Rules] = {
-    Kind.BINARY: Rules("binary", _binary_headline, _scalar),
-    Kind.EVENT: Rules("binary", _event_headline, _scalar),
-    Kind.CHOICE: Rules("choice", _choice_headline, _options),
-}
+    Kind.BINARY: Rules(
+        "binary", _binary_headline, _scalar, options=False, ladder=False,
+        about="will X be true on a date? (no decay)",
+    ),
+    Kind.EVENT: Rules(
+        "binary", _event_headline, _scalar, options=False, ladder=True,
+        about="will X happen by a deadline? (silence is evidence)",
+    ),
+    Kind.CHOICE: Rules(
+        "choice", _choice_headline, _options, options=True, ladder=False,
+        about="which of several exclusive outcomes?",
+    ),
+}  # fmt: skip
 
 
-def rules(question: Question) -> Rules:
-    """The reading rules of a question's kind."""
-    return RULES[question.kind]
+def rules(question: Question | Kind) -> Rules:
+    """The rules of a question's kind (or of a kind)."""
+    return RULES[question if isinstance(question, Kind) else question.kind]
+
+
+def has_options(question: Question | Kind) -> bool:
+    """Forecasts, likelihoods and outcomes are per named option."""
+    return rules(question).options
+
+
+def has_ladder(question: Question | Kind) -> bool:
+    """Deadlines carry a ladder of P(by each), and silence is evidence."""
+    return rules(question).ladder

@@ -35,13 +35,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import event_dates, evidence
+from forecast import event_dates, evidence, kinds
 from forecast.clock import day_start, iso, utc
 from forecast.domain import (
     Assessment,
     ForecastError,
     History,
-    Kind,
     NotFound,
     Question,
     Report,
@@ -154,7 +153,7 @@ def _learned_trust(
     if stated is None:
         stated = {name: s.reliability for name, s in sources.items()}
     rel = learned.reliabilities(stated, {name: s.type for name, s in sources.items()})
-    if question.kind is Kind.EVENT and question.alpha is None:
+    if kinds.has_ladder(question) and question.alpha is None:
         question = replace(question, alpha=learned.alpha.mean)
     return question, rel, learned.exponent_means()
 
@@ -229,7 +228,7 @@ def judgement_for(
             "in double precision"
         )
     by = None
-    if q.kind is Kind.EVENT:
+    if kinds.has_ladder(q):
         day = len(state.trajectory.probability) - 1
         by = q.deadlines[event_dates.Calendar(q).rung(day)]
     return Judgement(q.id, lr=lr, rationale=rationale, by=by, judged=p)
@@ -1046,7 +1045,7 @@ class Tracker:
                 f"(opened {iso(question.opened)}): the prior already covers it"
             )
         # "by D" includes all of day D: a report of that day still counts
-        if question.kind is Kind.EVENT and day_start(report.published) > day_start(
+        if kinds.has_ladder(question) and day_start(report.published) > day_start(
             question.deadlines[-1]
         ):
             raise ForecastError(

@@ -13,9 +13,9 @@ from datetime import datetime
 
 import numpy as np
 
-from forecast import event_dates
+from forecast import event_dates, kinds
 from forecast.clock import day_start
-from forecast.domain import Assessment, History, Kind, Question, Report, Resolution, Source
+from forecast.domain import Assessment, History, Question, Report, Resolution, Source
 from forecast.updating import Item
 
 
@@ -113,7 +113,7 @@ def items_for(
     mine = (a for a in history.assessments if a.question_id == question.id)
     current = known_as_of(mine, lambda a: a.id, as_of)
     rel = reliability if reliability is not None else reliabilities(history.sources, as_of)
-    calendar = event_dates.Calendar(question) if question.kind is Kind.EVENT else None
+    calendar = event_dates.Calendar(question) if kinds.has_ladder(question) else None
     first = day_start(question.opened)
     items = []
     for a in current.values():
@@ -143,7 +143,7 @@ def items_for(
 
 
 def _log_lr(question: Question, a: Assessment) -> float | np.ndarray:
-    if question.kind is Kind.CHOICE:
+    if kinds.has_options(question):
         given = dict(a.likelihoods)
         return np.log([given.get(name, 1.0) for name in question.option_names])
     assert a.lr is not None  # validated on the way in

@@ -16,7 +16,7 @@ import numpy as np
 
 from forecast import clock, event_dates, kinds
 from forecast.clock import iso, utc
-from forecast.domain import Assessment, Kind, Question, Report, Resolution, Source, Status
+from forecast.domain import Assessment, Question, Report, Resolution, Source, Status
 from forecast.records import Snapshot
 from forecast.trajectory import Contribution, Trajectory
 
@@ -97,7 +97,7 @@ class QuestionState:
         deadlines = self.question.deadlines
         if not deadlines:
             return None
-        if self.question.kind is Kind.EVENT:
+        if kinds.has_ladder(self.question):
             return deadlines[self.headline.column]
         return next((d for d in deadlines if self.as_of < clock.after(d)), deadlines[-1])
 
@@ -111,7 +111,7 @@ class QuestionState:
         return self.status_label == Status.OPEN.value and self.quiet_days >= days
 
     def deadline_probabilities(self) -> list[tuple[datetime, float]]:
-        if self.question.kind is not Kind.EVENT:
+        if not kinds.has_ladder(self.question):
             return []
         return [
             (d, float(p))
@@ -148,9 +148,9 @@ class QuestionState:
             "opened": iso(q.opened),
             "as_of": iso(self.as_of),
             "criteria": q.criteria,
-            "prior": q.prior if q.kind is not Kind.CHOICE else dict(q.options),
+            "prior": q.prior if not kinds.has_options(q) else dict(q.options),
             "prior_note": q.prior_note,
-            "alpha": q.shape if q.kind is Kind.EVENT else None,
+            "alpha": q.shape if kinds.has_ladder(q) else None,
             "trust": self._trust_json(),
             "probability": self.probability,
             "headline": {"probability": self.headline.probability, "of": self.headline.label},
@@ -168,7 +168,7 @@ class QuestionState:
         """This state as a stored forecast taken at ``at``: the headline (binary, event) and
         the ladder or option vector."""
         q, final = self.question, self.trajectory.final
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             vector = tuple(
                 zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True)
             )
@@ -219,7 +219,7 @@ class QuestionState:
             "title": report.title,
             "analysts": sorted({a.analyst for a in mine}),
         }
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             entry["likelihoods"] = [dict(a.likelihoods) for a in mine]
             entry["log_weight"] = _per_option(q, c.increment)
             entry["points"] = _per_option(q, c.points)

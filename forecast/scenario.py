@@ -38,6 +38,7 @@ from typing import Any
 
 import yaml
 
+from forecast import kinds
 from forecast.clock import iso, parse_time
 from forecast.domain import (
     ID_PATTERN,
@@ -734,7 +735,7 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
     names = [name for name, _ in snap.vector]
     if len(set(names)) != len(names):
         raise ForecastError("vector: a name repeats")
-    if question.kind is Kind.CHOICE:
+    if kinds.has_options(question):
         if snap.probability is not None:
             raise ForecastError(
                 "probability: a choice question's snapshot has none (its vector is the forecast)"
@@ -752,7 +753,7 @@ def check_snapshot(snap: Snapshot, question: Question) -> Snapshot:
             raise ForecastError(f"vector: the probabilities must sum to 1, not {total:g}")
     elif snap.probability is None:
         raise ForecastError("probability: missing")
-    elif question.kind is Kind.BINARY and snap.vector:
+    elif not kinds.has_ladder(question) and snap.vector:
         raise ForecastError(
             "vector: a binary question's snapshot has none (its probability is the forecast)"
         )

@@ -30,9 +30,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from forecast import clock, evidence, trajectory
+from forecast import clock, evidence, kinds, trajectory
 from forecast.clock import iso, utc
-from forecast.domain import ForecastError, History, Kind, Question
+from forecast.domain import ForecastError, History, Question
 from forecast.evidence import by_question
 from forecast.records import DAY_ENDS, REASONS, Snapshot
 
@@ -162,8 +162,8 @@ def reconstruct(
     days = list(days)
     if any(b <= a for a, b in pairwise(days)):
         raise ForecastError("days to reconstruct must be ascending and distinct")
-    shape = (len(days), len(question.options)) if question.kind is Kind.CHOICE else (len(days),)
-    width = len(question.deadlines) if question.kind is Kind.EVENT else 0
+    shape = (len(days), len(question.options)) if kinds.has_options(question) else (len(days),)
+    width = len(question.deadlines) if kinds.has_ladder(question) else 0
     daily = Daily(days, np.zeros(shape), np.zeros((len(days), width)))
     if not days:
         return daily
@@ -285,7 +285,7 @@ def _from_daily(question: Question, daily: Daily, by: str) -> list[Snapshot]:
     snaps = []
     for i, day in enumerate(daily.days):
         at = clock.end_of_day(day)
-        if question.kind is Kind.CHOICE:
+        if kinds.has_options(question):
             vector = tuple(zip(question.option_names, daily.headline[i].tolist(), strict=True))
             snaps.append(Snapshot(question.id, at, None, vector, "backfill", by))
             continue

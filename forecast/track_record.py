@@ -45,7 +45,7 @@ import numpy as np
 
 from forecast import clock, evidence, kinds, records, snapshots, trajectory
 from forecast.clock import iso, utc
-from forecast.domain import ForecastError, History, Kind, NotFound, Question, Resolution
+from forecast.domain import ForecastError, History, NotFound, Question, Resolution
 from forecast.records import ReferenceQuestion
 from forecast.reference import Reference
 from forecast.reference import load as load_reference
@@ -363,10 +363,10 @@ def outcome_index(question: Question, resolution: Resolution, deadline: int = 0)
     An event question's deadline ``deadline`` resolves YES when the question resolved
     ``yes`` on or before that deadline's day.
     """
-    if question.kind is Kind.CHOICE:
+    if kinds.has_options(question):
         return question.option_names.index(resolution.outcome)
     yes = resolution.outcome == "yes"
-    if question.kind is Kind.EVENT:
+    if kinds.has_ladder(question):
         return int(yes and _day(resolution.resolved_on) <= _day(question.deadlines[deadline]))
     return int(yes)
 
@@ -375,7 +375,7 @@ def window_end(question: Question, resolution: Resolution, deadline: int = 0) ->
     """The first day not scored: the resolution day (an event: or the day after the
     deadline's, if sooner: "by D" includes all of day D)."""
     end = _day(resolution.resolved_on)
-    if question.kind is Kind.EVENT:
+    if kinds.has_ladder(question):
         end = min(end, clock.after(question.deadlines[deadline]).date())
     return end
 
@@ -440,7 +440,7 @@ def team_series(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The snapshots' days and forecasts (P(YES), or option vectors in option order)."""
     days = np.array([s.day for s in snaps], dtype="datetime64[D]")
-    if question.kind is Kind.CHOICE:
+    if kinds.has_options(question):
         values = np.array(
             [[dict(s.vector)[name] for name in question.option_names] for s in snaps], dtype=float
         ).reshape(len(snaps), len(question.options))
@@ -483,7 +483,7 @@ def _averaged(
 def _ladder(
     question: Question, resolution: Resolution, snaps: Sequence[records.Snapshot], start: date
 ) -> tuple[LadderScore, ...]:
-    if question.kind is not Kind.EVENT:
+    if not kinds.has_ladder(question):
         return ()
     days = np.array([s.day for s in snaps], dtype="datetime64[D]")
     vectors = [dict(s.vector) for s in snaps]
@@ -518,7 +518,7 @@ def _versus(
     end: date,
     references: Iterable[Reference],
 ) -> Iterable[Versus]:
-    if question.kind is Kind.CHOICE:
+    if kinds.has_options(question):
         return
     for ref in references:
         found = ref.series.get(question.id)
@@ -826,9 +826,7 @@ def _groups_json(groups: dict[str, dict[str, Summary]]) -> dict[str, Any]:
 
 def forecast_value(question: Question, value: Any) -> float | dict[str, float]:
     """A forecast as plain values: P(YES), or {option: P} for a choice question."""
-    if question.kind is Kind.CHOICE:
-        return dict(zip(question.option_names, np.asarray(value, float).tolist(), strict=True))
-    return float(value)
+    return kinds.rules(question).value(question, value)
 
 
 def _num(value: Any) -> float | None:

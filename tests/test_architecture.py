@@ -151,3 +151,40 @@ def test_the_circle_finder_finds_a_circle() -> None:
     # The check above can fail: a made-up graph with a circle is reported as one.
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+# A kind is named only where it is defined and where its own maths lives; everything else
+# asks the registry (``forecast.kinds``) for a trait, so a kind that shares the traits of an
+# existing one is a table entry plus its maths.
+KIND_HOMES = {
+    "forecast.domain": "the enum, and each kind's validation",
+    "forecast.kinds": "the registry",
+    "forecast.trajectory": "one daily path per kind",
+    "forecast.learning.simulate": "simulated teams draw a kind per question",
+}
+
+
+def kinds_named(tree: ast.Module) -> list[int]:
+    """Lines that name a member of ``Kind`` (``Kind.EVENT`` and the like)."""
+    return sorted(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and isinstance(node.value, ast.Name)
+        and node.value.id == "Kind"
+        and node.attr.isupper()
+    )
+
+
+def test_only_the_registry_and_the_kinds_maths_name_a_kind() -> None:
+    named = {}
+    for name, path in modules().items():
+        lines = kinds_named(ast.parse(path.read_text(encoding="utf-8")))
+        if lines and name not in KIND_HOMES:
+            named[name] = lines
+    assert named == {}, f"ask forecast.kinds for a trait instead (module: lines): {named}"
+
+
+def test_the_kind_finder_finds_a_kind() -> None:
+    code = "if q.kind is Kind.CHOICE:\n    pass\nx = kinds.has_ladder(q)\ny = Kind('event')\n"
+    assert kinds_named(ast.parse(code)) == [1]

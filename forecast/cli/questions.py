@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from forecast import kinds
 from forecast.cli.common import knowledge_time, pairs, print_json, tracker
 from forecast.clock import iso, parse_time
 from forecast.domain import Kind, Question, check_number
@@ -49,7 +50,12 @@ def question() -> None:
 @question.command("add")
 @click.argument("qid", metavar="ID")
 @click.option("--title", required=True)
-@click.option("--kind", required=True, type=click.Choice([k.value for k in Kind]))
+@click.option(
+    "--kind",
+    required=True,
+    type=click.Choice([k.value for k in kinds.RULES]),
+    help="; ".join(f"{k.value}: {r.about}" for k, r in kinds.RULES.items()),
+)
 @click.option("--opened", required=True, help="ISO date or time the question opened.")
 @click.option("--prior", type=str, help="Prior probability (binary and event).")
 @click.option("--prior-note", default="", help="The reference class behind the prior.")

@@ -30,8 +30,8 @@ from datetime import datetime
 
 import numpy as np
 
-from forecast import trajectory
-from forecast.domain import ForecastError, Kind, Question
+from forecast import kinds, trajectory
+from forecast.domain import ForecastError, Question
 from forecast.learning.data import Evidence
 from forecast.learning.draws import Draws, expit
 from forecast.trajectory import day_times  # the trajectories' own day clock, on purpose
@@ -95,12 +95,12 @@ def bands(
     if not 0.0 < prob < 1.0:
         raise ForecastError(f"the band's probability must be in (0, 1), not {prob:g}")
     for case in cases:
-        if case.question.kind is Kind.CHOICE:
+        if kinds.has_options(case.question):
             raise ForecastError(
                 f"question {case.question.id}: bands cover binary and event questions only"
             )
-    states = [c for c in cases if c.question.kind is Kind.BINARY]
-    events = [c for c in cases if c.question.kind is Kind.EVENT]
+    states = [c for c in cases if not kinds.has_ladder(c.question)]
+    events = [c for c in cases if kinds.has_ladder(c.question)]
     layout = _Layout(states)
     rng = np.random.default_rng(seed)
     reliability = draws.reliability_of(list(layout.sources), stated or {}, types or {}, rng)

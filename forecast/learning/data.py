@@ -38,9 +38,9 @@ from datetime import datetime
 
 import numpy as np
 
-from forecast import evidence
+from forecast import evidence, kinds
 from forecast.clock import days_between
-from forecast.domain import ForecastError, History, Kind, Question, Resolution
+from forecast.domain import ForecastError, History, Question, Resolution
 from forecast.updating import Item
 
 STATED_FLOOR = 0.01
@@ -124,7 +124,7 @@ def resolved_questions(
     """Binary and event questions resolved yes or no by ``as_of``, in id order."""
     out = []
     for q in sorted(history.questions, key=lambda q: q.id):
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             continue
         res = evidence.resolution_as_of(history, q.id, as_of)
         if res is not None and res.outcome in ("yes", "no"):
@@ -213,7 +213,7 @@ def _assemble(
             rows += [
                 (c, qi, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
             ]
-        if q.kind is Kind.EVENT and outcome == 1:
+        if kinds.has_ladder(q) and outcome == 1:
             deadline = days_between(q.opened, q.deadlines[0])
             day = min(max(days_between(q.opened, res.resolved_on), 0.0), deadline)
             events.append((qi, logit_of_prior(q.prior), day, deadline))

@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import clock, evidence, snapshots, track_record
+from forecast import clock, evidence, kinds, snapshots, track_record
 from forecast.clock import utc
-from forecast.domain import Assessment, ForecastError, History, Kind, Question, Report
+from forecast.domain import Assessment, ForecastError, History, Question, Report
 from forecast.readmodel import STALE_DAYS
 from forecast.reference import load as load_reference
 from forecast.reference import names as reference_names
@@ -271,7 +271,7 @@ def _movers(
 ) -> list[Mover]:
     movers = []
     for q in questions:
-        if q.kind is not Kind.EVENT and not _touched(parts[q.id], start, as_of):
+        if not kinds.has_ladder(q) and not _touched(parts[q.id], start, as_of):
             continue  # nothing decays and nothing new was known: it cannot have moved
         then = max(start, q.created_at or start)
         before = _state(tracker, q, parts, then)
@@ -318,13 +318,13 @@ def _mover(
     option, change = _change(q, before.probability, after.probability)
     jumps = [c.points for c in moved if isinstance(c.points, float)]
     # What the reports' jumps leave unexplained: for event questions, mostly time passing.
-    other = None if q.kind is Kind.CHOICE else change - sum(jumps)
+    other = None if kinds.has_options(q) else change - sum(jumps)
     of = after.headline.label if option is None else ""
     return Mover(q, before.probability, after.probability, change, option, moved, other, of)
 
 
 def _points(q: Question, points: Any) -> float | dict[str, float]:
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         return dict(zip(q.option_names, np.asarray(points, float).tolist(), strict=True))
     return float(points)
 
@@ -335,7 +335,7 @@ def _size(points: float | dict[str, float]) -> float:
 
 def _change(q: Question, before: Any, after: Any) -> tuple[str | None, float]:
     """Headline change; for a choice question, the option that moved most and its change."""
-    if q.kind is not Kind.CHOICE:
+    if not kinds.has_options(q):
         return None, float(after) - float(before)
     name = max(q.option_names, key=lambda n: abs(after[n] - before[n]))
     return name, after[name] - before[name]
@@ -439,7 +439,7 @@ def _versus(
     after: dict[str, QuestionState],
     as_of: datetime,
 ) -> list[Versus]:
-    binary = [q.id for q in questions if q.kind is not Kind.CHOICE]
+    binary = [q.id for q in questions if not kinds.has_options(q)]
     found = []
     for ref in reference_names(tracker) if binary else []:
         loaded = load_reference(tracker, ref.name, binary)

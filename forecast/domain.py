@@ -98,6 +98,13 @@ def check_number(value: Any, what: str) -> float:
     return number
 
 
+def check_share(value: Any, what: str) -> float:
+    """A number typed as ``0.4`` or as a percentage (``40%``, ``40 %``), as a fraction."""
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return check_number(value.strip()[:-1], what) / 100.0
+    return check_number(value, what)
+
+
 def check_probability(value: Any, what: str = "probability") -> float:
     """A prior probability: strictly between 0 and 1 (certainty cannot be updated)."""
     p = check_number(value, what)

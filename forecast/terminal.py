@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from wcwidth import wcswidth, wcwidth
+
 # C0 controls except tab and newline (they only lay text out), DEL, and the C1 block
 # (U+0080-U+009F: U+009B is CSI, U+009D is OSC on terminals that take 8-bit controls).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -33,6 +35,33 @@ def cell(text: object) -> str:
     """Stored text for one line of a table or heading: a newline or tab in a title must not
     start a row of its own (it could pass for another question), so they show as escapes."""
     return str(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
+def width(text: object) -> int:
+    """Columns ``text`` takes on a terminal, as printed: a CJK character takes two, a
+    combining mark none (``len`` would misalign every table holding such text)."""
+    shown = printable(text)
+    columns = wcswidth(shown)
+    return columns if columns >= 0 else len(shown)
+
+
+def pad(text: object, columns: int) -> str:
+    """``text`` padded with spaces to ``columns`` terminal columns (never cut)."""
+    return str(text) + " " * max(0, columns - width(text))
+
+
+def clip(text: str, columns: int) -> str:
+    """``text`` cut to at most ``columns`` terminal columns, with an ellipsis if cut."""
+    if width(text) <= columns:
+        return text
+    out, used = [], 0
+    for char in text:
+        w = max(wcwidth(char), 0)
+        if used + w > columns - 1:
+            break
+        out.append(char)
+        used += w
+    return "".join(out) + "…"
 
 
 def json_text(text: str) -> str:

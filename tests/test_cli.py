@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -899,3 +900,52 @@ def test_a_report_on_the_last_deadline_day_still_counts(seeded: Run, clock: Cloc
     assert data["status"] == "open"
     (c,) = data["contributions"]
     assert c["points"] > 0 and data["probability"] > 0
+
+
+def test_probabilities_may_be_typed_as_percentages(seeded: Run, clock: Clock) -> None:
+    seeded.ok("question", "add", "pct", "--title", "P", "--kind", "binary",
+              "--opened", "2025-10-16", "--prior", "40%")  # fmt: skip
+    seeded.ok("question", "add", "opts", "--title", "O", "--kind", "choice",
+              "--opened", "2025-10-16", "--option", "a=25 %", "--option", "b=0.75")  # fmt: skip
+    seeded.ok("source", "add", "Blog", "--reliability", "35%")
+    assert seeded.json("show", "pct")["prior"] == 0.4  # type: ignore[index]
+    assert seeded.json("show", "opts")["prior"] == {"a": 0.25, "b": 0.75}  # type: ignore[index]
+    (blog,) = [s.split() for s in seeded.ok("source", "list").splitlines() if "Blog" in s]
+    assert blog == ["Blog", "0.35", "v1"]
+    clock.now = parse_time("2025-10-20T12:00:00Z")
+    judged = seeded.json("judge", "pct", "80%")
+    assert judged["lr"] == pytest.approx((0.8 / 0.2) / (0.4 / 0.6))  # type: ignore[index]
+    err = seeded.fails("question", "add", "x", "--title", "t", "--kind", "binary",
+                       "--opened", "2025-10-16", "--prior", "140%")  # fmt: skip
+    assert err == "error: prior must be strictly between 0 and 1, not 1.4\n"
+    err = seeded.fails("evidence", "add", "--question", "pct", "--lr", "40%", "--source", "Blog",
+                       "--published", "2025-10-19")  # fmt: skip
+    assert err == "error: likelihood ratio must be a number, not '40%'\n"
+
+
+def _columns(text: str) -> int:
+    """Terminal columns by Unicode's East Asian Width (wide and full-width take two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def test_tables_stay_aligned_with_wide_characters(seeded: Run, clock: Clock) -> None:
+    seeded.ok("source", "add", "新华社", "--reliability", "0.6")
+    lines = [s for s in seeded.ok("source", "list").splitlines() if s.split()[0] in
+             ("新华社", "Reuters")]  # fmt: skip
+    starts = {_columns(line[: line.index(line.split()[1])]) for line in lines}
+    assert len(lines) == 2 and starts == {33}, lines  # the reliability column, for both
+    clock.now = parse_time("2025-10-20T12:00:00Z")
+    seeded.ok("evidence", "add", "--question", "state", "--lr", "2", "--source", "新华社",
+              "--published", "2025-10-19", "--title", "俄罗斯表示愿意在现有战线停火" * 3,
+              "--report-id", "xinhua-1")  # fmt: skip
+    seeded.ok("evidence", "add", "--question", "state", "--lr", "0.5", "--source", "Reuters",
+              "--published", "2025-10-19", "--title", "Kremlin rules out a ceasefire",
+              "--report-id", "reuters-1")  # fmt: skip
+    table = seeded.ok("show", "state").split("  evidence:\n")[1].splitlines()
+    assert table[0].split() == ["published", "step", "without", "it", "source", "report", "title"]
+    report_at = {_columns(row[: row.index(rid)]) for row in table[1:]
+                 for rid in ("xinhua-1", "reuters-1") if rid in row}  # fmt: skip
+    assert len(report_at) == 1, table
+    xinhua = next(row for row in table if "xinhua-1" in row)
+    title = xinhua.split("xinhua-1")[1].strip()
+    assert title.endswith("…") and _columns(title) <= 48  # cut to the column, not mid-width

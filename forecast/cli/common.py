@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -49,14 +50,16 @@ def knowledge_time(value: str | None, what: str = "--as-of") -> datetime | None:
     return None if value is None else clock.knowledge_time(value, what)
 
 
-def pairs(values: tuple[str, ...], what: str) -> list[tuple[str, float]]:
-    """``NAME=VALUE`` arguments as (name, number) pairs."""
+def pairs(
+    values: tuple[str, ...], what: str, number: Callable[[Any, str], float] = check_number
+) -> list[tuple[str, float]]:
+    """``NAME=VALUE`` arguments as (name, number) pairs (``check_share``: 40% is 0.4)."""
     parsed = []
     for raw in values:
-        name, sep, number = raw.rpartition("=")
+        name, sep, value = raw.rpartition("=")
         if not sep or not name.strip():
             raise ForecastError(f"{what} {raw!r} is not NAME=VALUE")
-        parsed.append((name.strip(), check_number(number, f"{what} of {name.strip()!r}")))
+        parsed.append((name.strip(), number(value, f"{what} of {name.strip()!r}")))
     return parsed
 
 

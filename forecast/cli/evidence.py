@@ -8,7 +8,7 @@ import click
 
 from forecast.cli.common import pairs, print_json, tracker
 from forecast.clock import parse_time
-from forecast.domain import ForecastError, check_number
+from forecast.domain import ForecastError, check_number, check_share
 from forecast.terminal import say
 
 
@@ -189,9 +189,9 @@ def judge(
 ) -> None:
     """Log "I am now at P" (choice questions: OPTION=P ...) as evidence with its implied LR."""
     if len(probability) == 1 and "=" not in probability[0]:
-        wanted: float | list[tuple[str, float]] = check_number(probability[0], "probability")
+        wanted: float | list[tuple[str, float]] = check_share(probability[0], "probability")
     else:
-        wanted = pairs(probability, "probability")
+        wanted = pairs(probability, "probability", check_share)
     logged = tracker(ctx).judge(qid, wanted, rationale=rationale, analyst=analyst, dry_run=dry_run)
     a = logged.assessments[0]
     implied = a.lr if a.lr is not None else dict(a.likelihoods)

@@ -16,7 +16,7 @@ import click
 
 from forecast.cli.common import print_json, tracker
 from forecast.domain import ForecastError
-from forecast.terminal import say
+from forecast.terminal import cell, pad, say
 
 
 def register(root: click.Group) -> None:
@@ -112,12 +112,12 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
     say("  reliability (stated -> learned [90% interval]):")
     for name, r in s["reliability"].items():
         say(
-            f"    {name:<28} {s['stated'][name]:.2f} -> {r['mean']:.2f} "
+            f"    {pad(cell(name), 28)} {s['stated'][name]:.2f} -> {r['mean']:.2f} "
             f"[{r['low']:.2f}, {r['high']:.2f}]"
         )
     say("  analyst calibration exponent k on stated LRs (1 = calibrated):")
     for name, k in s["exponents"].items():
-        say(f"    {name:<28} {k['mean']:.2f} [{k['low']:.2f}, {k['high']:.2f}]")
+        say(f"    {pad(cell(name), 28)} {k['mean']:.2f} [{k['low']:.2f}, {k['high']:.2f}]")
 
 
 # --------------------------------------------------------------------------- backtest

@@ -10,8 +10,8 @@ import click
 from forecast import kinds
 from forecast.cli.common import knowledge_time, pairs, print_json, tracker
 from forecast.clock import iso, parse_time
-from forecast.domain import Kind, Question, check_number
-from forecast.terminal import cell, say
+from forecast.domain import Kind, Question, check_number, check_share
+from forecast.terminal import cell, clip, pad, say, width
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
@@ -89,8 +89,8 @@ def question_add(
         title=title,
         kind=Kind(kind),
         opened=parse_time(opened, "--opened"),
-        prior=None if prior is None else check_number(prior, "prior"),
-        options=tuple(pairs(options, "--option")),
+        prior=None if prior is None else check_share(prior, "prior"),
+        options=tuple(pairs(options, "--option", check_share)),
         deadlines=tuple(parse_time(d, "--deadline") for d in deadlines),
         alpha=None if alpha is None else check_number(alpha, "alpha"),
         criteria=criteria,
@@ -138,12 +138,14 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             else f"{_pct(p)} {row['of']}".rstrip()
         )
         say(
-            f"{row['id']:<28} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
+            f"{pad(cell(row['id']), 28)} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
             f"{cell(row['title'])}"
         )
 
 
 # --------------------------------------------------------------------------- show
+
+TITLE_COLUMNS = 48  # a report's title in the evidence table, cut with an ellipsis beyond
 
 
 @click.command()
@@ -201,7 +203,7 @@ def _print_state(data: dict[str, Any]) -> None:
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
-            say(f"  {cell(name):<24} {_pct(value)}")
+            say(f"  {pad(cell(name), 24)} {_pct(value)}")
     else:
         say(f"  probability {_pct(p)} {data['headline']['of']}".rstrip())
     if "band" in data:
@@ -220,11 +222,10 @@ def _print_state(data: dict[str, Any]) -> None:
     if not rows:
         return
     say("  evidence:")
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    header = ("published", "report", "source", "step", "without it")
-    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    header = ("published", "step", "without it", "source", "report", "title")
+    widths = [max(width(r[i]) for r in (header, *rows)) for i in range(len(header))]
     for row in (header, *rows):
-        say("    " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        say("    " + "  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
@@ -234,7 +235,10 @@ def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
     else:
         step = f"{100 * c['points']:+.1f} pts"
         without = _pct(c["without"]).strip()
-    return tuple(cell(x) for x in (c["published"][:10], c["report"], c["source"], step, without))
+    title = clip(c["title"], TITLE_COLUMNS)
+    return tuple(
+        cell(x) for x in (c["published"][:10], step, without, c["source"], c["report"], title)
+    )
 
 
 # --------------------------------------------------------------------------- resolve

@@ -14,7 +14,7 @@ import click
 
 from forecast.cli.common import knowledge_time, print_json, tracker
 from forecast.domain import ForecastError
-from forecast.terminal import say
+from forecast.terminal import cell, pad, say
 
 
 def register(root: click.Group) -> None:
@@ -158,11 +158,12 @@ def _print_record(record: Any) -> None:
     for s in record.scores:
         marker = f"  [{s.basis}: {s.caveat}]" if s.caveat else ""
         say(
-            f"    {s.question.id:<28} {s.resolution.outcome:<10} {s.days:>4} days  "
+            f"    {pad(cell(s.question.id), 28)} {pad(cell(s.resolution.outcome), 10)} "
+            f"{s.days:>4} days  "
             f"Brier {s.final.brier:.3f} final, {s.averaged.brier:.3f} averaged{marker}"
         )
     for qid, why in record.unscored:
-        say(f"    {qid:<28} not scored: {why}")
+        say(f"    {pad(cell(qid), 28)} not scored: {why}")
 
 
 def _print_reference(ref: Any) -> None:

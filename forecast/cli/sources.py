@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from forecast.cli.common import print_json, tracker
-from forecast.domain import check_number
-from forecast.terminal import cell, say
+from forecast.domain import check_share
+from forecast.terminal import cell, pad, say
 
 
 def register(root: click.Group) -> None:
@@ -26,7 +26,7 @@ def source() -> None:
 @click.pass_context
 def source_add(ctx: click.Context, name: str, reliability: str, type_: str) -> None:
     """Add a source with its reliability in [0, 1]."""
-    s = tracker(ctx).add_source(name, check_number(reliability, "reliability"), type_)
+    s = tracker(ctx).add_source(name, check_share(reliability, "reliability"), type_)
     say(f"added source {s.name} (reliability {s.reliability:g})")
 
 
@@ -40,7 +40,7 @@ def source_update(
     ctx: click.Context, name: str, reliability: str | None, type_: str | None, reason: str
 ) -> None:
     """Re-rate a source (a new version; the old one stays readable)."""
-    r = None if reliability is None else check_number(reliability, "reliability")
+    r = None if reliability is None else check_share(reliability, "reliability")
     s = tracker(ctx).update_source(name, reliability=r, type=type_, reason=reason)
     say(f"source {s.name} is now version {s.version} (reliability {s.reliability:g})")
 
@@ -59,4 +59,4 @@ def source_list(ctx: click.Context, as_json: bool) -> None:
         return
     for row in rows:
         name, kind = cell(row["name"]), cell(row["type"])
-        say(f"{name:<32} {row['reliability']:<6g} v{row['version']}  {kind}")
+        say(f"{pad(name, 32)} {row['reliability']:<6g} v{row['version']}  {kind}")

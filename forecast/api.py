@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import event_dates, evidence, kinds
+from forecast import event_dates, evidence, kinds, matching
 from forecast.clock import day_start, iso, utc
 from forecast.domain import (
     Assessment,
@@ -135,6 +135,36 @@ class Logged:
     report: Report
     assessments: list[Assessment]
     previews: dict[str, tuple[QuestionState, QuestionState]]
+
+
+@dataclass(frozen=True)
+class EvidenceEntry:
+    """One assessment of a report as it stands now, for lists of evidence."""
+
+    report: Report  # its latest version
+    assessment: Assessment  # its latest version
+    status: str  # "counts", "retracted" (the assessment) or "report retracted"
+    echoes: tuple[str, ...]  # other reports of its origin assessed for the same question
+
+    def to_json(self) -> dict[str, Any]:
+        r, a = self.report, self.assessment
+        return {
+            "assessment": a.id,
+            "version": a.version,
+            "question": a.question_id,
+            "analyst": a.analyst,
+            "lr": a.lr,
+            "likelihoods": dict(a.likelihoods) or None,
+            "judged": a.judged if not isinstance(a.judged, tuple) else dict(a.judged),
+            "status": self.status,
+            "report": r.id,
+            "title": r.title,
+            "source": r.source,
+            "published": iso(r.published),
+            "origin": r.origin,
+            "url": r.url,
+            "echoes": list(self.echoes),
+        }
 
 
 def _learned_trust(
@@ -238,6 +268,65 @@ def _describe(judged: float | tuple[tuple[str, float], ...] | None) -> str:
     if isinstance(judged, float):
         return f"{judged:.1%}"
     return ", ".join(f"{name} {p:.1%}" for name, p in judged or ())
+
+
+DUPLICATE_WINDOW = timedelta(hours=48)  # a near-duplicate is published this close to another
+
+
+def _check_not_logged(
+    tx: Session, report: Report, assessments: Sequence[Assessment], force: bool
+) -> None:
+    """Refuse a new report (stored with ``assessments`` in this transaction) that is one
+    already logged (see :meth:`Tracker.log_evidence`)."""
+    _check_url_free(tx, report)
+    if force:
+        return
+    near = tx.reports_near(
+        report.source, report.published - DUPLICATE_WINDOW, report.published + DUPLICATE_WINDOW
+    )
+    for other in _latest(near):
+        if other.id == report.id or other.retracted:
+            continue
+        if report.title.strip() and other.title.strip():
+            same = matching.same_title(report.title, other.title)
+        else:  # untitled: the same time and the same judgement of the same question
+            same = (
+                not (report.title.strip() or other.title.strip())
+                and other.published == report.published
+                and _same_judgement(tx.assessments_of_report(other.id), assessments)
+            )
+        if same:
+            raise ForecastError(
+                f"report {other.id} looks like this one ({_label(other)}, same source): "
+                f"assess it with --report {other.id}, or add --force if this is another report"
+            )
+
+
+def _same_judgement(theirs: Sequence[Assessment], mine: Sequence[Assessment]) -> bool:
+    said = {(a.question_id, a.lr, a.likelihoods) for a in theirs if not a.retracted}
+    return any((a.question_id, a.lr, a.likelihoods) in said for a in mine)
+
+
+def _check_url_free(tx: Session, report: Report) -> None:
+    """One URL is one report: refuse ``report``'s URL when another report has it."""
+    url = matching.canonical_url(report.url)
+    if not url:
+        return
+    for other in _latest(tx.reports_with_url_like(url.split("?")[0])):
+        if other.id != report.id and matching.canonical_url(other.url) == url:
+            raise ForecastError(
+                f"report {other.id} ({_label(other)}) has this URL already: "
+                f"assess it with --report {other.id}"
+            )
+
+
+def _latest(versions: Iterable[Report]) -> list[Report]:
+    return list(evidence.known_as_of(versions, lambda r: r.id, None).values())
+
+
+def _label(report: Report) -> str:
+    title = f"{report.title[:60]!r}, " if report.title else ""
+    return f"{title}{report.source}, published {iso(report.published)}"
 
 
 @contextmanager
@@ -421,11 +510,16 @@ class Tracker:
         report_id: str | None = None,
         new_report_id: str | None = None,
         dry_run: bool = False,
+        force: bool = False,
     ) -> Logged:
         """Log one report and its assessments against one or more questions, atomically.
 
         Their knowledge time is the store's clock now: there is no way to state another
         (history from elsewhere comes in through :meth:`import_history`).
+
+        A new report is refused when it is one already logged: the same URL (always), or the
+        same source with a title that reads the same (``matching.SIMILAR_TITLE``; untitled:
+        the same published time) within ``DUPLICATE_WINDOW`` of it, unless ``force``.
 
         With ``dry_run`` nothing is stored: the result carries, per question, the state
         before and the state it would have after, computed by the very same checks and
@@ -459,6 +553,8 @@ class Tracker:
                     )
                     for j in judgements
                 ]
+                if report_id is None:  # a new report: is it one already logged?
+                    _check_not_logged(tx, report, assessments, force)
                 result = Logged(report, assessments, {})
                 if dry_run:
                     after = {
@@ -500,6 +596,7 @@ class Tracker:
             title=f"{who}: now at {_describe(judgement.judged)}",
             summary=rationale,
             dry_run=dry_run,
+            force=True,  # each judgement is a report of its own, however alike their titles
         )
 
     def correct_assessment(
@@ -544,6 +641,53 @@ class Tracker:
             stored = self._insert_assessment(tx, changed, self._live())
         self._snapshot([stored.question_id], "evidence", stored.logged_at)
         return stored
+
+    def edit_report(
+        self,
+        report_id: str,
+        *,
+        reason: str,
+        title: str | None = None,
+        summary: str | None = None,
+        url: str | None = None,
+        origin: str | None = None,
+    ) -> Report:
+        """A new version of a report with its title, summary, URL or origin changed.
+
+        Its source and published time are what the report is, and stay. A changed origin
+        moves the report into another echo cluster from now on; what was known before keeps
+        the old one (every read takes the version known at its time).
+        """
+        if not reason.strip():
+            raise ForecastError("an edit needs a reason (--reason)")
+        check_id(report_id, "report")
+        with self.store.write() as tx:
+            versions = tx.report_versions(report_id)
+            if not versions:
+                raise NotFound(f"no report {report_id!r}")
+            last = versions[-1]
+            if last.retracted:
+                raise ForecastError(f"report {report_id!r} was retracted: it takes no edits")
+            edited = replace(
+                last,
+                version=last.version + 1,
+                reason=reason,
+                title=last.title if title is None else title,
+                summary=last.summary if summary is None else summary,
+                url=last.url if url is None else url,
+                origin=last.origin if origin is None else origin,
+            )
+            if replace(edited, version=last.version, reason=last.reason) == last:
+                raise ForecastError(
+                    f"report {report_id!r} already reads so: give a new title, summary, URL "
+                    "or origin"
+                )
+            report = validate_report(self._live().logged(edited))
+            _check_url_free(tx, report)
+            tx.insert_report(report)
+            cited = {a.question_id for a in tx.assessments_of_report(report_id)}
+        self._snapshot(cited, "evidence", report.logged_at)
+        return report
 
     def retract_report(self, report_id: str, *, reason: str) -> Report:
         if not reason.strip():
@@ -708,6 +852,19 @@ class Tracker:
         latest = evidence.known_as_of(history.reports, lambda r: r.id, None)
         return sorted(latest.values(), key=lambda r: (r.published, r.id), reverse=True)
 
+    def origins_like(self, origin: str, published: datetime) -> list[str]:
+        """Origins already logged that resemble a new ``origin`` (none if it is spelt as one
+        of them, ``matching.origin_key``): it may be an echo of one of them."""
+        key = matching.origin_key(origin, utc(published))
+        if not key:
+            return []
+        with self.store.read() as tx:
+            known = tx.origins()
+        keys = {o: matching.origin_key(o, when) for o, when in known}
+        if key in keys.values():
+            return []  # it joins an origin already logged: nothing to suggest
+        return matching.resembling(origin, keys)
+
     def counts(self) -> dict[str, int]:
         """Rows in each table: a value that changes whenever anything is written."""
         with self.store.read() as tx:
@@ -767,6 +924,29 @@ class Tracker:
             tx.insert_reference(ref, questions, points)
             tracked = {q.id for q in tx.questions()}
         return sorted(q.qid for q in questions if q.qid in tracked)
+
+    def evidence(self, question_id: str | None = None) -> list[EvidenceEntry]:
+        """Every assessment (of one question, or of all) as it stands, with its report and
+        whether it counts; newest report first."""
+        if question_id is not None:
+            self.question(question_id)  # a clear NotFound
+        history = self.history(None if question_id is None else [question_id])
+        reports = evidence.known_as_of(history.reports, lambda r: r.id, None)
+        current = evidence.known_as_of(history.assessments, lambda a: a.id, None).values()
+        mine = [a for a in current if question_id is None or a.question_id == question_id]
+        cluster: dict[tuple[str, str], set[str]] = {}
+        for a in mine:
+            cluster.setdefault((a.question_id, reports[a.report_id].origin_key), set()).add(
+                a.report_id
+            )
+        entries = []
+        for a in mine:
+            r = reports[a.report_id]
+            status = "retracted" if a.retracted else "report retracted" if r.retracted else "counts"
+            echoes = tuple(sorted(cluster[(a.question_id, r.origin_key)] - {r.id}))
+            entries.append(EvidenceEntry(r, a, status, echoes))
+        entries.sort(key=lambda e: (e.report.published, e.report.id, e.assessment.id), reverse=True)
+        return entries
 
     def history(self, question_ids: Sequence[str] | None = None) -> History:
         with self.store.read() as tx:

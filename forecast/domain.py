@@ -21,6 +21,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from forecast import matching
 from forecast.clock import day_start, iso, utc
 from forecast.errors import ForecastError as ForecastError
 from forecast.errors import NotFound as NotFound
@@ -156,10 +157,16 @@ class Question:
     created_at: datetime | None = None
     imported_at: datetime | None = None  # set when the record came in through an import
     imported_by: str = ""
+    closes: datetime | None = None  # binary and choice: the day it is to be resolved by
 
     @property
     def option_names(self) -> tuple[str, ...]:
         return tuple(name for name, _ in self.options)
+
+    @property
+    def close(self) -> datetime | None:
+        """The day it is to be resolved by: its close date, or an event's last deadline."""
+        return self.closes if self.closes is not None else (self.deadlines or (None,))[-1]
 
     @property
     def shape(self) -> float:
@@ -199,8 +206,9 @@ class Report:
 
     @property
     def origin_key(self) -> str:
-        """The echo-cluster key: the stated origin, or the report itself."""
-        return self.origin.strip().casefold() or f"report:{self.id}"
+        """The echo-cluster key: the stated origin however it was spelt
+        (``matching.origin_key``), or the report itself."""
+        return matching.origin_key(self.origin, self.published) or f"report:{self.id}"
 
 
 @dataclass(frozen=True)
@@ -263,13 +271,17 @@ def validate_question(q: Question) -> Question:
     check_text(q.created_by, "created by")
     for tag in q.tags:
         check_text(tag, "tag", required=True)
-    named = {"tags": tuple(nfc(t) for t in q.tags), "created_by": nfc(q.created_by or "")}
+    named: dict[str, Any] = {
+        "tags": tuple(nfc(t) for t in q.tags),
+        "created_by": nfc(q.created_by or ""),
+    }
     try:
         kind = Kind(q.kind)
     except ValueError:
         raise ForecastError(f"kind {q.kind!r} is not one of binary, event, choice") from None
     opened = utc(q.opened)
     deadlines = tuple(sorted(utc(d) for d in q.deadlines))
+    named["closes"] = _check_closes(q, kind, opened)
     if kind is Kind.CHOICE:
         options = _check_choice_prior(q.options)
         if q.prior is not None:
@@ -301,6 +313,19 @@ def validate_question(q: Question) -> Question:
     return _replace(
         q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha, **named
     )
+
+
+def _check_closes(q: Question, kind: Kind, opened: datetime) -> datetime | None:
+    if q.closes is None:
+        return None
+    if kind is Kind.EVENT:
+        raise ForecastError(
+            "an event question closes with its last deadline: give --deadline, not --closes"
+        )
+    closes = utc(q.closes)
+    if closes <= opened:
+        raise ForecastError(f"close date {iso(closes)} is not after the opened date {iso(opened)}")
+    return closes
 
 
 PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a typed file

@@ -57,13 +57,10 @@ class QuestionState:
 
     @property
     def awaiting_resolution(self) -> bool:
-        """Open, and past the end of its last deadline's day: only a resolution says more."""
-        deadlines = self.question.deadlines
-        return (
-            self.status is Status.OPEN
-            and bool(deadlines)
-            and self.as_of >= clock.after(deadlines[-1])
-        )
+        """Open, and past the end of its close day (an event's: its last deadline's): only
+        a resolution says more."""
+        close = self.question.close
+        return self.status is Status.OPEN and close is not None and self.as_of >= clock.after(close)
 
     @property
     def status_label(self) -> str:
@@ -93,13 +90,20 @@ class QuestionState:
     @property
     def next_deadline(self) -> datetime | None:
         """The deadline the question is summarised against: an event's headline deadline;
-        otherwise the first not yet over at the state's knowledge time (else the last)."""
+        otherwise its close date (None without one)."""
         deadlines = self.question.deadlines
         if not deadlines:
-            return None
+            return self.question.closes
         if kinds.has_ladder(self.question):
             return deadlines[self.headline.column]
         return next((d for d in deadlines if self.as_of < clock.after(d)), deadlines[-1])
+
+    @property
+    def days_left(self) -> int | None:
+        """Whole days from the state's day to its close (an event's last deadline): 0 on
+        the day itself, negative once it has passed; None without one."""
+        close = self.question.close
+        return None if close is None else (utc(close).date() - utc(self.as_of).date()).days
 
     @property
     def quiet_days(self) -> int:
@@ -159,6 +163,8 @@ class QuestionState:
             "deadlines": [
                 {"date": iso(d), "probability": p} for d, p in self.deadline_probabilities()
             ],
+            "closes": None if q.close is None else iso(q.close),
+            "days_left": self.days_left,
             "when": self._when_json(),
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],

@@ -82,7 +82,7 @@ def _words(text: str) -> tuple[str, ...]:
 _FIELDS = {
     "sources": _words("name type reliability version logged logged_by reason"),
     "questions": _words(
-        "id title kind opened prior prior_note deadlines alpha options criteria tags "
+        "id title kind opened prior prior_note deadlines closes alpha options criteria tags "
         "created created_by"
     ),
     "reports": _words(
@@ -577,6 +577,7 @@ def _read_question(f: _Entry) -> Question:
         prior=f.number("prior"),
         options=f.weights("options"),
         deadlines=f.times("deadlines"),
+        closes=f.time("closes"),
         alpha=f.number("alpha"),
         criteria=f.text("criteria"),
         prior_note=f.text("prior_note"),
@@ -906,6 +907,7 @@ def _question_entry(q: Question) -> dict[str, Any]:
         "prior": q.prior,
         "prior_note": q.prior_note,
         "deadlines": _Inline(q.deadlines),
+        "closes": q.closes,
         "alpha": q.alpha,
         "options": dict(q.options),
         "criteria": q.criteria,

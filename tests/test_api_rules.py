@@ -141,7 +141,7 @@ def test_a_resolved_question_takes_no_more_evidence(world: Tracker, clock: Clock
     world.resolve("b", "yes", OPENED + 3 * DAY)
     clock.now += DAY
     refused(world, lambda: world.add_evidence("b", lr=2.0, source="Wire",
-                                              published=OPENED + DAY),
+                                              published=OPENED + 2 * DAY),
             "question b was resolved .*it takes no more evidence")  # fmt: skip
 
 

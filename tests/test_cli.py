@@ -949,3 +949,42 @@ def test_tables_stay_aligned_with_wide_characters(seeded: Run, clock: Clock) -> 
     xinhua = next(row for row in table if "xinhua-1" in row)
     title = xinhua.split("xinhua-1")[1].strip()
     assert title.endswith("…") and _columns(title) <= 48  # cut to the column, not mid-width
+
+
+def test_evidence_list_edit_and_the_origin_note(seeded: Run, clock: Clock) -> None:
+    clock.now = parse_time("2025-10-20T12:00:00Z")
+    first = evidence(seeded, "--question", "state", "--lr", "2", "--source", "Reuters",
+                     "--published", "2025-10-19", "--title", "Kremlin open to a freeze",
+                     "--origin", "Kremlin insiders, 19 Oct 2025")  # fmt: skip
+    out = seeded.ok("evidence", "add", "--question", "state", "--lr", "2", "--source",
+                    "NBC News", "--published", "2025-10-19T18:00Z", "--title", "Freeze talk",
+                    "--origin", "kremlin insider")  # fmt: skip
+    second = out.split()[2].rstrip(",")
+    assert out.splitlines()[1] == (
+        "note: origin 'kremlin insider' is new; already logged: 'Kremlin insiders, 19 Oct 2025'."
+        f" If it is one of them, make it count once: forecast evidence edit-report {second}"
+        " --origin ... --reason ..."
+    )
+    err = seeded.fails("evidence", "add", "--question", "state", "--lr", "2", "--source",
+                       "Reuters", "--published", "2025-10-20", "--title",
+                       "Kremlin open to a freeze!")  # fmt: skip
+    assert err == (
+        f"error: report {first['report']} looks like this one ('Kremlin open to a freeze', "
+        f"Reuters, published 2025-10-19, same source): assess it with --report "
+        f"{first['report']}, or add --force if this is another report\n"
+    )
+    seeded.ok("evidence", "edit-report", second, "--origin", "Kremlin insiders 2025-10-19",
+              "--reason", "same people")  # fmt: skip
+    rows = seeded.json("evidence", "list", "--question", "state")
+    assert [(r["report"], r["status"], r["echoes"]) for r in rows] == [  # type: ignore[index]
+        (second, "counts", [first["report"]]),
+        (first["report"], "counts", [second]),
+    ]
+    table = seeded.ok("evidence", "list").splitlines()
+    assert table[0].split() == [
+        "published", "assessment", "question", "analyst", "status", "origin", "title"
+    ]
+    assert sum("counts (echo x2)" in line for line in table) == 2
+    assert seeded.fails("evidence", "edit-report", second, "--reason", "x") == (
+        f"error: report '{second}' already reads so: give a new title, summary, URL or origin\n"
+    )

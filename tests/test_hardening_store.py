@@ -242,9 +242,12 @@ def test_a_database_at_0004_gets_its_keys_and_its_replace_guard(database: str) -
         with store.engine.begin() as conn:
             command.upgrade(migration_config(conn), "0004")
             tx = session_module.Session(conn, writable=True)
-            tx.insert_question(
-                Question(id="q", title="q", kind=Kind.BINARY, opened=OPENED, prior=0.3)
+            question = Question(
+                id="q", title="q", kind=Kind.BINARY, opened=OPENED, prior=0.3, created_at=OPENED
             )
+            row = session_module._question_row(question)
+            del row["closes_at"]  # a column of 0006
+            conn.execute(tables.questions.insert(), [row])
             tx.insert_source(Source("Wire", 0.9))
             tx.insert_report(Report(id="r1", published=PUBLISHED, source="Wire"))
             # Twins stored by two writers that raced past the old check, and a correction.
@@ -263,7 +266,7 @@ def test_a_database_at_0004_gets_its_keys_and_its_replace_guard(database: str) -
                     conn.execute(text("SELECT title FROM questions")).scalar() == "forged at 0004"
                 )
         before = table_counts(store)
-        assert store.upgrade() == SCHEMA_HEAD == "0005"
+        assert store.upgrade() == SCHEMA_HEAD == "0006"
     with Store.open(database) as store:
         # One key per (report, question, analyst) of the version-1 rows; of twins, the first.
         assert keys(store) == {("r1", "q", "ana", "a1"), ("r1", "q", "bob", "b1")}

@@ -1,4 +1,5 @@
-"""CLI commands on evidence: ``evidence add|correct|retract|retract-report`` and ``judge``."""
+"""CLI commands on evidence: ``evidence add|list|correct|retract|edit-report|retract-report``
+and ``judge``."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import click
 from forecast.cli.common import pairs, print_json, tracker
 from forecast.clock import parse_time
 from forecast.domain import ForecastError, check_number, check_share
-from forecast.terminal import say
+from forecast.terminal import cell, clip, pad, say, width
 
 
 def register(root: click.Group) -> None:
@@ -69,6 +70,9 @@ def evidence() -> None:
 @click.option("--url", default="")
 @click.option("--report", "report_id", help="Assess an existing report.")
 @click.option("--report-id", "new_report_id", help="Id for the new report (default: generated).")
+@click.option(
+    "--force", is_flag=True, help="Log it although a report from its source reads the same."
+)
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def evidence_add(
@@ -90,13 +94,17 @@ def evidence_add(
     url: str,
     report_id: str | None,
     new_report_id: str | None,
+    force: bool,
     as_json: bool,
 ) -> None:
     """Log a report (or reuse --report) and assess it against a question."""
-    report, assessment = tracker(ctx).add_evidence(
+    the_tracker = tracker(ctx)
+    when = _time(published, "--published")
+    like = the_tracker.origins_like(origin, when) if origin and when and not report_id else []
+    report, assessment = the_tracker.add_evidence(
         question_id,
         source=source,
-        published=_time(published, "--published"),
+        published=when,
         lr=None if lr is None else check_number(lr, "likelihood ratio"),
         strength=strength,
         likelihoods=pairs(likelihoods, "--likelihood"),
@@ -111,11 +119,19 @@ def evidence_add(
         url=url,
         report_id=report_id,
         new_report_id=new_report_id,
+        force=force,
     )
     if as_json:
-        print_json({"report": report.id, "assessment": assessment.id})
-    else:
-        say(f"logged report {report.id}, assessment {assessment.id}")
+        print_json({"report": report.id, "assessment": assessment.id, "origins_like": like})
+        return
+    say(f"logged report {report.id}, assessment {assessment.id}")
+    if like:
+        shown = ", ".join(repr(o) for o in like)
+        say(
+            f"note: origin {origin!r} is new; already logged: {shown}. If it is one of them, "
+            f"make it count once: forecast evidence edit-report {report.id} --origin ... "
+            "--reason ..."
+        )
 
 
 @evidence.command("correct")
@@ -165,6 +181,61 @@ def evidence_retract_report(ctx: click.Context, report_id: str, reason: str) -> 
     """Retract a report: none of its assessments count any more."""
     r = tracker(ctx).retract_report(report_id, reason=reason)
     say(f"report {r.id} retracted (version {r.version})")
+
+
+@evidence.command("edit-report")
+@click.argument("report_id")
+@click.option("--title")
+@click.option("--summary")
+@click.option("--url")
+@click.option("--origin", help="Underlying source; same origin = echo.")
+@click.option("--reason", required=True, help="Why it changed (kept in the history).")
+@click.pass_context
+def evidence_edit_report(
+    ctx: click.Context,
+    report_id: str,
+    title: str | None,
+    summary: str | None,
+    url: str | None,
+    origin: str | None,
+    reason: str,
+) -> None:
+    """Fix a report's title, summary, URL or origin (a new version; the old one stays)."""
+    r = tracker(ctx).edit_report(
+        report_id, title=title, summary=summary, url=url, origin=origin, reason=reason
+    )
+    say(f"report {r.id} edited (version {r.version})")
+
+
+@evidence.command("list")
+@click.option("--question", "question_id", help="Only the evidence on this question.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def evidence_list(ctx: click.Context, question_id: str | None, as_json: bool) -> None:
+    """Every assessment with its id, report, origin and whether it counts, newest first."""
+    entries = tracker(ctx).evidence(question_id)
+    if as_json:
+        print_json([e.to_json() for e in entries])
+        return
+    header = ("published", "assessment", "question", "analyst", "status", "origin", "title")
+    rows = [header] + [
+        tuple(
+            cell(x)
+            for x in (
+                e.report.published.date().isoformat(),
+                e.assessment.id,
+                e.assessment.question_id,
+                e.assessment.analyst,
+                e.status + (f" (echo x{len(e.echoes) + 1})" if e.echoes else ""),
+                clip(e.report.origin, 24) or "-",
+                clip(e.report.title or e.report.id, 48),
+            )
+        )
+        for e in entries
+    ]
+    widths = [max(width(r[i]) for r in rows) for i in range(len(header))]
+    for row in rows:
+        say("  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
 
 
 # --------------------------------------------------------------------------- judge

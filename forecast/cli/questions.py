@@ -62,6 +62,9 @@ def question() -> None:
 @click.option(
     "--deadline", "deadlines", multiple=True, help="Event deadline (repeat for a ladder)."
 )
+@click.option(
+    "--closes", help="Binary and choice: the day it is to be resolved by (events: last deadline)."
+)
 @click.option("--alpha", type=str, help="Gamma shape of the event rate (default 1).")
 @click.option("--option", "options", multiple=True, metavar="NAME=P", help="Choice outcome.")
 @click.option("--criteria", default="", help="Resolution criteria.")
@@ -77,6 +80,7 @@ def question_add(
     prior: str | None,
     prior_note: str,
     deadlines: tuple[str, ...],
+    closes: str | None,
     alpha: str | None,
     options: tuple[str, ...],
     criteria: str,
@@ -92,6 +96,7 @@ def question_add(
         prior=None if prior is None else check_share(prior, "prior"),
         options=tuple(pairs(options, "--option", check_share)),
         deadlines=tuple(parse_time(d, "--deadline") for d in deadlines),
+        closes=None if closes is None else parse_time(closes, "--closes"),
         alpha=None if alpha is None else check_number(alpha, "alpha"),
         criteria=criteria,
         prior_note=prior_note,
@@ -197,6 +202,10 @@ question.add_command(show, "show")  # `forecast question show ID` is `forecast s
 def _print_state(data: dict[str, Any]) -> None:
     say(f"{data['id']}: {cell(data['title'])}")
     say(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
+    if data["closes"] is not None and data["outcome"] is None:
+        left = data["days_left"]
+        when = f"{left} days left" if left > 0 else "today" if left == 0 else f"{-left} days ago"
+        say(f"  closes {data['closes'][:10]} ({when})")
     trust = data["trust"]
     if trust["learned"]:
         say(f"  learned trust: the fit of {trust['fitted_at'][:16]}")

@@ -408,7 +408,8 @@ def _line(state: QuestionState, when: datetime | None = None, days: int | None =
 def _near(
     questions: Sequence[Question], after: dict[str, QuestionState], as_of: datetime, days: int
 ) -> list[Line]:
-    """Deadlines within ``days`` after ``as_of``, and open questions whose last one passed.
+    """Deadlines and close dates within ``days`` after ``as_of``, and open questions whose
+    last one passed.
 
     "By D" includes all of day D: a deadline is still ahead until its day is over, and a
     question awaits its resolution only from then on (the rule of
@@ -421,11 +422,13 @@ def _near(
     found = []
     for q in questions:
         state = after[q.id]
-        ahead = [(d, (utc(d).date() - today).days) for d in q.deadlines]
+        ladder: dict[datetime, float | dict[str, float]] = dict(state.deadline_probabilities())
+        if q.closes is not None:  # binary and choice: the forecast, by the close date
+            ladder[q.closes] = state.probability
+        ahead = [(d, (utc(d).date() - today).days) for d in ladder]
         near = [(d, n) for d, n in ahead if 0 <= n <= days]
         if not near and not state.awaiting_resolution:
             continue
-        ladder = dict(state.deadline_probabilities())
         found += [Line(q, ladder[d], d, n) for d, n in near]
         if state.awaiting_resolution:
             last, n = ahead[-1]

@@ -108,6 +108,7 @@ questions = Table(
     _when("created_at"),
     _text("created_by"),
     *_imported(),
+    Column("closes_at", UTCDateTime(), nullable=True),  # revision 0006
     PrimaryKeyConstraint("id"),
 )
 

@@ -177,6 +177,29 @@ class Session:
     def report_versions(self, rid: str) -> list[Report]:
         return [_report(r) for r in self._rows(t.reports, t.reports.c.id == rid, "version")]
 
+    def origins(self) -> list[tuple[str, datetime]]:
+        """Each origin typed on a report (as typed), with the latest published time it has."""
+        r = t.reports.c
+        query = (
+            select(r.origin, func.max(r.published_at))
+            .where(r.origin != "")
+            .group_by(r.origin)
+            .order_by(r.origin)
+        )
+        return [(origin, when) for origin, when in self.connection.execute(query)]
+
+    def reports_near(self, source: str, start: datetime, end: datetime) -> list[Report]:
+        """Every version of the reports from ``source`` published in [start, end]."""
+        r = t.reports.c
+        where = (r.source == source) & (r.published_at >= start) & (r.published_at <= end)
+        return [_report(row) for row in self._rows(t.reports, where, "id", "version")]
+
+    def reports_with_url_like(self, fragment: str) -> list[Report]:
+        """Every version of the reports whose URL contains ``fragment`` (in any case)."""
+        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where = func.lower(t.reports.c.url).like(f"%{escaped.lower()}%", escape="\\")
+        return [_report(row) for row in self._rows(t.reports, where, "id", "version")]
+
     def assessment_versions(self, aid: str) -> list[Assessment]:
         where = t.assessments.c.id == aid
         return [_assessment(r) for r in self._rows(t.assessments, where, "version")]
@@ -383,6 +406,7 @@ def _question_row(q: Question) -> dict[str, Any]:
         "created_at": q.created_at,
         "created_by": _s(q.created_by),
         **_provenance(q),
+        "closes_at": q.closes,
     }
 
 
@@ -393,7 +417,7 @@ def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
     # Rows arrive in the table's column order; unpacking them is several times faster than
     # reading them by name, which matters when history() builds 50,000 records.
     qid, title, kind, opened, prior, prior_note, alpha, criteria, tags, *rest = row
-    created, creator, imported_at, imported_by = rest
+    created, creator, imported_at, imported_by, closes = rest
     if kind not in _KINDS:
         raise ForecastError(
             f"the database holds question {str(qid)[:80]!r} of kind {str(kind)[:40]!r}, which "
@@ -415,6 +439,7 @@ def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
         created_at=created,
         imported_at=imported_at,
         imported_by=imported_by or "",
+        closes=closes,
     )
 
 

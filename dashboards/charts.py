@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from dashboards import frames
+from forecast import kinds
 from forecast.api import QuestionState
 from forecast.domain import Kind
 
@@ -41,9 +42,9 @@ def trajectory(
     if band is not None:
         layers.append(_band(state, band, band_label))
     # Without decay the probability only moves when a report arrives: draw steps.
-    step = "linear" if kind is Kind.EVENT else "step-after"
-    layers.append(_areas(data, step) if kind is Kind.CHOICE else _lines(data, step))
-    if kind is Kind.EVENT:
+    step = "linear" if kinds.has_ladder(kind) else "step-after"
+    layers.append(_areas(data, step) if kinds.has_options(kind) else _lines(data, step))
+    if kinds.has_ladder(kind):
         layers.append(_deadline_rules(state))
     layers.append(_markers(frames.markers(state), kind))
     return alt.layer(*layers).properties(height=HEIGHT)
@@ -98,7 +99,7 @@ def _band(
     state: QuestionState, band: tuple[Sequence[float], Sequence[float]], label: str
 ) -> alt.Chart:
     q = state.question
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         raise ValueError(f"question {q.id}: a credible band needs a binary or event question")
     lower, upper = (np.asarray(b, dtype=float) for b in band)
     days = len(state.trajectory.probability)
@@ -113,7 +114,7 @@ def _band(
     )
     return (
         alt.Chart(data)
-        .mark_area(opacity=0.25, interpolate="step-after" if q.kind is Kind.BINARY else "linear")
+        .mark_area(opacity=0.25, interpolate="linear" if kinds.has_ladder(q) else "step-after")
         .encode(
             x="date:T",
             y=alt.Y("lower:Q", scale=PROBABILITY),
@@ -156,7 +157,7 @@ def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
             size=90,
             stroke="white",
             strokeWidth=1,
-            shape="triangle-down" if kind is Kind.CHOICE else "circle",
+            shape="triangle-down" if kinds.has_options(kind) else "circle",
         )
         .encode(
             x="date:T",

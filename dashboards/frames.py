@@ -16,10 +16,11 @@ import numpy as np
 import pandas as pd
 
 from dashboards.text import clip, moment
+from forecast import kinds
 from forecast.api import QuestionState
 from forecast.audit import AuditEntry
 from forecast.clock import day_start
-from forecast.domain import Assessment, Kind, Question
+from forecast.domain import Assessment, Question
 
 TREND_DAYS = 30  # days of history in an overview sparkline
 CHANGE_DAYS = 7  # the overview's "change" column: over the last week
@@ -83,7 +84,7 @@ def plotted_days(state: QuestionState) -> int:
     """How many trajectory days to draw: an event question stops at its last deadline."""
     n = len(state.trajectory.probability)
     deadlines = state.question.deadlines
-    if state.question.kind is Kind.EVENT and deadlines:
+    if kinds.has_ladder(state.question) and deadlines:
         last = (deadlines[-1] - state.trajectory.first_day).days + 1
         return max(1, min(n, last))
     return n
@@ -103,9 +104,9 @@ def trajectory(state: QuestionState) -> pd.DataFrame:
     q, tr = state.question, state.trajectory
     n = plotted_days(state)
     days = naive_days(state, n)
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         values, names = np.asarray(tr.probability)[:n], list(q.option_names)
-    elif q.kind is Kind.EVENT:
+    elif kinds.has_ladder(q):
         values = np.asarray(tr.ladder)[:n]
         names = [f"by {d.date().isoformat()}" for d in q.deadlines]
     else:
@@ -114,7 +115,7 @@ def trajectory(state: QuestionState) -> pd.DataFrame:
     for k, name in enumerate(names):
         keep = (
             days <= q.deadlines[k].replace(tzinfo=None)
-            if q.kind is Kind.EVENT
+            if kinds.has_ladder(q)
             else np.ones(n, dtype=bool)
         )
         parts.append(
@@ -194,7 +195,7 @@ def markers(state: QuestionState) -> pd.DataFrame:
                 "date": pd.Timestamp(day_start(report.published).replace(tzinfo=None)),
                 # Event: the engine's headline just after it, on the line of the first
                 # deadline still open that day (never a line already at zero).
-                "p": 1.0 if q.kind is Kind.CHOICE else float(move.after),
+                "p": 1.0 if kinds.has_options(q) else float(move.after),
                 "title": clip(report.title or report.id, 120),
                 "source": report.source,
                 "published": moment(report.published),
@@ -208,7 +209,7 @@ def markers(state: QuestionState) -> pd.DataFrame:
 
 
 def _step_text(q: Question, step: float | np.ndarray) -> str:
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         return ", ".join(
             f"{name} {100 * v:+.1f}" for name, v in zip(q.option_names, step, strict=True)
         )
@@ -309,7 +310,7 @@ def contributions(state: QuestionState) -> pd.DataFrame:
             "judgements": marks.loc[c.report_id, "lr"] if c.report_id in marks.index else "",
             "report": report.id,
         }
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             for name, step, gone in zip(
                 q.option_names, np.asarray(c.points), np.asarray(c.without), strict=True
             ):
@@ -355,7 +356,7 @@ def judgement_preview(
     """A probability judgement ("I am now at P", dry run): the headline now and after it,
     and the LR (choice: the likelihood of each option) the library would store."""
     q = before.question
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         likelihoods = dict(assessment.likelihoods)
         return pd.DataFrame(
             {
@@ -379,9 +380,9 @@ def judgement_preview(
 def _numbers(s: QuestionState) -> tuple[list[str], np.ndarray]:
     """Every daily number a question shows, as (names, days x names)."""
     q, tr = s.question, s.trajectory
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         return list(q.option_names), np.asarray(tr.probability, dtype=float)
-    if q.kind is Kind.EVENT:
+    if kinds.has_ladder(q):
         return [f"by {d.date().isoformat()}" for d in q.deadlines], np.asarray(tr.ladder)
     return ["P(yes)"], np.asarray(tr.probability, dtype=float)[:, None]
 

@@ -472,6 +472,11 @@ def log_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     return _write(lambda t: t.log_evidence(judgements, **_analyst(report, t)))
 
 
+def origins_like(origin: str, published: datetime) -> list[str]:
+    """Origins already logged that resemble a new one (``Tracker.origins_like``)."""
+    return tracker().origins_like(origin, published)
+
+
 def preview_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     """What logging would do, computed by the library and rolled back: nothing is stored."""
     writer = _writer()  # a dry run still takes a write transaction: writers only

@@ -863,7 +863,11 @@ class Tracker:
         keys = {o: matching.origin_key(o, when) for o, when in known}
         if key in keys.values():
             return []  # it joins an origin already logged: nothing to suggest
-        return matching.resembling(origin, keys)
+        # Compared by who they name, dates left out: "senior White House officials" is like
+        # "senior White House official, 2025-10-21".
+        names = {o: matching.origin_name(o, when) for o, when in known}
+        found = matching.resembling(matching.origin_name(origin, utc(published)), names.values())
+        return sorted((o for o in names if names[o] in found), key=lambda o: found.index(names[o]))
 
     def counts(self) -> dict[str, int]:
         """Rows in each table: a value that changes whenever anything is written."""

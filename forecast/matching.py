@@ -48,6 +48,15 @@ def origin_key(origin: str, published: datetime) -> str:
     return " ".join(_NOT_WORD.sub(" ", text).split())
 
 
+_KEY_DATE = re.compile(r"\b\d{4} \d{2} \d{2}\b")
+
+
+def origin_name(origin: str, published: datetime) -> str:
+    """Who an origin is, without its date: what suggestions compare ("senior White House
+    official, 2025-10-21" is named "senior white house official")."""
+    return " ".join(_KEY_DATE.sub(" ", origin_key(origin, published)).split())
+
+
 def _iso_date(typed: str, published: datetime) -> str | None:
     has_year = _YEAR.search(typed) is not None
     try:

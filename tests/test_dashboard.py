@@ -329,6 +329,40 @@ def test_log_evidence_refuses_a_report_after_an_event_deadline(db: Path, tracker
     assert counts(tracker) == before
 
 
+def test_a_report_logged_already_is_refused_until_marked_as_another(
+    db: Path, tracker: Tracker
+) -> None:
+    # The demo holds Reuters' "Trump drops plans to meet Putin soon" of 2025-10-21: the same
+    # title a day later from the same source is that report, as the API says.
+    at = log_page("russia-ceasefire-line")
+    fill_report(at, title="Trump drops plans to meet Putin soon")
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input("0.8")
+    before = counts(tracker)
+    submit(at, "log_save")
+    assert errors(at) == [
+        "report reuters-trump-drops-meeting looks like this one ('Trump drops plans to meet "
+        "Putin soon', Reuters, published 2025-10-21, same source): assess it with --report "
+        "reuters-trump-drops-meeting, or add --force if this is another report"
+    ]
+    assert counts(tracker) == before
+    at.checkbox(key="log_force_0").check()
+    submit(at, "log_save")
+    assert not errors(at)
+    assert counts(tracker)["reports"] == before["reports"] + 1
+
+
+def test_a_new_origin_like_a_logged_one_is_pointed_out(db: Path, tracker: Tracker) -> None:
+    at = log_page("russia-ceasefire-line")
+    fill_report(at, title="A new angle", origin="senior White House officials")
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input("0.8")
+    submit(at, "log_preview")
+    shown = texts(at, unescaped=True)
+    assert (
+        "Origin 'senior White House officials' is new, and resembles 'senior White House "
+        "official, 2025-10-21'. If it is the same claim, type that origin" in shown
+    )
+
+
 def test_a_source_added_inline_is_stored_and_picked(db: Path, tracker: Tracker) -> None:
     at = app("log_evidence")
     at.text_input(key="log_new_source_name").input("Kommersant")

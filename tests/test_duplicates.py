@@ -45,6 +45,14 @@ def test_an_origin_is_one_key_however_it_is_spelt(typed: str, key: str) -> None:
     assert matching.origin_key(typed, published) == key
 
 
+def test_an_origin_is_named_without_its_date() -> None:
+    published = datetime(2025, 10, 22, tzinfo=UTC)
+    named = matching.origin_name("senior White House official, 2025-10-21", published)
+    assert named == "senior white house official"
+    assert matching.origin_name("CNN sources, 21 Oct", published) == "cnn sources"
+    assert matching.origin_name("G7 leaders", published) == "g7 leaders"
+
+
 def test_a_29_february_without_a_year_after_the_report_falls_back_a_year() -> None:
     published = datetime(2028, 2, 10, tzinfo=UTC)  # 2028 is a leap year, 2027 is not
     assert matching.origin_key("leak 29 Feb", published) == "leak 2027 02 28"

@@ -15,8 +15,9 @@ import streamlit as st
 
 from dashboards import asof, components, forms, frames, identity, state
 from dashboards.text import clip, day, md, pct
+from forecast import kinds
 from forecast.api import Judgement, Logged
-from forecast.domain import ForecastError, Kind, Question, check_number
+from forecast.domain import ForecastError, Question, check_number
 from forecast.scales import SCALE, SCALE_NAME
 
 FORM = "log"  # prefix of every widget key of the form (with its generation)
@@ -66,7 +67,14 @@ def _report_fields(source_names: list[str]) -> dict[str, object]:
         key=_key("analyst"),
         disabled=identity.pinned(),  # signed in: the report is logged as that user
     )
+    force = st.checkbox(
+        "Another report, although one from its source reads the same",
+        key=_key("force"),
+        help="A report with the same source and a title that reads the same within 48 hours "
+        "is refused as logged already. Tick this only if it is a different report.",
+    )
     return {
+        "force": force,
         "source": chosen,
         "published": forms.at(published, at) if published else None,
         "title": title,
@@ -134,7 +142,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
     """
     with st.container(border=True):
         st.markdown(f"**{md(clip(q.title, 140))}** · {md(q.kind.value)} · {md(q.id)}")
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             st.caption("Likelihood of the report under each outcome, relative to 1 (blank = 1).")
             typed = _per_option(q, lambda name: _key(f"lik_{q.id}_{name}"))
             raw_lr, strength = "", None
@@ -155,7 +163,7 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
                 or None
             )
             typed = []
-        target = _target_fields(q) if q.kind is Kind.EVENT else _no_target
+        target = _target_fields(q) if kinds.has_ladder(q) else _no_target
         rationale = st.text_area("Rationale", key=_key(f"why_{q.id}"), height=68)
 
     def read() -> Judgement:
@@ -260,7 +268,7 @@ def _probability_fields(
     q: Question, label: str
 ) -> Callable[[], float | tuple[tuple[str, float], ...]]:
     """The probability typed (choice: one per option); read at submit time."""
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         st.caption("Your probability of each option, from 0 to 1 (they must add up to 1).")
         typed = _per_option(q, lambda name: _jkey(f"p_{q.id}_{name}"))
 
@@ -366,6 +374,19 @@ def _preview_and_save(prefix: str) -> tuple[bool, bool, Any]:
     return wants_preview, wants_save, st.container()
 
 
+def _suggest_origins(fields: dict[str, Any]) -> None:
+    """Origins already logged that the typed one resembles: maybe the same claim."""
+    origin, published = fields["origin"], fields["published"]
+    like = state.origins_like(origin, published) if origin and published else []
+    if like:
+        st.warning(
+            md(f"Origin '{origin}' is new, and resembles "
+               + ", ".join(f"'{o}'" for o in like)
+               + ". If it is the same claim, type that origin so the echo counts once."),
+            icon=":material/content_copy:",
+        )  # fmt: skip
+
+
 def _report_page(by_id: dict[str, Question]) -> None:
     """A report, judged against one or several questions."""
     with st.expander("Add a source", expanded=not state.sources(), icon=":material/add:"):
@@ -390,6 +411,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
             if wants_preview:
                 with feedback:
                     _show_previews(state.preview_evidence(judgements, **fields))
+                    _suggest_origins(fields)
             else:
                 logged = state.log_evidence(judgements, **fields)
                 forms.flash(_saved_message(logged, state.now()))  # md: escaped there

@@ -6,14 +6,11 @@ import streamlit as st
 
 from dashboards import asof, forms, identity, state
 from dashboards.text import md
+from forecast import kinds
 from forecast.domain import DEFAULT_ALPHA, Kind, Question
 
 FORM = "new_question"
-KINDS = {
-    Kind.BINARY: "binary: will X be true on a date? (no decay)",
-    Kind.EVENT: "event: will X happen by a deadline? (silence is evidence)",
-    Kind.CHOICE: "choice: which of several exclusive outcomes?",
-}
+KINDS = {kind: f"{kind.value}: {rules.about}" for kind, rules in kinds.RULES.items()}
 
 
 def _key(field: str) -> str:
@@ -23,7 +20,7 @@ def _key(field: str) -> str:
 def _kind_fields(kind: Kind) -> dict[str, str]:
     """The inputs that depend on the kind, as raw text (read at submit time)."""
     raw = {"prior": "", "deadlines": "", "alpha": "", "options": ""}
-    if kind is Kind.CHOICE:
+    if kinds.has_options(kind):
         raw["options"] = st.text_area(
             "Options and their priors",
             key=_key("options"),
@@ -36,9 +33,9 @@ def _kind_fields(kind: Kind) -> dict[str, str]:
         "Prior probability",
         key=_key("prior"),
         help="Strictly between 0 and 1"
-        + (": the chance of the event by the first deadline." if kind is Kind.EVENT else "."),
+        + (": the chance of the event by the first deadline." if kinds.has_ladder(kind) else "."),
     )
-    if kind is Kind.EVENT:
+    if kinds.has_ladder(kind):
         raw["deadlines"] = extra.text_input(
             "Deadlines",
             key=_key("deadlines"),

@@ -7,6 +7,7 @@ import streamlit as st
 
 from dashboards import asof, components, frames, identity, state, trust
 from dashboards.text import md
+from forecast import kinds
 from forecast.readmodel import AWAITING, STALE_DAYS
 
 TABLE = "overview_table"
@@ -29,7 +30,7 @@ def _filtered(table: pd.DataFrame) -> pd.DataFrame:
         default=["open", AWAITING],
         key="overview_status",
     )
-    kinds = kind.multiselect("Kind", ["binary", "event", "choice"], key="overview_kind")
+    picked_kinds = kind.multiselect("Kind", [k.value for k in kinds.RULES], key="overview_kind")
     all_tags = sorted({t for row in table["tags"] for t in row.split(", ") if t})
     picked = tags.multiselect("Tags", all_tags, key="overview_tags")
     st.session_state.setdefault("stale_days", STALE_DAYS)
@@ -46,8 +47,8 @@ def _filtered(table: pd.DataFrame) -> pd.DataFrame:
         keep &= table["question"].str.casefold().str.contains(needle, regex=False) | table[
             "id"
         ].str.casefold().str.contains(needle, regex=False)
-    if kinds:
-        keep &= table["kind"].isin(kinds)
+    if picked_kinds:
+        keep &= table["kind"].isin(picked_kinds)
     if picked:
         keep &= table["tags"].map(lambda row: bool(set(row.split(", ")) & set(picked)))
     return table[keep].reset_index(drop=True)

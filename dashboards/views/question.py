@@ -9,18 +9,24 @@ import streamlit as st
 
 from dashboards import asof, charts, components, frames, state, trust
 from dashboards.text import clip, day, md, moment, pct, pts
+from forecast import kinds
 from forecast.api import QuestionState
-from forecast.domain import ForecastError, Kind, Status
+from forecast.domain import ForecastError, Question, Status
 
 POOLED = ""  # the analyst picker's value for "every analyst, pooled"
 READER = "report_pick"  # session_state key of the report reader's picker
-MARKER_HELP = {
-    Kind.BINARY: "Each dot is a report, where it left the probability.",
-    Kind.EVENT: "Each dot is a report, where it left the probability on the line of the "
-    "nearest deadline still open. Between reports the probability decays: silence is "
-    "evidence. Dashed lines mark the deadlines.",
-    Kind.CHOICE: "Each triangle on the top edge is a report.",
-}
+
+
+def _marker_help(q: Question) -> str:
+    if kinds.has_options(q):
+        return "Each triangle on the top edge is a report."
+    if kinds.has_ladder(q):
+        return (
+            "Each dot is a report, where it left the probability on the line of the nearest "
+            "deadline still open. Between reports the probability decays: silence is "
+            "evidence. Dashed lines mark the deadlines."
+        )
+    return "Each dot is a report, where it left the probability."
 
 
 def _picked_on_chart() -> None:
@@ -72,10 +78,10 @@ def _metrics(s: QuestionState) -> None:
     then, for an event question, each later rung of its ladder."""
     q, tr = s.question, s.trajectory
     week = max(0, len(tr.probability) - 1 - frames.CHANGE_DAYS)
-    if q.kind is Kind.CHOICE:
+    if kinds.has_options(q):
         labels = list(q.option_names)
         now, then = np.asarray(tr.final), np.asarray(tr.probability[week])
-    elif q.kind is Kind.EVENT:
+    elif kinds.has_ladder(q):
         k = s.headline.column
         ladder = s.deadline_probabilities()  # every rung, as the engine states it
         later = range(k + 1, len(ladder))
@@ -96,7 +102,7 @@ def _metrics(s: QuestionState) -> None:
             delta_color="off" if abs(p - p0) < frames.MOVE_TOLERANCE else "normal",
         )
     cols[-1].metric("Reports", len(s.contributions), help="Reports counted as of this date.")
-    if q.kind is Kind.EVENT:
+    if kinds.has_ladder(q):
         k = s.headline.column
         passed = [day(d) for d in q.deadlines[:k]]
         if passed:
@@ -107,7 +113,7 @@ def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray
     """The learned fit's credible band of the trajectory shown, if there is one to draw."""
     if s.learned is None:
         return None
-    if s.question.kind is Kind.CHOICE:
+    if kinds.has_options(s.question):
         st.caption("No credible band for a choice question: bands cover binary and event ones.")
         return None
     try:
@@ -140,11 +146,11 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
         selection_mode=charts.REPORT_SELECTION,
         width="stretch",
     )
-    note = MARKER_HELP[s.question.kind] + " Hover for the judgement; click to read it below."
+    note = _marker_help(s.question) + " Hover for the judgement; click to read it below."
     if band is not None:
         # The band follows the headline: an event's is P(by the first deadline still open
         # on each day), as the line it shades.
-        what = "P(by the first deadline still open)" if s.question.kind is Kind.EVENT else "P(yes)"
+        what = "P(by the first deadline still open)" if kinds.has_ladder(s.question) else "P(yes)"
         note += (
             f" Shaded: the {label}, for {what}: the middle {pct(state.BAND, 0)} of the "
             "trajectories given by the fit's posterior draws of reliabilities, analyst "
@@ -155,7 +161,7 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
 
 def _when(s: QuestionState) -> None:
     """Event questions: when it will happen (the engine's date distribution)."""
-    if s.question.kind is not Kind.EVENT:
+    if not kinds.has_ladder(s.question):
         return
     st.subheader("When", anchor=False)
     if s.status is not Status.OPEN:
@@ -233,10 +239,10 @@ def _explanation(s: QuestionState) -> None:
     if not s.contributions:
         st.caption(
             "Nothing yet: the probability is the prior"
-            + (", decaying in silence." if s.question.kind is Kind.EVENT else ".")
+            + (", decaying in silence." if kinds.has_ladder(s.question) else ".")
         )
         return
-    if s.question.kind is Kind.CHOICE:
+    if kinds.has_options(s.question):
         st.altair_chart(charts.choice_steps(s), width="stretch")
         st.caption("Each report's step on each option, in probability points.")
     else:
@@ -270,9 +276,9 @@ def _question_text(s: QuestionState) -> None:
         st.text(q.criteria or "None given.")
     with right:
         st.subheader("Prior", anchor=False)
-        if q.kind is Kind.CHOICE:
+        if kinds.has_options(q):
             st.markdown(md(", ".join(f"{name} {pct(p)}" for name, p in q.options)))
-        elif q.kind is Kind.EVENT:
+        elif kinds.has_ladder(q):
             st.markdown(
                 md(
                     f"P(by {day(q.deadlines[0])}) = {pct(q.prior)}, "

@@ -6,7 +6,7 @@ import streamlit as st
 
 from dashboards import asof, components, forms, state
 from dashboards.text import day, md
-from forecast.domain import Kind
+from forecast import kinds
 
 FORM = "resolve"
 
@@ -35,7 +35,7 @@ if qid in resolved:
         "Saving again records a correction (the earlier resolution stays in the history).",
         icon=":material/info:",
     )
-outcomes = [*q.option_names, "annulled"] if q.kind is Kind.CHOICE else ["yes", "no", "annulled"]
+outcomes = [*kinds.rules(q).outcomes(q), "annulled"]
 with st.form(FORM, enter_to_submit=False):
     outcome_col, date_col = st.columns(2)
     outcome = outcome_col.selectbox("Outcome", outcomes, key=_key(f"outcome_{qid}"))

@@ -54,19 +54,26 @@ try:
 except ForecastError as exc:  # a mistyped setting: refuse to start rather than guess
     st.error(md(str(exc)), icon=":material/error:")
     st.stop()
-navigation = st.navigation(
-    [
-        st.Page(
-            HERE / "views" / name,
-            title=title,
-            icon=icon,
-            url_path=url,
-            default=i == 0,
-            visibility="visible" if access.writer or url not in WRITE_PAGES else "hidden",
-        )
-        for i, (name, title, icon, url) in enumerate(PAGES)
-    ]
-)
+pages = [
+    st.Page(
+        HERE / "views" / name,
+        title=title,
+        icon=icon,
+        url_path=url,
+        visibility="visible" if access.writer or url not in WRITE_PAGES else "hidden",
+    )
+    for name, title, icon, url in PAGES
+]
+
+
+# The root shows the first page; so does its own name ("/overview", from a link or a
+# bookmark), which a default page's name would not. (Switching pages instead would clear the
+# query parameters, which Streamlit refuses while the as-of date is bound to one.)
+landing = st.Page(
+    HERE / "views" / PAGES[0][0], title=PAGES[0][1], url_path="home", default=True,
+    visibility="hidden",
+)  # fmt: skip
+navigation = st.navigation([landing, *pages])
 asof.sidebar()
 trust.sidebar()
 identity.sidebar(access)

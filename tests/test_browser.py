@@ -166,8 +166,13 @@ def _story(server: str, page: object, tmp_path: Path) -> None:
     page.goto(f"{server}/?as_of={SHOWN_DAY}")  # type: ignore[attr-defined]
     page.wait_for_selector('[data-testid="stDataFrame"]', timeout=WAIT)  # type: ignore[attr-defined]
     _settle(page)
-    assert "await resolution" in page.inner_text("body")  # type: ignore[attr-defined]
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "await resolution" in body
+    assert "Deploy" not in body  # no button to a hosting service
     _shot(page, tmp_path, "overview")
+    page.goto(f"{server}/overview?as_of={SHOWN_DAY}")  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=WAIT)  # type: ignore[attr-defined]
+    assert "Page not found" not in page.inner_text("body")  # type: ignore[attr-defined]
 
     page.goto(f"{server}/question?q=putin-trump-meeting&as_of={SHOWN_DAY}")  # type: ignore[attr-defined]
     page.wait_for_selector(  # type: ignore[attr-defined]

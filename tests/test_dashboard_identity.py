@@ -66,7 +66,8 @@ def menus(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[dict[str, str]]]:
     real = streamlit.navigation
 
     def spy(pages: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append({p.url_path: p.visibility for p in pages})
+        # The landing page (the root, "") only opens the overview under its own name.
+        seen.append({p.url_path: p.visibility for p in pages if p.url_path})
         return real(pages, *args, **kwargs)
 
     monkeypatch.setattr(streamlit, "navigation", spy)

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import re
+import shlex
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+import pytest
 
-from forecast.cli import cli
+from forecast import settings
+from forecast.cli import cli, main
+from forecast.store import Store
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -46,3 +51,35 @@ def test_quick_start_is_two_commands_and_ci_runs_the_second() -> None:
     assert len(commands) == 2
     ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci
+
+
+def tour_commands() -> list[list[str]]:
+    """The README's command-line tour, one argument list per command: continuation lines
+    joined, comments dropped; commands that need a placeholder filled in (<REPORT_ID>), a
+    saved fit (--learned, --band) or a terminal of their own (dashboard) left out."""
+    block = README.split("### Command line\n", 1)[1].split("```sh\n", 1)[1].split("```", 1)[0]
+    commands = []
+    for line in block.replace("\\\n", " ").splitlines():
+        for part in line.split("&&"):
+            words = shlex.split(part, comments=True)
+            skip = {"dashboard", "--learned", "--band"} & set(words)
+            if words and not skip and not any("<" in w for w in words):
+                assert words[0] == "forecast", line
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_readme_tour_runs_top_to_bottom(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # On the day the tour was written (its questions open on 2026-12-01); in a folder of
+    # its own, as a first-time user's shell would be, with the demo that `make run` loads.
+    monkeypatch.setattr(Store, "now", lambda _store: datetime(2026, 12, 5, 12, tzinfo=UTC))
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(settings.HOME_ENV, str(tmp_path))
+    commands = tour_commands()
+    assert len(commands) >= 19  # every line of the tour but five
+    for args in commands:
+        code = main(args)
+        err = capsys.readouterr().err
+        assert code == 0, f"forecast {' '.join(args)}: {err}"

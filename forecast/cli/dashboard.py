@@ -60,5 +60,8 @@ def dashboard(ctx: click.Context, port: int, address: str | None, viewer: bool) 
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # No "Deploy" button (to a hosting service) on every page: this command deploys it.
+        "--client.toolbarMode",
+        "minimal",
     ]
     sys.exit(subprocess.call(cmd, env=env))

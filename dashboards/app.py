@@ -23,6 +23,7 @@ PAGES = [
     ("overview.py", "Overview", ":material/dashboard:", "overview"),
     ("question.py", "Question", ":material/query_stats:", "question"),
     ("log_evidence.py", "Log evidence", ":material/post_add:", "log-evidence"),
+    ("evidence.py", "Evidence", ":material/fact_check:", "evidence"),
     ("new_question.py", "New question", ":material/add_circle:", "new-question"),
     ("resolve.py", "Resolve", ":material/task_alt:", "resolve"),
     ("sources.py", "Sources", ":material/newspaper:", "sources"),

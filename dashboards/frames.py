@@ -17,7 +17,7 @@ import pandas as pd
 
 from dashboards.text import clip, moment
 from forecast import kinds
-from forecast.api import QuestionState
+from forecast.api import EvidenceEntry, QuestionState
 from forecast.audit import AuditEntry
 from forecast.clock import day_start
 from forecast.domain import Assessment, Question
@@ -176,6 +176,35 @@ def judgement(a: Assessment) -> str:
     if a.strength:
         return f"{a.strength} (LR {a.lr:.3g})"
     return f"LR {a.lr:g}"
+
+
+def evidence(entries: Sequence[EvidenceEntry], titles: dict[str, str]) -> pd.DataFrame:
+    """One row per assessment as it stands: what it said, about what, and whether it counts
+    (``titles``: question id -> title)."""
+    rows = [
+        {
+            "published": e.report.published.date().isoformat(),
+            "status": e.status,
+            "question": titles.get(e.assessment.question_id, e.assessment.question_id),
+            "judgement": judgement(e.assessment),
+            "analyst": e.assessment.analyst,
+            "source": e.report.source,
+            "origin": e.report.origin,
+            "echoes": len(e.echoes),
+            "title": e.report.title,
+            "report": e.report.id,
+            "assessment": e.assessment.id,
+            "version": e.assessment.version,
+        }
+        for e in entries
+    ]
+    return pd.DataFrame(rows, columns=list(EVIDENCE_COLUMNS))
+
+
+EVIDENCE_COLUMNS = (
+    "published", "status", "judgement", "analyst", "source", "title", "origin", "echoes",
+    "question", "report", "assessment", "version",
+)  # fmt: skip
 
 
 def markers(state: QuestionState) -> pd.DataFrame:

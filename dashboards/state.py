@@ -32,7 +32,7 @@ import streamlit as st
 
 from dashboards import identity
 from forecast import reference, track_record
-from forecast.api import BAND, Judgement, Logged, QuestionState, Tracker
+from forecast.api import BAND, EvidenceEntry, Judgement, Logged, QuestionState, Tracker
 from forecast.audit import AuditEntry, trail
 from forecast.clock import end_of_day
 from forecast.domain import (
@@ -190,6 +190,16 @@ def _reports(key: Key) -> list[Report]:
 def reports() -> list[Report]:
     """The latest version of every report (retracted ones included), newest first."""
     return _reports(_key())
+
+
+@_read(max_entries=16)
+def _evidence(key: Key, qid: str | None) -> list[EvidenceEntry]:
+    return tracker().evidence(qid)
+
+
+def evidence(qid: str | None = None) -> list[EvidenceEntry]:
+    """Every assessment (of one question, or all) as it stands now, newest report first."""
+    return _evidence(_key(), qid)
 
 
 def assessments_of(qid: str) -> list[Assessment]:
@@ -470,6 +480,34 @@ def resolve(
 def log_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:
     """Store a report and its assessments (all of them, or nothing)."""
     return _write(lambda t: t.log_evidence(judgements, **_analyst(report, t)))
+
+
+def correct_assessment(
+    aid: str,
+    *,
+    reason: str,
+    lr: float | None = None,
+    strength: str | None = None,
+    likelihoods: Sequence[tuple[str, float]] = (),
+    rationale: str | None = None,
+    retract: bool = False,
+) -> Assessment:
+    """A new version of an assessment: a changed judgement, or a retraction."""
+    return _write(
+        lambda t: t.correct_assessment(
+            aid, lr=lr, strength=strength, likelihoods=likelihoods, rationale=rationale,
+            reason=reason, retract=retract,
+        )
+    )  # fmt: skip
+
+
+def retract_report(report_id: str, *, reason: str) -> Report:
+    return _write(lambda t: t.retract_report(report_id, reason=reason))
+
+
+def edit_report(report_id: str, *, reason: str, **fields: str | None) -> Report:
+    """A new version of a report (title, summary, URL, origin)."""
+    return _write(lambda t: t.edit_report(report_id, reason=reason, **fields))
 
 
 def origins_like(origin: str, published: datetime) -> list[str]:

@@ -168,17 +168,17 @@ def test_without_sign_in_writes_record_the_local_user(db: Path, tracker: Tracker
 
 
 def test_the_cli_viewer_flag_sets_the_mode(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import subprocess
+    import os
 
     from forecast import cli
 
     seen: dict[str, str] = {}
 
-    def call(cmd: list[str], env: dict[str, str]) -> int:
+    def execve(path: str, cmd: list[str], env: dict[str, str]) -> None:
         seen.update(env)
-        return 0
+        raise SystemExit(0)  # the real one never returns: streamlit takes the process over
 
-    monkeypatch.setattr(subprocess, "call", call)
+    monkeypatch.setattr(os, "execve", execve)
     monkeypatch.delenv(identity.MODE_ENV, raising=False)
     with pytest.raises(SystemExit):
         cli.main(["dashboard", "--viewer"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import ast
 import json
-import subprocess
+import os
 import unicodedata
 from datetime import UTC, datetime
 from pathlib import Path
@@ -283,11 +283,12 @@ def test_an_editors_list_naming_nobody_is_refused(
 def _started(monkeypatch: pytest.MonkeyPatch, *args: str) -> list[str]:
     called: list[list[str]] = []
 
-    def fake(cmd: list[str], env: dict[str, str]) -> int:
+    def fake(path: str, cmd: list[str], env: dict[str, str]) -> None:
+        assert path == cmd[0]  # the program, and argv[0] naming it
         called.append(cmd)
-        return 0
+        raise SystemExit(0)  # the real one never returns: streamlit takes the process over
 
-    monkeypatch.setattr(subprocess, "call", fake)
+    monkeypatch.setattr(os, "execve", fake)
     with pytest.raises(SystemExit) as stopped:
         main(["dashboard", *args])
     assert stopped.value.code == 0

@@ -266,6 +266,12 @@ def _evidence_table(s: QuestionState) -> None:
         if column.startswith("step"):
             config[column] = st.column_config.NumberColumn(column, format="%+.1f pts")
     components.table(table, hide_index=True, width="stretch", column_config=config)
+    st.page_link(
+        "views/evidence.py",
+        label="Correct, retract or judge this evidence again",
+        query_params={"q": s.question.id},
+        icon=":material/fact_check:",
+    )
 
 
 def _question_text(s: QuestionState) -> None:

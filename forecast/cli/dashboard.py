@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from typing import NoReturn
 
@@ -64,4 +63,6 @@ def dashboard(ctx: click.Context, port: int, address: str | None, viewer: bool) 
         "--client.toolbarMode",
         "minimal",
     ]
-    sys.exit(subprocess.call(cmd, env=env))
+    # Streamlit takes this process's place: Ctrl+C or a stop signal reaches the server itself,
+    # and no server is left behind holding the port when this command is stopped.
+    os.execve(sys.executable, cmd, env)

@@ -40,8 +40,8 @@ def _judgement_inputs(q: Question, prefix: str) -> Callable[[], dict[str, object
     if kinds.has_options(q):
         raw = st.text_input(
             "Likelihoods", key=_key(f"{prefix}_lik"), placeholder="budapest=1.4, no-summit=0.8",
-            help=f"OPTION=L for the options it bears on ({', '.join(q.option_names)}); the rest "
-            "stay at 1.",
+            help=md(f"OPTION=L for the options it bears on ({', '.join(q.option_names)}); "
+                    "the rest stay at 1."),
         )  # fmt: skip
         return lambda: {"likelihoods": forms.pairs(raw, "likelihood")}
     lr_col, word_col = st.columns(2)
@@ -110,7 +110,7 @@ def _edit_report(e: EvidenceEntry) -> None:
 
 def _retract_report(e: EvidenceEntry, cited: int) -> None:
     with st.form(f"{FORM}_retract_report", enter_to_submit=False):
-        st.caption(f"Every judgement of it ({cited}) stops counting from now on.")
+        st.caption(md(f"Every judgement of it ({cited}) stops counting from now on."))
         reason = st.text_input("Reason", key=_key("retract_report_reason"))
         go = st.form_submit_button("Retract the report", key="evidence_retract_report")
         feedback = st.container()

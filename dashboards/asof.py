@@ -30,6 +30,9 @@ def _set(day: date | None) -> None:
 def sidebar() -> date:
     """Draw the as-of controls in the sidebar and return the chosen date."""
     latest = state.latest_evidence_day()
+    story = state.demo_story_day()
+    if story is not None and KEY not in st.session_state and KEY not in st.query_params:
+        st.session_state[KEY] = story  # the demo opens on its story, not a year of silence
     with st.sidebar:
         st.subheader("As of")
         st.date_input(
@@ -54,6 +57,11 @@ def sidebar() -> date:
             "Today", key="as_of_today", on_click=_set, args=(today(),),
             icon=":material/today:", width="stretch",
         )  # fmt: skip
+        if story is not None:
+            st.caption(
+                f"Only the demo is loaded: the date starts on {day(story)}, the day its "
+                "evidence was logged. **Today** shows where the time since has left it."
+            )
     return current()
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards import identity
-from forecast import reference, track_record
+from forecast import demo, reference, settings, track_record
 from forecast.api import BAND, EvidenceEntry, Judgement, Logged, QuestionState, Tracker
 from forecast.audit import AuditEntry, trail
 from forecast.clock import end_of_day
@@ -228,6 +228,19 @@ def _latest_evidence_day(key: Key) -> date | None:
     times = [r.logged_at for r in history.reports if r.logged_at is not None]
     times += [a.logged_at for a in history.assessments if a.logged_at is not None]
     return max(times).date() if times else None
+
+
+def demo_story_day() -> date | None:
+    """The day the demo's evidence was logged, while the database holds only the demo."""
+    return _demo_story_day(_key())
+
+
+@_read(max_entries=4)
+def _demo_story_day(key: Key) -> date | None:
+    if tracker().counts()["questions"] == 0:
+        return None
+    text = settings.demo_file().read_text(encoding="utf-8")
+    return _latest_evidence_day(key) if demo.holds_only(tracker(), text) else None
 
 
 @_read(max_entries=16)

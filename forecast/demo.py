@@ -40,3 +40,21 @@ def load(tracker: Tracker, text: str, *, name: str = "demo") -> DemoLoad:
         )
     counts = tracker.import_history(history, snapshots=loaded.snapshots)
     return DemoLoad(already_loaded=False, questions=len(history.questions), counts=counts)
+
+
+def holds_only(tracker: Tracker, text: str, *, name: str = "demo") -> bool:
+    """The store holds the demo scenario ``text`` and nothing else: no question, source,
+    report, assessment or resolution added or changed since (snapshots may be)."""
+    history = scenario.load_all(text, name=name).history
+    counts = tracker.counts()
+    expected = {
+        "questions": len(history.questions),
+        "source_versions": len(history.sources),
+        "reports": len(history.reports),
+        "assessments": len(history.assessments),
+        "resolutions": len(history.resolutions),
+    }
+    if any(counts.get(table) != n for table, n in expected.items()):
+        return False
+    ids = [q.id for q in history.questions]
+    return len(tracker.history(ids).questions) == len(ids)

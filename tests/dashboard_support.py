@@ -6,7 +6,7 @@ The demo database fixtures (``demo_file``, ``db``) are in ``conftest.py``.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -42,8 +42,9 @@ def run_app(
         at.secrets["auth"] = auth
     if user is not None:
         at.user = user
-    if as_of is not None:
-        at.session_state["as_of"] = as_of
+    # None is today, set as a visitor's click on "Today" would (on a database holding only
+    # the demo, the date would otherwise start on the demo's story day).
+    at.session_state["as_of"] = as_of if as_of is not None else datetime.now(UTC).date()
     for key, value in (session or {}).items():
         at.session_state[key] = value
     at.run()

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
-from dashboard_support import STORY_DAY, counts, errors, run_app, submit, texts
+from dashboard_support import APP, STORY_DAY, counts, errors, run_app, submit, texts
 from streamlit.testing.v1 import AppTest
 
 from dashboards import charts, frames, state, text
@@ -655,3 +655,27 @@ def test_the_weekly_page_reads_the_week_as_of_the_sidebar_date(db: Path) -> None
     early.text_input[0].set_value("2025-W43").run()
     assert not early.exception, early.exception
     assert postponed not in "\n".join(t.value for t in early.text)
+
+
+def _fresh_visit(**query: str) -> AppTest:
+    """A new visitor: no date picked in the session (``run_app`` always sets one)."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update(query)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_the_demo_opens_on_its_story_until_anything_else_is_logged(
+    db: Path, tracker: Tracker
+) -> None:
+    at = _fresh_visit()
+    assert at.sidebar.date_input(key="as_of").value == STORY_DAY
+    assert "Only the demo is loaded: the date starts on 2025-10-21" in texts(at, at.sidebar)
+    assert _fresh_visit(as_of="2025-11-05").sidebar.date_input(key="as_of").value == date(
+        2025, 11, 5
+    )  # a link's date wins
+    tracker.add_source("Kommersant", 0.7)  # the database is the analyst's own now
+    at = _fresh_visit()
+    assert at.sidebar.date_input(key="as_of").value == datetime.now(UTC).date()
+    assert "Only the demo" not in texts(at, at.sidebar)

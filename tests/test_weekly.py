@@ -257,6 +257,41 @@ def test_a_resolved_choice_question_and_analysts_in_the_report() -> None:
     assert "| ivan |" not in render.markdown(weekly.build(tracker, "2025-W45"))
 
 
+def test_corrections_and_retractions_are_listed_and_retracted_reports_marked() -> None:
+    clock = Clock(datetime(2025, 11, 3, 9, tzinfo=UTC))  # Monday of 2025-W45
+    tracker = Tracker.open(clock=clock, user="ana")
+    tracker.add_question(Question("q", "Cut?", Kind.BINARY, MONDAY, prior=0.3))
+    tracker.add_source("Wire", 0.8)
+    kept, first = tracker.add_evidence("q", lr=2.0, source="Wire", title="Rates to fall",
+                                       published=clock.now - timedelta(hours=2))  # fmt: skip
+    gone, _ = tracker.add_evidence("q", lr=3.0, source="Wire", title="Board split",
+                                   published=clock.now - timedelta(hours=1))  # fmt: skip
+    clock.now += timedelta(days=1)
+    tracker.correct_assessment(first.id, lr=1.5, reason="overread the quote")
+    tracker.edit_report(kept.id, title="Rates seen falling", reason="headline updated")
+    tracker.retract_report(gone.id, reason="the outlet withdrew it")
+    stats = weekly.build(tracker, "2025-W45", as_of=datetime(2025, 11, 9, 12, tzinfo=UTC))
+    assert [(c.what, c.record, c.judgement, c.by, c.reason) for c in stats.changes.rows] == [
+        ("corrected", f"assessment {first.id} of report {kept.id} for q", "LR 1.5", "ana",
+         "overread the quote"),
+        ("edited", f"report {kept.id}", "", "ana", "headline updated"),
+        ("report retracted", f"report {gone.id}", "", "ana", "the outlet withdrew it"),
+    ]  # fmt: skip
+    md = render.markdown(stats)
+    assert "~~Board split~~ (retracted: the outlet withdrew it; it does not count)" in md
+    assert "| Rates seen falling |" in md  # the report as it stood at the end of the week
+    assert "| 2025-11-04T09:00:00Z | corrected | assessment" in md
+    assert "Changes are on knowledge time" in md
+    page = render.html(stats)
+    assert "<s>Board split</s>" in page and "<th>Why</th>" in page
+    # The week before knew of none of it.
+    earlier = weekly.build(tracker, "2025-W44")
+    assert earlier.changes.rows == []
+    assert "Nothing logged earlier was corrected or retracted this week." in render.markdown(
+        earlier
+    )
+
+
 def test_lists_are_cut_with_a_count(monkeypatch: pytest.MonkeyPatch, demo: Tracker) -> None:
     monkeypatch.setattr(weekly, "MAX_ROWS", 3)
     stats = weekly.build(demo, "2025-W43")

@@ -116,7 +116,9 @@ def _table(shown: pd.DataFrame) -> None:
             "change": st.column_config.NumberColumn(
                 "7-day change",
                 format="%+.1f pts",
-                help="Change over the last 7 days of the trajectory (event time).",
+                help="Change over the last 7 days of the trajectory, on event time: a report "
+                "counts from the day it was published. (The weekly report's change is on "
+                "knowledge time: from the day it was logged.)",
             ),
             "trend": st.column_config.LineChartColumn(
                 "Last 30 days", y_min=0.0, y_max=1.0, width="small"

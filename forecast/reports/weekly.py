@@ -70,8 +70,21 @@ class Judged:
 
 @dataclass(frozen=True)
 class NewReport:
-    report: Report
+    report: Report  # as it stood at the end of the week (retracted since, if so)
     judged: list[Judged]
+
+
+@dataclass(frozen=True)
+class Change:
+    """A correction, retraction or edit logged this week (a version after the first)."""
+
+    what: str  # "corrected", "retracted", "edited" or "report retracted"
+    record: str  # "assessment a-1 of report r-1 for q" or "report r-1"
+    title: str  # the report's title (or id)
+    judgement: str  # an assessment's judgement after the change ("" otherwise)
+    by: str
+    at: datetime
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -134,6 +147,7 @@ class WeeklyStats:
     near_days: int
     movers: list[Mover]
     new_evidence: Cut[NewReport]
+    changes: Cut[Change]
     new_questions: list[Line]
     resolved: list[Resolved]
     stale: Cut[Line]
@@ -224,6 +238,7 @@ def build(
         near_days=near_days,
         movers=_movers(tracker, open_now, parts, after, start, as_of)[:top],
         new_evidence=_cut(_new_evidence(history, start, as_of)),
+        changes=_cut(_changes(history, start, as_of)),
         new_questions=[_line(after[q.id], q.created_at) for q in fresh],
         resolved=_resolved(known, parts, track, start, as_of),
         stale=_stale(open_now, after, stale_days),
@@ -363,6 +378,28 @@ def _new_evidence(history: History, start: datetime, as_of: datetime) -> list[Ne
             judged[a.report_id].append(Judged(a.question_id, a.analyst, _judgement(a)))
     found = [NewReport(reports[rid], rows) for rid, rows in judged.items() if rid in reports]
     return sorted(found, key=lambda n: (n.report.published, n.report.id))
+
+
+def _changes(history: History, start: datetime, as_of: datetime) -> list[Change]:
+    """Every later version of an assessment or report logged this week, oldest first."""
+    reports = evidence.known_as_of(history.reports, lambda r: r.id, as_of)
+    found = []
+    for a in history.assessments:
+        at = a.logged_at
+        if a.version == 1 or at is None or not start <= at <= as_of:
+            continue
+        report = reports.get(a.report_id)
+        title = report.title or report.id if report is not None else a.report_id
+        what, said = ("retracted", "") if a.retracted else ("corrected", _judgement(a))
+        record = f"assessment {a.id} of report {a.report_id} for {a.question_id}"
+        found.append(Change(what, record, title, said, a.logged_by, at, a.reason))
+    for r in history.reports:
+        at = r.logged_at
+        if r.version == 1 or at is None or not start <= at <= as_of:
+            continue
+        what = "report retracted" if r.retracted else "edited"
+        found.append(Change(what, f"report {r.id}", r.title or r.id, "", r.logged_by, at, r.reason))
+    return sorted(found, key=lambda c: (c.at, c.record))
 
 
 def _judgement(a: Assessment) -> str:

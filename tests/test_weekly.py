@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import re
+import shutil
+import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support import Clock
@@ -300,6 +304,49 @@ def test_lists_are_cut_with_a_count(monkeypatch: pytest.MonkeyPatch, demo: Track
 
 
 # ---------------------------------------------------------------------- files and PDF
+
+
+def _pdf_pages(page: str) -> list[Any]:
+    pypdf = pytest.importorskip("pypdf")
+    try:
+        data = render.pdf(page)
+    except ForecastError as exc:  # no Pango here: the CI machine has it
+        pytest.skip(str(exc))
+    return list(pypdf.PdfReader(io.BytesIO(data)).pages)
+
+
+def test_the_pdf_numbers_its_pages(demo: Tracker) -> None:
+    pages = _pdf_pages(render.html(weekly.build(demo, "2025-W43")))
+    n = len(pages)
+    assert n >= 2
+    assert f"Page 1 of {n}" in pages[0].extract_text()
+    assert f"Page {n} of {n}" in pages[-1].extract_text()
+    assert "Weekly forecast report 2025-W43" in pages[-1].extract_text()
+
+
+def _fonts(pages: list[Any]) -> set[str]:
+    found = set()
+    for pdf_page in pages:
+        for font in pdf_page["/Resources"]["/Font"].values():
+            found.add(str(font.get_object()["/BaseFont"]))
+    return found
+
+
+def test_the_pdf_draws_chinese_with_a_cjk_font() -> None:
+    if not shutil.which("fc-list") or not subprocess.run(
+        ["fc-list", ":lang=zh"], capture_output=True, text=True
+    ).stdout.strip():
+        pytest.skip("no font for Chinese here: apt-get install fonts-noto-cjk (.ci/run does)")
+    clock = Clock(datetime(2025, 10, 21, 12, tzinfo=UTC))
+    tracker = Tracker.open(clock=clock)
+    tracker.add_question(Question("q", "会谈会举行吗？", Kind.BINARY, MONDAY, prior=0.3))
+    tracker.add_source("新华社", 0.6)
+    tracker.add_evidence("q", lr=2.0, source="新华社", published=MONDAY + timedelta(hours=3),
+                         title="俄美峰会筹备工作暂停")  # fmt: skip
+    clock.now = datetime(2025, 10, 27, 12, tzinfo=UTC)
+    pages = _pdf_pages(render.html(weekly.build(tracker, "2025-W43")))
+    assert any("CJK" in name for name in _fonts(pages)), _fonts(pages)
+    assert "俄美峰会筹备工作暂停" in "".join(p.extract_text() for p in pages)
 
 
 def test_pdf_is_skipped_with_a_message_when_weasyprint_cannot_load(

@@ -36,7 +36,7 @@ def source_form(key: str, *, select: str | None = None) -> None:
         if not st.form_submit_button("Add source", key=f"{key}_submit"):
             return
         with forms.reporting():
-            r = forms.number(reliability, "reliability")
+            r = forms.share(reliability, "reliability")
             if r is None:
                 raise ForecastError("a source needs a reliability between 0 and 1")
             added = state.add_source(name, r, kind.strip())

@@ -7,15 +7,16 @@ widget bounds are never the validation.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 import streamlit as st
 
 from dashboards.text import md
 from forecast.clock import parse_time
-from forecast.domain import ForecastError, check_number
+from forecast.domain import ForecastError, check_number, check_share
 
 FLASH = "flash"  # session_state key: a message to show once, after a rerun
 
@@ -24,6 +25,18 @@ def number(raw: str, what: str) -> float | None:
     """A number typed in a field, or None when the field is blank."""
     text = raw.strip()
     return None if not text else check_number(text, what)
+
+
+def share(raw: str, what: str) -> float | None:
+    """A probability or reliability typed as 0.4 or 40%, or None when the field is blank."""
+    text = raw.strip()
+    return None if not text else check_share(text, what)
+
+
+def day(raw: str, what: str) -> datetime | None:
+    """One ISO date (or date-time) typed in a field, or None when the field is blank."""
+    text = raw.strip()
+    return None if not text else parse_time(text, what)
 
 
 def days(raw: str, what: str) -> int:
@@ -38,8 +51,11 @@ def days(raw: str, what: str) -> int:
     return int(value)
 
 
-def pairs(raw: str, what: str) -> list[tuple[str, float]]:
-    """``NAME=VALUE`` entries, one per line or separated by commas."""
+def pairs(
+    raw: str, what: str, number: Callable[[Any, str], float] = check_number
+) -> list[tuple[str, float]]:
+    """``NAME=VALUE`` entries, one per line or separated by commas (``number``: how a value
+    is read; ``check_share`` takes 40% too)."""
     found = []
     for entry in raw.replace(",", "\n").splitlines():
         if not entry.strip():
@@ -47,7 +63,7 @@ def pairs(raw: str, what: str) -> list[tuple[str, float]]:
         name, sep, value = entry.rpartition("=")
         if not sep or not name.strip():
             raise ForecastError(f"{what} {entry.strip()!r} is not NAME=VALUE")
-        found.append((name.strip(), check_number(value.strip(), f"{what} of {name.strip()!r}")))
+        found.append((name.strip(), number(value.strip(), f"{what} of {name.strip()!r}")))
     return found
 
 

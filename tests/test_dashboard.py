@@ -430,9 +430,31 @@ def test_new_event_question_is_stored_as_entered(db: Path, tracker: Tracker) -> 
 
 
 def test_new_choice_question_is_stored_as_entered(db: Path, tracker: Tracker) -> None:
-    at = new_question_page("choice", id="venue-2", title="Venue?", options="a=0.2\nb=0.8")
+    at = new_question_page(
+        "choice", id="venue-2", title="Venue?", options="a=20%\nb=0.8", closes="2025-12-31"
+    )
     assert not errors(at)
     assert tracker.question("venue-2").options == (("a", 0.2), ("b", 0.8))
+    assert tracker.question("venue-2").closes == datetime(2025, 12, 31, tzinfo=UTC)
+
+
+def test_a_binary_question_takes_a_percentage_and_a_close_date(
+    db: Path, tracker: Tracker
+) -> None:
+    at = new_question_page("binary", id="cut", title="Cut?", prior="40%", closes="2025-12-10")
+    assert not errors(at)
+    q = tracker.question("cut")
+    assert (q.prior, q.closes) == (0.4, datetime(2025, 12, 10, tzinfo=UTC))
+    # The overview (today: the question was created today) counts the days to its close
+    # date, negative once it has passed, and flags the question as awaiting resolution.
+    row = app(as_of=None).dataframe[0].value.set_index("id").loc["cut"]
+    today = datetime.now(UTC).date()
+    assert row["days_left"] == (date(2025, 12, 10) - today).days < 0
+    assert row["status"] == AWAITING
+    page = app("question", as_of=None, q="cut")
+    shown = texts(page, unescaped=True)
+    assert "Closes 2025-12-10: passed." in shown
+    assert "Past its close date (2025-12-10) and not resolved: awaiting resolution." in shown
 
 
 @pytest.mark.parametrize(
@@ -445,6 +467,8 @@ def test_new_choice_question_is_stored_as_entered(db: Path, tracker: Tracker) ->
         ("event", {"id": "x1", "title": "T", "prior": "0.5"}, "at least one deadline"),
         ("event", {"id": "x1", "title": "T", "prior": "0.5", "deadlines": "soon"}, "is not an ISO"),
         ("choice", {"id": "x1", "title": "T", "options": "a=0.5\nb=0.6"}, "must sum to 1"),
+        ("binary", {"id": "x1", "title": "T", "prior": "0.5", "closes": "soon"}, "close date"),
+        ("binary", {"id": "x1", "title": "T", "prior": "140%"}, "not 1.4"),
         ("binary", {"id": "summit-venue", "title": "T", "prior": "0.5"}, "already exists"),
     ],
 )

@@ -17,7 +17,7 @@ from dashboards import asof, components, forms, frames, identity, state
 from dashboards.text import clip, day, md, pct
 from forecast import kinds
 from forecast.api import Judgement, Logged
-from forecast.domain import ForecastError, Question, check_number
+from forecast.domain import ForecastError, Question, check_number, check_share
 from forecast.scales import SCALE, SCALE_NAME
 
 FORM = "log"  # prefix of every widget key of the form (with its generation)
@@ -274,7 +274,7 @@ def _probability_fields(
 
         def read_choice() -> tuple[tuple[str, float], ...]:
             return tuple(
-                (name, check_number(value.strip(), f"probability of {name!r}"))
+                (name, check_share(value.strip(), f"probability of {name!r}"))
                 for name, value in typed
                 if value.strip()
             )
@@ -287,7 +287,7 @@ def _probability_fields(
     )
 
     def read_one() -> float:
-        value = forms.number(raw, "probability")
+        value = forms.share(raw, "probability")
         if value is None:
             raise ForecastError("type the probability you are now at, from 0 to 1")
         return value

@@ -7,7 +7,7 @@ import streamlit as st
 from dashboards import asof, forms, identity, state
 from dashboards.text import md
 from forecast import kinds
-from forecast.domain import DEFAULT_ALPHA, Kind, Question
+from forecast.domain import DEFAULT_ALPHA, Kind, Question, check_share
 
 FORM = "new_question"
 KINDS = {kind: f"{kind.value}: {rules.about}" for kind, rules in kinds.RULES.items()}
@@ -19,22 +19,26 @@ def _key(field: str) -> str:
 
 def _kind_fields(kind: Kind) -> dict[str, str]:
     """The inputs that depend on the kind, as raw text (read at submit time)."""
-    raw = {"prior": "", "deadlines": "", "alpha": "", "options": ""}
+    raw = {"prior": "", "deadlines": "", "alpha": "", "options": "", "closes": ""}
     if kinds.has_options(kind):
         raw["options"] = st.text_area(
             "Options and their priors",
             key=_key("options"),
             placeholder="budapest=0.45\nelsewhere=0.15\nno-summit=0.40",
-            help="One NAME=P per line (or comma-separated); the priors must sum to 1.",
+            help="One NAME=P per line (or comma-separated; 45% is 0.45); the priors must sum to 1.",
         )
+        raw["closes"] = _closes()
         return raw
     prior, extra, alpha = st.columns(3)
     raw["prior"] = prior.text_input(
         "Prior probability",
         key=_key("prior"),
-        help="Strictly between 0 and 1"
+        help="Strictly between 0 and 1 (40% is 0.4)"
         + (": the chance of the event by the first deadline." if kinds.has_ladder(kind) else "."),
     )
+    if not kinds.has_ladder(kind):
+        with extra:
+            raw["closes"] = _closes()
     if kinds.has_ladder(kind):
         raw["deadlines"] = extra.text_input(
             "Deadlines",
@@ -50,15 +54,25 @@ def _kind_fields(kind: Kind) -> dict[str, str]:
     return raw
 
 
+def _closes() -> str:
+    return st.text_input(
+        "Close date (optional)",
+        key=_key("closes"),
+        placeholder="2025-12-31",
+        help="The day it is to be resolved by: after it the question awaits its resolution.",
+    )
+
+
 def _build(kind: Kind, common: dict[str, str], raw: dict[str, str], opened: object) -> Question:
     return Question(
         id=common["id"].strip(),
         title=common["title"],
         kind=kind,
         opened=forms.at(opened),  # type: ignore[arg-type]
-        prior=forms.number(raw["prior"], "prior"),
-        options=tuple(forms.pairs(raw["options"], "option")),
+        prior=forms.share(raw["prior"], "prior"),
+        options=tuple(forms.pairs(raw["options"], "option", check_share)),
         deadlines=tuple(forms.dates(raw["deadlines"], "deadline")),
+        closes=forms.day(raw["closes"], "close date"),
         alpha=forms.number(raw["alpha"], "alpha"),
         criteria=common["criteria"],
         prior_note=common["prior_note"],

@@ -52,9 +52,9 @@ def _header(s: QuestionState) -> None:
         if s.resolution.note:
             st.text(s.resolution.note)
     elif s.awaiting_resolution:
+        passed = "last deadline" if kinds.has_ladder(q) else "close date"
         st.warning(
-            f"Past its last deadline ({day(q.deadlines[-1])}) and not resolved: "
-            "awaiting resolution.",
+            md(f"Past its {passed} ({day(q.close)}) and not resolved: awaiting resolution."),
             icon=":material/schedule:",
         )
         st.page_link(
@@ -78,6 +78,8 @@ def _metrics(s: QuestionState) -> None:
     then, for an event question, each later rung of its ladder."""
     q, tr = s.question, s.trajectory
     week = max(0, len(tr.probability) - 1 - frames.CHANGE_DAYS)
+    if q.closes is not None:
+        st.caption(md(f"Closes {day(q.closes)}: {_days_left(q.closes, s)}."))
     if kinds.has_options(q):
         labels = list(q.option_names)
         now, then = np.asarray(tr.final), np.asarray(tr.probability[week])

@@ -105,7 +105,7 @@ def _edit(current: Source) -> None:
             raise ForecastError("a new version of a source needs a reason")
         saved = state.update_source(
             name,
-            reliability=forms.number(reliability, "reliability"),
+            reliability=forms.share(reliability, "reliability"),
             type=kind.strip(),
             reason=reason.strip(),
         )

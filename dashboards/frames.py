@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -326,19 +327,12 @@ def contributions(state: QuestionState) -> pd.DataFrame:
     """The evidence table: each report, its judgements, its step and its leave-one-out."""
     q = state.question
     marks = markers(state).set_index("report")
+    clusters = Counter(state.reports[c.report_id].origin_key for c in state.contributions)
     rows = []
     for c in state.contributions:
         report = state.reports[c.report_id]
-        row: dict[str, object] = {
-            "published": moment(report.published),
-            "source": report.source,
-            "reliability": state.sources[report.source].reliability
-            if report.source in state.sources
-            else np.nan,
-            "title": report.title,
-            "judgements": marks.loc[c.report_id, "lr"] if c.report_id in marks.index else "",
-            "report": report.id,
-        }
+        row: dict[str, object] = {"published": moment(report.published)}
+        # What moved it first (a 1440-pixel screen shows them without scrolling), then why.
         if kinds.has_options(q):
             for name, step, gone in zip(
                 q.option_names, np.asarray(c.points), np.asarray(c.without), strict=True
@@ -348,6 +342,17 @@ def contributions(state: QuestionState) -> pd.DataFrame:
         else:
             row["step"] = 100 * float(c.points)
             row["without it"] = float(c.without)
+        echoes = clusters[report.origin_key] - 1
+        row |= {
+            "title": report.title,
+            "source": report.source,
+            "reliability": state.sources[report.source].reliability
+            if report.source in state.sources
+            else np.nan,
+            "origin": report.origin + (f" (one claim with {echoes} more)" if echoes else ""),
+            "judgements": marks.loc[c.report_id, "lr"] if c.report_id in marks.index else "",
+            "report": report.id,
+        }
         rows.append(row)
     return pd.DataFrame(rows)
 

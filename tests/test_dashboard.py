@@ -703,3 +703,15 @@ def test_the_demo_opens_on_its_story_until_anything_else_is_logged(
     at = _fresh_visit()
     assert at.sidebar.date_input(key="as_of").value == datetime.now(UTC).date()
     assert "Only the demo" not in texts(at, at.sidebar)
+
+
+def test_the_evidence_table_puts_the_steps_first_and_groups_echoes(db: Path) -> None:
+    at = app("question", q="putin-trump-meeting")
+    (table,) = [df.value for df in at.dataframe if "without it" in df.value.columns]
+    assert list(table.columns[:4]) == ["published", "step", "without it", "title"]
+    by_report = table.set_index("report")
+    # Reuters and NBC carry one White House official's words: one claim, shown as such.
+    for report in ("reuters-trump-drops-meeting", "nbc-summit-prep-suspended"):
+        origin = by_report.loc[report, "origin"]
+        assert origin == "senior White House official, 2025-10-21 (one claim with 1 more)"
+    assert by_report.loc["cnn-rubio-lavrov-call", "origin"] == "CNN source, 2025-10-20"

@@ -20,6 +20,10 @@ PERCENT = alt.Axis(format="%")
 EVENT_TIME = "Event time (published, UTC)"
 UP, DOWN, TOTAL, SILENCE = "#2e7d32", "#c62828", "#546e7a", "#b0bec5"
 BAND = "#78909c"  # the shaded credible band
+DAY_MS = 86_400_000
+# One date format on every time axis, and never a tick between two days (Vega's default
+# mixes "Oct 19" with "12 PM").
+DATES = alt.Axis(format="%Y-%m-%d", labelAngle=0, tickMinStep=DAY_MS, labelOverlap=True)
 
 
 def trajectory(
@@ -38,24 +42,35 @@ def trajectory(
     """
     kind = state.question.kind
     data = frames.trajectory(state)
+    x = alt.X("date:T", title=EVENT_TIME, axis=DATES, scale=alt.Scale(domain=_span(data)))
     layers: list[alt.Chart] = []
     if band is not None:
         layers.append(_band(state, band, band_label))
     # Without decay the probability only moves when a report arrives: draw steps.
     step = "linear" if kinds.has_ladder(kind) else "step-after"
-    layers.append(_areas(data, step) if kinds.has_options(kind) else _lines(data, step))
+    layers.append(_areas(data, step, x) if kinds.has_options(kind) else _lines(data, step, x))
     if kinds.has_ladder(kind):
-        layers.append(_deadline_rules(state))
+        layers += _deadline_rules(state, x)
     layers.append(_markers(frames.markers(state), kind))
-    return alt.layer(*layers).properties(height=HEIGHT)
+    # Drag or scroll along the time axis to see past the days drawn (a deadline ahead).
+    zoom = alt.selection_interval(bind="scales", encodings=["x"])
+    return alt.layer(*layers).add_params(zoom).properties(height=HEIGHT)
 
 
-def _lines(data: pd.DataFrame, interpolate: str) -> alt.Chart:
+def _span(data: pd.DataFrame) -> list[str]:
+    """The days the trajectory is drawn for, from the question's opening to its last day
+    (the as-of date, or the resolution): deadlines further ahead do not squeeze it."""
+    first, last = data["date"].min(), data["date"].max()
+    last = max(last, first + pd.Timedelta(days=1))
+    return [first.isoformat(), (last + pd.Timedelta(hours=12)).isoformat()]
+
+
+def _lines(data: pd.DataFrame, interpolate: str, x: alt.X) -> alt.Chart:
     return (
         alt.Chart(data)
-        .mark_line(strokeWidth=2, interpolate=interpolate)
+        .mark_line(strokeWidth=2, interpolate=interpolate, clip=True)
         .encode(
-            x=alt.X("date:T", title=EVENT_TIME),
+            x=x,
             y=alt.Y("p:Q", title="Probability", scale=PROBABILITY, axis=PERCENT),
             color=alt.Color(
                 "series:N",
@@ -72,12 +87,12 @@ def _lines(data: pd.DataFrame, interpolate: str) -> alt.Chart:
     )
 
 
-def _areas(data: pd.DataFrame, interpolate: str) -> alt.Chart:
+def _areas(data: pd.DataFrame, interpolate: str, x: alt.X) -> alt.Chart:
     return (
         alt.Chart(data)
-        .mark_area(opacity=0.85, interpolate=interpolate)
+        .mark_area(opacity=0.85, interpolate=interpolate, clip=True)
         .encode(
-            x=alt.X("date:T", title=EVENT_TIME),
+            x=x,
             y=alt.Y("p:Q", title="Probability", stack="zero", scale=PROBABILITY, axis=PERCENT),
             color=alt.Color(
                 "series:N",
@@ -134,18 +149,26 @@ def _band(
     )
 
 
-def _deadline_rules(state: QuestionState) -> alt.Chart:
+def _deadline_rules(state: QuestionState, x: alt.X) -> list[alt.Chart]:
+    """A dashed rule at each deadline, labelled at the top (clipped when it lies beyond the
+    days drawn: drag the axis to reach it)."""
     data = pd.DataFrame(
         {
             "date": pd.to_datetime([d.replace(tzinfo=None) for d in state.question.deadlines]),
-            "deadline": [d.date().isoformat() for d in state.question.deadlines],
+            "deadline": [f"by {d.date().isoformat()}" for d in state.question.deadlines],
         }
     )
-    return (
+    rules = (
         alt.Chart(data)
-        .mark_rule(strokeDash=[4, 4], color=TOTAL)
-        .encode(x="date:T", tooltip=[alt.Tooltip("deadline:N", title="deadline")])
+        .mark_rule(strokeDash=[4, 4], color=TOTAL, clip=True)
+        .encode(x=x, tooltip=[alt.Tooltip("deadline:N", title="deadline")])
     )
+    labels = (
+        alt.Chart(data)
+        .mark_text(align="right", baseline="top", dx=-4, dy=4, color=TOTAL, clip=True)
+        .encode(x=x, y=alt.value(0), text="deadline:N")
+    )
+    return [rules, labels]
 
 
 def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
@@ -185,7 +208,7 @@ def when(state: QuestionState) -> alt.LayerChart:
         alt.Chart(data)
         .mark_bar(color=TOTAL)
         .encode(
-            x=alt.X("date:T", title="Day it first happens (UTC)"),
+            x=alt.X("date:T", title="Day it first happens (UTC)", axis=DATES),
             y=alt.Y("p:Q", title="Probability that day", axis=alt.Axis(format=".1%")),
             tooltip=[
                 alt.Tooltip("date:T", title="day"),
@@ -213,7 +236,8 @@ def when(state: QuestionState) -> alt.LayerChart:
 
 
 def waterfall(state: QuestionState) -> alt.LayerChart:
-    """From the prior to now: a bar per report (and per silence), diamonds "without it".
+    """From the prior to now, top to bottom: a bar per report (and per silence), each
+    labelled, and a diamond "without it" on the same probability axis.
 
     Each diamond is where the question would stand now had that report been left out.
     """
@@ -223,11 +247,12 @@ def waterfall(state: QuestionState) -> alt.LayerChart:
         ["total", "silence (time passing)", "up"],
         "down",
     )
-    x = alt.X(
+    data["shown"] = "without it (now)"
+    y = alt.Y(
         "label:N",
         title=None,
         sort=alt.EncodingSortField("position"),
-        axis=alt.Axis(labelAngle=-40, labelLimit=160),
+        axis=alt.Axis(labelLimit=300, labelOverlap=False),  # every step named
     )
     colours = alt.Scale(
         domain=["total", "up", "down", "silence (time passing)"],
@@ -235,11 +260,11 @@ def waterfall(state: QuestionState) -> alt.LayerChart:
     )
     bars = (
         alt.Chart(data)
-        .mark_bar()
+        .mark_bar(height={"band": 0.7})
         .encode(
-            x=x,
-            y=alt.Y("start:Q", title="Probability", axis=PERCENT),
-            y2="end:Q",
+            y=y,
+            x=alt.X("start:Q", title="Probability", axis=PERCENT, scale=PROBABILITY),
+            x2="end:Q",
             color=alt.Color(
                 "direction:N", title=None, scale=colours, legend=alt.Legend(orient="top")
             ),
@@ -255,17 +280,22 @@ def waterfall(state: QuestionState) -> alt.LayerChart:
     )
     without = (
         alt.Chart(data[data["kind"] == "report"])
-        .mark_point(shape="diamond", filled=True, size=70, color="#f9a825")
+        .mark_point(shape="diamond", filled=True, size=70)
         .encode(
-            x=x,
-            y=alt.Y("without:Q"),
+            y=y,
+            x=alt.X("without:Q"),
+            shape=alt.Shape(
+                "shown:N", title=None, scale=alt.Scale(range=["diamond"]),
+                legend=alt.Legend(orient="top"),
+            ),
+            color=alt.value("#f9a825"),
             tooltip=[
                 alt.Tooltip("title:N", title="report"),
                 alt.Tooltip("without:Q", title="now, without this report", format=".1%"),
             ],
         )
-    )
-    return alt.layer(bars, without).properties(height=HEIGHT)
+    )  # fmt: skip
+    return alt.layer(bars, without).properties(height=alt.Step(24))  # a row per step
 
 
 def choice_steps(state: QuestionState) -> alt.Chart:

@@ -192,6 +192,31 @@ def test_trajectory_chart_draws_a_band_when_given(db: Path, tracker: Tracker) ->
     assert "upper" not in json.dumps(charts.trajectory(s).to_dict()["layer"])
 
 
+def test_the_trajectory_spans_the_days_known_not_the_last_deadline(
+    db: Path, tracker: Tracker
+) -> None:
+    # On 2025-11-05 the summit question's ladder runs to 2025-12-31; the chart covers
+    # 2025-10-16 to 2025-11-05 (half a day of margin), and the rules beyond are clipped.
+    s = tracker.state("putin-trump-meeting", as_of=end_of_day(date(2025, 11, 5)))
+    spec = charts.trajectory(s).to_dict()
+    lines = next(layer for layer in spec["layer"] if layer["mark"]["type"] == "line")
+    x = lines["encoding"]["x"]
+    assert x["scale"]["domain"] == ["2025-10-16T00:00:00", "2025-11-05T12:00:00"]
+    assert x["axis"]["format"] == "%Y-%m-%d" and x["axis"]["tickMinStep"] == charts.DAY_MS
+    rules = [layer for layer in spec["layer"] if layer["mark"]["type"] in ("rule", "text")]
+    assert len(rules) == 2 and all(layer["mark"]["clip"] for layer in rules)
+    assert any(p.get("bind") == "scales" for p in spec["params"]), "drag to see further"
+
+
+def test_the_waterfall_names_every_step(db: Path, tracker: Tracker) -> None:
+    s = tracker.state("putin-trump-meeting", as_of=end_of_day(STORY_DAY))
+    spec = charts.waterfall(s).to_dict()
+    bars = spec["layer"][0]["encoding"]
+    assert bars["y"]["field"] == "label" and bars["y"]["axis"]["labelOverlap"] is False
+    assert (bars["x"]["field"], bars["x2"]["field"]) == ("start", "end")
+    assert spec["height"] == {"step": 24}  # a row per step, however many
+
+
 def test_waterfall_adds_up_from_prior_to_now(db: Path, tracker: Tracker) -> None:
     for qid in ("putin-trump-meeting", "russia-ceasefire-line"):
         s = tracker.state(qid, as_of=end_of_day(STORY_DAY))

@@ -193,13 +193,14 @@ def reports() -> list[Report]:
 
 
 @_read(max_entries=16)
-def _evidence(key: Key, qid: str | None) -> list[EvidenceEntry]:
-    return tracker().evidence(qid)
+def _evidence(key: Key, qid: str | None, as_of: date | None) -> list[EvidenceEntry]:
+    return tracker().evidence(qid, as_of=None if as_of is None else end_of_day(as_of))
 
 
-def evidence(qid: str | None = None) -> list[EvidenceEntry]:
-    """Every assessment (of one question, or all) as it stands now, newest report first."""
-    return _evidence(_key(), qid)
+def evidence(qid: str | None = None, as_of: date | None = None) -> list[EvidenceEntry]:
+    """Every assessment (of one question, or all) as it stands at the end of ``as_of``
+    (default: now), newest report first."""
+    return _evidence(_key(), qid, as_of)
 
 
 def assessments_of(qid: str) -> list[Assessment]:

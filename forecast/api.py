@@ -929,15 +929,22 @@ class Tracker:
             tracked = {q.id for q in tx.questions()}
         return sorted(q.qid for q in questions if q.qid in tracked)
 
-    def evidence(self, question_id: str | None = None) -> list[EvidenceEntry]:
-        """Every assessment (of one question, or of all) as it stands, with its report and
-        whether it counts; newest report first."""
+    def evidence(
+        self, question_id: str | None = None, *, as_of: datetime | None = None
+    ) -> list[EvidenceEntry]:
+        """Every assessment (of one question, or of all) as it stands at knowledge time
+        ``as_of`` (default: now), with its report and whether it counts; newest report
+        first."""
         if question_id is not None:
             self.question(question_id)  # a clear NotFound
         history = self.history(None if question_id is None else [question_id])
-        reports = evidence.known_as_of(history.reports, lambda r: r.id, None)
-        current = evidence.known_as_of(history.assessments, lambda a: a.id, None).values()
-        mine = [a for a in current if question_id is None or a.question_id == question_id]
+        reports = evidence.known_as_of(history.reports, lambda r: r.id, as_of)
+        current = evidence.known_as_of(history.assessments, lambda a: a.id, as_of).values()
+        mine = [
+            a
+            for a in current
+            if (question_id is None or a.question_id == question_id) and a.report_id in reports
+        ]
         cluster: dict[tuple[str, str], set[str]] = {}
         for a in mine:
             cluster.setdefault((a.question_id, reports[a.report_id].origin_key), set()).add(

@@ -740,3 +740,13 @@ def test_the_evidence_table_puts_the_steps_first_and_groups_echoes(db: Path) -> 
         origin = by_report.loc[report, "origin"]
         assert origin == "senior White House official, 2025-10-21 (one claim with 1 more)"
     assert by_report.loc["cnn-rubio-lavrov-call", "origin"] == "CNN source, 2025-10-20"
+
+
+def test_retracted_evidence_is_shown_struck_through_from_its_day_on(
+    db: Path, tracker: Tracker
+) -> None:
+    tracker.retract_report("reuters-trump-drops-meeting", reason="the outlet withdrew it")
+    caption = "~~Trump drops plans to meet Putin soon~~ (report retracted: the outlet withdrew it)"
+    at = app("question", as_of=None, q="putin-trump-meeting")
+    assert caption in texts(at, unescaped=True)
+    assert "No longer counted" not in texts(app("question", q="putin-trump-meeting"))

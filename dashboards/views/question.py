@@ -268,6 +268,14 @@ def _evidence_table(s: QuestionState) -> None:
         if column.startswith("step"):
             config[column] = st.column_config.NumberColumn(column, format="%+.1f pts")
     components.table(table, hide_index=True, width="stretch", column_config=config)
+    gone = dict.fromkeys(
+        f"~~{md(e.report.title or e.report.id)}~~ ({md(e.status)}: "
+        f"{md(e.assessment.reason if e.status == 'retracted' else e.report.reason)})"
+        for e in state.evidence(s.question.id, asof.current())
+        if e.status != "counts"
+    )  # one line per report and reason, however many analysts had judged it
+    if gone:
+        st.caption("No longer counted, as of this date: " + "; ".join(gone))
     st.page_link(
         "views/evidence.py",
         label="Correct, retract or judge this evidence again",

@@ -272,7 +272,9 @@ def test_corrections_and_retractions_are_listed_and_retracted_reports_marked() -
                                    published=clock.now - timedelta(hours=1))  # fmt: skip
     clock.now += timedelta(days=1)
     tracker.correct_assessment(first.id, lr=1.5, reason="overread the quote")
+    clock.now += timedelta(minutes=5)
     tracker.edit_report(kept.id, title="Rates seen falling", reason="headline updated")
+    clock.now += timedelta(minutes=5)
     tracker.retract_report(gone.id, reason="the outlet withdrew it")
     stats = weekly.build(tracker, "2025-W45", as_of=datetime(2025, 11, 9, 12, tzinfo=UTC))
     assert [(c.what, c.record, c.judgement, c.by, c.reason) for c in stats.changes.rows] == [

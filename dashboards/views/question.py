@@ -275,7 +275,7 @@ def _evidence_table(s: QuestionState) -> None:
         if e.status != "counts"
     )  # one line per report and reason, however many analysts had judged it
     if gone:
-        st.caption("No longer counted, as of this date: " + "; ".join(gone))
+        st.caption("No longer counted, as of this date: " + "; ".join(gone))  # md: each part
     st.page_link(
         "views/evidence.py",
         label="Correct, retract or judge this evidence again",

@@ -17,10 +17,10 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from dateutil import parser as dates
-from rapidfuzz import fuzz, process, utils
+# dateutil and rapidfuzz are imported where used: every command reads origins, few need them.
 
 _MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?"
 _ORDINAL = r"(?:st|nd|rd|th)?"
@@ -41,8 +41,10 @@ SIMILAR_TITLE = 90  # rapidfuzz token-sort ratio (0-100) at which two titles rea
 SIMILAR_ORIGIN = 86  # rapidfuzz WRatio at which an existing origin is offered for a new one
 
 
+@lru_cache(maxsize=1 << 16)
 def origin_key(origin: str, published: datetime) -> str:
-    """The echo-cluster key of a typed origin ("" for none)."""
+    """The echo-cluster key of a typed origin ("" for none); cached, as every read of a
+    question asks it of each report."""
     text = unicodedata.normalize("NFKC", origin).casefold()
     text = _DATE.sub(lambda m: _iso_date(m[0], published) or m[0], text)
     return " ".join(_NOT_WORD.sub(" ", text).split())
@@ -58,6 +60,8 @@ def origin_name(origin: str, published: datetime) -> str:
 
 
 def _iso_date(typed: str, published: datetime) -> str | None:
+    from dateutil import parser as dates
+
     has_year = _YEAR.search(typed) is not None
     try:
         when = dates.parse(typed, dayfirst=True, default=datetime(published.year, 1, 1))
@@ -98,6 +102,8 @@ def canonical_url(url: str) -> str:
 
 def similar(a: str, b: str) -> float:
     """How alike two titles read, 0-100 (word order, case and punctuation ignored)."""
+    from rapidfuzz import fuzz, utils
+
     return float(fuzz.token_sort_ratio(a, b, processor=utils.default_process))
 
 
@@ -113,6 +119,8 @@ def same_title(a: str, b: str) -> bool:
 def resembling(typed: str, known: Iterable[str], cutoff: float = SIMILAR_ORIGIN) -> list[str]:
     """The known texts that resemble ``typed`` (rapidfuzz WRatio), best first: suggestions,
     never merged."""
+    from rapidfuzz import fuzz, process, utils
+
     choices = list(dict.fromkeys(k for k in known if k))
     found = process.extract(
         typed, choices, scorer=fuzz.WRatio, processor=utils.default_process,

@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import re
 
-from wcwidth import wcswidth, wcwidth
-
 # C0 controls except tab and newline (they only lay text out), DEL, and the C1 block
 # (U+0080-U+009F: U+009B is CSI, U+009D is OSC on terminals that take 8-bit controls).
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -40,6 +38,8 @@ def cell(text: object) -> str:
 def width(text: object) -> int:
     """Columns ``text`` takes on a terminal, as printed: a CJK character takes two, a
     combining mark none (``len`` would misalign every table holding such text)."""
+    from wcwidth import wcswidth  # only tables need it: imported where used
+
     shown = printable(text)
     columns = wcswidth(shown)
     return columns if columns >= 0 else len(shown)
@@ -52,6 +52,8 @@ def pad(text: object, columns: int) -> str:
 
 def clip(text: str, columns: int) -> str:
     """``text`` cut to at most ``columns`` terminal columns, with an ellipsis if cut."""
+    from wcwidth import wcwidth
+
     if width(text) <= columns:
         return text
     out, used = [], 0

@@ -52,11 +52,22 @@ def discounted_log_lr(log_lr: LogLR, reliability: float) -> LogLR:
     ``log1p(r expm1(g - m)) - log1p(r expm1(-m))`` with ``m = max g``.
     """
     r = reliability
-    if isinstance(log_lr, float):
-        return -math.copysign(1.0, log_lr) * float(_log_mix(r, np.float64(-abs(log_lr))))
+    if isinstance(log_lr, float):  # the hot path: plain floats, no numpy per call
+        return -math.copysign(1.0, log_lr) * _log_mix_scalar(r, -abs(log_lr))
     g = np.asarray(log_lr, dtype=float)
     m = float(np.max(g))
-    return _log_mix(r, g - m) - _log_mix(r, np.float64(-m))
+    return _log_mix(r, g - m) - _log_mix_scalar(r, -m)
+
+
+def _log_mix_scalar(r: float, d: float) -> float:
+    """:func:`_log_mix` for one ``d <= 0``."""
+    t = r * math.expm1(d)
+    if t > -0.5:
+        return math.log1p(t)
+    if r == 1.0:
+        return d
+    # 1 - r is exact here (r >= 1/2); the sum of two positive terms loses nothing.
+    return math.log((1.0 - r) + r * math.exp(d)) if d > -745.0 else math.log1p(-r)
 
 
 def _log_mix(r: float, d: float | np.ndarray) -> np.ndarray:

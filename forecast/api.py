@@ -281,25 +281,30 @@ def _check_not_logged(
     _check_url_free(tx, report)
     if force:
         return
-    near = tx.reports_near(
-        report.source, report.published - DUPLICATE_WINDOW, report.published + DUPLICATE_WINDOW
-    )
-    for other in _latest(near):
-        if other.id == report.id or other.retracted:
-            continue
-        if report.title.strip() and other.title.strip():
-            same = matching.same_title(report.title, other.title)
-        else:  # untitled: the same time and the same judgement of the same question
-            same = (
-                not (report.title.strip() or other.title.strip())
-                and other.published == report.published
-                and _same_judgement(tx.assessments_of_report(other.id), assessments)
-            )
-        if same:
-            raise ForecastError(
-                f"report {other.id} looks like this one ({_label(other)}, same source): "
-                f"assess it with --report {other.id}, or add --force if this is another report"
-            )
+    near = [
+        (rid, title, when)
+        for rid, title, when, gone in tx.reports_near(
+            report.source, report.published - DUPLICATE_WINDOW, report.published + DUPLICATE_WINDOW
+        )
+        if rid != report.id and not gone
+    ]
+    if report.title.strip():
+        titled = {rid: title for rid, title, _ in near if title.strip()}
+        same = matching.same_titles(report.title, titled)
+    else:  # untitled: the same time and the same judgement of the same question
+        same = [
+            rid
+            for rid, title, when in near
+            if not title.strip()
+            and when == report.published
+            and _same_judgement(tx.assessments_of_report(rid), assessments)
+        ]
+    if same:
+        other = _latest(tx.report_versions(same[0]))[0]
+        raise ForecastError(
+            f"report {other.id} looks like this one ({_label(other)}, same source): "
+            f"assess it with --report {other.id}, or add --force if this is another report"
+        )
 
 
 def _same_judgement(theirs: Sequence[Assessment], mine: Sequence[Assessment]) -> bool:

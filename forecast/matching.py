@@ -110,6 +110,19 @@ def similar(a: str, b: str) -> float:
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+def same_titles(title: str, known: dict[str, str]) -> list[str]:
+    """The keys of the ``known`` titles that are ``title`` (:func:`same_title`), best first;
+    the fuzzy scores are computed in one call however many there are."""
+    from rapidfuzz import fuzz, process, utils
+
+    found = process.extract(
+        title, known, scorer=fuzz.token_sort_ratio, processor=utils.default_process,
+        score_cutoff=SIMILAR_TITLE, limit=None,
+    )  # fmt: skip
+    numbers = _NUMBER.findall(title)
+    return [key for _, _, key in found if _NUMBER.findall(known[key]) == numbers]
+
+
 def same_title(a: str, b: str) -> bool:
     """Two titles of one report: they read alike (``SIMILAR_TITLE``) and carry the same
     numbers ("Poll: 45% back a cut" and "Poll: 46% back a cut" are two polls)."""

@@ -188,11 +188,21 @@ class Session:
         )
         return [(origin, when) for origin, when in self.connection.execute(query)]
 
-    def reports_near(self, source: str, start: datetime, end: datetime) -> list[Report]:
-        """Every version of the reports from ``source`` published in [start, end]."""
+    def reports_near(
+        self, source: str, start: datetime, end: datetime
+    ) -> list[tuple[str, str, datetime, bool]]:
+        """The reports from ``source`` published in [start, end], as they stand (latest
+        version): (id, title, published, retracted). Few columns: a wire service logs
+        hundreds of reports in two days, and every new one is compared with them."""
         r = t.reports.c
-        where = (r.source == source) & (r.published_at >= start) & (r.published_at <= end)
-        return [_report(row) for row in self._rows(t.reports, where, "id", "version")]
+        query = (
+            select(r.id, r.version, r.title, r.published_at, r.retracted)
+            .where((r.source == source) & (r.published_at >= start) & (r.published_at <= end))
+            .order_by(r.id, r.version)
+        )
+        latest = {rid: (rid, title, when, bool(gone)) for rid, _, title, when, gone in
+                  self.connection.execute(query)}  # fmt: skip
+        return list(latest.values())
 
     def reports_with_url_like(self, fragment: str) -> list[Report]:
         """Every version of the reports whose URL contains ``fragment`` (in any case)."""

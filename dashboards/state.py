@@ -194,7 +194,9 @@ def reports() -> list[Report]:
 
 @_read(max_entries=16)
 def _evidence(key: Key, qid: str | None, as_of: date | None) -> list[EvidenceEntry]:
-    return tracker().evidence(qid, as_of=None if as_of is None else end_of_day(as_of))
+    history = _history(key) if qid is None else _per_question(key).get(qid)
+    cutoff = None if as_of is None else end_of_day(as_of)
+    return tracker().evidence(qid, as_of=cutoff, history=history or History())
 
 
 def evidence(qid: str | None = None, as_of: date | None = None) -> list[EvidenceEntry]:

@@ -935,14 +935,19 @@ class Tracker:
         return sorted(q.qid for q in questions if q.qid in tracked)
 
     def evidence(
-        self, question_id: str | None = None, *, as_of: datetime | None = None
+        self,
+        question_id: str | None = None,
+        *,
+        as_of: datetime | None = None,
+        history: History | None = None,
     ) -> list[EvidenceEntry]:
         """Every assessment (of one question, or of all) as it stands at knowledge time
         ``as_of`` (default: now), with its report and whether it counts; newest report
-        first."""
-        if question_id is not None:
+        first. ``history``: the records to read (a cache's), instead of the store's."""
+        if question_id is not None and history is None:
             self.question(question_id)  # a clear NotFound
-        history = self.history(None if question_id is None else [question_id])
+        if history is None:
+            history = self.history(None if question_id is None else [question_id])
         reports = evidence.known_as_of(history.reports, lambda r: r.id, as_of)
         current = evidence.known_as_of(history.assessments, lambda a: a.id, as_of).values()
         mine = [

@@ -25,6 +25,7 @@ PAGES = [
     ("log_evidence.py", "Log evidence", ":material/post_add:", "log-evidence"),
     ("evidence.py", "Evidence", ":material/fact_check:", "evidence"),
     ("new_question.py", "New question", ":material/add_circle:", "new-question"),
+    ("edit_question.py", "Edit question", ":material/edit_note:", "edit-question"),
     ("resolve.py", "Resolve", ":material/task_alt:", "resolve"),
     ("sources.py", "Sources", ":material/newspaper:", "sources"),
     ("track_record.py", "Track record", ":material/leaderboard:", "track-record"),
@@ -35,7 +36,7 @@ PAGES = [
 # Pages that only write: a visitor who may not write is not offered them. They stay
 # registered, hidden from the menu, so that links to them (from the question page, an old
 # bookmark) open a "read-only" notice instead of failing.
-WRITE_PAGES = {"log-evidence", "new-question", "resolve"}
+WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve"}
 
 
 # A visitor (a viewer included) sees "an error occurred", never a traceback: one shows

@@ -32,7 +32,15 @@ import streamlit as st
 
 from dashboards import identity
 from forecast import demo, reference, settings, track_record
-from forecast.api import BAND, EvidenceEntry, Judgement, Logged, QuestionState, Tracker
+from forecast.api import (
+    BAND,
+    EvidenceEntry,
+    Judgement,
+    Logged,
+    QuestionEdit,
+    QuestionState,
+    Tracker,
+)
 from forecast.audit import AuditEntry, trail
 from forecast.clock import end_of_day
 from forecast.domain import (
@@ -568,3 +576,9 @@ def preview_judgement(
 ) -> Logged:
     """What ``judge`` would store, computed by the library in a dry run."""
     return judge(qid, probability, rationale=rationale, analyst=analyst, dry_run=True)
+
+
+def edit_question(qid: str, *, reason: str, preview: bool = False, **changes: Any) -> QuestionEdit:
+    """A new version of a question (``Tracker.edit_question``); with ``preview``, what it
+    would change and how the forecast would move, storing nothing (writers only)."""
+    return _write(lambda t: t.edit_question(qid, reason=reason, preview=preview, **changes))

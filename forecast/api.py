@@ -36,8 +36,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import event_dates, evidence, kinds, matching
+from forecast.audit import plain
 from forecast.clock import day_start, iso, utc
 from forecast.domain import (
+    EDITABLE,
+    MODEL_FIELDS,
     Assessment,
     ForecastError,
     History,
@@ -47,9 +50,11 @@ from forecast.domain import (
     Resolution,
     Source,
     Status,
+    check_edit,
     check_id,
     check_judged,
     check_text,
+    edited_fields,
     nfc,
     validate_assessment,
     validate_question,
@@ -62,7 +67,7 @@ from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.scales import strength_to_lr
 from forecast.settings import USER_ENV
-from forecast.store import RecordKind, Session, Store
+from forecast.store import Conflict, RecordKind, Session, Store
 from forecast.trajectory import Contribution, compute, explain
 
 if TYPE_CHECKING:
@@ -73,6 +78,37 @@ if TYPE_CHECKING:
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 BAND = 0.9  # the central mass of a credible band
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
+
+
+@dataclass(frozen=True)
+class QuestionEdit:
+    """An edit of a question: the version before and after, what changed, and the forecast
+    now under the model before and (a model change) after, as (what, P) pairs."""
+
+    before: Question
+    after: Question
+    changed: tuple[str, ...]
+    was: tuple[tuple[str, float], ...]
+    now: tuple[tuple[str, float], ...] = ()
+
+    @property
+    def model_change(self) -> bool:
+        return bool(MODEL_FIELDS.intersection(self.changed))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.after.id,
+            "version": self.after.version,
+            "changed": list(self.changed),
+            "model_change": self.model_change,
+            "reason": self.after.reason,
+            "edited_by": self.after.edited_by,
+            "edited_at": None if self.after.edited_at is None else iso(self.after.edited_at),
+            "before": {f: plain(getattr(self.before, f)) for f in self.changed},
+            "after": {f: plain(getattr(self.after, f)) for f in self.changed},
+            "forecast_before": dict(self.was),
+            "forecast_after": dict(self.now or self.was),
+        }
 
 
 class SnapshotWarning(UserWarning):
@@ -444,6 +480,72 @@ class Tracker:
         self._snapshot([q.id], "created", q.created_at)
         return q
 
+    def edit_question(
+        self, question_id: str, *, reason: str, preview: bool = False, **changes: Any
+    ) -> QuestionEdit:
+        """A new version of a question with some of :data:`domain.EDITABLE` changed.
+
+        ``changes`` name the fields (``title=``, ``criteria=``, ``prior_note=``, ``tags=``,
+        ``closes=``, ``deadlines=``, ``prior=``, ``options=``). A change of deadlines or
+        prior is a model change: the question's probabilities are computed anew from its
+        opening, what was believed before stays in its snapshots and as-of reads, and the
+        result says how the forecast moves. A resolved question keeps its model. With
+        ``preview`` nothing is stored.
+        """
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise ForecastError(
+                f"a question edit changes {', '.join(EDITABLE)}, not {', '.join(unknown)}"
+            )
+        check_id(question_id, "question")
+        if not reason.strip():
+            raise ForecastError("an edit needs a reason: say why the question changes")
+        for name in ("tags", "deadlines"):
+            if changes.get(name) is not None:
+                changes[name] = tuple(changes[name])
+        if isinstance(changes.get("options"), dict):
+            changes["options"] = tuple(changes["options"].items())
+        history = self.history([question_id])
+        before, _ = self._with_history(question_id, history)
+        after = check_edit(
+            before,
+            replace(
+                before,
+                **changes,
+                version=before.version + 1,
+                reason=reason.strip(),
+                edited_by=self.user,
+                edited_at=None if preview else self.now(),
+                imported_at=None,
+                imported_by="",
+            ),
+        )
+        changed = edited_fields(before, after)
+        model = bool(MODEL_FIELDS.intersection(changed))
+        if model and evidence.resolution_as_of(history, question_id, None) is not None:
+            raise ForecastError(
+                f"question {question_id} is resolved: its {', '.join(changed)} are what it was "
+                "scored on and cannot change; edit its title, criteria, tags or prior note"
+            )
+        edit = QuestionEdit(before, after, changed, self._headline(before, history))
+        if model:
+            edited = replace(history, questions=(after,), question_versions=(
+                *history.question_versions, before))  # fmt: skip
+            edit = replace(edit, now=self._headline(after, edited))
+        if preview:
+            return edit
+        with self.store.write() as tx:
+            if tx.question(question_id) != before:
+                raise Conflict(f"question {question_id} was edited meanwhile: look again")
+            tx.insert_question_version(after)
+        if model:
+            self._snapshot([question_id], "edit", after.edited_at)
+        return edit
+
+    def _headline(self, question: Question, history: History) -> tuple[tuple[str, float], ...]:
+        """The question's forecast now under ``question``'s model, as (what, P) pairs."""
+        return self._state(question, history, None, None, False).vector()
+
     def add_source(self, name: str, reliability: float, type: str = "") -> Source:
         with self.store.write() as tx:
             source = self._insert_source(tx, Source(name, reliability, type), self._live())
@@ -761,20 +863,12 @@ class Tracker:
             for s in history.sources:
                 with _naming("source", s.name):
                     self._insert_source(tx, s, stamp)
+            earlier: dict[str, list[Question]] = {}
+            for v in sorted(history.question_versions, key=lambda v: v.version):
+                earlier.setdefault(v.id, []).append(v)
             for q in history.questions:
                 with _naming("question", q.id):
-                    self._insert_question(
-                        tx,
-                        validate_question(
-                            replace(
-                                q,
-                                created_at=q.created_at or now,
-                                created_by=q.created_by or self.user,
-                                imported_at=now,
-                                imported_by=self.user,
-                            )
-                        ),
-                    )
+                    self._import_question(tx, [*earlier.get(q.id, ()), q], stamp)
             for r in history.reports:
                 with _naming("report", r.id):
                     self._insert_report(tx, r, stamp)
@@ -835,6 +929,15 @@ class Tracker:
         if q is None:
             raise NotFound(f"no question {question_id!r}")
         return q
+
+    def question_versions(self, question_id: str) -> list[Question]:
+        """Every version of a question, oldest first: as created, then each edit."""
+        check_id(question_id, "question")
+        with self.store.read() as tx:
+            versions = tx.question_versions(question_id)
+        if not versions:
+            raise NotFound(f"no question {question_id!r}")
+        return versions
 
     def sources(self) -> list[Source]:
         """The latest version of every source, by name."""
@@ -1074,6 +1177,7 @@ class Tracker:
         cutoff = as_of or self.now()
         if cutoff > self.now() + MAX_LOOKAHEAD:
             raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
+        question = evidence.question_as_of(question, history, cutoff)
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
         end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
         exponents = None
@@ -1154,6 +1258,36 @@ class Tracker:
         if tx.question(q.id) is not None:
             raise ForecastError(f"question {q.id!r} already exists")
         tx.insert_question(q)
+
+    def _import_question(self, tx: Session, versions: list[Question], stamp: _Stamp) -> None:
+        """Store a question and its edits as a file states them, marked as imported."""
+        first = versions[0]
+        if first.version != 1:
+            raise ForecastError(f"has version {first.version} but no version 1")
+        first = validate_question(
+            replace(
+                first,
+                created_at=first.created_at or stamp.at,
+                created_by=first.created_by or self.user,
+                imported_at=stamp.at,
+                imported_by=self.user,
+            )
+        )
+        self._insert_question(tx, first)
+        before = first
+        for v in versions[1:]:
+            self.check_past(f"version {v.version} is edited at", v.edited_at)
+            edited = replace(
+                v,
+                created_at=first.created_at,
+                created_by=first.created_by,
+                edited_at=v.edited_at or stamp.at,
+                edited_by=v.edited_by or self.user,
+                imported_at=stamp.at,
+                imported_by=self.user,
+            )
+            before = check_edit(before, edited)
+            tx.insert_question_version(before)
 
     def _insert_source(self, tx: Session, s: Source, stamp: _Stamp) -> Source:
         self._check_logged(f"source {s.name!r}", s.logged_at)

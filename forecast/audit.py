@@ -11,6 +11,7 @@ stated (``at``, ``who``), and when and by whom it was imported into this store.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
@@ -19,7 +20,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from forecast.clock import iso
-from forecast.domain import Assessment, History, Question, Report, Resolution, Source
+from forecast.domain import (
+    MODEL_FIELDS,
+    Assessment,
+    History,
+    Question,
+    Report,
+    Resolution,
+    Source,
+    edited_fields,
+)
 
 KINDS = ("question", "source", "report", "assessment", "resolution")
 """Record kinds in the order entries logged at the same instant are listed."""
@@ -80,9 +90,9 @@ class AuditEntry:
             "action": self.action,
             "why": self.why,
             "questions": list(self.questions),
-            "details": {name: _plain(value) for name, value in self.details},
+            "details": {name: plain(value) for name, value in self.details},
             "changes": [
-                {"field": c.field, "before": _plain(c.before), "after": _plain(c.after)}
+                {"field": c.field, "before": plain(c.before), "after": plain(c.after)}
                 for c in self.changes
             ],
             "imported": None
@@ -117,7 +127,7 @@ def trail(history: History, question_id: str | None = None) -> list[AuditEntry]:
     """
     links = _Links(history)
     entries = [
-        *(_question_entry(q) for q in history.questions),
+        *_question_entries(history),
         *_versioned(history.sources, "source", lambda s: s.name, _source_entry, links),
         *_versioned(history.reports, "report", lambda r: r.id, _report_entry, links),
         *_versioned(history.assessments, "assessment", lambda a: a.id, _assessment_entry, links),
@@ -193,6 +203,36 @@ def _versioned[T: (Source, Report, Assessment, Resolution)](
     return entries
 
 
+def _question_entries(history: History) -> list[AuditEntry]:
+    """Each question's creation, then one entry per edit with what it changed."""
+    earlier: defaultdict[str, list[Question]] = defaultdict(list)
+    for v in history.question_versions:
+        earlier[v.id].append(v)
+    entries = []
+    for q in history.questions:
+        versions = [*sorted(earlier[q.id], key=lambda v: v.version), q]
+        entries.append(_question_entry(versions[0]))
+        for before, after in itertools.pairwise(versions):
+            changed = edited_fields(before, after)
+            moved = tuple(Change(f, getattr(before, f), getattr(after, f)) for f in changed)
+            entries.append(
+                AuditEntry(
+                    at=after.edited_at,
+                    who=after.edited_by,
+                    kind="question",
+                    key=q.id,
+                    version=after.version,
+                    action="model changed" if MODEL_FIELDS.intersection(changed) else "edited",
+                    why=after.reason,
+                    questions=(q.id,),
+                    changes=moved,
+                    imported_at=after.imported_at,
+                    imported_by=after.imported_by,
+                )
+            )
+    return entries
+
+
 def _question_entry(q: Question) -> AuditEntry:
     prior: Any = dict(q.options) if q.options else q.prior
     details: list[tuple[str, Any]] = [("title", q.title), ("kind", str(q.kind)), ("prior", prior)]
@@ -203,7 +243,7 @@ def _question_entry(q: Question) -> AuditEntry:
         who=q.created_by,
         kind="question",
         key=q.id,
-        version=1,  # questions are written once and never versioned
+        version=1,  # as created; each edit is a later version
         action="created",
         why=q.prior_note,
         questions=(q.id,),
@@ -275,22 +315,22 @@ def _order(entry: AuditEntry) -> tuple[datetime, int, str, int]:
 # ---------------------------------------------------------------------- display
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """A JSON-ready copy of ``value``: times as ISO text, likelihood pairs as a mapping."""
     if isinstance(value, datetime):
         return iso(value)
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, Sequence) and not isinstance(value, str):
         if value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-            return {str(k): _plain(v) for k, v in value}
-        return [_plain(v) for v in value]
+            return {str(k): plain(v) for k, v in value}
+        return [plain(v) for v in value]
     return value
 
 
 def _short(value: Any, limit: int = 60) -> str:
     """``value`` as one safe line of at most ``limit`` characters."""
-    shown = _plain(value)
+    shown = plain(value)
     if isinstance(shown, float):
         text = f"{shown:.6g}"  # the JSON view keeps every digit
     else:

@@ -158,6 +158,17 @@ class Question:
     imported_at: datetime | None = None  # set when the record came in through an import
     imported_by: str = ""
     closes: datetime | None = None  # binary and choice: the day it is to be resolved by
+    # An edit is a later version: its own text, close date, deadlines or prior, stamped with
+    # when (store's clock), by whom and why. Version 1 is the question as created.
+    version: int = 1
+    edited_at: datetime | None = None
+    edited_by: str = ""
+    reason: str = ""
+
+    @property
+    def known_from(self) -> datetime | None:
+        """When this version became known: its edit, or the question's creation."""
+        return self.edited_at if self.version > 1 else self.created_at
 
     @property
     def option_names(self) -> tuple[str, ...]:
@@ -249,7 +260,11 @@ class Resolution:
 
 @dataclass(frozen=True)
 class History:
-    """Everything logged about a set of questions: every version of every record."""
+    """Everything logged about a set of questions: every version of every record.
+
+    ``questions`` holds each question once, as it stands (its latest version);
+    ``question_versions`` holds the earlier versions of the questions that were edited.
+    """
 
     questions: Sequence[Question] = ()
     sources: Sequence[Source] = ()
@@ -257,6 +272,7 @@ class History:
     assessments: Sequence[Assessment] = ()
     resolutions: Sequence[Resolution] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    question_versions: Sequence[Question] = ()
 
 
 # --------------------------------------------------------------------------- validation
@@ -313,6 +329,49 @@ def validate_question(q: Question) -> Question:
     return _replace(
         q, kind=kind, opened=opened, prior=prior, deadlines=deadlines, alpha=alpha, **named
     )
+
+
+EDITABLE = ("title", "criteria", "prior_note", "tags", "closes", "deadlines", "prior", "options")
+"""What an edit of a question may change; its id, kind, opening, decay shape and option
+names are what the question is, and stay."""
+
+MODEL_FIELDS = frozenset({"deadlines", "prior", "options"})
+"""Edits that change the model: every probability of the question is computed anew from
+its opening (what was believed before the edit stays in its snapshots and as-of reads)."""
+
+
+def edited_fields(before: Question, after: Question) -> tuple[str, ...]:
+    """The editable fields ``after`` changes, in :data:`EDITABLE` order."""
+    return tuple(f for f in EDITABLE if getattr(before, f) != getattr(after, f))
+
+
+def check_edit(before: Question, after: Question) -> Question:
+    """Check ``after`` as the next version of ``before`` and return it normalised."""
+    fixed = ("kind", "opened", "alpha", "created_at", "created_by")
+    moved = [f for f in fixed if getattr(before, f) != getattr(after, f)]
+    if after.id != before.id or moved:
+        raise ForecastError(
+            f"an edit of question {before.id!r} cannot change its "
+            f"{', '.join(moved) or 'id'}: these are what the question is"
+        )
+    if after.option_names != before.option_names:
+        raise ForecastError(
+            f"an edit of question {before.id!r} keeps its options "
+            f"({', '.join(before.option_names)}) and may change their prior only"
+        )
+    if after.version != before.version + 1:
+        raise ForecastError(
+            f"question {before.id} version {after.version} does not follow {before.version}"
+        )
+    check_text(after.reason, "reason", required=True)
+    check_text(after.edited_by, "edited by")
+    q = validate_question(after)
+    if not edited_fields(before, q):
+        raise ForecastError(
+            f"question {before.id!r} already reads so: change one of "
+            f"{', '.join(f.replace('_', ' ') for f in EDITABLE)}"
+        )
+    return _replace(q, edited_by=nfc(q.edited_by), edited_at=q.edited_at and utc(q.edited_at))
 
 
 def _check_closes(q: Question, kind: Kind, opened: datetime) -> datetime | None:

@@ -69,6 +69,9 @@ def by_question(history: History) -> dict[str, History]:
     resolutions: dict[str, list[Resolution]] = {}
     for res in history.resolutions:
         resolutions.setdefault(res.question_id, []).append(res)
+    versions: dict[str, list[Question]] = {}
+    for v in history.question_versions:
+        versions.setdefault(v.id, []).append(v)
     parts = {}
     for q in history.questions:
         cited = {a.report_id for a in assessments[q.id]}
@@ -78,8 +81,22 @@ def by_question(history: History) -> dict[str, History]:
             reports=[r for rid in cited for r in reports.get(rid, ())],
             assessments=assessments[q.id],
             resolutions=resolutions.get(q.id, []),
+            question_versions=versions.get(q.id, []),
         )
     return parts
+
+
+def question_as_of(question: Question, history: History, as_of: datetime | None) -> Question:
+    """The version of ``question`` known at ``as_of`` (as it stands when None).
+
+    Before its first edit that is version 1, also before the question was created: a read
+    of a time before it existed shows the question as first written.
+    """
+    if question.version == 1 or as_of is None:
+        return question
+    versions = [v for v in history.question_versions if v.id == question.id] + [question]
+    known = [v for v in versions if v.known_from is None or v.known_from <= as_of]
+    return max(known or versions[:1], key=lambda v: v.version)
 
 
 def resolution_as_of(

@@ -122,6 +122,15 @@ class QuestionState:
             for d, p in zip(self.question.deadlines, self.trajectory.ladder[-1], strict=True)
         ]
 
+    def vector(self) -> tuple[tuple[str, float], ...]:
+        """The forecast now as (what, P) pairs: "yes"; "by D" for each deadline; each option."""
+        q, final = self.question, self.trajectory.final
+        if kinds.has_options(q):
+            return tuple(zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True))
+        if kinds.has_ladder(q):
+            return tuple((f"by {iso(d)}", p) for d, p in self.deadline_probabilities())
+        return (("yes", float(final)),)
+
     @property
     def last_evidence(self) -> datetime | None:
         return max((self.reports[c.report_id].published for c in self.contributions), default=None)
@@ -150,6 +159,8 @@ class QuestionState:
             "outcome": None if self.resolution is None else self.resolution.outcome,
             "resolved_on": None if self.resolution is None else iso(self.resolution.resolved_on),
             "opened": iso(q.opened),
+            "version": q.version,
+            "edited": None if q.edited_at is None else iso(q.edited_at),
             "as_of": iso(self.as_of),
             "criteria": q.criteria,
             "prior": q.prior if not kinds.has_options(q) else dict(q.options),

@@ -14,9 +14,9 @@ import numpy as np
 
 from forecast.clock import utc
 
-REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill")
+REASONS = ("manual", "daily", "created", "evidence", "resolution", "backfill", "edit")
 """What may trigger a snapshot: a person, the daily cron, a question's creation, logged
-evidence, a resolution, or a reconstruction from logged times."""
+evidence, a resolution, a reconstruction from logged times, or an edit of the model."""
 
 DAY_ENDS = ("daily", "backfill")
 """The reasons whose snapshot stands for its whole day, so a backfill leaves that day alone.

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import itertools
 import math
 import re
 import reprlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -51,6 +52,7 @@ from forecast.domain import (
     Report,
     Resolution,
     Source,
+    check_edit,
     check_id,
     check_ratio,
     check_text,
@@ -83,7 +85,7 @@ _FIELDS = {
     "sources": _words("name type reliability version logged logged_by reason"),
     "questions": _words(
         "id title kind opened prior prior_note deadlines closes alpha options criteria tags "
-        "created created_by"
+        "created created_by version edited edited_by reason"
     ),
     "reports": _words(
         "id published source title summary url origin logged logged_by version retracted reason"
@@ -121,7 +123,8 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
     top = _top_level(_parse(text, name), name)
     _check_complete(top, text, name)
     records = {section: _read_section(top.get(section), section, name) for section in SECTIONS}
-    questions = {q.id: q for q in records["questions"]}
+    latest, earlier = question_versions(records["questions"], name)
+    questions = {q.id: q for q in latest}
     snaps = tuple(
         snap
         for _, _, snap in _entries(
@@ -129,7 +132,8 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
         )
     )
     history = History(
-        questions=records["questions"],
+        questions=latest,
+        question_versions=earlier,
         sources=records["sources"],
         reports=records["reports"],
         assessments=records["assessments"],
@@ -244,6 +248,30 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
 
 
 _END = re.compile(r"\.\.\.(\s+#.*)?\s*")
+
+
+def question_versions(
+    versions: Sequence[Question], name: str
+) -> tuple[tuple[Question, ...], tuple[Question, ...]]:
+    """Each question as it stands (its latest version), and the earlier versions of the
+    edited ones by id then version; every version must follow the one before (1, 2, ...),
+    as an edit of it."""
+    by_id: dict[str, list[Question]] = {}
+    for q in versions:
+        by_id.setdefault(q.id, []).append(q)
+    latest, earlier = [], []
+    for qid, found in by_id.items():
+        found.sort(key=lambda q: q.version)
+        try:
+            if found[0].version != 1:
+                raise ForecastError(f"has version {found[0].version} but no version 1")
+            for before, after in itertools.pairwise(found):
+                check_edit(before, after)
+        except ForecastError as exc:
+            raise ForecastError(f"{name}: question {qid}: {exc}") from None
+        latest.append(found[-1])
+        earlier += found[:-1]
+    return tuple(latest), tuple(earlier)
 
 
 def _check_complete(top: Mapping[str, Any], text: str, name: str) -> None:
@@ -370,7 +398,7 @@ def _clip(message: str) -> str:
 
 _KEY_NAMES = {
     "sources": "name and version",
-    "questions": "id",
+    "questions": "id and version",
     "reports": "id and version",
     "assessments": "id and version",
     "resolutions": "question and version",
@@ -381,7 +409,7 @@ def _record_key(record: Any) -> tuple[Any, ...]:
     if isinstance(record, Source):
         return (record.name, record.version)
     if isinstance(record, Question):
-        return (record.id,)
+        return (record.id, record.version)
     if isinstance(record, Resolution):
         return (record.question_id, record.version)
     return (record.id, record.version)
@@ -584,7 +612,13 @@ def _read_question(f: _Entry) -> Question:
         tags=f.texts("tags"),
         created_by=f.text("created_by"),
         created_at=f.time("created"),
+        version=f.version(),
+        edited_at=f.time("edited"),
+        edited_by=f.text("edited_by"),
+        reason=f.text("reason"),
     )
+    if question.version == 1 and (question.edited_at or question.edited_by or question.reason):
+        raise ForecastError("edited, edited_by and reason belong to a later version (version: 2)")
     return validate_question(question)
 
 
@@ -823,7 +857,7 @@ def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
     h = ordered(history)
     sections: dict[str, Iterable[dict[str, Any]]] = {
         "sources": map(_source_entry, h.sources),
-        "questions": map(_question_entry, h.questions),
+        "questions": map(_question_entry, _every_version(h)),
         "reports": map(_report_entry, h.reports),
         "assessments": map(_assessment_entry, h.assessments),
         "resolutions": map(_resolution_entry, h.resolutions),
@@ -847,6 +881,18 @@ def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
     )
 
 
+def _every_version(history: History) -> list[Question]:
+    """The questions in order, each preceded by its earlier versions."""
+    earlier: dict[str, list[Question]] = {}
+    for v in history.question_versions:
+        earlier.setdefault(v.id, []).append(v)
+    return [
+        v
+        for q in history.questions
+        for v in (*sorted(earlier.get(q.id, ()), key=lambda v: v.version), q)
+    ]
+
+
 def ordered(history: History) -> History:
     """``history`` with its records in the order ``dumps`` writes them (as tuples)."""
     first_published: dict[str, datetime] = {}
@@ -861,6 +907,7 @@ def ordered(history: History) -> History:
         rank.setdefault(r.id, index)
     return History(
         questions=tuple(sorted(history.questions, key=lambda q: (q.opened, q.id))),
+        question_versions=tuple(sorted(history.question_versions, key=lambda q: (q.id, q.version))),
         sources=tuple(sorted(history.sources, key=lambda s: (s.name, s.version))),
         reports=reports,
         assessments=tuple(
@@ -914,6 +961,10 @@ def _question_entry(q: Question) -> dict[str, Any]:
         "tags": _Inline(q.tags),
         "created": q.created_at,
         "created_by": q.created_by,
+        "version": q.version,
+        "edited": q.edited_at,
+        "edited_by": q.edited_by,
+        "reason": q.reason,
     }
 
 

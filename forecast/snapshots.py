@@ -115,9 +115,9 @@ def backfill(tracker: Tracker, until: datetime | None = None) -> int:
     snaps: list[Snapshot] = []
     for q in history.questions:
         days = [d for d in open_days(q, parts[q.id], cutoff) if d not in taken[q.id]]
-        if days:
-            daily = reconstruct(q, parts[q.id], days)
-            snaps += _from_daily(q, daily, tracker.user)
+        for version, indices in versions_by_day(q, parts[q.id], days):
+            stood = [days[i] for i in indices]
+            snaps += _from_daily(version, reconstruct(version, parts[q.id], stood), tracker.user)
     return tracker.store_snapshots(snaps)
 
 
@@ -150,6 +150,19 @@ def load(
 # --------------------------------------------------------------------------- reconstruction
 
 
+def versions_by_day(
+    question: Question, history: History, days: Sequence[date]
+) -> list[tuple[Question, list[int]]]:
+    """The version of ``question`` standing at the end of each day, with the indices of
+    the days it stood on (in order; one entry for a question never edited)."""
+    latest = next((q for q in history.questions if q.id == question.id), question)
+    found: dict[int, tuple[Question, list[int]]] = {}
+    for i, day in enumerate(days):
+        version = evidence.question_as_of(latest, history, clock.end_of_day(day))
+        found.setdefault(version.version, (version, []))[1].append(i)
+    return list(found.values())
+
+
 def reconstruct(
     question: Question, history: History, days: Sequence[date], *, analyst: str | None = None
 ) -> Daily:
@@ -157,7 +170,9 @@ def reconstruct(
 
     ``days`` must be ascending and before the question's resolution date. ``analyst`` keeps
     one analyst's assessments (that analyst's own trajectory). The result equals what
-    :meth:`Tracker.state` gives as of each day's last instant.
+    :meth:`Tracker.state` gives as of each day's last instant, under the version of the
+    question that stood then; the ladder has ``question``'s deadlines (NaN on the days a
+    version without that deadline stood).
     """
     days = list(days)
     if any(b <= a for a, b in pairwise(days)):
@@ -165,8 +180,22 @@ def reconstruct(
     shape = (len(days), len(question.options)) if kinds.has_options(question) else (len(days),)
     width = len(question.deadlines) if kinds.has_ladder(question) else 0
     daily = Daily(days, np.zeros(shape), np.zeros((len(days), width)))
-    if not days:
-        return daily
+    for version, indices in versions_by_day(question, history, days) if days else ():
+        part = _reconstruct(version, history, [days[i] for i in indices], analyst)
+        daily.headline[indices] = part.headline
+        for j, deadline in enumerate(question.deadlines if width else ()):
+            found = version.deadlines.index(deadline) if deadline in version.deadlines else -1
+            daily.ladder[indices, j] = part.ladder[:, found] if found >= 0 else np.nan
+    return daily
+
+
+def _reconstruct(
+    question: Question, history: History, days: list[date], analyst: str | None
+) -> Daily:
+    """:func:`reconstruct` for days on which ``question`` (one version) stood throughout."""
+    shape = (len(days), len(question.options)) if kinds.has_options(question) else (len(days),)
+    width = len(question.deadlines) if kinds.has_ladder(question) else 0
+    daily = Daily(days, np.zeros(shape), np.zeros((len(days), width)))
     last_end = clock.end_of_day(days[-1])
     late = _late_days(history, days, last_end, analyst)
     # A trajectory's value on day D depends only on evidence published by D, so a day that

@@ -22,7 +22,8 @@ from forecast.domain import Kind
 from forecast.readmodel import AWAITING
 from forecast.scales import SCALE
 
-PAGES = ["overview", "question", "log_evidence", "evidence", "new_question", "resolve", "sources"]
+PAGES = ["overview", "question", "log_evidence", "evidence", "new_question", "edit_question"]
+PAGES += ["resolve", "sources"]
 PAGES += ["track_record", "weekly", "learning", "audit"]  # the read-only pages
 HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE reports; --"]
 

@@ -27,7 +27,7 @@ from dashboards import frames, identity, state
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, Question
 
-WRITE_PAGES = {"log-evidence", "new-question", "resolve"}
+WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve"}
 HOSTILE = "<script>alert(1)</script> **bold** :red[x]"
 # A complete [auth] section for the unnamed provider, as .streamlit/secrets.toml holds it.
 AUTH = {

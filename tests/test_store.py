@@ -140,6 +140,34 @@ def event_question(qid: str = "q-event") -> Question:
     )
 
 
+def event_edit() -> Question:
+    """Version 2 of the event question: a new ladder (to the microsecond) and prior."""
+    return replace(
+        event_question(),
+        version=2,
+        prior=0.25,
+        deadlines=(T0 + timedelta(days=30, microseconds=3), T0 + timedelta(days=91)),
+        tags=("Ελλάδα", "summit"),
+        edited_at=T0 + timedelta(days=2),
+        edited_by="ana",
+        reason="the summit was moved forward",
+    )
+
+
+def choice_edit() -> Question:
+    return replace(
+        choice_question(),
+        version=2,
+        options=(("Будапешт", 0.25), ("elsewhere 🌍", 0.5), ("no summit", 0.25)),
+        closes=T0 + timedelta(days=40),
+        edited_at=T0 + timedelta(days=1),
+        edited_by="bob",
+        reason="venue talk",
+        imported_at=T0 + timedelta(days=3),
+        imported_by="importer",
+    )
+
+
 def choice_question(qid: str = "q-choice") -> Question:
     return Question(
         id=qid,
@@ -226,6 +254,7 @@ def fill(store: Store) -> None:
     with store.write() as tx:
         for q in (binary_question(), event_question(), choice_question()):
             tx.insert_question(q)
+        tx.insert_question_version(event_edit())
         tx.insert_source(source())
         tx.insert_source(source(version=2, reliability=0.75))
         tx.insert_report(report())
@@ -248,6 +277,26 @@ def bits(x: float) -> bytes:
 
 
 # ---------------------------------------------------------------------- round trips
+
+
+def test_question_versions_round_trip(store: Store) -> None:
+    with store.write() as tx:
+        for q in (event_question(), choice_question()):
+            tx.insert_question(q)
+        tx.insert_question_version(event_edit())
+        tx.insert_question_version(choice_edit())
+    with store.read() as tx:
+        assert tx.question("q-event") == event_edit()
+        assert tx.question_versions("q-choice") == [choice_question(), choice_edit()]
+        history = tx.history(["q-event"])
+        assert tx.questions() == [choice_edit(), event_edit()]
+        everything = tx.history(None)
+    assert history.questions == (event_edit(),)
+    assert history.question_versions == (event_question(),)
+    assert everything.question_versions == (choice_question(), event_question())
+    taken = "version 2 of question q-event already exists"
+    with pytest.raises(ForecastError, match=taken), store.write() as tx:
+        tx.insert_question_version(event_edit())
 
 
 def test_questions_round_trip(store: Store) -> None:
@@ -453,6 +502,7 @@ def test_counts(store: Store) -> None:
             "questions": 3,
             "question_options": 3,
             "question_deadlines": 2,
+            "question_versions": 1,
             "source_versions": 2,
             "reports": 2,
             "assessments": 3,

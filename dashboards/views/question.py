@@ -304,6 +304,15 @@ def _question_text(s: QuestionState) -> None:
         else:
             st.markdown(md(f"P(yes) = {pct(q.prior)}"))
         st.text(q.prior_note or "No note on the reference class.")
+    if q.version > 1:
+        st.caption(
+            md(f"Version {q.version} of this question, edited {day(q.edited_at)} by "
+               f"{q.edited_by}: {q.reason}")
+        )  # fmt: skip
+    st.page_link(
+        "views/edit_question.py", label="Edit this question (a new version)",
+        query_params={"q": q.id}, icon=":material/edit_note:",
+    )  # fmt: skip
 
 
 st.title("Question")

@@ -107,6 +107,118 @@ def question_add(
     say(f"added question {q.id}")
 
 
+NONE = "none"  # --closes none: take the close date away
+
+
+@question.command("edit")
+@click.argument("qid", metavar="ID")
+@click.option("--reason", required=True, help="Why it changes (kept with the new version).")
+@click.option("--title")
+@click.option("--criteria", help="Resolution criteria.")
+@click.option("--prior-note", help="The reference class behind the prior.")
+@click.option("--tag", "tags", multiple=True, help="The tags, all of them (repeat).")
+@click.option("--no-tags", is_flag=True, help="Take every tag away.")
+@click.option("--closes", help=f"Binary and choice: the new close date, or {NONE!r}.")
+@click.option(
+    "--deadline", "deadlines", multiple=True, help="Event: the deadlines, all of them (repeat)."
+)
+@click.option("--prior", type=str, help="Binary and event: the new prior.")
+@click.option(
+    "--option", "options", multiple=True, metavar="NAME=P", help="Choice: every option's prior."
+)
+@click.option("--dry-run", is_flag=True, help="Show what would change and store nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def question_edit(
+    ctx: click.Context,
+    qid: str,
+    reason: str,
+    title: str | None,
+    criteria: str | None,
+    prior_note: str | None,
+    tags: tuple[str, ...],
+    no_tags: bool,
+    closes: str | None,
+    deadlines: tuple[str, ...],
+    prior: str | None,
+    options: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+) -> None:
+    """Edit a question: a new version, with the old ones kept (see `question history`).
+
+    A change of deadlines or prior is a model change: the forecast is computed anew from
+    the opening, and the command shows how it moves (use --dry-run to see it first).
+    """
+    if tags and no_tags:
+        raise click.UsageError("give --tag or --no-tags, not both")
+    changes: dict[str, Any] = {
+        k: v
+        for k, v in {"title": title, "criteria": criteria, "prior_note": prior_note}.items()
+        if v is not None
+    }
+    if tags or no_tags:
+        changes["tags"] = tags
+    if closes is not None:
+        changes["closes"] = None if closes.strip() == NONE else parse_time(closes, "--closes")
+    if deadlines:
+        changes["deadlines"] = [parse_time(d, "--deadline") for d in deadlines]
+    if prior is not None:
+        changes["prior"] = check_share(prior, "prior")
+    if options:
+        changes["options"] = tuple(pairs(options, "--option", check_share))
+    if not changes:
+        raise click.UsageError(
+            "say what changes: --title, --criteria, --prior-note, --tag/--no-tags, --closes, "
+            "--deadline, --prior or --option"
+        )
+    edit = tracker(ctx).edit_question(qid, reason=reason, preview=dry_run, **changes)
+    if as_json:
+        print_json({**edit.to_json(), "stored": not dry_run})
+        return
+    data = edit.to_json()
+    verb = "would become" if dry_run else "is now"
+    say(f"question {qid} {verb} version {edit.after.version}:")
+    for field in edit.changed:
+        before, after = data["before"][field], data["after"][field]
+        say(f"  {field.replace('_', ' ')}: {cell(_shown(before))} -> {cell(_shown(after))}")
+    if edit.model_change:
+        say("  model change: the forecast is computed anew from the opening")
+        was, now = dict(edit.was), dict(edit.now)
+        for what in dict.fromkeys([*was, *now]):
+            say(f"    {pad(cell(what), 24)} {_pct(was.get(what))} -> {_pct(now.get(what))}")
+    if dry_run:
+        say("nothing stored (--dry-run)")
+
+
+def _shown(value: Any) -> str:
+    if value is None or value == "" or value == []:
+        return "(none)"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v:g}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(map(str, value))
+    return str(value)
+
+
+@question.command("history")
+@click.argument("qid", metavar="ID")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def question_history(ctx: click.Context, qid: str, as_json: bool) -> None:
+    """Every version of a question: as created, then each edit with who, when and why."""
+    from forecast import audit
+
+    opened = tracker(ctx)
+    opened.question(qid)  # NotFound first, with its one-line message
+    entries = [e for e in audit.trail(opened.history([qid])) if e.kind == "question"]
+    if as_json:
+        print_json([e.to_json() for e in entries])
+        return
+    for e in entries:
+        say(e.line())
+
+
 @question.command("list")
 @click.option("--as-of", help="Knowledge time (date = end of that day).")
 @click.option("--learned", is_flag=True, help=LEARNED_HELP)
@@ -202,6 +314,8 @@ question.add_command(show, "show")  # `forecast question show ID` is `forecast s
 def _print_state(data: dict[str, Any]) -> None:
     say(f"{data['id']}: {cell(data['title'])}")
     say(f"  {data['kind']}, {data['status']}, opened {data['opened']}, as of {data['as_of']}")
+    if data["version"] > 1:
+        say(f"  version {data['version']}, edited {data['edited'][:10]} (`question history`)")
     if data["closes"] is not None and data["outcome"] is None:
         left = data["days_left"]
         when = f"{left} days left" if left > 0 else "today" if left == 0 else f"{-left} days ago"

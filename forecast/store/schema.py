@@ -131,6 +131,27 @@ question_deadlines = Table(
     PrimaryKeyConstraint("question_id", "position"),
 )
 
+question_versions = Table(  # revision 0007: edits of a question, from version 2
+    "question_versions",
+    metadata,
+    _question_fk(),
+    Column("version", Integer, nullable=False),
+    _text("title"),
+    _text("criteria"),
+    _text("prior_note"),
+    Column("tags", JSON, nullable=False),
+    Column("closes_at", UTCDateTime(), nullable=True),
+    Column("prior", Double, nullable=True),
+    # choice: [[name, prior], ...] in the question's order; event: ISO deadlines ascending
+    Column("options", JSON(none_as_null=True), nullable=True),
+    Column("deadlines", JSON(none_as_null=True), nullable=True),
+    _when("edited_at"),
+    _text("edited_by"),
+    _text("reason"),
+    *_imported(),
+    PrimaryKeyConstraint("question_id", "version"),
+)
+
 source_versions = Table(
     "source_versions",
     metadata,

@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 import forecast.store.schema as t
-from forecast.clock import parse_time
+from forecast.clock import iso, parse_time, utc
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -79,6 +79,12 @@ class Session:
         ]
         self._insert(t.question_options, options, f"options of question {q.id} already exist")
         self._insert(t.question_deadlines, deadlines, f"deadlines of question {q.id} exist")
+        return q
+
+    def insert_question_version(self, q: Question) -> Question:
+        """Store an edit of a question (version 2 onwards), whole."""
+        taken = f"version {q.version} of question {q.id} already exists"
+        self._insert(t.question_versions, [_question_version_row(q)], taken, question=q.id)
         return q
 
     def insert_source(self, s: Source) -> Source:
@@ -162,12 +168,18 @@ class Session:
     # ------------------------------------------------------------------ single reads
 
     def question(self, qid: str) -> Question | None:
-        found = self._questions([qid])
+        """A question as it stands (its latest version), or None."""
+        found, _ = self._questions([qid])
         return found[0] if found else None
 
+    def question_versions(self, qid: str) -> list[Question]:
+        """Every version of one question, oldest first (empty if there is none)."""
+        latest, earlier = self._questions([qid])
+        return [*earlier, *latest]
+
     def questions(self) -> list[Question]:
-        """All questions, by opening time then id."""
-        return self._questions(None)
+        """All questions as they stand, by opening time then id."""
+        return self._questions(None)[0]
 
     def source_versions(self, name: str | None = None) -> list[Source]:
         """Every version of one source (or of all sources), by name then version."""
@@ -333,7 +345,7 @@ class Session:
 
     def _some(self, question_ids: Sequence[str]) -> History:
         wanted = sorted(set(question_ids))
-        questions = self._questions(wanted)
+        questions, earlier = self._questions(wanted)
         assessments = self._in(t.assessments, "question_id", wanted, _assessment)
         reports = self._in(t.reports, "id", {a.report_id for a in assessments}, _report)
         sources = self._in(t.source_versions, "name", {r.source for r in reports}, _source)
@@ -344,11 +356,14 @@ class Session:
             reports=tuple(sorted(reports, key=lambda r: (r.id, r.version))),
             assessments=tuple(sorted(assessments, key=lambda a: (a.id, a.version))),
             resolutions=tuple(sorted(resolutions, key=lambda r: (r.question_id, r.version))),
+            question_versions=tuple(earlier),
         )
 
     def _everything(self) -> History:
+        questions, earlier = self._questions(None)
         return History(
-            questions=tuple(self.questions()),
+            questions=tuple(questions),
+            question_versions=tuple(earlier),
             sources=tuple(self.source_versions()),
             reports=tuple(_report(r) for r in self._rows(t.reports, None, "id", "version")),
             assessments=tuple(
@@ -383,20 +398,31 @@ class Session:
             rows += self._rows(table, table.c[column].in_(chunk), *order)
         return rows
 
-    def _questions(self, ids: Sequence[str] | None) -> list[Question]:
-        """Questions (all, or those with ``ids``) with their options and deadlines attached."""
+    def _questions(self, ids: Sequence[str] | None) -> tuple[list[Question], list[Question]]:
+        """Questions (all, or those with ``ids``) as they stand, by opening time then id,
+        and the earlier versions of those that were edited, by id then version."""
         if ids is None:
             rows = self._rows(t.questions, None, "opened_at", "id")
             options = self._rows(t.question_options, None, "question_id", "position")
             deadlines = self._rows(t.question_deadlines, None, "question_id", "position")
+            edits = self._rows(t.question_versions, None, "question_id", "version")
         else:
             rows = self._rows_in(t.questions, "id", ids, "opened_at", "id")
             options = self._rows_in(t.question_options, "question_id", ids, "position")
             deadlines = self._rows_in(t.question_deadlines, "question_id", ids, "position")
+            edits = self._rows_in(t.question_versions, "question_id", ids, "question_id", "version")
         by_option = _group(options, lambda r: (r.name, r.prior))
         by_deadline = _group(deadlines, lambda r: r.deadline)
-        found = [_question(r, by_option[r.id], by_deadline[r.id]) for r in rows]
-        return sorted(found, key=lambda q: (q.opened, q.id))
+        by_edit = _group(edits, lambda r: r)
+        latest: list[Question] = []
+        earlier: list[Question] = []
+        for row in rows:
+            versions = [_question(row, by_option[row.id], by_deadline[row.id])]
+            for edit in by_edit.get(row.id, ()):
+                versions.append(_question_version(versions[0], edit))
+            latest.append(versions[-1])
+            earlier += versions[:-1]
+        return sorted(latest, key=lambda q: (q.opened, q.id)), earlier
 
 
 # ---------------------------------------------------------------------- row <-> record
@@ -418,6 +444,46 @@ def _question_row(q: Question) -> dict[str, Any]:
         **_provenance(q),
         "closes_at": q.closes,
     }
+
+
+def _question_version_row(q: Question) -> dict[str, Any]:
+    return {
+        "question_id": q.id,
+        "version": q.version,
+        "title": _s(q.title),
+        "criteria": _s(q.criteria),
+        "prior_note": _s(q.prior_note),
+        "tags": list(q.tags),
+        "closes_at": q.closes,
+        "prior": q.prior,
+        "options": [[name, p] for name, p in q.options] or None,
+        "deadlines": [iso(d) for d in q.deadlines] or None,
+        "edited_at": q.edited_at,
+        "edited_by": _s(q.edited_by),
+        "reason": _s(q.reason),
+        **_provenance(q),
+    }
+
+
+def _question_version(first: Question, row: Row) -> Question:
+    """Version ``row.version`` of a question whose version 1 is ``first``."""
+    return replace(
+        first,
+        version=row.version,
+        title=row.title,
+        criteria=row.criteria,
+        prior_note=row.prior_note,
+        tags=tuple(row.tags),
+        closes=row.closes_at,
+        prior=row.prior,
+        options=tuple((str(name), float(p)) for name, p in row.options or ()),
+        deadlines=tuple(utc(parse_time(d)) for d in row.deadlines or ()),
+        edited_at=row.edited_at,
+        edited_by=row.edited_by,
+        reason=row.reason,
+        imported_at=row.imported_at,
+        imported_by=row.imported_by or "",
+    )
 
 
 _KINDS = frozenset(k.value for k in Kind)

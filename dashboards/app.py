@@ -32,6 +32,7 @@ PAGES = [
     ("weekly.py", "Weekly report", ":material/summarize:", "weekly"),
     ("learning.py", "Learned trust", ":material/model_training:", "learning"),
     ("audit.py", "Audit trail", ":material/history_edu:", "audit"),
+    ("search.py", "Search", ":material/search:", "search"),
 ]
 # Pages that only write: a visitor who may not write is not offered them. They stay
 # registered, hidden from the menu, so that links to them (from the question page, an old

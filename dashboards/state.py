@@ -39,6 +39,7 @@ from forecast.api import (
     Logged,
     QuestionEdit,
     QuestionState,
+    SearchHit,
     Tracker,
 )
 from forecast.audit import AuditEntry, trail
@@ -582,3 +583,13 @@ def edit_question(qid: str, *, reason: str, preview: bool = False, **changes: An
     """A new version of a question (``Tracker.edit_question``); with ``preview``, what it
     would change and how the forecast would move, storing nothing (writers only)."""
     return _write(lambda t: t.edit_question(qid, reason=reason, preview=preview, **changes))
+
+
+def search(query: str) -> list[SearchHit]:
+    """Questions, reports and assessments matching every word (``Tracker.search``)."""
+    return _search(_key(), query)
+
+
+@_read(64)
+def _search(key: Key, query: str) -> list[SearchHit]:
+    return tracker().search(query, limit=50)

@@ -203,6 +203,28 @@ class EvidenceEntry:
         }
 
 
+@dataclass(frozen=True)
+class SearchHit:
+    """A question, report or assessment that matches a search, as it stands now."""
+
+    kind: str  # "question", "report" or "assessment"
+    id: str
+    title: str  # the question's or the report's title (an assessment: its report's)
+    text: str  # what else it says: criteria, summary, rationale
+    questions: tuple[str, ...]  # the questions it bears on
+    retracted: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "id": self.id,
+            "title": self.title,
+            "text": self.text,
+            "questions": list(self.questions),
+            "retracted": self.retracted,
+        }
+
+
 def _learned_trust(
     question: Question,
     history: History,
@@ -976,6 +998,28 @@ class Tracker:
         names = {o: matching.origin_name(o, when) for o, when in known}
         found = matching.resembling(matching.origin_name(origin, utc(published)), names.values())
         return sorted((o for o in names if names[o] in found), key=lambda o: found.index(names[o]))
+
+    def search(self, query: str, *, limit: int = 20) -> list[SearchHit]:
+        """Questions, reports and assessments whose text matches every word of ``query``
+        (by prefix, case aside; any version), best first, each as it stands now."""
+        if not 1 <= limit <= 1000:
+            raise ForecastError(f"a search returns 1 to 1000 results, not {limit}")
+        with self.store.read() as tx:
+            return [self._hit(tx, kind, key) for kind, key in tx.search(query, limit)]
+
+    def _hit(self, tx: Session, kind: str, key: str) -> SearchHit:
+        if kind == "question":
+            q = tx.question(key)
+            assert q is not None  # the index holds stored rows only
+            return SearchHit(kind, key, q.title, q.criteria, (key,))
+        if kind == "report":
+            r = tx.report_versions(key)[-1]
+            cited = tuple(sorted({a.question_id for a in tx.assessments_of_report(key)}))
+            return SearchHit(kind, key, r.title, r.summary, cited, r.retracted)
+        a = tx.assessment_versions(key)[-1]
+        r = tx.report_versions(a.report_id)[-1]
+        gone = a.retracted or r.retracted
+        return SearchHit(kind, key, r.title, a.rationale, (a.question_id,), gone)
 
     def counts(self) -> dict[str, int]:
         """Rows in each table: a value that changes whenever anything is written."""

@@ -28,6 +28,7 @@ def register(root: click.Group) -> None:
     root.add_command(question)
     root.add_command(show)
     root.add_command(resolve)
+    root.add_command(search)
 
 
 def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
@@ -362,6 +363,35 @@ def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
     return tuple(
         cell(x) for x in (c["published"][:10], step, without, c["source"], c["report"], title)
     )
+
+
+# --------------------------------------------------------------------------- search
+
+
+@click.command()
+@click.argument("words", nargs=-1, required=True)
+@click.option("--limit", default=20, show_default=True, type=click.IntRange(1, 1000))
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool) -> None:
+    """Questions, reports and rationales whose text has every word (by prefix, any case)."""
+    hits = tracker(ctx).search(" ".join(words), limit=limit)
+    if as_json:
+        print_json([h.to_json() for h in hits])
+        return
+    if not hits:
+        say("nothing matches")
+        return
+    rows = [
+        (h.kind, h.id, ", ".join(h.questions), clip(h.title, TITLE_COLUMNS)
+         + (" (retracted)" if h.retracted else ""))
+        for h in hits
+    ]  # fmt: skip
+    header = ("kind", "id", "questions", "title")
+    widths = [max(width(cell(r[i])) for r in (header, *rows)) for i in range(len(header))]
+    for row in (header, *rows):
+        cells = (pad(cell(c), w) for c, w in zip(row, widths, strict=True))
+        say("  ".join(cells).rstrip())
 
 
 # --------------------------------------------------------------------------- resolve

@@ -249,6 +249,13 @@ class Session:
         rows = self._rows(t.resolutions, where, "question_id", "version")
         return [_resolution(r) for r in rows]
 
+    def search(self, query: str, limit: int = 20) -> list[tuple[str, str]]:
+        """(kind, key) of the questions, reports and assessments matching every word of
+        ``query`` (by prefix, case aside), best first (``forecast.store.search``)."""
+        from forecast.store.search import search
+
+        return search(self.connection, query, limit)
+
     def latest_version(self, table: RecordKind, key: str) -> int:
         """The highest stored version of record ``key`` of this kind, or 0 if there is none."""
         if table not in _VERSIONED:

@@ -82,6 +82,41 @@ def at(day: date, clock: time | None = None) -> datetime:
     return datetime.combine(day, clock or time(), tzinfo=UTC)
 
 
+class FieldErrors(ForecastError):
+    """Several fields of one form could not be read: each says what is wrong with it."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class Fields:
+    """Read a form's typed fields, collecting every one that cannot be read, so that a
+    visitor sees all of them at once instead of fixing one, submitting, and meeting the next.
+
+    ``read(parse, raw, what)`` returns ``parse(raw, what)``, or None after noting its error;
+    ``done()`` raises :class:`FieldErrors` with all of them (the library's own rules come
+    after, once every field reads).
+    """
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def read[T](self, parse: Callable[..., T], *args: Any) -> T | None:
+        try:
+            return parse(*args)
+        except FieldErrors as exc:  # a reader that collects its own: keep each
+            self.problems += exc.problems
+            return None
+        except ForecastError as exc:
+            self.problems.append(str(exc))
+            return None
+
+    def done(self) -> None:
+        if self.problems:
+            raise FieldErrors(self.problems)
+
+
 @contextmanager
 def reporting(where: st.delta_generator.DeltaGenerator | None = None) -> Iterator[None]:
     """Show a library error (ForecastError) as an error box instead of a traceback.
@@ -91,6 +126,9 @@ def reporting(where: st.delta_generator.DeltaGenerator | None = None) -> Iterato
     """
     try:
         yield
+    except FieldErrors as exc:
+        for problem in exc.problems:
+            (where or st).error(md(problem), icon=":material/error:")
     except ForecastError as exc:
         (where or st).error(md(str(exc)), icon=":material/error:")
 

@@ -144,7 +144,8 @@ class Judgement:
         ]
         if len(given) != 1:
             raise ForecastError(
-                f"question {self.question_id}: give exactly one of --lr, --strength or --likelihood"
+                f"question {self.question_id}: give exactly one of a likelihood ratio, a "
+                "strength or likelihoods per option"
             )
         lr = strength_to_lr(self.strength) if self.strength is not None else self.lr
         return Assessment(
@@ -361,7 +362,7 @@ def _check_not_logged(
         other = _latest(tx.report_versions(same[0]))[0]
         raise ForecastError(
             f"report {other.id} looks like this one ({_label(other)}, same source): "
-            f"assess it with --report {other.id}, or add --force if this is another report"
+            f"assess that report instead, or log this one anyway (force) if it is another report"
         )
 
 
@@ -379,7 +380,7 @@ def _check_url_free(tx: Session, report: Report) -> None:
         if other.id != report.id and matching.canonical_url(other.url) == url:
             raise ForecastError(
                 f"report {other.id} ({_label(other)}) has this URL already: "
-                f"assess it with --report {other.id}"
+                f"assess that report instead"
             )
 
 
@@ -583,7 +584,9 @@ class Tracker:
     ) -> Source:
         """Record a new version of a source (its reliability or type changed)."""
         name = nfc(check_text(name, "source name", required=True))  # as the store spells it
-        check_text(reason, "reason", required=True)  # a re-rating must say why
+        if not reason.strip():  # a re-rating must say why
+            raise ForecastError("a new version of a source needs a reason")
+        check_text(reason, "reason")
         with self.store.write() as tx:
             versions = tx.source_versions(name)
             if not versions:
@@ -741,7 +744,7 @@ class Tracker:
     ) -> Assessment:
         """A new version of an assessment (a changed judgement, or a retraction)."""
         if not reason.strip():
-            raise ForecastError("a correction needs a reason (--reason)")
+            raise ForecastError("a correction needs a reason")
         if strength is not None:
             lr = strength_to_lr(strength)
         check_id(assessment_id, "assessment")
@@ -788,7 +791,7 @@ class Tracker:
         the old one (every read takes the version known at its time).
         """
         if not reason.strip():
-            raise ForecastError("an edit needs a reason (--reason)")
+            raise ForecastError("an edit needs a reason")
         check_id(report_id, "report")
         with self.store.write() as tx:
             versions = tx.report_versions(report_id)
@@ -820,7 +823,7 @@ class Tracker:
 
     def retract_report(self, report_id: str, *, reason: str) -> Report:
         if not reason.strip():
-            raise ForecastError("a retraction needs a reason (--reason)")
+            raise ForecastError("a retraction needs a reason")
         check_id(report_id, "report")
         with self.store.write() as tx:
             versions = tx.report_versions(report_id)
@@ -1355,7 +1358,7 @@ class Tracker:
     ) -> Report:
         if report_id is None:
             if source is None or published is None:
-                raise ForecastError("a new report needs --source and --published")
+                raise ForecastError("a new report needs a source and a published time")
             if source == JUDGEMENT_SOURCE and not tx.source_versions(source):
                 # made on first use, in the same transaction (a dry run leaves no trace)
                 self._insert_source(tx, Source(source, 1.0, "analyst judgement"), stamp)

@@ -301,14 +301,16 @@ def validate_question(q: Question) -> Question:
     if kind is Kind.CHOICE:
         options = _check_choice_prior(q.options)
         if q.prior is not None:
-            raise ForecastError("a choice question takes --option NAME=P, not --prior")
+            raise ForecastError(
+                "a choice question takes a prior per option (NAME=P), not one prior"
+            )
         if deadlines or q.alpha is not None:
             raise ForecastError("deadlines and alpha apply to event questions only")
         return _replace(q, kind=kind, opened=opened, options=options, deadlines=(), **named)
     if q.options:
         raise ForecastError(f"options apply to choice questions only, not {kind.value}")
     if q.prior is None:
-        raise ForecastError(f"a {kind.value} question needs a prior (--prior P)")
+        raise ForecastError(f"a {kind.value} question needs a prior probability")
     prior = check_probability(q.prior, "prior")
     if kind is Kind.BINARY:
         if q.alpha is not None or deadlines:
@@ -318,7 +320,7 @@ def validate_question(q: Question) -> Question:
             )
         return _replace(q, kind=kind, opened=opened, prior=prior, deadlines=(), **named)
     if not deadlines:
-        raise ForecastError("an event question needs at least one deadline (--deadline DATE)")
+        raise ForecastError("an event question needs at least one deadline")
     if len(set(deadlines)) != len(deadlines):
         raise ForecastError("deadlines of one question must be distinct")
     if deadlines[0] <= opened:
@@ -379,7 +381,7 @@ def _check_closes(q: Question, kind: Kind, opened: datetime) -> datetime | None:
         return None
     if kind is Kind.EVENT:
         raise ForecastError(
-            "an event question closes with its last deadline: give --deadline, not --closes"
+            "an event question closes with its last deadline: give deadlines, not a close date"
         )
     closes = utc(q.closes)
     if closes <= opened:
@@ -392,7 +394,7 @@ PRIOR_SUM_TOLERANCE = 1e-6  # a choice prior must sum to 1 up to rounding in a t
 
 def _check_choice_prior(options: Sequence[tuple[str, float]]) -> tuple[tuple[str, float], ...]:
     if len(options) < 2:
-        raise ForecastError("a choice question needs at least two options (--option NAME=P)")
+        raise ForecastError("a choice question needs at least two options (NAME=P)")
     names = [nfc(check_text(name, "option name", required=True).strip()) for name, _ in options]
     if len(set(names)) != len(names):
         raise ForecastError("option names of one question must be distinct")
@@ -449,10 +451,11 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
     if question.kind is Kind.CHOICE:
         if a.lr is not None:
             raise ForecastError(
-                f"question {question.id} is a choice question: give --likelihood OPTION=L"
+                f"question {question.id} is a choice question: give likelihoods per option "
+                "(OPTION=L)"
             )
         if not a.likelihoods and not a.retracted:
-            raise ForecastError(f"question {question.id} needs --likelihood OPTION=L")
+            raise ForecastError(f"question {question.id} needs likelihoods per option (OPTION=L)")
         known = set(question.option_names)
         seen: set[str] = set()
         likelihoods = []
@@ -475,10 +478,11 @@ def validate_assessment(a: Assessment, question: Question) -> Assessment:
         return _replace(a, likelihoods=tuple(likelihoods), judged=judged)
     if a.likelihoods:
         raise ForecastError(
-            f"question {question.id} is a {question.kind.value} question: give --lr or --strength"
+            f"question {question.id} is a {question.kind.value} question: give a likelihood "
+            "ratio or a strength"
         )
     if a.lr is None:
-        raise ForecastError(f"question {question.id} needs a likelihood ratio (--lr or --strength)")
+        raise ForecastError(f"question {question.id} needs a likelihood ratio or a strength")
     a = _check_target(a, question)
     judged = None if a.judged is None else check_judged(question, a.judged, "judged probability")
     return _replace(a, lr=check_ratio(a.lr), judged=judged)
@@ -515,42 +519,45 @@ def check_judged(
 
 
 MAX_WITHIN = 366  # days either side of an ``around`` date: a year is already vague
+WITHIN_NEEDS_AROUND = "a margin of days (within) applies to a date the report points to (around)"
 
 
 def _check_target(a: Assessment, question: Question) -> Assessment:
     """An event report points to a deadline of the ladder, or to a date give or take days."""
     if a.by is None and a.around is None:
         if a.within:
-            raise ForecastError("--within applies with --around DATE only")
+            raise ForecastError(WITHIN_NEEDS_AROUND)
         return a
     if question.kind is not Kind.EVENT:
         raise ForecastError(
             f"question {question.id} is a {question.kind.value} question: "
-            "--by and --around apply to event questions only"
+            "a deadline (by) or a date (around) applies to event questions only"
         )
     if a.by is not None and a.around is not None:
-        raise ForecastError("give --by DEADLINE or --around DATE, not both")
+        raise ForecastError(
+            "give a deadline the report speaks to (by) or a date it points to (around), not both"
+        )
     if a.by is not None:
         by = day_start(a.by)
         ladder = [day_start(d) for d in question.deadlines]
         if by not in ladder:
             raise ForecastError(
-                f"--by {iso(by)} is not a deadline of {question.id} "
+                f"by {iso(by)} is not a deadline of {question.id} "
                 f"(deadlines: {', '.join(iso(d) for d in ladder)})"
             )
         if a.within:
-            raise ForecastError("--within applies with --around DATE only")
+            raise ForecastError(WITHIN_NEEDS_AROUND)
         return _replace(a, by=by)
     assert a.around is not None
     around = day_start(a.around)
     if not day_start(question.opened) <= around <= day_start(question.deadlines[-1]):
         raise ForecastError(
-            f"--around {iso(around)} is outside {question.id}'s days "
+            f"around {iso(around)} is outside {question.id}'s days "
             f"({iso(day_start(question.opened))} to {iso(day_start(question.deadlines[-1]))})"
         )
     within = a.within
     if isinstance(within, bool) or not isinstance(within, int) or not 0 <= within <= MAX_WITHIN:
-        raise ForecastError(f"--within must be a whole number of days from 0 to {MAX_WITHIN}")
+        raise ForecastError(f"within must be a whole number of days from 0 to {MAX_WITHIN}")
     return _replace(a, around=around)
 
 

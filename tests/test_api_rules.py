@@ -102,7 +102,7 @@ def test_a_rerating_needs_a_known_source_and_a_reason(world: Tracker) -> None:
     refused(world, lambda: world.update_source("Nobody", reliability=0.5, reason="x"),
             "no source 'Nobody'", NotFound)  # fmt: skip
     refused(world, lambda: world.update_source("Wire", reliability=0.5, reason=""),
-            "reason must not be empty")  # fmt: skip
+            "a new version of a source needs a reason")  # fmt: skip
 
 
 # --------------------------------------------------------------------------- evidence
@@ -165,7 +165,7 @@ def test_evidence_needs_a_known_question(world: Tracker) -> None:
 
 def test_a_new_report_needs_its_source_and_publication(world: Tracker) -> None:
     refused(world, lambda: world.add_evidence("b", lr=2.0),
-            "a new report needs --source and --published")  # fmt: skip
+            "a new report needs a source and a published time")  # fmt: skip
 
 
 def test_a_report_is_assessed_for_at_least_one_question_each_once(world: Tracker) -> None:
@@ -180,7 +180,8 @@ def test_a_report_is_assessed_for_at_least_one_question_each_once(world: Tracker
 def test_a_judgement_gives_exactly_one_measure(world: Tracker) -> None:
     both = Judgement("b", lr=2.0, strength="strong")
     refused(world, lambda: world.log_evidence([both], report_id="r1", analyst="bob"),
-            "give exactly one of --lr, --strength or --likelihood")  # fmt: skip
+            "give exactly one of a likelihood ratio, a strength or likelihoods per "
+            "option")  # fmt: skip
 
 
 @pytest.mark.parametrize("lr", [0.0, -1.0])

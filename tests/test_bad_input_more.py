@@ -101,7 +101,7 @@ def test_rows_another_client_wrote(
         ),
         (
             ["source", "update", "Reuters", "--reliability", "0.5", "--reason", "  "],
-            "error: reason must not be empty",
+            "error: a new version of a source needs a reason",
         ),
         (
             ["evidence", "retract-report", "cnn-rubio-lavrov-call", "--reason", "x" * 200_001],

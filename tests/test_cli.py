@@ -721,7 +721,7 @@ SAYS = {
     "evidence before opening": "predates question state (opened 2025-10-16): the prior already",
     "evidence after last deadline": "is dated after the last deadline of meet (2025-12-31)",
     "published after logged": "is published 2099-01-01, after it was logged",
-    "two strengths": "error: question state: give exactly one of --lr, --strength or",
+    "two strengths": "error: question state: give exactly one of a likelihood ratio, a strength or",
     "unknown outcome": "error: outcome 'maybe' is not one of yes, no, annulled for question",
     "resolve unknown question": "error: no question 'nope'",
     "show unknown question": "error: no question 'nope'",
@@ -859,12 +859,12 @@ def test_an_event_report_points_by_a_deadline_or_around_a_date(seeded: Run, cloc
         (
             ["evidence", "add", "--question", "meet", "--source", "Reuters",
              "--published", "2025-10-21", "--lr", "2", "--by", "2025-12-15"],
-            "--by 2025-12-15 is not a deadline of meet (deadlines: 2025-11-30, 2025-12-31)",
+            "by 2025-12-15 is not a deadline of meet (deadlines: 2025-11-30, 2025-12-31)",
         ),
         (
             ["evidence", "add", "--question", "state", "--source", "Reuters",
              "--published", "2025-10-21", "--lr", "2", "--around", "2025-12-15"],
-            "--by and --around apply to event questions only",
+            "a deadline (by) or a date (around) applies to event questions only",
         ),
         (
             ["evidence", "add", "--question", "meet", "--source", "Reuters",
@@ -875,7 +875,7 @@ def test_an_event_report_points_by_a_deadline_or_around_a_date(seeded: Run, cloc
         (
             ["evidence", "add", "--question", "meet", "--source", "Reuters",
              "--published", "2025-10-21", "--lr", "2", "--around", "2026-02-01"],
-            "--around 2026-02-01 is outside meet's days (2025-10-16 to 2025-12-31)",
+            "around 2026-02-01 is outside meet's days (2025-10-16 to 2025-12-31)",
         ),
         (
             ["evidence", "add", "--question", "meet", "--source", "Reuters",

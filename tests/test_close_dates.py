@@ -76,7 +76,7 @@ def test_a_closed_question_takes_no_judgement_but_its_resolution(
     [
         (
             Question("x", "X", Kind.EVENT, OPENED, prior=0.4, deadlines=(CLOSES,), closes=CLOSES),
-            "an event question closes with its last deadline: give --deadline, not --closes",
+            "an event question closes with its last deadline: give deadlines, not a close date",
         ),
         (
             Question("x", "X", Kind.BINARY, OPENED, prior=0.4, closes=OPENED),

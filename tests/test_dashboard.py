@@ -751,3 +751,23 @@ def test_retracted_evidence_is_shown_struck_through_from_its_day_on(
     at = app("question", as_of=None, q="putin-trump-meeting")
     assert caption in texts(at, unescaped=True)
     assert "No longer counted" not in texts(app("question", q="putin-trump-meeting"))
+
+
+def test_every_unreadable_field_is_shown_at_once(db: Path, tracker: Tracker) -> None:
+    """A form names every field it cannot read in one go, not one per submit."""
+    before = counts(tracker)
+    at = new_question_page("binary", id="x", title="X?", prior="forty", closes="next week")
+    assert errors(at) == [
+        "prior must be a number, not 'forty'",
+        "close date 'next week' is not an ISO date (YYYY-MM-DD) or date-time",
+    ]
+    at = log_page("russia-ceasefire-line", "summit-venue")
+    fill_report(at, title="should not be stored")
+    at.text_input(key="log_lr_russia-ceasefire-line_0").input("strong")
+    at.text_input(key="log_lik_summit-venue_budapest_0").input("lots")
+    submit(at, "log_save")
+    assert errors(at) == [
+        "question russia-ceasefire-line: likelihood ratio must be a number, not 'strong'",
+        "question summit-venue: likelihood of 'budapest' must be a number, not 'lots'",
+    ]
+    assert counts(tracker) == before

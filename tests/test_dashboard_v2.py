@@ -122,8 +122,8 @@ def test_an_event_report_can_point_around_a_date(db: Path, tracker: Tracker) -> 
     [
         (None, "2", "pick the date the report points to"),
         (date(2025, 12, 15), "2.5", "give or take must be a whole number of days, not 2.5"),
-        (date(2025, 12, 15), "400", "--within must be a whole number of days from 0 to 366"),
-        (date(2026, 3, 1), "0", "--around 2026-03-01 is outside putin-trump-meeting's days"),
+        (date(2025, 12, 15), "400", "within must be a whole number of days from 0 to 366"),
+        (date(2026, 3, 1), "0", "around 2026-03-01 is outside putin-trump-meeting's days"),
     ],
 )
 def test_a_bad_event_target_shows_the_message_and_stores_nothing(

@@ -142,7 +142,7 @@ def test_one_url_is_one_report(world: Tracker) -> None:
             "q", lr=2.0, source=other, published=OPENED + 3 * DAY, title="Another title",
             url="http://reuters.com/ecb-cut?utm_source=x", force=True),
             f"report {r.id} \\('ECB set to cut', Reuters, published 2026-11-21\\) "
-            f"has this URL already: assess it with --report {r.id}")  # fmt: skip
+            f"has this URL already: assess that report instead")  # fmt: skip
 
 
 def test_the_same_report_logged_twice_is_refused_unless_forced(world: Tracker) -> None:
@@ -151,8 +151,8 @@ def test_the_same_report_logged_twice_is_refused_unless_forced(world: Tracker) -
     again = dict(lr=2.0, source="Reuters", published=OPENED + 21 * DAY,
                  title="ECB set to cut rates in December.")  # fmt: skip
     refused(world, lambda: world.add_evidence("q", **again),
-            f"report {first.id} looks like this one .*same source.*: assess it with "
-            f"--report {first.id}, or add --force if this is another report")  # fmt: skip
+            f"report {first.id} looks like this one .*same source.*: assess that report "
+            "instead, or log this one anyway \\(force\\) if it is another report")  # fmt: skip
     # Another outlet, another title, or more than 48 hours apart: a report of its own.
     world.add_evidence("q", **{**again, "source": "Bloomberg"})
     world.add_evidence("q", **{**again, "title": "Lagarde hints at a pause"})

@@ -81,7 +81,12 @@ def _changes(typed: dict[str, str], start: dict[str, str]) -> dict[str, object]:
         "prior": lambda raw: forms.share(raw, "prior"),
         "options": lambda raw: tuple(forms.pairs(raw, "option", check_share)),
     }
-    return {f: read[f](raw) for f, raw in typed.items() if raw.strip() != start[f].strip()}
+    fields = forms.Fields()  # every field that cannot be read is shown at once
+    changes = {
+        f: fields.read(read[f], raw) for f, raw in typed.items() if raw.strip() != start[f].strip()
+    }
+    fields.done()
+    return changes
 
 
 def _summary(edit: QuestionEdit, stored: bool) -> str:

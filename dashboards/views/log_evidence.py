@@ -167,15 +167,22 @@ def _judgement_fields(q: Question) -> Callable[[], Judgement]:
         rationale = st.text_area("Rationale", key=_key(f"why_{q.id}"), height=68)
 
     def read() -> Judgement:
+        fields = forms.Fields()  # this row's unreadable fields, all at once, named by question
         likelihoods = tuple(
-            (name, check_number(value.strip(), f"likelihood of {name!r}"))
+            (name, fields.read(check_number, value.strip(), f"likelihood of {name!r}"))
             for name, value in typed
             if value.strip()
         )
-        by, around, within = target()
+        lr = fields.read(forms.number, raw_lr, "likelihood ratio")
+        by, around, within = fields.read(target) or (None, None, 0)
+        fields.problems = [
+            p if p.startswith(f"question {q.id}") else f"question {q.id}: {p}"
+            for p in fields.problems
+        ]
+        fields.done()
         return Judgement(
             q.id,
-            lr=forms.number(raw_lr, "likelihood ratio"),
+            lr=lr,
             strength=strength,
             likelihoods=likelihoods,
             rationale=rationale,
@@ -407,7 +414,9 @@ def _report_page(by_id: dict[str, Question]) -> None:
 
     if wants_preview or wants_save:
         with forms.reporting(feedback):
-            judgements = [read() for read in readers]
+            typed = forms.Fields()  # every question's unreadable field, all at once
+            judgements = [typed.read(read) for read in readers]
+            typed.done()
             if wants_preview:
                 with feedback:
                     _show_previews(state.preview_evidence(judgements, **fields))

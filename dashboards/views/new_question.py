@@ -64,16 +64,23 @@ def _closes() -> str:
 
 
 def _build(kind: Kind, common: dict[str, str], raw: dict[str, str], opened: object) -> Question:
+    fields = forms.Fields()  # every field that cannot be read is shown at once
+    prior = fields.read(forms.share, raw["prior"], "prior")
+    options = fields.read(forms.pairs, raw["options"], "option", check_share) or []
+    deadlines = fields.read(forms.dates, raw["deadlines"], "deadline") or []
+    closes = fields.read(forms.day, raw["closes"], "close date")
+    alpha = fields.read(forms.number, raw["alpha"], "alpha")
+    fields.done()
     return Question(
         id=common["id"].strip(),
         title=common["title"],
         kind=kind,
         opened=forms.at(opened),  # type: ignore[arg-type]
-        prior=forms.share(raw["prior"], "prior"),
-        options=tuple(forms.pairs(raw["options"], "option", check_share)),
-        deadlines=tuple(forms.dates(raw["deadlines"], "deadline")),
-        closes=forms.day(raw["closes"], "close date"),
-        alpha=forms.number(raw["alpha"], "alpha"),
+        prior=prior,
+        options=tuple(options),
+        deadlines=tuple(deadlines),
+        closes=closes,
+        alpha=alpha,
         criteria=common["criteria"],
         prior_note=common["prior_note"],
         tags=forms.words(common["tags"]),

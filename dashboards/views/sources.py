@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import components, forms, identity, state
 from dashboards.text import moment
-from forecast.domain import ForecastError, Source
+from forecast.domain import Source
 
 FORM = "source_edit"
 
@@ -100,9 +100,6 @@ def _edit(current: Source) -> None:
     if not submitted:
         return
     with forms.reporting(feedback):
-        if not reason.strip():
-            # The CLI makes --reason mandatory; the form asks for it the same way.
-            raise ForecastError("a new version of a source needs a reason")
         saved = state.update_source(
             name,
             reliability=forms.share(reliability, "reliability"),

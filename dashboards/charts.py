@@ -51,7 +51,9 @@ def trajectory(
     layers.append(_areas(data, step, x) if kinds.has_options(kind) else _lines(data, step, x))
     if kinds.has_ladder(kind):
         layers += _deadline_rules(state, x)
-    layers.append(_markers(frames.markers(state), kind))
+    marks = frames.markers(state)
+    layers.append(_counts(marks))
+    layers.append(_markers(marks, kind))
     # Drag or scroll along the time axis to see past the days drawn (a deadline ahead).
     zoom = alt.selection_interval(bind="scales", encodings=["x"])
     return alt.layer(*layers).add_params(zoom).properties(height=HEIGHT)
@@ -171,13 +173,21 @@ def _deadline_rules(state: QuestionState, x: alt.X) -> list[alt.Chart]:
     return [rules, labels]
 
 
+def _counts(data: pd.DataFrame) -> alt.Chart:
+    """The number of reports above a marker that stands for several (same day)."""
+    return (
+        alt.Chart(data[data["reports"] > 1])
+        .mark_text(dy=-13, fontSize=11, fontWeight="bold", color="#37474f")
+        .encode(x="date:T", y=alt.Y("p:Q", scale=PROBABILITY), text="label:N")
+    )
+
+
 def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
     pick = alt.selection_point(name=REPORT_SELECTION, fields=["report"], on="click")
     return (
         alt.Chart(data)
         .mark_point(
             filled=True,
-            size=90,
             stroke="white",
             strokeWidth=1,
             shape="triangle-down" if kinds.has_options(kind) else "circle",
@@ -187,7 +197,9 @@ def _markers(data: pd.DataFrame, kind: Kind) -> alt.Chart:
             y=alt.Y("p:Q", scale=PROBABILITY),
             color=alt.value("#37474f"),
             opacity=alt.when(pick).then(alt.value(1.0)).otherwise(alt.value(0.55)),
+            size=alt.Size("reports:Q", legend=None, scale=alt.Scale(range=[90, 240])),
             tooltip=[
+                alt.Tooltip("reports:Q", title="reports that day"),
                 alt.Tooltip("title:N", title="report"),
                 alt.Tooltip("source:N", title="source"),
                 alt.Tooltip("published:N", title="published"),
@@ -289,7 +301,9 @@ def waterfall(state: QuestionState) -> alt.LayerChart:
                 legend=alt.Legend(orient="top"),
             ),
             color=alt.value("#f9a825"),
+            size=alt.Size("reports:Q", legend=None, scale=alt.Scale(range=[90, 240])),
             tooltip=[
+                alt.Tooltip("reports:Q", title="reports that day"),
                 alt.Tooltip("title:N", title="report"),
                 alt.Tooltip("without:Q", title="now, without this report", format=".1%"),
             ],
@@ -320,7 +334,9 @@ def choice_steps(state: QuestionState) -> alt.Chart:
                 sort=list(state.question.option_names),
                 legend=alt.Legend(orient="top"),
             ),
+            size=alt.Size("reports:Q", legend=None, scale=alt.Scale(range=[90, 240])),
             tooltip=[
+                alt.Tooltip("reports:Q", title="reports that day"),
                 alt.Tooltip("title:N", title="report"),
                 alt.Tooltip("option:N"),
                 alt.Tooltip("step:Q", title="points", format="+.1f"),

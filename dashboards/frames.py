@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -208,34 +209,61 @@ EVIDENCE_COLUMNS = (
 )  # fmt: skip
 
 
+MARKER_COLUMNS = [
+    "report", "date", "p", "reports", "label", "title", "source", "published", "lr",
+    "rationale", "step",
+]  # fmt: skip
+
+
 def markers(state: QuestionState) -> pd.DataFrame:
-    """One row per report that moved the question: where to mark it and what to say."""
+    """One marker per day with reports that moved the question, on the line: the value at
+    the end of that day (after all of the day's reports). A day of several reports says how
+    many ("3 reports") and lists each in its text; a click opens the first of them.
+    """
     q = state.question
     by_report: dict[str, list[Assessment]] = {}
     for a in state.assessments:
         by_report.setdefault(a.report_id, []).append(a)
-    rows = []
+    days: dict[datetime, list[Any]] = {}
     for move in state.trajectory.moves:
-        report = state.reports[move.report_id]
-        mine = sorted(by_report.get(move.report_id, []), key=lambda a: a.analyst)
-        rows.append(
-            {
-                "report": report.id,
-                # A report counts from the start of its published day: mark it there.
-                "date": pd.Timestamp(day_start(report.published).replace(tzinfo=None)),
-                # Event: the engine's headline just after it, on the line of the first
-                # deadline still open that day (never a line already at zero).
-                "p": 1.0 if kinds.has_options(q) else float(move.after),
-                "title": clip(report.title or report.id, 120),
-                "source": report.source,
-                "published": moment(report.published),
-                "lr": "; ".join(f"{a.analyst}: {judgement(a)}" for a in mine),
-                "rationale": clip(" | ".join(f"{a.analyst}: {a.rationale}" for a in mine), 300),
-                "step": _step_text(q, move.after - move.before),
-            }
-        )
-    columns = ["report", "date", "p", "title", "source", "published", "lr", "rationale", "step"]
-    return pd.DataFrame(rows, columns=columns)
+        # A report counts from the start of its published day: mark it there.
+        days.setdefault(day_start(state.reports[move.report_id].published), []).append(move)
+    rows = [_marker(q, day, moves, state, by_report) for day, moves in days.items()]
+    return pd.DataFrame(rows, columns=MARKER_COLUMNS)
+
+
+def _marker(
+    q: Question, day: datetime, moves: list[Any], state: QuestionState,
+    by_report: dict[str, list[Assessment]],
+) -> dict[str, object]:  # fmt: skip
+    reports = [state.reports[m.report_id] for m in moves]
+    judged = [sorted(by_report.get(r.id, []), key=lambda a: a.analyst) for r in reports]
+    many = len(moves) > 1
+
+    def listed(parts: list[str], limit: int) -> str:
+        """One part, or each numbered ("1. ... | 2. ..."), each cut to ``limit``."""
+        if not many:
+            return clip(parts[0], limit)
+        return " | ".join(f"{i}. {clip(p, limit // 2)}" for i, p in enumerate(parts, 1))
+
+    return {
+        "report": reports[0].id,
+        "date": pd.Timestamp(day.replace(tzinfo=None)),
+        # Event: the engine's headline after the day's last report, on the line of the
+        # first deadline still open that day (never a line already at zero).
+        "p": 1.0 if kinds.has_options(q) else float(moves[-1].after),
+        "reports": len(moves),
+        "label": f"{len(moves)}" if many else "",
+        "title": listed([r.title or r.id for r in reports], 120),
+        "source": listed([r.source for r in reports], 120),
+        "published": listed([moment(r.published) for r in reports], 40),
+        "lr": listed(["; ".join(f"{a.analyst}: {judgement(a)}" for a in j) for j in judged], 120),
+        "rationale": clip(
+            listed([" / ".join(f"{a.analyst}: {a.rationale}" for a in j) for j in judged], 300),
+            300 * (1 + many),
+        ),
+        "step": listed([_step_text(q, m.after - m.before) for m in moves], 80),
+    }
 
 
 def _step_text(q: Question, step: float | np.ndarray) -> str:

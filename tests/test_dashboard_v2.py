@@ -340,11 +340,26 @@ def test_on_the_deadline_day_the_headline_is_still_that_deadlines(
     assert (row["of"], row["days_left"]) == ("by 2025-11-30", 0)
 
 
-def test_markers_sit_on_the_engines_headline(db: Path, tracker: Tracker) -> None:
+def test_markers_sit_on_the_line_one_per_day(db: Path, tracker: Tracker) -> None:
+    """Same-day reports share one marker, at the value the line shows for that day (after
+    all of them), and it says how many there are and names each."""
     s = tracker.state(EVENT, as_of=end_of_day(AFTER_FIRST))
-    marks = frames.markers(s).set_index("report")
+    marks = frames.markers(s)
+    line = dict(zip(s.trajectory.days, s.headline_series(), strict=True))
+    by_day: dict[object, list[str]] = {}
     for move in s.trajectory.moves:
-        assert marks.loc[move.report_id, "p"] == pytest.approx(float(move.after))
+        published = s.reports[move.report_id].published
+        by_day.setdefault(day_start(published), []).append(move.report_id)
+    assert len(marks) == len(by_day) < len(s.trajectory.moves)  # the demo has busy days
+    for _, row in marks.iterrows():
+        day = row["date"].tz_localize("UTC").to_pydatetime()
+        ids = by_day[day]
+        assert row["p"] == pytest.approx(float(line[day]), abs=1e-12)
+        assert (row["report"], row["reports"]) == (ids[0], len(ids))
+        assert row["label"] == (str(len(ids)) if len(ids) > 1 else "")
+        titles = [text.clip(s.reports[i].title, 60) for i in ids]
+        if len(ids) > 1:
+            assert row["title"].startswith(f"1. {titles[0]} | 2. {titles[1]}")
 
 
 def test_the_when_summary_reads_the_engine(db: Path, tracker: Tracker) -> None:

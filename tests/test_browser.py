@@ -218,6 +218,62 @@ def _story(server: str, page: object, tmp_path: Path) -> None:
     assert not alerts, "no script from user text ran"
 
 
+def test_correct_judge_again_and_retract_in_the_browser(
+    server: str, page: object, tmp_path: Path
+) -> None:
+    """Issue 13: evidence is fixed from the browser, each change a new version or a new
+    assessment of the same report, never a second report."""
+    try:
+        _evidence_story(server, page, tmp_path)
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"))  # type: ignore[attr-defined]
+        raise
+
+
+def _evidence_story(server: str, page: object, tmp_path: Path) -> None:
+    qid = "russia-ceasefire-line"
+    tracker = Tracker.open(str(tmp_path / "demo.db"))
+    chosen = tracker.evidence(qid)[0]  # the page picks the first entry, as the API lists them
+    reports = tracker.counts()["reports"]
+    page.goto(f"{server}/evidence?q={qid}")  # type: ignore[attr-defined]
+    page.wait_for_selector('[data-testid="stDataFrame"]', timeout=WAIT)  # type: ignore[attr-defined]
+    _settle(page)
+    _shot(page, tmp_path, "evidence")
+
+    page.get_by_role("tab", name="Correct").click()  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Likelihood ratio").fill("0.5")  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Reason for the change").fill("overrated")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save the correction").click()  # type: ignore[attr-defined]
+    page.get_by_text(f"Assessment {chosen.assessment.id} is now version 2").wait_for(  # type: ignore[attr-defined]
+        timeout=WAIT
+    )
+    _settle(page)
+    page.get_by_role("tab", name="Judge again").click()  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Likelihood ratio").fill("3")  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Analyst").fill("olga")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Save the judgement").click()  # type: ignore[attr-defined]
+    page.get_by_text(f"olga judged report {chosen.report.id} for {qid}").wait_for(  # type: ignore[attr-defined]
+        timeout=WAIT
+    )
+    _settle(page)
+    page.get_by_role("tab", name="Retract", exact=True).click()  # type: ignore[attr-defined]
+    page.get_by_role("textbox", name="Reason").fill("misread the source")  # type: ignore[attr-defined]
+    page.get_by_role("button", name="Retract this judgement").click()  # type: ignore[attr-defined]
+    page.get_by_text(f"Assessment {chosen.assessment.id} retracted (version 3)").wait_for(  # type: ignore[attr-defined]
+        timeout=WAIT
+    )
+
+    versions = tracker.history([qid]).assessments
+    mine = [a for a in versions if a.id == chosen.assessment.id]
+    assert [(a.version, a.lr, a.retracted) for a in mine][1:] == [(2, 0.5, False), (3, 0.5, True)]
+    olga = [e for e in tracker.evidence(qid) if e.assessment.analyst == "olga"]
+    assert [(e.report.id, e.assessment.lr, e.status) for e in olga] == [
+        (chosen.report.id, 3.0, "counts")
+    ]
+    assert tracker.counts()["reports"] == reports  # one report still, never a second
+    tracker.store.close()
+
+
 LINK_OPTION = "[Session expired - sign in again](https://evil.example/login)"
 IMAGE_TITLE = "Where? ![p](http://127.0.0.1:9/t.png)"
 

@@ -138,3 +138,24 @@ def test_a_viewer_gets_the_table_and_no_form(
     at = run_app("evidence", as_of=STORY_DAY, q=QID)
     assert len(at.dataframe) == 1
     assert not [b for b in at.button if str(b.key).startswith("evidence_")]
+
+
+def test_a_reports_page_lists_its_judgements_for_every_question(
+    db: Path, tracker: Tracker
+) -> None:
+    """The question page's reader links to ?report=ID: every judgement of that report."""
+    at = run_app("evidence", as_of=STORY_DAY, report=REPORT)
+    table = at.dataframe[0].value
+    expected = [e for e in tracker.evidence() if e.report.id == REPORT]
+    assert sorted(table["assessment"]) == sorted(e.assessment.id for e in expected)
+    assert len(set(table["question"])) > 1  # one report, several questions
+    assert f"The judgements of report {REPORT}" in texts(at, unescaped=True)
+
+
+def test_the_question_pages_reader_links_to_its_reports_judgements(db: Path) -> None:
+    at = run_app("question", as_of=STORY_DAY, q=QID)
+    reader = at.selectbox(key="report_pick").value  # the reader opens on the latest report
+    links = [
+        link.proto.query_string for link in at.get("page_link") if "evidence" in link.proto.page
+    ]
+    assert f"report={reader}" in links

@@ -159,6 +159,10 @@ picked = st.selectbox(
     format_func=lambda i: "every question" if i == EVERY else f"{clip(titles[i], 90)} ({i})",
 )  # fmt: skip
 entries = state.evidence(picked or None)
+report_id = st.query_params.get("report")  # ?report=ID: the judgements of one report
+if report_id in {e.report.id for e in entries}:
+    entries = [e for e in entries if e.report.id == report_id]
+    st.caption(md(f"The judgements of report {report_id} ({clip(entries[0].report.title, 90)})."))
 if not entries:
     st.info("No evidence logged yet.")
     st.stop()

@@ -234,6 +234,10 @@ def _reader(s: QuestionState) -> None:
         hide_index=True,
         width="stretch",
     )
+    st.page_link(
+        "views/evidence.py", label="Correct, retract or judge this report again",
+        query_params={"report": rid}, icon=":material/fact_check:",
+    )  # fmt: skip
 
 
 def _explanation(s: QuestionState) -> None:

@@ -24,3 +24,14 @@ class Clock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+def _declared(name: str | None, type_: str, parent_names: object) -> bool:
+    from forecast.store.search import derived
+
+    return not derived(name)
+
+
+# Alembic's comparison of a migrated database with the declared schema, leaving out the
+# search index (derived data the migrations add beside the declared tables).
+DECLARED = {"compare_type": True, "include_name": _declared}

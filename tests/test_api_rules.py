@@ -218,9 +218,9 @@ def test_a_retraction_is_made_once(world: Tracker, clock: Clock) -> None:
 def test_corrections_and_retractions_say_why(world: Tracker) -> None:
     (a,) = world.history(["b"]).assessments
     refused(world, lambda: world.correct_assessment(a.id, lr=3.0, reason=" "),
-            r"a correction needs a reason \(--reason\)")  # fmt: skip
+            r"^a correction needs a reason$")  # fmt: skip
     refused(world, lambda: world.retract_report("r1", reason=""),
-            r"a retraction needs a reason \(--reason\)")  # fmt: skip
+            r"^a retraction needs a reason$")  # fmt: skip
     refused(world, lambda: world.correct_assessment("nope", lr=3.0, reason="typo"),
             "no assessment 'nope'", NotFound)  # fmt: skip
 

@@ -716,7 +716,7 @@ SAYS = {
     "unknown source": "error: no source 'Nope': add it with `forecast source add`",
     "unknown report": "error: no report 'nope'",
     "unknown option": "error: question venue has no option 'moscow' (options: budapest,",
-    "lr on a choice question": "error: question venue is a choice question: give --likelihood",
+    "lr on a choice question": "error: question venue is a choice question: give likelihoods",
     "unknown strength": "error: strength 'huge' is not on the Kass-Raftery (1995) scale",
     "evidence before opening": "predates question state (opened 2025-10-16): the prior already",
     "evidence after last deadline": "is dated after the last deadline of meet (2025-12-31)",
@@ -970,8 +970,8 @@ def test_evidence_list_edit_and_the_origin_note(seeded: Run, clock: Clock) -> No
                        "Kremlin open to a freeze!")  # fmt: skip
     assert err == (
         f"error: report {first['report']} looks like this one ('Kremlin open to a freeze', "
-        f"Reuters, published 2025-10-19, same source): assess it with --report "
-        f"{first['report']}, or add --force if this is another report\n"
+        "Reuters, published 2025-10-19, same source): assess that report instead, or log this "
+        "one anyway (force) if it is another report\n"
     )
     seeded.ok("evidence", "edit-report", second, "--origin", "Kremlin insiders 2025-10-19",
               "--reason", "same people")  # fmt: skip

@@ -369,8 +369,8 @@ def test_a_report_logged_already_is_refused_until_marked_as_another(
     submit(at, "log_save")
     assert errors(at) == [
         "report reuters-trump-drops-meeting looks like this one ('Trump drops plans to meet "
-        "Putin soon', Reuters, published 2025-10-21, same source): assess it with --report "
-        "reuters-trump-drops-meeting, or add --force if this is another report"
+        "Putin soon', Reuters, published 2025-10-21, same source): assess that report instead, "
+        "or log this one anyway (force) if it is another report"
     ]
     assert counts(tracker) == before
     at.checkbox(key="log_force_0").check()

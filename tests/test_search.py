@@ -171,3 +171,37 @@ def test_dashboard_search_page(db: Path) -> None:
     expected = Tracker.open(str(db)).search("summit", limit=50)
     assert list(zip(table["kind"], table["id"], strict=True)) == [(h.kind, h.id) for h in expected]
     assert {"question", "report", "assessment"} <= set(table["kind"])
+
+
+def test_diacritics_fold_on_sqlite_only(tracker: Tracker) -> None:
+    """What the README says of the two stores: SQLite's tokenizer drops diacritics,
+    PostgreSQL's 'simple' configuration keeps them (both fold case)."""
+    tracker.edit_question("ecb", reason="venue", criteria="Announced at the Zürich forum.")
+    assert found(tracker, "ZÜRICH") == {("question", "ecb")}
+    sqlite = tracker.store.engine.dialect.name == "sqlite"
+    assert found(tracker, "zurich") == ({("question", "ecb")} if sqlite else set())
+
+
+def test_a_restore_without_the_index_is_told_to_run_init_which_rebuilds_it(
+    tmp_path: Path,
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "restored.db"
+    t = Tracker.open(str(path))
+    t.add_question(Question("q", "Will Sofia host it?", Kind.BINARY, OPENED, prior=0.3))
+    t.store.close()
+    with sqlite3.connect(path) as raw:  # what a dump that left the derived index out gives
+        raw.execute("DROP TABLE search_index")
+    t = Tracker.open(str(path))
+    with pytest.raises(ForecastError) as caught:
+        t.search("sofia")
+    assert str(caught.value) == (
+        "this database has no usable search index (restored from a dump that left it out?): "
+        "`forecast init` rebuilds it from the records"
+    )
+    assert t.store.upgrade() == "0008"  # what `forecast init` runs
+    assert found(t, "sofia") == {("question", "q")}
+    t.add_question(Question("r", "Sofia again?", Kind.BINARY, OPENED, prior=0.3))
+    assert found(t, "sofia") == {("question", "q"), ("question", "r")}  # triggers are back
+    t.store.close()

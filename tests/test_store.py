@@ -34,7 +34,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.exc import DBAPIError
-from support import examples
+from support import DECLARED, examples
 
 from forecast.domain import (
     Assessment,
@@ -761,7 +761,7 @@ def test_migrating_a_blank_database_gives_the_declared_tables(db_path: Path) -> 
         assert store.schema_version() is None
         assert store.upgrade() == SCHEMA_HEAD
         with store.engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            context = MigrationContext.configure(conn, opts=DECLARED)
             assert compare_metadata(context, metadata) == []
             # the comparison is live: a column the migration lacks is reported
             metadata.tables["reports"].append_column(Column("extra", Integer))

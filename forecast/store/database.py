@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 import forecast.store.schema as schema
 from forecast.domain import ForecastError
+from forecast.store import search
 from forecast.store.session import Session
 from forecast.store.urls import default_url, mask, to_url
 
@@ -131,6 +132,8 @@ class Store:
                 if found is not None:
                     check_revision(found, allow_older=True)
                 command.upgrade(migration_config(conn), "head")
+                if conn.dialect.name == "sqlite" and search.missing(conn):
+                    search.rebuild(conn)  # a restore that left the derived index out
                 return _stored_version(conn) or ""
         except (CommandError, DBAPIError) as exc:  # e.g. no right to create tables
             reason = _reason(exc) if isinstance(exc, DBAPIError) else str(exc)

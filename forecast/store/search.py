@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
 
 from forecast.domain import ForecastError
 
@@ -24,6 +25,12 @@ SEARCHED = {
     "reports": ("report", "id", "title || ' ' || summary || ' ' || origin"),
     "assessments": ("assessment", "id", "rationale || ' ' || reason"),
 }
+def derived(name: str | None) -> bool:
+    """Whether a database object is the search index (not in ``schema.metadata``): FTS5's
+    table and its shadow tables and triggers on SQLite, the GIN indexes on PostgreSQL."""
+    return bool(name) and (str(name).startswith("search_index") or str(name).endswith("_search"))
+
+
 MAX_WORDS = 16  # a pasted paragraph is not a search
 _WORD = re.compile(r"\w+")
 
@@ -43,12 +50,17 @@ def search(connection: Connection, query: str, limit: int) -> list[tuple[str, st
     question, report or assessment (a record matches if any of its versions does)."""
     terms = words(query)
     if connection.dialect.name == "sqlite":
+        if missing(connection):
+            raise ForecastError(MISSING)
         sql = text(
             "SELECT kind, key FROM search_index WHERE search_index MATCH :match "
             "GROUP BY kind, key ORDER BY min(rank), kind, key LIMIT :limit"
         )
-        match = " ".join(f'"{w}"*' for w in terms)  # \\w+ holds no quote: nothing to escape
-        rows = connection.execute(sql, {"match": match, "limit": limit})
+        match = " ".join(f'"{w}"*' for w in terms)  # \w+ holds no quote: nothing to escape
+        try:
+            rows = connection.execute(sql, {"match": match, "limit": limit})
+        except OperationalError as exc:  # a damaged index
+            raise ForecastError(f"{MISSING} ({str(exc.orig)[:80]})") from None
     else:
         parts = [
             f"SELECT '{kind}' AS kind, {key} AS key, "
@@ -63,3 +75,43 @@ def search(connection: Connection, query: str, limit: int) -> list[tuple[str, st
         match = " & ".join(f"{w}:*" for w in terms)
         rows = connection.execute(sql, {"match": match, "limit": limit})
     return [(str(kind), str(key)) for kind, key in rows]
+
+
+# ---------------------------------------------------------------------- SQLite's index
+
+MISSING = (
+    "this database has no usable search index (restored from a dump that left it out?): "
+    "`forecast init` rebuilds it from the records"
+)
+
+
+def missing(connection: Connection) -> bool:
+    """SQLite: whether the FTS5 table or one of its triggers is absent."""
+    names = set(
+        connection.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE name = 'search_index' OR name LIKE '%_search'"
+        ).scalars()
+    )
+    return names != {"search_index", *(f"{table}_search" for table in SEARCHED)}
+
+
+def rebuild(connection: Connection) -> None:
+    """SQLite: create the search index and its triggers anew and fill it from the records,
+    as migration 0008 did (``forecast init`` runs this when the index is missing)."""
+    connection.exec_driver_sql("DROP TABLE IF EXISTS search_index")
+    connection.exec_driver_sql(
+        "CREATE VIRTUAL TABLE search_index USING fts5("
+        "kind UNINDEXED, key UNINDEXED, body, tokenize = 'unicode61 remove_diacritics 2')"
+    )
+    for table, (kind, key, body) in SEARCHED.items():
+        new = " || ' ' || ".join(f"NEW.{part.strip()}" for part in body.split("|| ' ' ||"))
+        connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS {table}_search")
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_search AFTER INSERT ON {table} BEGIN "
+            f"INSERT INTO search_index (kind, key, body) VALUES ('{kind}', NEW.{key}, {new}); "
+            "END"
+        )
+        connection.exec_driver_sql(
+            f"INSERT INTO search_index (kind, key, body) SELECT '{kind}', {key}, {body} "
+            f"FROM {table}"
+        )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -729,6 +730,17 @@ def test_calibrate_command_fits_and_saves(
         str(tmp_path),
     )
     assert code == 0 and "fit saved to" in out and "reliability" in out
+    # a cron log gets a line per stage, each with the time since the start
+    # (PyMC's own sampler, forking on a 2-core machine, adds Python's fork warnings)
+    lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
+    stages = [re.sub(r"^\[ *[0-9.]+ s\] ", "", line) for line in lines]
+    assert all(re.match(r"^\[ *[0-9.]+ s\] ", line) for line in lines)
+    assert stages[0] == "track record: 60 resolved questions, " + stages[0].split(", ", 1)[1]
+    assert stages[1:3] == [
+        "building the model (PyMC)",
+        "sampling: 4 chains of 100 tuning and 100 draws (pymc; compiling first)",
+    ]
+    assert stages[-2:] == ["drawing the calibration plot", "saved"]
 
 
 def _consistent(h: History) -> History:
@@ -767,6 +779,23 @@ def test_show_does_not_import_pymc(tmp_path: Path) -> None:
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_calibrate_checks_the_data_before_loading_pymc(tmp_path: Path) -> None:
+    """Issue 12: nothing to learn from is said at once, without PyMC's seconds of import."""
+    script = (
+        "import sys; from forecast.cli import main; main(['demo']); "
+        f"code = main(['calibrate', '--fits', {str(tmp_path)!r}]); "
+        "print(code, sorted(m for m in ('pymc', 'arviz', 'pytensor') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert done.stdout.strip().splitlines()[-1] == "1 []"
+    assert done.stderr.strip().splitlines()[-1] == (
+        "error: no binary or event question has resolved yes or no yet: there is no track "
+        "record to learn from"
+    )
+
+
 def test_draws_that_no_summary_vouches_for_are_refused(
     saved: Path, team: tuple, tmp_path: Path
 ) -> None:
@@ -781,3 +810,47 @@ def test_draws_that_no_summary_vouches_for_are_refused(
     ):
         fits.load_draws(copy, history=team[0], allow_failed=True)
     fits.load_draws(saved, history=team[0], allow_failed=True)  # the intact fit loads
+
+
+def _checks(divergences: int, *others: str) -> object:
+    from forecast.learning.diagnostics import Diagnostics
+
+    problems = (*others, *([f"{divergences} divergent transitions"] if divergences else []))
+    return Diagnostics(1.0, 1000.0, 1000.0, divergences, 4, 100, "alpha", problems)
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "calls", "passed"),
+    [
+        (_checks(3), _checks(0), 2, True),  # retried at smaller steps, and it held
+        (_checks(3), _checks(1), 2, False),  # retried, still divergent: advice added
+        (_checks(3, "R-hat 1.2"), None, 1, False),  # not only divergences: no retry
+        (_checks(0), None, 1, True),
+    ],
+)
+def test_calibrate_retries_divergences_once_with_smaller_steps(
+    monkeypatch: pytest.MonkeyPatch, first: object, second: object, calls: int, passed: bool
+) -> None:
+    """The retry rule alone (the samplers are stood in for: a divergence on demand)."""
+    from forecast.learning import calibrate as module
+    from forecast.learning import diagnostics, model
+    from forecast.learning.sampling import RETRY_ACCEPT, SamplerSettings
+
+    used: list[float] = []
+    monkeypatch.setattr(model, "fit", lambda _m, s: used.append(s.target_accept) or s)
+    answers = iter([first, second])
+    monkeypatch.setattr(diagnostics, "diagnose", lambda _idata: next(answers))
+    said: list[str] = []
+    _, checks, settings = module._sample(object(), SamplerSettings(draws=10), said.append)
+    assert used == [0.8, RETRY_ACCEPT][:calls]
+    assert settings.target_accept == used[-1]
+    assert checks.passed is passed
+    if calls == 2:
+        assert said[1] == (
+            "3 divergent transitions: sampling again with smaller steps (target acceptance 0.95)"
+        )
+    still = [p for p in checks.problems if p.startswith("still divergent")]
+    assert still == ([] if passed or calls == 1 else [
+        "still divergent at target acceptance 0.95: try more tuning steps (--tune 2000); if "
+        "they stay, the track record does not pin down the model yet (see the calibration plot)"
+    ])  # fmt: skip

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import math
 import sys
+import time
 from pathlib import Path
 from typing import Any, Literal, cast
 
@@ -73,7 +74,7 @@ def calibrate(
     """Learn source reliabilities, analyst calibration and event decay from resolved
     questions; save the fit (with its diagnostics) for the forecasts to use."""
     from forecast.learning.calibrate import calibrate as run
-    from forecast.learning.model import SamplerSettings
+    from forecast.learning.sampling import SamplerSettings
 
     _quiet_pymc()
     settings = SamplerSettings(
@@ -81,9 +82,17 @@ def calibrate(
         _positive(draws, "--draws"),
         _positive(tune, "--tune"),
         seed=seed,
-        progressbar=not as_json,
+        # a progress bar is for a person at a terminal; a cron log gets the stage lines
+        progressbar=sys.stderr.isatty(),
     )
-    result = run(tracker(ctx).history(None), settings=settings, directory=fits_dir)
+    started = time.perf_counter()
+
+    def stage(line: str) -> None:
+        say(f"[{time.perf_counter() - started:6.1f} s] {line}", err=True)
+
+    history = tracker(ctx).history(None)
+    result = run(history, settings=settings, directory=fits_dir, stage=stage)
+    stage("saved")
     if as_json:
         print_json({"path": str(result.path), **result.summary})
         return

@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -45,6 +44,7 @@ import xarray as xr
 from forecast import decay
 from forecast.domain import ForecastError
 from forecast.learning.data import TrainingData
+from forecast.learning.sampling import SamplerSettings as SamplerSettings
 
 DEFAULT_PRIORS: dict[str, float] = {
     # Logit-scale sd of a source type's average bias against the stated reliabilities:
@@ -75,22 +75,6 @@ DERIVED = ("reliability", "exponent", "alpha")
 
 PredictKind = Literal["probability", "log_odds"]
 PREDICT_KINDS: tuple[str, ...] = ("probability", "log_odds")
-
-
-@dataclass(frozen=True)
-class SamplerSettings:
-    """How to sample; apart from the model's settings (its priors)."""
-
-    sampler: Literal["nutpie", "pymc"] = "nutpie"
-    draws: int = 1000
-    tune: int = 500
-    chains: int = 4
-    cores: int = 2
-    seed: int | None = None
-    progressbar: bool = False
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def merged_priors(priors: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -258,6 +242,7 @@ def fit(
             cores=s.cores,
             random_seed=s.seed,
             progressbar=s.progressbar,
+            target_accept=s.target_accept,
             nuts_sampler="pymc",
             model=model,
             var_names=list(sampled),
@@ -290,6 +275,7 @@ def _fit_nutpie(model: pm.Model, s: SamplerSettings, sampled: Sequence[str]) -> 
         cores=s.cores,
         seed=s.seed,
         progress_bar=s.progressbar,
+        target_accept=s.target_accept,
     )
 
 

@@ -298,7 +298,8 @@ def judgement_for(
         raise ForecastError(f"question {q.id} was resolved: it takes no more judgements")
     if state.awaiting_resolution:
         raise ForecastError(
-            f"question {q.id} is awaiting resolution (its last deadline has passed): "
+            f"question {q.id} is awaiting resolution (its "
+            f"{'last deadline' if kinds.has_ladder(q) else 'close date'} has passed): "
             "resolve it instead"
         )
     judged = check_judged(q, probability)

@@ -175,9 +175,31 @@ def test_training_rows_weigh_each_question_once(files: tuple[Path, Path]) -> Non
     seen[:60] = True
     rows = bt.training_rows(days, seen, outcome)
     total = rows.weight.sum() + rows.held_weight.sum()
-    assert total <= 60 + 1e-9 and total > 55  # only days past a deadline are dropped
+    assert total == pytest.approx(60)  # no day is dropped: past a close it is held
     assert np.all(rows.elapsed < rows.horizon) and np.all(rows.horizon > 0)
     assert set(np.unique(rows.held_kind)) <= {0.0, 1.0}
+
+
+def test_past_a_close_every_method_holds_and_none_reaches_zero() -> None:
+    """Issue 12: the days from an event question's close to its (late) resolution are
+    held, never decayed to zero and then restored by the next update."""
+    start = int(np.datetime64("2024-01-01", "D").astype(np.int64))
+    late = bt.Tracked(
+        qid="late", kind="event", outcome=0, resolved=start + 60, close=float(start + 30),
+        obs_day=np.arange(start, start + 61), obs_p=np.linspace(0.4, 0.2, 61),
+    )  # fmt: skip
+    days = bt.replay([late], 7)
+    past = days.day >= late.close
+    assert past.sum() == 30 - 1 + 1  # from the close day to the day before resolution
+    fc = bt.forecasts(days, lambda d: d.held)
+    assert np.array_equal(fc["decay"][past], fc["hold"][past])
+    assert np.all(fc["decay"] > 0)
+    assert np.array_equal(bt.decaying(days), ~past)
+    before = ~past & (days.elapsed > 0)
+    assert np.all(fc["decay"][before] < fc["hold"][before])  # it decays up to the close
+    rows = bt.training_rows(days, np.array([True]), np.array([0]))
+    assert rows.weight.sum() + rows.held_weight.sum() == pytest.approx(1.0)
+    assert len(rows.horizon) == int((~past).sum())
 
 
 def test_decay_only_touches_event_questions(files: tuple[Path, Path]) -> None:

@@ -113,3 +113,14 @@ def test_the_close_date_survives_export_and_import(world: Tracker, tmp_path: Pat
     assert copy.question("b").closes == CLOSES
     assert copy.question("c").closes == CLOSES + 10 * DAY
     assert copy.question("e").closes is None and copy.question("e").close == CLOSES + 20 * DAY
+
+
+def test_a_judgement_after_the_close_date_is_refused_by_name(
+    world: Tracker, clock: Clock
+) -> None:
+    clock.now = CLOSES + DAY + timedelta(hours=1)
+    with pytest.raises(ForecastError) as caught:
+        world.judge("b", 0.6, rationale="late")
+    assert str(caught.value) == (
+        "question b is awaiting resolution (its close date has passed): resolve it instead"
+    )

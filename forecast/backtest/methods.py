@@ -86,11 +86,19 @@ def replay(questions: Sequence[Tracked], cadence: int) -> Days:
     return Days(*cols)
 
 
+def decaying(days: Days) -> np.ndarray:
+    """The days a method decays: an event question's days before its close. From the close
+    on the forecast is held until the question resolves, never decayed to zero: a series
+    goes on after its scheduled close (a late resolution, an extension), and the update
+    that follows a close would otherwise bring the held value back."""
+    return days.event & (days.horizon > 0) & (days.elapsed < days.horizon)
+
+
 def forecasts(days: Days, learned: Callable[[Days], np.ndarray]) -> dict[str, np.ndarray]:
     """The four methods' forecasts on every scored day."""
     decay = days.held.copy()
-    e = days.event
-    decay[e] = decayed(days.held[e], days.horizon[e], days.elapsed[e], DEFAULT_ALPHA)
+    d = decaying(days)
+    decay[d] = decayed(days.held[d], days.horizon[d], days.elapsed[d], DEFAULT_ALPHA)
     return {"hold": days.held, "decay": decay, "learned": learned(days), "fresh": days.fresh}
 
 
@@ -101,9 +109,8 @@ def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
     """The recalibration model's rows from the scored days of the questions in ``seen``
     (a mask over questions): the very days and forecasts the backtest scores.
 
-    Days of event questions past their deadline are dropped (their decayed forecast is 0
-    whatever the parameters); days that hold one update without decay share one
-    weighted row.
+    Days that decay (:func:`decaying`) are a row each; days that hold one update without
+    decay (state questions, and event questions from their close on) share one weighted row.
     """
     from forecast.learning.recalibration import Rows
 
@@ -112,8 +119,8 @@ def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
     weight = 1.0 / np.bincount(q)[q]  # each question weighs 1 in all
     y = outcome[q].astype(float)
     event = days.event[m]
-    decays = event & (h > 0) & (e < h)
-    flat = ~event | ~(h > 0)  # held as is: state questions, or no deadline ahead
+    decays = decaying(days)[m]
+    flat = ~decays  # held as is: state questions, or no deadline ahead
     _, first, group = np.unique(
         np.column_stack([q, days.day[m] - e])[flat], axis=0, return_index=True, return_inverse=True
     )
@@ -205,9 +212,11 @@ def refit_schedule(questions: Sequence[Tracked], days: Days, refit_days: int) ->
 def _apply(r: Any, days: Days, mask: np.ndarray) -> np.ndarray:
     """Method (c) on the masked days: recalibrate, then decay event questions."""
     e = days.event[mask]
+    d = decaying(days)[mask][e]  # among the event rows, those before their close
     held = days.held[mask]
     out = r.apply(held, "state")
     start = r.apply(held[e], "event")
-    decay = decayed(start, days.horizon[mask][e], days.elapsed[mask][e], r.alpha)
-    out[e] = r.decay_share * decay + (1.0 - r.decay_share) * start
+    decay = decayed(start[d], days.horizon[mask][e][d], days.elapsed[mask][e][d], r.alpha)
+    start[d] = r.decay_share * decay + (1.0 - r.decay_share) * start[d]
+    out[e] = start
     return out

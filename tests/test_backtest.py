@@ -305,3 +305,47 @@ def test_an_outcome_other_than_0_or_1_gets_one_line(
     assert len(err.strip().splitlines()) == 1
     assert f"question 'q000' has outcome {outcome!r}" in err
     assert "the backtest replays questions resolved 0 or 1" in err
+
+
+def _group(name: str, learned: tuple[float, float, float]) -> bt.Group:
+    diff, low, high = learned
+    scores = {m: bt.Score(0.05, 0.04, 0.06, 0.0, 0.0, 0.0) for m in bt.METHODS}
+    scores["learned"] = bt.Score(0.05 + diff, 0.04, 0.06, diff, low, high)
+    return bt.Group(name, 10, 100, scores, scores)
+
+
+@pytest.mark.parametrize(
+    ("event", "every", "expected"),
+    [
+        (
+            (-0.0029, -0.0056, -0.0001), (-0.0010, -0.0020, 0.0001),
+            "on event questions the learned method beats holding (-0.0029 [-0.0056, -0.0001]); "
+            "on all questions it is neither clearly better nor worse than holding (-0.0010 "
+            "[-0.0020, +0.0001]). At a 7-day cadence, learning recalibration and decay from "
+            "resolved questions pays on event questions.",
+        ),
+        (
+            (-0.0010, -0.0030, 0.0010), (0.0010, 0.0002, 0.0020),
+            "on event questions the learned method is neither clearly better nor worse than "
+            "holding (-0.0010 [-0.0030, +0.0010]); on all questions it does worse than holding "
+            "(+0.0010 [+0.0002, +0.0020]). At a 7-day cadence, hold the stated forecasts: "
+            "learning has not shown it helps.",
+        ),
+        (  # better on events but worse overall: not to be switched on
+            (-0.0030, -0.0050, -0.0010), (0.0010, 0.0002, 0.0020),
+            "on event questions the learned method beats holding (-0.0030 [-0.0050, -0.0010]); "
+            "on all questions it does worse than holding (+0.0010 [+0.0002, +0.0020]). At a "
+            "7-day cadence, hold the stated forecasts: learning has not shown it helps.",
+        ),
+    ],
+)
+def test_the_verdict_reads_the_intervals(
+    event: tuple[float, float, float], every: tuple[float, float, float], expected: str
+) -> None:
+    report = bt.Report(7, 60, 10, {}, {}, [], [_group("all", every), _group("event", event)], 0)
+    assert bt.verdict(report) == expected
+
+
+def test_the_table_ends_with_the_verdict(report: bt.Report) -> None:
+    assert bt.table(report).splitlines()[-1] == f"Verdict: {bt.verdict(report)}"
+    assert report.to_json()["verdict"] == bt.verdict(report)

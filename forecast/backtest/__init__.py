@@ -64,7 +64,7 @@ from forecast.backtest.methods import (
     value_on,
     walk_forward,
 )
-from forecast.backtest.report import LABELS, Report, run, table
+from forecast.backtest.report import LABELS, Report, run, table, verdict
 from forecast.backtest.scores import BOOTSTRAP, LOG_EPS, Group, Score, log_scores, score_group
 
 __all__ = [
@@ -99,5 +99,6 @@ __all__ = [
     "training_rows",
     "update_days",
     "value_on",
+    "verdict",
     "walk_forward",
 ]

@@ -59,6 +59,7 @@ class Report:
             "scored_from": iso_day(self.window_start),
             "fits": [f.to_json() for f in self.fits],
             "groups": [g.to_json() for g in self.groups],
+            "verdict": verdict(self),
             **self.extra,
         }
 
@@ -149,4 +150,33 @@ def table(report: Report) -> str:
         f"state {e['state']:.0%} (a label-free check of the classification)"
     )
     lines.append("Data: ForecastBench (Karger et al., ICLR 2025), CC BY-SA 4.0.")
+    lines.append(f"Verdict: {verdict(report)}")
     return "\n".join(lines)
+
+
+def _against_hold(g: Group, method: str) -> str:
+    """How ``method`` did against holding in group ``g``, by its 95% interval (Brier)."""
+    b = g.brier[method]
+    shown = f"{b.diff:+.4f} [{b.diff_low:+.4f}, {b.diff_high:+.4f}]"
+    if b.diff_high < 0:
+        return f"beats holding ({shown})"
+    if b.diff_low > 0:
+        return f"does worse than holding ({shown})"
+    return f"is neither clearly better nor worse than holding ({shown})"
+
+
+def verdict(report: Report) -> str:
+    """One plain sentence a team lead can act on: does the learned method (c) earn its keep
+    on event questions and overall, by the Brier score's 95% interval against holding?"""
+    groups = {g.name: g for g in report.groups}
+    event, every = groups["event"], groups["all"]
+    learned_event, learned_all = _against_hold(event, "learned"), _against_hold(every, "learned")
+    act = (
+        "learning recalibration and decay from resolved questions pays on event questions"
+        if event.brier["learned"].diff_high < 0 and every.brier["learned"].diff_low <= 0
+        else "hold the stated forecasts: learning has not shown it helps"
+    )
+    return (
+        f"on event questions the learned method {learned_event}; on all questions it "
+        f"{learned_all}. At a {report.cadence}-day cadence, {act}."
+    )

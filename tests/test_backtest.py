@@ -349,3 +349,28 @@ def test_the_verdict_reads_the_intervals(
 def test_the_table_ends_with_the_verdict(report: bt.Report) -> None:
     assert bt.table(report).splitlines()[-1] == f"Verdict: {bt.verdict(report)}"
     assert report.to_json()["verdict"] == bt.verdict(report)
+
+
+def test_question_day_weights_give_the_mean_over_every_scored_day(
+    files: tuple[Path, Path],
+) -> None:
+    """Weighted by scored days, a method's mean is its plain mean over question-days."""
+    from forecast import scoring
+
+    questions = bt.load(*files)
+    days = bt.replay(questions, 7)
+    fc = bt.forecasts(days, lambda d: d.held)
+    outcome = np.array([q.outcome for q in questions])
+    mask = np.ones(len(days.day), dtype=bool)
+    g = bt.score_group("all", days, fc, outcome, mask, np.random.default_rng(0))
+    y = outcome[days.question]
+    for m in ("hold", "decay"):
+        assert g.brier_by_day[m].mean == pytest.approx(scoring.brier(y, fc[m]).mean(), rel=1e-12)
+    gap = scoring.brier(y, fc["decay"]) - scoring.brier(y, fc["hold"])
+    assert g.brier_by_day["decay"].diff == pytest.approx(gap.mean(), abs=1e-15)
+    s = g.brier_by_day["decay"]
+    assert s.diff_low <= s.diff <= s.diff_high
+    # and the question-weighted mean is the mean of per-question time averages
+    per_q = [scoring.brier(y[days.question == i], fc["hold"][days.question == i]).mean()
+             for i in np.unique(days.question)]  # fmt: skip
+    assert g.brier["hold"].mean == pytest.approx(np.mean(per_q), rel=1e-12)

@@ -136,6 +136,13 @@ def table(report: Report) -> str:
                 f"{b.diff:+9.4f} [{b.diff_low:+.4f}, {b.diff_high:+.4f}] "
                 f"{lg.mean:7.4f} [{lg.low:.3f}, {lg.high:.3f}] {lg.diff:+8.4f}"
             )
+        if g.brier_by_day:
+            shown = (
+                f"{m} {g.brier_by_day[m].diff:+.4f} [{g.brier_by_day[m].diff_low:+.4f}, "
+                f"{g.brier_by_day[m].diff_high:+.4f}]"
+                for m in METHODS[1:]
+            )
+            lines.append(f"  weighted by scored days, Brier vs (a): {'; '.join(shown)}")
         lines.append("")
     last = report.fits[-1]
     lines.append(

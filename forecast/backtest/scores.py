@@ -3,7 +3,9 @@
 Every method is scored with the Brier and log scores of ``forecast.scoring`` on each
 question-day; a question's score is its time average, and a method's score is the mean over
 questions, with a 95% interval from resampling questions (the same resamples for every
-method, so the differences from method (a) are paired).
+method, so the differences from method (a) are paired). The question-day weighted means
+(``brier_by_day``, ``log_by_day``) weigh each question by its scored days instead, over the
+same resamples: a question tracked for 300 days counts for more than one tracked for 8.
 """
 
 from __future__ import annotations
@@ -46,6 +48,8 @@ class Group:
     days: int
     brier: dict[str, Score]
     log: dict[str, Score]
+    brier_by_day: dict[str, Score] | None = None  # weighted by scored days
+    log_by_day: dict[str, Score] | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -54,6 +58,8 @@ class Group:
             "days": self.days,
             "brier": {m: s.to_json() for m, s in self.brier.items()},
             "log": {m: s.to_json() for m, s in self.log.items()},
+            "brier_by_day": {m: s.to_json() for m, s in (self.brier_by_day or {}).items()},
+            "log_by_day": {m: s.to_json() for m, s in (self.log_by_day or {}).items()},
         }
 
 
@@ -75,7 +81,13 @@ def score_group(
     for rule, fn in (("brier", scoring.brier), ("log", log_scores)):
         table = {m: np.bincount(per_q, weights=fn(y, fc[m][mask])) / counts for m in METHODS}
         result[rule] = {m: _summary(table[m], table["hold"], resample) for m in METHODS}
-    return Group(name, len(ids), int(mask.sum()), result["brier"], result["log"])
+        result[f"{rule}_by_day"] = {
+            m: _summary(table[m], table["hold"], resample, counts) for m in METHODS
+        }
+    return Group(
+        name, len(ids), int(mask.sum()), result["brier"], result["log"],
+        result["brier_by_day"], result["log_by_day"],
+    )  # fmt: skip
 
 
 def log_scores(y: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -83,16 +95,26 @@ def log_scores(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return scoring.log_score(y, p, eps=LOG_EPS)
 
 
-def _summary(values: np.ndarray, reference: np.ndarray, resample: np.ndarray) -> Score:
-    means = values[resample].mean(axis=1)
-    diffs = (values - reference)[resample].mean(axis=1)
+def _summary(
+    values: np.ndarray,
+    reference: np.ndarray,
+    resample: np.ndarray,
+    weights: np.ndarray | None = None,
+) -> Score:
+    """Mean over questions (weighted by ``weights`` if given), its difference from the
+    reference, and both their 95% intervals over the resamples of questions."""
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    gap = values - reference
+    drawn = w[resample]
+    means = (values[resample] * drawn).sum(axis=1) / drawn.sum(axis=1)
+    diffs = (gap[resample] * drawn).sum(axis=1) / drawn.sum(axis=1)
     lo, hi = np.percentile(means, [2.5, 97.5])
     dlo, dhi = np.percentile(diffs, [2.5, 97.5])
     return Score(
-        float(values.mean()),
+        float(np.average(values, weights=w)),
         float(lo),
         float(hi),
-        float((values - reference).mean()),
+        float(np.average(gap, weights=w)),
         float(dlo),
         float(dhi),
     )

@@ -307,42 +307,58 @@ def test_an_outcome_other_than_0_or_1_gets_one_line(
     assert "the backtest replays questions resolved 0 or 1" in err
 
 
-def _group(name: str, learned: tuple[float, float, float]) -> bt.Group:
-    diff, low, high = learned
-    scores = {m: bt.Score(0.05, 0.04, 0.06, 0.0, 0.0, 0.0) for m in bt.METHODS}
-    scores["learned"] = bt.Score(0.05 + diff, 0.04, 0.06, diff, low, high)
-    return bt.Group(name, 10, 100, scores, scores)
+def _group(
+    name: str, learned: tuple[float, float, float], by_day: tuple[float, float, float]
+) -> bt.Group:
+    def scores(diff: float, low: float, high: float) -> dict[str, bt.Score]:
+        table = {m: bt.Score(0.05, 0.04, 0.06, 0.0, 0.0, 0.0) for m in bt.METHODS}
+        table["learned"] = bt.Score(0.05 + diff, 0.04, 0.06, diff, low, high)
+        return table
+
+    return bt.Group(name, 10, 100, scores(*learned), scores(*learned), scores(*by_day))
+
+
+WINS, NOISE, WORSE = (-0.0030, -0.0050, -0.0010), (-0.0010, -0.0030, 0.0010), (0.001, 0.0002, 0.002)
 
 
 @pytest.mark.parametrize(
-    ("event", "every", "expected"),
+    ("event", "event_by_day", "every", "expected"),
     [
         (
-            (-0.0029, -0.0056, -0.0001), (-0.0010, -0.0020, 0.0001),
-            "on event questions the learned method beats holding (-0.0029 [-0.0056, -0.0001]); "
-            "on all questions it is neither clearly better nor worse than holding (-0.0010 "
-            "[-0.0020, +0.0001]). At a 7-day cadence, learning recalibration and decay from "
-            "resolved questions pays on event questions.",
+            WINS, WINS, NOISE,
+            "on event questions the learned method beats holding (-0.0030 [-0.0050, -0.0010]) "
+            "per question and beats holding (-0.0030 [-0.0050, -0.0010]) weighted by scored "
+            "days; on all questions it is neither clearly better nor worse than holding "
+            "(-0.0010 [-0.0030, +0.0010]). At a 7-day cadence, learning recalibration and "
+            "decay from resolved questions pays on event questions.",
         ),
-        (
-            (-0.0010, -0.0030, 0.0010), (0.0010, 0.0002, 0.0020),
-            "on event questions the learned method is neither clearly better nor worse than "
-            "holding (-0.0010 [-0.0030, +0.0010]); on all questions it does worse than holding "
-            "(+0.0010 [+0.0002, +0.0020]). At a 7-day cadence, hold the stated forecasts: "
-            "learning has not shown it helps.",
+        (  # better per question, within the noise by day: not shown under both
+            WINS, NOISE, NOISE,
+            "on event questions the learned method beats holding (-0.0030 [-0.0050, -0.0010]) "
+            "per question and is neither clearly better nor worse than holding (-0.0010 "
+            "[-0.0030, +0.0010]) weighted by scored days; on all questions it is neither "
+            "clearly better nor worse than holding (-0.0010 [-0.0030, +0.0010]). At a 7-day "
+            "cadence, hold the stated forecasts: learning has not shown it helps under both "
+            "weightings.",
         ),
-        (  # better on events but worse overall: not to be switched on
-            (-0.0030, -0.0050, -0.0010), (0.0010, 0.0002, 0.0020),
-            "on event questions the learned method beats holding (-0.0030 [-0.0050, -0.0010]); "
-            "on all questions it does worse than holding (+0.0010 [+0.0002, +0.0020]). At a "
-            "7-day cadence, hold the stated forecasts: learning has not shown it helps.",
+        (  # better on events but worse overall
+            WINS, WINS, WORSE,
+            "on event questions the learned method beats holding (-0.0030 [-0.0050, -0.0010]) "
+            "per question and beats holding (-0.0030 [-0.0050, -0.0010]) weighted by scored "
+            "days; on all questions it does worse than holding (+0.0010 [+0.0002, +0.0020]). "
+            "At a 7-day cadence, hold the stated forecasts: learning has not shown it helps "
+            "under both weightings.",
         ),
     ],
-)
+)  # fmt: skip
 def test_the_verdict_reads_the_intervals(
-    event: tuple[float, float, float], every: tuple[float, float, float], expected: str
+    event: tuple[float, float, float],
+    event_by_day: tuple[float, float, float],
+    every: tuple[float, float, float],
+    expected: str,
 ) -> None:
-    report = bt.Report(7, 60, 10, {}, {}, [], [_group("all", every), _group("event", event)], 0)
+    groups = [_group("all", every, every), _group("event", event, event_by_day)]
+    report = bt.Report(7, 60, 10, {}, {}, [], groups, 0)
     assert bt.verdict(report) == expected
 
 

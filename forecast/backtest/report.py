@@ -24,7 +24,7 @@ from forecast.backtest.methods import (
     replay,
     walk_forward,
 )
-from forecast.backtest.scores import Group, score_group
+from forecast.backtest.scores import Group, Score, score_group
 from forecast.domain import ForecastError
 
 LABELS = {
@@ -161,29 +161,33 @@ def table(report: Report) -> str:
     return "\n".join(lines)
 
 
-def _against_hold(g: Group, method: str) -> str:
-    """How ``method`` did against holding in group ``g``, by its 95% interval (Brier)."""
-    b = g.brier[method]
-    shown = f"{b.diff:+.4f} [{b.diff_low:+.4f}, {b.diff_high:+.4f}]"
-    if b.diff_high < 0:
+def _against_hold(score: Score) -> str:
+    """How a method did against holding, by the 95% interval of its Brier difference."""
+    shown = f"{score.diff:+.4f} [{score.diff_low:+.4f}, {score.diff_high:+.4f}]"
+    if score.diff_high < 0:
         return f"beats holding ({shown})"
-    if b.diff_low > 0:
+    if score.diff_low > 0:
         return f"does worse than holding ({shown})"
     return f"is neither clearly better nor worse than holding ({shown})"
 
 
 def verdict(report: Report) -> str:
     """One plain sentence a team lead can act on: does the learned method (c) earn its keep
-    on event questions and overall, by the Brier score's 95% interval against holding?"""
+    on event questions, per question and weighted by scored days, without doing worse over
+    all questions? Read from the Brier score's 95% intervals against holding."""
     groups = {g.name: g for g in report.groups}
     event, every = groups["event"], groups["all"]
-    learned_event, learned_all = _against_hold(event, "learned"), _against_hold(every, "learned")
+    by_day = event.brier_by_day or event.brier
+    wins = event.brier["learned"].diff_high < 0 and by_day["learned"].diff_high < 0
+    harmless = every.brier["learned"].diff_low <= 0
     act = (
         "learning recalibration and decay from resolved questions pays on event questions"
-        if event.brier["learned"].diff_high < 0 and every.brier["learned"].diff_low <= 0
-        else "hold the stated forecasts: learning has not shown it helps"
+        if wins and harmless
+        else "hold the stated forecasts: learning has not shown it helps under both weightings"
     )
     return (
-        f"on event questions the learned method {learned_event}; on all questions it "
-        f"{learned_all}. At a {report.cadence}-day cadence, {act}."
+        f"on event questions the learned method {_against_hold(event.brier['learned'])} per "
+        f"question and {_against_hold(by_day['learned'])} weighted by scored days; on all "
+        f"questions it {_against_hold(every.brier['learned'])}. At a {report.cadence}-day "
+        f"cadence, {act}."
     )

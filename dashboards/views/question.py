@@ -18,15 +18,16 @@ READER = "report_pick"  # session_state key of the report reader's picker
 
 
 def _marker_help(q: Question) -> str:
+    several = " A number above a mark counts the reports of that day."
     if kinds.has_options(q):
-        return "Each triangle on the top edge is a report."
+        return "Each triangle on the top edge is a day's reports." + several
     if kinds.has_ladder(q):
         return (
-            "Each dot is a report, where it left the probability on the line of the nearest "
-            "deadline still open. Between reports the probability decays: silence is "
-            "evidence. Dashed lines mark the deadlines."
+            "Each dot is a day's reports, where they left the probability on the line of the "
+            "nearest deadline still open. Between reports the probability decays: silence is "
+            "evidence. Dashed lines mark the deadlines." + several
         )
-    return "Each dot is a report, where it left the probability."
+    return "Each dot is a day's reports, where they left the probability." + several
 
 
 def _picked_on_chart() -> None:
@@ -148,7 +149,7 @@ def _trajectory(s: QuestionState, analyst: str | None) -> None:
         selection_mode=charts.REPORT_SELECTION,
         width="stretch",
     )
-    note = _marker_help(s.question) + " Hover for the judgement; click to read it below."
+    note = _marker_help(s.question) + " Hover for the judgements; click to read the first below."
     if band is not None:
         # The band follows the headline: an event's is P(by the first deadline still open
         # on each day), as the line it shades.

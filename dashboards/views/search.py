@@ -27,12 +27,12 @@ with forms.reporting():
         st.stop()
     table = pd.DataFrame(
         [
-            {
-                "kind": h.kind,
-                "id": h.id,
+            {  # what a reader scans first, first; ids last
                 "title": h.title + (" (retracted)" if h.retracted else ""),
-                "text": clip(h.text, 240),
+                "kind": h.kind,
                 "questions": ", ".join(h.questions),
+                "text": clip(h.text, 240),
+                "id": h.id,
             }
             for h in hits
         ]

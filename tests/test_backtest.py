@@ -67,6 +67,12 @@ def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
     import pandas as pd
 
     rng = np.random.default_rng(seed)
+    letters = np.random.default_rng(seed + 1)  # apart, so the numbers stay as they were
+
+    def subject() -> str:  # unrelated questions: texts that do not read alike
+        return " ".join("".join(letters.choice(list("abcdefghijklmnopqrstuvwxyz"), 7))
+                        for _ in range(4))  # fmt: skip
+
     questions, series = [], []
     for i in range(n):
         start = EPOCH + timedelta(days=int(i * 2))
@@ -80,9 +86,9 @@ def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
             else close
         )
         title = (
-            f"Will thing {i} happen by {close:%B %d, %Y}?"
+            f"Will {subject()} happen by {close:%B %d, %Y}?"
             if event
-            else f"Will team {i} win the 2025 cup?"
+            else f"Will {subject()} win the 2025 cup?"
         )
         questions.append(
             {
@@ -390,3 +396,49 @@ def test_question_day_weights_give_the_mean_over_every_scored_day(
     per_q = [scoring.brier(y[days.question == i], fc["hold"][days.question == i]).mean()
              for i in np.unique(days.question)]  # fmt: skip
     assert g.brier["hold"].mean == pytest.approx(np.mean(per_q), rel=1e-12)
+
+
+def test_related_questions_form_one_cluster() -> None:
+    texts = [
+        "Will Kate Hudson win Best Actress at the 98th Academy Awards?",
+        None,  # no text: a cluster of its own
+        "Will Cynthia Erivo win Best Actress at the 98th Academy Awards?",
+        "Will Bitcoin dip to $80,000 in March?",
+        "Will Bitcoin dip to $70,000 in April?",
+        "Will it rain in Paris on 14 July?",
+    ]
+    c = bt.clusters(texts)
+    assert c[0] == c[2] and c[3] == c[4]
+    assert len({c[0], c[1], c[3], c[5]}) == 4
+
+
+def test_a_cluster_bootstrap_draws_related_questions_together() -> None:
+    """Two questions of one cluster are drawn the same number of times in every resample;
+    a bootstrap over clusters of one question each is the plain one."""
+    from forecast.backtest.scores import BOOTSTRAP, _resample
+
+    times = _resample(np.random.default_rng(1), np.array([7, 7, 3, 9]), 4)
+    assert times.shape == (BOOTSTRAP, 4)
+    assert np.array_equal(times[:, 0], times[:, 1])
+    assert np.all(times[:, 0] + times[:, 2] + times[:, 3] == 3)  # three clusters drawn
+    plain = _resample(np.random.default_rng(1), None, 4)
+    assert np.array_equal(plain.sum(axis=1), np.full(BOOTSTRAP, 4.0))
+    # one cluster per question draws exactly as the plain bootstrap does
+    assert np.array_equal(_resample(np.random.default_rng(1), np.arange(4), 4), plain)
+
+
+def test_clustering_widens_the_interval_of_related_questions(files: tuple[Path, Path]) -> None:
+    """Ten copies of a question counted as ten independent ones understate the noise: the
+    cluster bootstrap over copies gives the interval of the thirteen questions themselves."""
+    questions = bt.load(*files)[:13] * 10  # each question ten times
+    days = bt.replay(questions, 7)
+    fc = bt.forecasts(days, lambda d: d.held)
+    outcome = np.array([q.outcome for q in questions])
+    mask = np.ones(len(days.day), dtype=bool)
+    alone = np.arange(len(questions))
+    copies = alone % 13
+    a = bt.score_group("all", days, fc, outcome, mask, np.random.default_rng(0), alone)
+    b = bt.score_group("all", days, fc, outcome, mask, np.random.default_rng(0), copies)
+    assert a.brier["hold"].mean == pytest.approx(b.brier["hold"].mean, rel=1e-12)
+    width = {k: g.brier["hold"].high - g.brier["hold"].low for k, g in (("a", a), ("b", b))}
+    assert width["b"] > 2 * width["a"]  # about sqrt(10) wider

@@ -41,6 +41,7 @@ Every name below can be imported from ``forecast.backtest`` directly.
 from forecast.backtest.data import (
     Tracked,
     classify,
+    clusters,
     early_yes,
     iso_day,
     load,
@@ -83,6 +84,7 @@ __all__ = [
     "Score",
     "Tracked",
     "classify",
+    "clusters",
     "decaying",
     "early_yes",
     "forecasts",

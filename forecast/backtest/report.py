@@ -87,9 +87,10 @@ def run(
     outcome = np.array([q.outcome for q in questions])
     window = days.day >= fits[0].day  # out of sample for (c): every method on these days
     rng = np.random.default_rng(seed)
+    related = np.array([q.cluster for q in questions])
     groups = [
-        score_group("all", days, fc, outcome, window, rng),
-        score_group("event", days, fc, outcome, window & days.event, rng),
+        score_group("all", days, fc, outcome, window, rng, related),
+        score_group("event", days, fc, outcome, window & days.event, rng, related),
     ]
     scored = np.unique(days.question)
     return Report(
@@ -120,7 +121,8 @@ def table(report: Report) -> str:
         f"on questions resolved before it ({len(report.fits)} fits, first {iso_day(first.day)} "
         f"on {first.questions} questions)",
         f"scored on every tracked, unresolved day from {iso_day(report.window_start)}; "
-        "mean of per-question time averages, [95% bootstrap interval over questions]",
+        "mean of per-question time averages, [95% bootstrap interval over clusters of "
+        "related questions]",
         "",
     ]
     for g in report.groups:

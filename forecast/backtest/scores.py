@@ -3,9 +3,12 @@
 Every method is scored with the Brier and log scores of ``forecast.scoring`` on each
 question-day; a question's score is its time average, and a method's score is the mean over
 questions, with a 95% interval from resampling questions (the same resamples for every
-method, so the differences from method (a) are paired). The question-day weighted means
-(``brier_by_day``, ``log_by_day``) weigh each question by its scored days instead, over the
-same resamples: a question tracked for 300 days counts for more than one tracked for 8.
+method, so the differences from method (a) are paired). Related questions (one award's
+nominees, one month's "best AI model" by company) move together: given their clusters, the
+bootstrap resamples whole clusters, so they are not counted as independent evidence. The
+question-day weighted means (``brier_by_day``, ``log_by_day``) weigh each question by its
+scored days instead, over the same resamples: a question tracked for 300 days counts for more
+than one tracked for 8.
 """
 
 from __future__ import annotations
@@ -70,13 +73,17 @@ def score_group(
     outcome: np.ndarray,
     mask: np.ndarray,
     rng: np.random.Generator,
+    clusters: np.ndarray | None = None,
 ) -> Group:
-    """Time-averaged scores per question, then their mean with bootstrap intervals."""
+    """Time-averaged scores per question, then their mean with bootstrap intervals.
+
+    ``clusters`` gives each question (by index) its cluster of related questions; the
+    bootstrap draws clusters (default: every question its own)."""
     q = days.question[mask]
     ids, per_q = np.unique(q, return_inverse=True)
     y = outcome[q]
     counts = np.bincount(per_q)
-    resample = rng.integers(0, len(ids), (BOOTSTRAP, len(ids)))
+    resample = _resample(rng, None if clusters is None else clusters[ids], len(ids))
     result = {}
     for rule, fn in (("brier", scoring.brier), ("log", log_scores)):
         table = {m: np.bincount(per_q, weights=fn(y, fc[m][mask])) / counts for m in METHODS}
@@ -95,6 +102,20 @@ def log_scores(y: np.ndarray, p: np.ndarray) -> np.ndarray:
     return scoring.log_score(y, p, eps=LOG_EPS)
 
 
+def _resample(rng: np.random.Generator, cluster: np.ndarray | None, n: int) -> np.ndarray:
+    """How many times each of ``n`` questions is drawn in each resample, (BOOTSTRAP, n):
+    questions drawn one by one, or whole clusters (``cluster``: one label per question)."""
+    if cluster is None:
+        labels, groups = np.arange(n), n
+    else:
+        _, labels = np.unique(cluster, return_inverse=True)
+        groups = int(labels.max()) + 1
+    draws = rng.integers(0, groups, (BOOTSTRAP, groups))
+    times = np.zeros((BOOTSTRAP, groups))
+    np.add.at(times, (np.arange(BOOTSTRAP)[:, None], draws), 1.0)
+    return times[:, labels]
+
+
 def _summary(
     values: np.ndarray,
     reference: np.ndarray,
@@ -102,12 +123,13 @@ def _summary(
     weights: np.ndarray | None = None,
 ) -> Score:
     """Mean over questions (weighted by ``weights`` if given), its difference from the
-    reference, and both their 95% intervals over the resamples of questions."""
+    reference, and both their 95% intervals over the resamples (``resample``: how many
+    times each question is drawn in each)."""
     w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
     gap = values - reference
-    drawn = w[resample]
-    means = (values[resample] * drawn).sum(axis=1) / drawn.sum(axis=1)
-    diffs = (gap[resample] * drawn).sum(axis=1) / drawn.sum(axis=1)
+    drawn = resample * w
+    means = (drawn * values).sum(axis=1) / drawn.sum(axis=1)
+    diffs = (drawn * gap).sum(axis=1) / drawn.sum(axis=1)
     lo, hi = np.percentile(means, [2.5, 97.5])
     dlo, dhi = np.percentile(diffs, [2.5, 97.5])
     return Score(

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import event_dates
-from forecast.domain import Kind, Question
+from forecast.clock import utc
+from forecast.domain import Kind, Question, Resolution
 
 if TYPE_CHECKING:
     from forecast.trajectory import Trajectory
@@ -111,3 +112,19 @@ def has_options(question: Question | Kind) -> bool:
 def has_ladder(question: Question | Kind) -> bool:
     """Deadlines carry a ladder of P(by each), and silence is evidence."""
     return rules(question).ladder
+
+
+def outcome(question: Question, resolution: Resolution, deadline: int = 0) -> int:
+    """What happened, as the scores and the learning take it: 1 or 0, or the option's index.
+
+    An event question's deadline ``deadline`` (0: the primary one) resolves YES when the
+    question resolved ``yes`` on or before that deadline's day: an event after it is a NO
+    for that rung, though the question resolved yes.
+    """
+    if rules(question).options:
+        return question.option_names.index(resolution.outcome)
+    yes = resolution.outcome == "yes"
+    if rules(question).ladder:
+        by = utc(question.deadlines[deadline]).date()
+        return int(yes and utc(resolution.resolved_on).date() <= by)
+    return int(yes)

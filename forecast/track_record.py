@@ -358,17 +358,8 @@ def family(question: Question) -> str:
 
 
 def outcome_index(question: Question, resolution: Resolution, deadline: int = 0) -> int:
-    """What happened, as scores take it: 1/0, or the index of the option.
-
-    An event question's deadline ``deadline`` resolves YES when the question resolved
-    ``yes`` on or before that deadline's day.
-    """
-    if kinds.has_options(question):
-        return question.option_names.index(resolution.outcome)
-    yes = resolution.outcome == "yes"
-    if kinds.has_ladder(question):
-        return int(yes and _day(resolution.resolved_on) <= _day(question.deadlines[deadline]))
-    return int(yes)
+    """What happened, as scores take it (``forecast.kinds.outcome``, the one rule)."""
+    return kinds.outcome(question, resolution, deadline)
 
 
 def window_end(question: Question, resolution: Resolution, deadline: int = 0) -> date:

@@ -149,6 +149,34 @@ def test_training_arrays_follow_layer_one_grouping() -> None:
     assert data.event_day.tolist() == [40.0] and data.event_deadline.tolist() == [100.0]
 
 
+@pytest.mark.parametrize(
+    ("resolved", "outcome", "events"),
+    [
+        (40, 1, [40.0]),  # by the primary deadline (day 100): a YES with its event time
+        (100, 1, [100.0]),  # on the deadline's day: "by D" includes D
+        (120, 0, []),  # after it, before the second deadline: a NO on the primary rung
+    ],
+)
+def test_an_event_is_learned_on_its_primary_deadline_as_it_is_scored(
+    resolved: int, outcome: int, events: list[float]
+) -> None:
+    """Issue 12: an event that happened after the primary deadline was trained as YES
+    (with its date clipped to the deadline) while the track record scored it NO."""
+    from forecast import kinds
+    from forecast.track_record import outcome_index
+
+    h = hand_history()
+    res = Resolution("e", "yes", day(resolved), logged_at=day(resolved))
+    h = replace(h, resolutions=(*[r for r in h.resolutions if r.question_id != "e"], res))
+    data = training_data(h)
+    e = data.questions.index("e")
+    assert data.outcomes[e] == outcome
+    question = next(q for q in h.questions if q.id == "e")
+    assert outcome == kinds.outcome(question, res) == outcome_index(question, res)
+    assert data.event_day.tolist() == events
+    assert data.event_question.tolist() == [e] * len(events)
+
+
 def _hindsight(logged: int) -> History:
     """The hand history plus, all logged on day ``logged``: a new analyst's strong judgement,
     a correction of ann's first LR, a retraction of r3 and a new report judged by bob, all

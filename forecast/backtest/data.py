@@ -161,8 +161,8 @@ def clusters(texts: Sequence[str | None]) -> np.ndarray:
 
     alike = process.cdist(masked, masked, scorer=fuzz.token_sort_ratio, score_cutoff=RELATED)
     for a, b in zip(*np.nonzero(alike), strict=True):
-        parent[root(known[a])] = root(known[b])
-    return np.array([root(i) for i in ids])
+        parent[root(known[int(a)])] = root(known[int(b)])
+    return np.array([root(i) for i in range(len(texts))])
 
 
 def _mask(text: str) -> str:

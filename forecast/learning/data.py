@@ -18,8 +18,10 @@ exactly the final log-odds of its trajectory as long as the learned reliabilitie
 stated order within each analyst's cluster readings. For an event question it is layer 1 on
 "yes by the primary deadline" (the date posterior of layer 2 is left out).
 
-Event questions that resolved YES also give an event time: days from opening to the
-resolution, clipped to the primary deadline.
+Event questions are learned on "yes by the primary deadline", the outcome the track record
+scores (``forecast.kinds.outcome``): an event that happened after that deadline's day is a NO
+there. Those that happened by it also give an event time: days from opening to the
+resolution (the resolution date stands in for the event's), within the primary deadline.
 
 Nothing recorded after a question resolved is learned from: its evidence is what was
 known when its resolution was first logged (assessments, reports and their corrections or
@@ -121,14 +123,17 @@ def training_data(history: History, *, as_of: datetime | None = None) -> Trainin
 def resolved_questions(
     history: History, as_of: datetime | None = None
 ) -> list[tuple[Question, int, Resolution]]:
-    """Binary and event questions resolved yes or no by ``as_of``, in id order."""
+    """Binary and event questions resolved yes or no by ``as_of``, in id order, with their
+    outcome as learned (an event: yes by the primary deadline)."""
     out = []
     for q in sorted(history.questions, key=lambda q: q.id):
         if kinds.has_options(q):
             continue
         res = evidence.resolution_as_of(history, q.id, as_of)
         if res is not None and res.outcome in ("yes", "no"):
-            out.append((q, int(res.outcome == "yes"), res))
+            # an event is learned on "by the primary deadline", as the track record scores
+            # it: one that happened after that deadline's day is a NO there
+            out.append((q, kinds.outcome(q, res), res))
     return out
 
 

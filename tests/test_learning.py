@@ -177,6 +177,30 @@ def test_an_event_is_learned_on_its_primary_deadline_as_it_is_scored(
     assert data.event_question.tolist() == [e] * len(events)
 
 
+@pytest.mark.parametrize(
+    ("rerated", "reuters", "cnn"),
+    [
+        (30, 0.2, 0.2),  # before any outcome bore on either source: the new values
+        (50, 0.2, 0.7),  # CNN's reports informed e, resolved on day 40: its old value
+        (70, 0.9, 0.7),  # after b (day 60) too: both keep what they had
+    ],
+)
+def test_a_rerating_after_an_outcome_does_not_move_the_prior_centre(
+    rerated: int, reuters: float, cnn: float
+) -> None:
+    """Issue 12: reliabilities were centred on the values standing now, so a re-rating
+    made knowing an outcome fed back into the fit that learns from that outcome."""
+    h = hand_history()
+    later = tuple(
+        Source(name, 0.2, kind, version=2, logged_at=day(rerated), reason="re-rated")
+        for name, kind in (("Reuters", "agency"), ("CNN", "agency"))
+    )
+    data = training_data(replace(h, sources=(*h.sources, *later)))
+    centre = dict(zip(data.sources, data.stated.tolist(), strict=True))
+    assert (centre["Reuters"], centre["CNN"]) == pytest.approx((reuters, cnn))
+    assert centre["RIA"] == pytest.approx(0.4)
+
+
 def _hindsight(logged: int) -> History:
     """The hand history plus, all logged on day ``logged``: a new analyst's strong judgement,
     a correction of ann's first LR, a retraction of r3 and a new report judged by bob, all

@@ -26,7 +26,8 @@ resolution (the resolution date stands in for the event's), within the primary d
 Nothing recorded after a question resolved is learned from: its evidence is what was
 known when its resolution was first logged (assessments, reports and their corrections or
 retractions logged later are left out), so hindsight cannot leak into the fit. The stated
-reliabilities (the centre of each source's prior, not data) are those standing at ``as_of``.
+reliability of a source (the centre of its prior, not data) is the one standing when an
+outcome first bore on it (``centres``): a re-rating made after that may know the outcome.
 """
 
 from __future__ import annotations
@@ -103,21 +104,39 @@ class Evidence:
 
 def training_data(history: History, *, as_of: datetime | None = None) -> TrainingData:
     """The training arrays of every binary or event question resolved yes/no by ``as_of``."""
-    stated = evidence.reliabilities(history.sources, as_of)
     types = source_types(history, as_of)
     split = _split_by_question(history)
     empty = replace(history, assessments=(), reports=())
     resolved = resolved_questions(history, as_of)
+    cutoffs = {q.id: resolved_at(history, q.id, as_of) for q, *_ in resolved}
     per_question = [
-        (
-            q,
-            outcome,
-            res,
-            evidence_of(q, split.get(q.id, empty), as_of=resolved_at(history, q.id, as_of)),
-        )
+        (q, outcome, res, evidence_of(q, split.get(q.id, empty), as_of=cutoffs[q.id]))
         for q, outcome, res in resolved
     ]
-    return _assemble(per_question, stated, types)
+    return _assemble(per_question, centres(history, per_question, cutoffs, as_of), types)
+
+
+def centres(
+    history: History,
+    per_question: Sequence[tuple[Question, int, Resolution, list[Evidence]]],
+    cutoffs: dict[str, datetime | None],
+    as_of: datetime | None,
+) -> dict[str, float]:
+    """Each source's stated reliability (the centre of its prior) as it stood when an outcome
+    first bore on it: at the earliest resolution among the questions its reports inform.
+    A re-rating logged after that may have been made knowing the outcome, and is left out;
+    a source no training question cites stands as at ``as_of``."""
+    first: dict[str, datetime | None] = {}
+    for q, *_, found in per_question:
+        t = cutoffs[q.id]
+        for e in found:
+            known = first.get(e.source, t)
+            if e.source not in first or (t is not None and (known is None or t < known)):
+                first[e.source] = t  # None (no time bounds it) counts as latest
+    stated = evidence.reliabilities(history.sources, as_of)
+    for name, t in first.items():
+        stated[name] = evidence.reliabilities(history.sources, t)[name]
+    return stated
 
 
 def resolved_questions(

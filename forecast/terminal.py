@@ -12,6 +12,7 @@ escape instead (``\\x1b``), so the analyst sees that something odd is in the tex
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 # C0 controls except tab and newline (they only lay text out), DEL, and the C1 block
 # (U+0080-U+009F: U+009B is CSI, U+009D is OSC on terminals that take 8-bit controls).
@@ -64,6 +65,17 @@ def clip(text: str, columns: int) -> str:
         out.append(char)
         used += w
     return "".join(out) + "…"
+
+
+def table(rows: Sequence[Sequence[object]], indent: str = "") -> list[str]:
+    """Rows (a header first, if any) as aligned lines: each cell made one line
+    (:func:`cell`) and padded to its column's widest, in terminal columns."""
+    cells = [[cell(c) for c in row] for row in rows]
+    widths = [max(width(row[i]) for row in cells) for i in range(len(cells[0]))] if cells else []
+    return [
+        indent + "  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in cells
+    ]
 
 
 def json_text(text: str) -> str:

@@ -10,7 +10,7 @@ import click
 from forecast.cli.common import pairs, print_json, tracker
 from forecast.clock import parse_time
 from forecast.domain import ForecastError, check_number, check_share
-from forecast.terminal import cell, clip, pad, say, width
+from forecast.terminal import cell, clip, say, table
 
 
 def register(root: click.Group) -> None:
@@ -233,9 +233,8 @@ def evidence_list(ctx: click.Context, question_id: str | None, as_json: bool) ->
         )
         for e in entries
     ]
-    widths = [max(width(r[i]) for r in rows) for i in range(len(header))]
-    for row in rows:
-        say("  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for line in table(rows):
+        say(line)
 
 
 # --------------------------------------------------------------------------- judge

@@ -11,7 +11,7 @@ from forecast import kinds
 from forecast.cli.common import knowledge_time, pairs, print_json, tracker
 from forecast.clock import iso, parse_time
 from forecast.domain import Kind, Question, check_number, check_share
-from forecast.terminal import cell, clip, pad, say, width
+from forecast.terminal import cell, clip, pad, say, table
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
@@ -347,9 +347,8 @@ def _print_state(data: dict[str, Any]) -> None:
         return
     say("  evidence:")
     header = ("published", "step", "without it", "source", "report", "title")
-    widths = [max(width(r[i]) for r in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        say("    " + "  ".join(pad(c, w) for c, w in zip(row, widths, strict=True)).rstrip())
+    for line in table((header, *rows), indent="    "):
+        say(line)
 
 
 def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
@@ -387,11 +386,8 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool
          + (" (retracted)" if h.retracted else ""))
         for h in hits
     ]  # fmt: skip
-    header = ("kind", "id", "questions", "title")
-    widths = [max(width(cell(r[i])) for r in (header, *rows)) for i in range(len(header))]
-    for row in (header, *rows):
-        cells = (pad(cell(c), w) for c, w in zip(row, widths, strict=True))
-        say("  ".join(cells).rstrip())
+    for line in table((("kind", "id", "questions", "title"), *rows)):
+        say(line)
 
 
 # --------------------------------------------------------------------------- resolve

@@ -356,7 +356,7 @@ def check_edit(before: Question, after: Question) -> Question:
             f"an edit of question {before.id!r} cannot change its "
             f"{', '.join(moved) or 'id'}: these are what the question is"
         )
-    if after.option_names != before.option_names:
+    if before.options and after.option_names != before.option_names:
         raise ForecastError(
             f"an edit of question {before.id!r} keeps its options "
             f"({', '.join(before.option_names)}) and may change their prior only"

@@ -133,6 +133,10 @@ def test_choice_priors_change_but_not_the_options(world: Tracker) -> None:
             "prior, options, not kind",
         ),
         ({"reason": "r", "prior": 1.5}, "prior must be strictly between 0 and 1, not 1.5"),
+        (  # options on a binary question: the kind's rule, not "keeps its options ()"
+            {"reason": "r", "options": {"a": 1.0}},
+            "options apply to choice questions only, not binary",
+        ),
         (
             {"reason": "r", "deadlines": [DEADLINE]},
             "deadlines and alpha apply to event questions only (a binary question is a state "

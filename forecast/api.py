@@ -545,17 +545,17 @@ class Tracker:
             ),
         )
         changed = edited_fields(before, after)
-        model = bool(MODEL_FIELDS.intersection(changed))
+        model = [f for f in changed if f in MODEL_FIELDS]
         if model and evidence.resolution_as_of(history, question_id, None) is not None:
             raise ForecastError(
-                f"question {question_id} is resolved: its {', '.join(changed)} are what it was "
-                "scored on and cannot change; edit its title, criteria, tags or prior note"
+                f"question {question_id} is resolved: a change of its {' and '.join(model)} "
+                "would change what it was scored on; edit its title, criteria, tags or prior note"
             )
-        edit = QuestionEdit(before, after, changed, self._headline(before, history))
+        edit = QuestionEdit(before, after, changed, self._forecast_now(before, history))
         if model:
             edited = replace(history, questions=(after,), question_versions=(
                 *history.question_versions, before))  # fmt: skip
-            edit = replace(edit, now=self._headline(after, edited))
+            edit = replace(edit, now=self._forecast_now(after, edited))
         if preview:
             return edit
         with self.store.write() as tx:
@@ -566,7 +566,9 @@ class Tracker:
             self._snapshot([question_id], "edit", after.edited_at)
         return edit
 
-    def _headline(self, question: Question, history: History) -> tuple[tuple[str, float], ...]:
+    def _forecast_now(
+        self, question: Question, history: History
+    ) -> tuple[tuple[str, float], ...]:
         """The question's forecast now under ``question``'s model, as (what, P) pairs."""
         return self._state(question, history, None, None, False).vector()
 

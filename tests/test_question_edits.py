@@ -165,9 +165,11 @@ def test_a_resolved_question_keeps_its_model_but_takes_text_edits(
     with pytest.raises(ForecastError) as caught:
         world.edit_question("b", reason="r", prior=0.3)
     assert str(caught.value) == (
-        "question b is resolved: its prior are what it was scored on and cannot change; edit "
-        "its title, criteria, tags or prior note"
+        "question b is resolved: a change of its prior would change what it was scored on; "
+        "edit its title, criteria, tags or prior note"
     )
+    with pytest.raises(ForecastError, match="a change of its prior would change"):
+        world.edit_question("b", reason="r", prior=0.3, title="New title too")
     assert world.edit_question("b", reason="clearer", criteria="A cut of the deposit rate").after
 
 

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from forecast import event_dates
-from forecast.clock import utc
+from forecast.clock import after, utc
 from forecast.domain import Kind, Question, Resolution
 
 if TYPE_CHECKING:
@@ -128,3 +129,12 @@ def outcome(question: Question, resolution: Resolution, deadline: int = 0) -> in
         by = utc(question.deadlines[deadline]).date()
         return int(yes and utc(resolution.resolved_on).date() <= by)
     return int(yes)
+
+
+def window_end(question: Question, resolution: Resolution, deadline: int = 0) -> date:
+    """The first day not scored (or learned from): the resolution day, or for an event's
+    deadline ``deadline`` the day after it if that is sooner ("by D" includes all of day D)."""
+    end = utc(resolution.resolved_on).date()
+    if rules(question).ladder:
+        end = min(end, after(question.deadlines[deadline]).date())
+    return end

@@ -363,12 +363,8 @@ def outcome_index(question: Question, resolution: Resolution, deadline: int = 0)
 
 
 def window_end(question: Question, resolution: Resolution, deadline: int = 0) -> date:
-    """The first day not scored: the resolution day (an event: or the day after the
-    deadline's, if sooner: "by D" includes all of day D)."""
-    end = _day(resolution.resolved_on)
-    if kinds.has_ladder(question):
-        end = min(end, clock.after(question.deadlines[deadline]).date())
-    return end
+    """The first day not scored (``forecast.kinds.window_end``, the one rule)."""
+    return kinds.window_end(question, resolution, deadline)
 
 
 def score_question(

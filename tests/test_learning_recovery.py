@@ -3,8 +3,9 @@
 Each replicate draws new true reliabilities, exponents and alpha, simulates a resolved
 history from them, fits the model (nutpie, compiled once, new data swapped in) and checks
 whether each 90% posterior interval covers the truth. Over all replicates the share should
-be near 90%. Each replicate also scores new questions from the same truth: the learned
-posterior means should beat the unlearned defaults (stated reliabilities, k = 1).
+be near 90%. Each replicate also scores new questions from the same truth, day by day as
+the track record does: the learned posterior means should beat the unlearned defaults
+(stated reliabilities, k = 1, alpha = 1).
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import pytest
 
 from forecast.learning.data import relabel, training_data
 from forecast.learning.simulate import Team, draw_truth, simulate
-from forecast.scoring import log_score
 
 TEAM = Team(questions=250, assessments=4000, sources=12, analysts=6)
+HELD_OUT = Team(questions=750, assessments=12_000, sources=12, analysts=6)
 REPLICATES = 12
 LEVEL = 0.9
 
@@ -30,33 +31,60 @@ def _covered(
     return [bool(lo[i] <= truth[x] <= hi[i]) for i, x in enumerate(labels)]
 
 
-def _defaults(data: object) -> np.ndarray:
-    """P(yes) with stated reliabilities and k = 1: the model at its default point, in numpy."""
-    u = np.exp(
-        np.bincount(
-            data.member_cluster,
-            np.log1p(-data.stated[data.member_source]),
-            minlength=len(data.cluster_question),
-        )
-    )[data.row_cluster]
-    x = data.row_log_lr  # layer 1 (v2): -sign(x) log(U + (1 - U) exp(-|x|)), U = 1 - r
-    terms = -data.row_weight * np.sign(x) * np.log(u + (1 - u) * np.exp(-np.abs(x)))
-    log_odds = data.prior_logit + np.bincount(
-        data.row_question, terms, minlength=len(data.questions)
+def _daily_log_scores(model: object, idata: object, test: object, data: object, truth) -> tuple:
+    """Learned and true minus default daily log score on ``test``, per question: the
+    weighted sum over each question's states (the track record's average over its days) of
+    the log probability given to the outcome. Learned: the posterior means' forecasts;
+    true: the parameters that generated the data; defaults: stated reliabilities, k = 1,
+    alpha = 1 (the model at its default point)."""
+    from forecast.learning.model import default_point, point_log_likelihood, predict, set_data
+
+    p = predict(model, idata, test).mean(axis=0)
+    y = test.outcomes[test.state_question]
+    learned = np.sum(test.state_weight * np.log(np.where(y == 1, p, 1 - p)))
+    set_data(model, test)
+    try:
+        defaults = point_log_likelihood(model, default_point(model))["outcome"].sum()
+        true = point_log_likelihood(model, _true_point(model, test, truth))["outcome"].sum()
+    finally:
+        set_data(model, data)
+    n = len(test.questions)
+    return float(learned - defaults) / n, float(true - defaults) / n
+
+
+def _true_point(model: object, data: object, truth) -> dict:
+    """The model's parameters (value space) at the truth: spreads of 1 (log 0), so that
+    each source's and analyst's deviation is its z."""
+    from forecast.learning.model import default_point
+
+    def logit(p: float) -> float:
+        return float(np.log(p / (1 - p)))
+
+    point = default_point(model)
+    point["type_shift"] = np.array([truth.type_shift.get(t, 0.0) for t in data.source_types])
+    point["source_z"] = np.array(
+        [
+            logit(truth.reliability[s])
+            - logit(truth.stated[s])
+            - truth.type_shift[truth.source_type[s]]
+            for s in data.sources
+        ]
     )
-    return 1 / (1 + np.exp(-log_odds))
+    point["analyst_z"] = np.log([truth.exponents[a] for a in data.analysts])
+    point["log_alpha"] = np.array(np.log(truth.alpha))
+    return point
 
 
 @pytest.mark.slow
 def test_intervals_cover_the_truth_and_learning_beats_the_defaults(report_figure) -> None:
-    from forecast.learning.model import SamplerSettings, build_model, fit, predict, set_data
+    from forecast.learning.model import SamplerSettings, build_model, fit, set_data
 
     rng = np.random.default_rng(20261125)
     covered: dict[str, list[bool]] = {"reliability": [], "exponent": [], "alpha": []}
     gains = []
     model = None
     for r in range(REPLICATES):
-        truth = draw_truth(TEAM, rng)
+        truth = draw_truth(TEAM, rng, type_shift_sd=1.0)
         data = training_data(simulate(TEAM, truth, rng))
         if model is None:
             model = build_model(data)
@@ -67,15 +95,8 @@ def test_intervals_cover_the_truth_and_learning_beats_the_defaults(report_figure
         covered["reliability"] += _covered(post, "reliability", data.sources, truth.reliability)
         covered["exponent"] += _covered(post, "exponent", data.analysts, truth.exponents)
         covered["alpha"] += _covered(post, "alpha", ("alpha",), {"alpha": truth.alpha})
-        test = relabel(training_data(simulate(TEAM, truth, rng, prefix="t")), like=data)
-        learned = predict(model, idata, test).mean(axis=0)
-        gains.append(
-            float(
-                np.mean(
-                    log_score(test.outcomes, _defaults(test)) - log_score(test.outcomes, learned)
-                )
-            )
-        )
+        test = relabel(training_data(simulate(HELD_OUT, truth, rng, prefix="t")), like=data)
+        gains.append(_daily_log_scores(model, idata, test, data, truth))
     every = [c for cs in covered.values() for c in cs]
     share = float(np.mean(every))
     report_figure(
@@ -84,9 +105,11 @@ def test_intervals_cover_the_truth_and_learning_beats_the_defaults(report_figure
         + ", ".join(f"{k} {np.mean(v):.0%}" for k, v in covered.items())
         + ")"
     )
+    learned, true = np.array(gains).T
     report_figure(
-        f"layer 3 held-out log score gain over the defaults: mean {np.mean(gains):.4f}"
-        f" nats/question, positive in {np.mean(np.array(gains) > 0):.0%} of simulations"
+        f"layer 3 held-out daily log score gain over the defaults: learned {learned.mean():.4f}"
+        f" nats/question (positive in {np.mean(learned > 0):.0%} of simulations), the true"
+        f" parameters {true.mean():.4f}"
     )
     assert 0.82 <= share <= 0.97
-    assert np.mean(gains) > 0 and np.mean(np.array(gains) > 0) >= 0.75
+    assert learned.mean() > 0 and np.mean(learned > 0) >= 0.75

@@ -2,7 +2,8 @@
 
 One hierarchical model over every resolved binary and event question learns each
 source's reliability (pooled by source type), each analyst's calibration exponent on
-stated likelihood ratios (pooled around 1) and the Gamma shape ``alpha`` of event decay.
+stated likelihood ratios (pooled around 1) and the Gamma shape ``alpha`` of event decay,
+from the forecasts as they stood on each day a question was open.
 
 Modules, in the order data flows through them:
 
@@ -27,8 +28,9 @@ For the engine: ``fits.load_learned(history=...)`` gives a ``Learned`` whose
 ``Draws`` that ``bands.band`` / ``bands.bands`` turn into credible bands.
 """
 
-MODEL_VERSION = "2"
+MODEL_VERSION = "3"
 """Version of the layer-3 model (``model.py``). Bump it when the model's structure or
 parameter names change: fits saved by another version are then refused (``FitMismatch``).
 "2": layer 1 of model v2 (the symmetric discount, distinct sources, the most reliable
-member's reading)."""
+member's reading). "3": learned on what was known each day (a composite likelihood over
+daily states, event questions decaying as layer 2 says) and on event dates, censored."""

@@ -1,8 +1,17 @@
 """The track record as arrays: what the layer-3 model learns from (pure numpy, no PyMC).
 
 Every resolved binary or event question (annulled and choice questions are left out)
-becomes one outcome. Its evidence is grouped exactly as layer 1 groups it
-(``forecast.updating``):
+becomes one outcome, learned on what was known *at each knowledge time* rather than on its
+final log-odds alone (which the evidence logged just before the resolution, often the
+resolving report itself, dominates). The days a question is learned on are the days the
+track record scores (``forecast.kinds.window_end``): from its opening day to the day before
+it resolved (an event: to its primary deadline's day, if sooner). Each day's state is the
+evidence known at the end of that day, never after the resolution was first logged, and
+every day weighs ``1 / days``, so each question counts once (a composite likelihood whose
+terms are the daily log scores the track record averages).
+
+Days on which the same evidence stood form one *segment*; a segment's evidence is grouped
+exactly as layer 1 groups it (``forecast.updating``):
 
 - an echo cluster is the set of reports of one question sharing an origin; each distinct
   source carrying it enters once in the cluster's unreliability ``prod(1 - r_s)`` (a
@@ -11,39 +20,46 @@ becomes one outcome. Its evidence is grouped exactly as layer 1 groups it
   member (ties: the strongest reading), and the analysts' log terms are averaged (each row
   carries the weight ``1 / analysts``).
 
-"Most reliable" is judged by the stated reliabilities (a choice made in the data, not
-learned: the model's likelihood must stay smooth in the reliabilities). So with the
-posterior means plugged back into layer 1, the model's log-odds for a binary question is
-exactly the final log-odds of its trajectory as long as the learned reliabilities keep the
-stated order within each analyst's cluster readings. For an event question it is layer 1 on
-"yes by the primary deadline" (the date posterior of layer 2 is left out).
+"Most reliable" is judged by the stated reliabilities that stood on the segment's days (a
+choice made in the data, not learned: the model's likelihood must stay smooth in the
+reliabilities). A binary question's segment is one *state* (its days' weights summed). An
+event question has one state per day: its forecast decays in silence (layer 2), so the day
+matters. On day ``t`` (counted from the day the prior was stated, the ``anchor`` of
+``forecast.event_dates``) the model's forecast of "by the primary deadline" is layer 2's
+exactly, for reports that speak to the first deadline ahead (the default target)::
 
-Event questions are learned on "yes by the primary deadline", the outcome the track record
-scores (``forecast.kinds.outcome``): an event that happened after that deadline's day is a NO
-there. Those that happened by it also give an event time: days from opening to the
-resolution (the resolution date stands in for the event's), within the primary deadline.
+    logit P_t = logit(1 - S(H) / S(t)) + sum of the segment's evidence terms
 
-Nothing recorded after a question resolved is learned from: its evidence is what was
-known when its resolution was first logged (assessments, reports and their corrections or
-retractions logged later are left out), so hindsight cannot leak into the fit. The stated
-reliability of a source (the centre of its prior, not data) is the one standing when an
-outcome first bore on it (``centres``): a re-rating made after that may know the outcome.
+with ``S`` the Lomax survival whose scale makes ``1 - S(H)`` the prior and ``H`` the days
+from the anchor to the primary deadline, both included. A report aimed at another deadline
+or around a date enters as if it spoke to the primary one (a simplification).
+
+Event dates (the resolution date stands in for the event's) also give a term each, on layer
+2's day cells: an event by the primary deadline, the day's mass given "by the deadline"; an
+event after it, the day's mass given "not by it"; no event by the last of several deadlines,
+the chance of that given "not by the primary" (censored). A single deadline's NO says
+nothing of the shape: the prior fixes P(not by it).
+
+The stated reliability of a source (the centre of its prior, not data) is the one standing
+when an outcome first bore on it (``centres``): a re-rating made after that may know the
+outcome.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections import defaultdict
-from collections.abc import Sequence
+from bisect import bisect_right
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields, replace
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from forecast import evidence, kinds
-from forecast.clock import days_between
+from forecast.clock import day_start, end_of_day
 from forecast.domain import ForecastError, History, Question, Resolution
+from forecast.event_dates import Calendar, day_index
 from forecast.updating import Item
 
 STATED_FLOOR = 0.01
@@ -55,8 +71,10 @@ put the prior centre at infinity, and no source is trusted that absolutely by da
 class TrainingData:
     """The arrays of one fit. Index arrays point into the label tuples or other arrays.
 
-    Shapes: Q questions, S sources, T source types, K analysts, M cluster members
-    (reports), C echo clusters, J rows (one per cluster and analyst), E event times.
+    Shapes: Q questions, S sources, T source types, K analysts, G segments (runs of days
+    with the same evidence), N states (a binary question's segment, or one day of an event
+    question), M cluster members (reports), C echo clusters, J rows (one per cluster and
+    analyst), E event-date terms.
     """
 
     questions: tuple[str, ...]  # (Q,) question ids
@@ -65,25 +83,39 @@ class TrainingData:
     analysts: tuple[str, ...]  # (K,)
     source_type: np.ndarray  # (S,) index into source_types
     stated: np.ndarray  # (S,) stated reliability, clipped to [STATED_FLOOR, 1 - STATED_FLOOR]
-    prior_logit: np.ndarray  # (Q,)
+    prior_logit: np.ndarray  # (Q,) as the question stands at its resolution
     outcomes: np.ndarray  # (Q,) 1 = yes
+    segment_question: np.ndarray  # (G,)
+    state_segment: np.ndarray  # (N,)
+    state_weight: np.ndarray  # (N,) days it stands for / its question's days (sum 1)
+    state_prior_logit: np.ndarray  # (N,) the prior of the version standing that day
+    state_event: np.ndarray  # (N,) 1: an event question's day (decays in silence)
+    state_horizon: np.ndarray  # (N,) events: days from the anchor to the deadline, included
+    state_elapsed: np.ndarray  # (N,) events: silent days since the anchor
     member_source: np.ndarray  # (M,) source of each report in a cluster
     member_cluster: np.ndarray  # (M,)
-    cluster_question: np.ndarray  # (C,)
+    cluster_segment: np.ndarray  # (C,)
     row_cluster: np.ndarray  # (J,)
-    row_question: np.ndarray  # (J,)
+    row_segment: np.ndarray  # (J,)
     row_analyst: np.ndarray  # (J,)
     row_log_lr: np.ndarray  # (J,) the analyst's stated log LR of the cluster's top member
     row_weight: np.ndarray  # (J,) 1 / number of analysts in the cluster
-    event_question: np.ndarray  # (E,) YES event questions
-    event_prior_logit: np.ndarray  # (E,) their priors
-    event_day: np.ndarray  # (E,) days from opening to the event
-    event_deadline: np.ndarray  # (E,) days from opening to the primary deadline
+    event_question: np.ndarray  # (E,)
+    event_prior_logit: np.ndarray  # (E,) the prior of "by the primary deadline"
+    event_day: np.ndarray  # (E,) the event's day (censored: the first day after the
+    #                        last deadline), counted from the anchor
+    event_horizon: np.ndarray  # (E,) days from the anchor to the primary deadline, included
+    event_kind: np.ndarray  # (E,) BY_DEADLINE, AFTER_DEADLINE or CENSORED
     n_assessments: int = 0
 
     @property
     def n_clusters(self) -> int:
-        return len(self.cluster_question)
+        return len(self.cluster_segment)
+
+    @property
+    def state_question(self) -> np.ndarray:
+        """(N,) the question of each state."""
+        return self.segment_question[self.state_segment]
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The data arrays by field name (what the model's ``pm.Data`` containers hold)."""
@@ -94,6 +126,12 @@ class TrainingData:
         }
 
 
+BY_DEADLINE, AFTER_DEADLINE, CENSORED = 0, 1, 2
+"""Event-date terms: happened on a day by the primary deadline (given it did), on a day
+after it (given it did not happen by it), or not by the last deadline (given not by the
+primary)."""
+
+
 @dataclass(frozen=True)
 class Evidence:
     """One assessment as layer 1 sees it, plus the source of its report."""
@@ -102,23 +140,68 @@ class Evidence:
     source: str
 
 
+@dataclass(frozen=True)
+class Segment:
+    """A run of days on which the same evidence stood on one question."""
+
+    question: Question  # the version standing on those days
+    evidence: list[Evidence]
+    days: list[int]  # day indices, counted from the opening day
+
+
 def training_data(history: History, *, as_of: datetime | None = None) -> TrainingData:
     """The training arrays of every binary or event question resolved yes/no by ``as_of``."""
     types = source_types(history, as_of)
-    split = _split_by_question(history)
-    empty = replace(history, assessments=(), reports=())
+    parts = evidence.by_question(history)
     resolved = resolved_questions(history, as_of)
     cutoffs = {q.id: resolved_at(history, q.id, as_of) for q, *_ in resolved}
     per_question = [
-        (q, outcome, res, evidence_of(q, split.get(q.id, empty), as_of=cutoffs[q.id]))
+        (q, outcome, res, segments(q, res, parts[q.id], cutoffs[q.id]))
         for q, outcome, res in resolved
     ]
     return _assemble(per_question, centres(history, per_question, cutoffs, as_of), types)
 
 
+def segments(
+    question: Question, resolution: Resolution, history: History, cutoff: datetime | None
+) -> list[Segment]:
+    """The days ``question`` is learned on, grouped into runs with the same evidence.
+
+    Day ``d``'s state is what was known at the end of that day, or at ``cutoff`` (when the
+    resolution was first logged) if that is sooner. A question resolved on its opening day
+    keeps that one day.
+    """
+    first = day_start(question.opened)
+    days = max((kinds.window_end(question, resolution) - first.date()).days, 1)
+    never = datetime.max.replace(tzinfo=UTC)
+    known = [min(end_of_day(first + timedelta(days=d)), cutoff or never) for d in range(days)]
+    changes = _change_times(history)
+    runs: dict[int, list[int]] = {}
+    for d, t in enumerate(known):  # the evidence changes only when a record is logged
+        runs.setdefault(bisect_right(changes, t), []).append(d)
+    out = []
+    for run in runs.values():
+        t = known[run[-1]]
+        version = evidence.question_as_of(question, history, t)
+        out.append(Segment(version, evidence_of(version, history, as_of=t), run))
+    return out
+
+
+def _change_times(history: History) -> list[datetime]:
+    """When anything a question's evidence depends on was logged, in order."""
+    cited = {r.source for r in history.reports}
+    times = [
+        *(a.logged_at for a in history.assessments),
+        *(r.logged_at for r in history.reports),
+        *(s.logged_at for s in history.sources if s.name in cited),
+        *(v.known_from for v in (*history.questions, *history.question_versions)),
+    ]
+    return sorted({t for t in times if t is not None})
+
+
 def centres(
     history: History,
-    per_question: Sequence[tuple[Question, int, Resolution, list[Evidence]]],
+    per_question: Sequence[tuple[Question, int, Resolution, list[Segment]]],
     cutoffs: dict[str, datetime | None],
     as_of: datetime | None,
 ) -> dict[str, float]:
@@ -127,9 +210,9 @@ def centres(
     A re-rating logged after that may have been made knowing the outcome, and is left out;
     a source no training question cites stands as at ``as_of``."""
     first: dict[str, datetime | None] = {}
-    for q, *_, found in per_question:
+    for q, *_, parts in per_question:
         t = cutoffs[q.id]
-        for e in found:
+        for e in (e for part in parts for e in part.evidence):
             known = first.get(e.source, t)
             if e.source not in first or (t is not None and (known is None or t < known)):
                 first[e.source] = t  # None (no time bounds it) counts as latest
@@ -192,55 +275,38 @@ def evidence_of(
     return [Evidence(item, reports[item.report_id].source) for item in items]
 
 
-def _split_by_question(history: History) -> dict[str, History]:
-    """One small History per question, so that per-question reads do not scan everything."""
-    assessments: dict[str, list] = defaultdict(list)
-    for a in history.assessments:
-        assessments[a.question_id].append(a)
-    reports: dict[str, list] = defaultdict(list)
-    for r in history.reports:
-        reports[r.id].append(r)
-    out = {}
-    for qid, mine in assessments.items():
-        ids = {a.report_id for a in mine}
-        out[qid] = replace(
-            history,
-            assessments=tuple(mine),
-            reports=tuple(r for rid in ids for r in reports.get(rid, ())),
-        )
-    return out
-
-
 # --------------------------------------------------------------------------- assembly
 
 
 def _assemble(
-    per_question: Sequence[tuple[Question, int, Resolution, list[Evidence]]],
+    per_question: Sequence[tuple[Question, int, Resolution, list[Segment]]],
     stated: dict[str, float],
     types: dict[str, str],
 ) -> TrainingData:
     # Labels are sorted so that the same history always gives the same arrays (and hash).
-    source_ix = _positions({e.source for *_, ev in per_question for e in ev})
-    analyst_ix = _positions({e.item.analyst for *_, ev in per_question for e in ev})
+    every = [e for *_, parts in per_question for part in parts for e in part.evidence]
+    source_ix = _positions({e.source for e in every})
+    analyst_ix = _positions({e.item.analyst for e in every})
     type_labels = sorted({types.get(s, "") for s in source_ix})
     type_ix = _positions(type_labels)
-    members: list[tuple] = []
-    rows: list[tuple] = []
-    events: list[tuple] = []
-    cluster_question: list[int] = []
-    for qi, (q, outcome, res, ev) in enumerate(per_question):
-        for cluster in _clusters(ev):
-            c = len(cluster_question)
-            cluster_question.append(qi)
-            members += [(source_ix[s], c) for s in cluster.sources]
-            weight = 1.0 / len(cluster.log_lrs)
-            rows += [
-                (c, qi, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
-            ]
-        if kinds.has_ladder(q) and outcome == 1:
-            deadline = days_between(q.opened, q.deadlines[0])
-            day = min(max(days_between(q.opened, res.resolved_on), 0.0), deadline)
-            events.append((qi, logit_of_prior(q.prior), day, deadline))
+    columns: dict[str, list[tuple]] = {"members": [], "rows": [], "states": [], "events": []}
+    cluster_segment: list[int] = []
+    segment_question: list[int] = []
+    for qi, (q, outcome, res, parts) in enumerate(per_question):
+        days = sum(len(part.days) for part in parts)
+        for part in parts:
+            g = len(segment_question)
+            segment_question.append(qi)
+            columns["states"] += _states(part, g, days)
+            for cluster in _clusters(part.evidence):
+                c = len(cluster_segment)
+                cluster_segment.append(g)
+                columns["members"] += [(source_ix[s], c) for s in cluster.sources]
+                weight = 1.0 / len(cluster.log_lrs)
+                columns["rows"] += [
+                    (c, g, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
+                ]
+        columns["events"] += [(qi, *term) for term in _event_terms(q, outcome, res)]
     names = tuple(source_ix)
     return TrainingData(
         questions=tuple(q.id for q, *_ in per_question),
@@ -251,20 +317,71 @@ def _assemble(
         stated=np.clip([stated[s] for s in names], STATED_FLOOR, 1 - STATED_FLOOR).astype(float),
         prior_logit=np.array([logit_of_prior(q.prior) for q, *_ in per_question], dtype=float),
         outcomes=np.array([o for _, o, *_ in per_question], dtype=np.int64),
-        **_columns(members, ("member_source", "member_cluster"), (np.int64, np.int64)),
-        cluster_question=np.asarray(cluster_question, dtype=np.int64),
-        **_columns(
-            rows,
-            ("row_cluster", "row_question", "row_analyst", "row_log_lr", "row_weight"),
-            (np.int64, np.int64, np.int64, float, float),
-        ),
-        **_columns(
-            events,
-            ("event_question", "event_prior_logit", "event_day", "event_deadline"),
-            (np.int64, float, float, float),
-        ),
-        n_assessments=sum(len(ev) for *_, ev in per_question),
+        segment_question=np.asarray(segment_question, dtype=np.int64),
+        cluster_segment=np.asarray(cluster_segment, dtype=np.int64),
+        **_columns(columns["members"], MEMBERS),
+        **_columns(columns["rows"], ROWS),
+        **_columns(columns["states"], STATES),
+        **_columns(columns["events"], EVENTS),
+        n_assessments=sum(len(parts[-1].evidence) for *_, parts in per_question),
     )
+
+
+MEMBERS: dict[str, object] = {"member_source": np.int64, "member_cluster": np.int64}
+ROWS: dict[str, object] = {
+    "row_cluster": np.int64,
+    "row_segment": np.int64,
+    "row_analyst": np.int64,
+    "row_log_lr": float,
+    "row_weight": float,
+}
+STATES: dict[str, object] = {
+    "state_segment": np.int64,
+    "state_weight": float,
+    "state_prior_logit": float,
+    "state_event": np.int64,
+    "state_horizon": float,
+    "state_elapsed": float,
+}
+EVENTS: dict[str, object] = {
+    "event_question": np.int64,
+    "event_prior_logit": float,
+    "event_day": float,
+    "event_horizon": float,
+    "event_kind": np.int64,
+}
+
+
+def _states(part: Segment, segment: int, days: int) -> list[tuple]:
+    """A binary question's segment as one state; an event question's, one state a day."""
+    prior = logit_of_prior(part.question.prior)
+    if not kinds.has_ladder(part.question):
+        return [(segment, len(part.days) / days, prior, 0, 1.0, 0.0)]
+    calendar = Calendar(part.question)
+    horizon = float(calendar.deadlines[0] - calendar.anchor + 1)
+    return [
+        (segment, 1.0 / days, prior, 1, horizon, float(max(d - calendar.anchor, 0)))
+        for d in part.days
+    ]
+
+
+def _event_terms(q: Question, outcome: int, res: Resolution) -> list[tuple]:
+    """The event-date terms of a resolved event question (see the module's docstring):
+    (prior logit, day from the anchor, horizon, kind). The resolution date stands in for
+    the event's."""
+    if not kinds.has_ladder(q):
+        return []
+    calendar = Calendar(q)
+    a, prior = calendar.anchor, logit_of_prior(q.prior)
+    horizon = float(calendar.deadlines[0] - a + 1)
+    censored = [(prior, float(calendar.last - a + 1), horizon, CENSORED)]
+    if res.outcome != "yes":
+        return censored if len(q.deadlines) > 1 else []
+    day = day_index(calendar.first, res.resolved_on)
+    if day > calendar.last:  # "yes", but after every deadline: not by the last one
+        return censored
+    kind = BY_DEADLINE if outcome == 1 else AFTER_DEADLINE
+    return [(prior, float(max(day - a, 0)), horizon, kind)]
 
 
 def logit_of_prior(p: float | None) -> float:
@@ -305,12 +422,11 @@ def _top(stated: list[tuple[float, float]]) -> float:
     return max((x for r, x in stated if r == best), key=abs)
 
 
-def _columns(
-    rows: list[tuple], names: Sequence[str], dtypes: Sequence[type]
-) -> dict[str, np.ndarray]:
+def _columns(rows: list[tuple], dtypes: Mapping[str, object]) -> dict[str, np.ndarray]:
     """Transpose a list of tuples into named, typed columns (empty lists give empty arrays)."""
-    cols = list(zip(*rows, strict=True)) if rows else [()] * len(names)
-    return {n: np.asarray(c, dtype=d) for n, c, d in zip(names, cols, dtypes, strict=True)}
+    cols = list(zip(*rows, strict=True)) if rows else [()] * len(dtypes)
+    pairs = zip(dtypes.items(), cols, strict=True)
+    return {n: np.asarray(c, dtype=d) for (n, d), c in pairs}  # type: ignore[call-overload]
 
 
 def relabel(data: TrainingData, like: TrainingData) -> TrainingData:

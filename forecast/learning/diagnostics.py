@@ -92,10 +92,11 @@ def _problems(figures: dict[str, float], divergences: int) -> tuple[str, ...]:
 class LooComparison:
     """PSIS-LOO of the learned model against the unlearned defaults, per question.
 
-    Each question's log-likelihood is its outcome's plus, for YES event questions, its
-    event time's. The defaults have no free parameters, so their LOO is their plain
-    log-likelihood. ``difference > 0`` favours learning; ``se_difference`` is the standard
-    error of the paired difference (as in ``arviz.compare``).
+    Each question's log-likelihood is the weighted sum of its states' (its daily log
+    scores, averaged) plus, for event questions, its event date's. The defaults have no
+    free parameters, so their LOO is their plain log-likelihood. ``difference > 0``
+    favours learning; ``se_difference`` is the standard error of the paired difference (as
+    in ``arviz.compare``).
     """
 
     elpd_learned: float
@@ -117,10 +118,10 @@ def loo_against_defaults(model: pm.Model, idata: xr.DataTree, data: TrainingData
     ll = pm.compute_log_likelihood(
         idata, model=model, extend_inferencedata=False, progressbar=False
     )  # a Dataset of pointwise log-likelihoods, one variable per observed variable
-    per_question = _per_question(ll["outcome"].values, ll["event_time"].values, data)
+    per_question = _per_question(ll["outcome"].values, ll["event_day"].values, data)
     loo = az.loo(_log_likelihood_tree(idata, per_question), var_name="question", pointwise=True)
     defaults = point_log_likelihood(model, default_point(model))
-    default_i = _per_question(defaults["outcome"], defaults["event_time"], data)
+    default_i = _per_question(defaults["outcome"], defaults["event_day"], data)
     diff_i = np.asarray(loo.elpd_i) - default_i
     k = np.asarray(loo.pareto_k)
     return LooComparison(
@@ -138,12 +139,15 @@ def loo_against_defaults(model: pm.Model, idata: xr.DataTree, data: TrainingData
     )
 
 
-def _per_question(outcome: np.ndarray, event_time: np.ndarray, data: TrainingData) -> np.ndarray:
-    """Add each event time's log-likelihood to its question's (last axis: questions)."""
-    total = np.array(outcome, dtype=float, copy=True)
-    flat = total.reshape(-1, total.shape[-1])  # a view: (draws, questions)
-    np.add.at(flat.T, data.event_question, np.reshape(event_time, (len(flat), -1)).T)
-    return total
+def _per_question(outcome: np.ndarray, event_day: np.ndarray, data: TrainingData) -> np.ndarray:
+    """Each question's log-likelihood (last axis: questions) from its states' (last axis:
+    states) and its event-date terms'."""
+    states = np.asarray(outcome, dtype=float)
+    flat = states.reshape(-1, states.shape[-1])  # (draws, states)
+    total = np.zeros((len(flat), len(data.questions)))
+    np.add.at(total.T, data.state_question, flat.T)
+    np.add.at(total.T, data.event_question, np.reshape(event_day, (len(flat), -1)).T)
+    return total.reshape(*states.shape[:-1], len(data.questions))
 
 
 def _log_likelihood_tree(idata: xr.DataTree, values: np.ndarray) -> xr.DataTree:

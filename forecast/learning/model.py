@@ -1,33 +1,35 @@
 """The layer-3 model: what the track record says about sources, analysts and decay.
 
-For resolved question i with outcome y_i and prior p0_i, and its evidence rows j (the
-stated log LR ``l_j`` an analyst gave the most reliable member, by stated reliability, of
-an echo cluster c, with weight ``w_j = 1 / analysts in c``)::
+Resolved question i with outcome y_i is learned on its states n (``forecast.learning.data``:
+the evidence known on a run of days, or one day of an event question), each with weight
+``w_n`` (its share of the question's days). A state's evidence rows j (the stated log LR
+``l_j`` an analyst gave the most reliable member, by stated reliability, of an echo cluster
+c, with weight ``v_j = 1 / analysts in c``) give::
 
     logit r_s  = logit(stated_s) + shift[type(s)] + source_spread * z_s
     k_a        = exp(exponent_spread * u_a)                    (pooled around 1)
     U_c        = prod over the cluster's distinct sources of (1 - r_s)  (layer 1's echo rule)
-    term_j     = -w_j sign(l_j) log(U_c + (1 - U_c) exp(-k_a |l_j|))   (layer 1, v2)
-    logit P(y_i = 1) = logit(p0_i) + sum of term_j over i's rows
+    term_j     = -v_j sign(l_j) log(U_c + (1 - U_c) exp(-k_a |l_j|))   (layer 1, v2)
+    x_n        = base_n + sum of term_j over the state's rows
+    log-lik    = sum over states of w_n log P(y_i | x_n)         (a composite likelihood)
 
-and, for event questions that resolved YES, the event day ``t`` has the density of layer 2's
-no-evidence Lomax law conditioned on happening by the deadline D (the scale b is set by the
-prior, so a NO outcome's survival to D is ``1 - p0`` whatever ``alpha`` and says nothing
-about it)::
+with ``base_n`` the prior's log-odds for a binary question and, for an event question's day
+``t``, layer 2's decayed prior of "by the primary deadline": ``logit(1 - S(H) / S(t))``, with
+``S`` the Lomax survival of shape ``alpha`` whose scale sets ``1 - S(H)`` to the prior.
 
-    f(t | T <= D) = alpha / (b + t) * (b / (b + t)) ** alpha / p0
+Each event date (the resolution's) adds layer 2's day mass, ``S(x) - S(x + 1)``, given what
+the primary outcome already says (divided by the prior, or by one minus it), and an event
+that did not happen by the last of several deadlines adds ``S(last) / S(H)`` (censored).
 
 Reliabilities are centred on what the team states, so a source with little track record
 keeps (about) its stated reliability, shifted by what its type's record shows. The point
 ``shift = 0, z = 0, u = 0, log alpha = 0`` is exactly the unlearned default (stated
 reliabilities, k = 1, alpha = 1), which is how LOO compares against it.
 
-Simplifications (a full move of layer 3 to model v2 is a later step): evidence enters
-event questions as it does state questions (the odds of "yes by the primary deadline", not
-layer 2's posterior over the event date with each report's day cells), event timing uses
-the prior only, and each analyst's reading of a cluster is picked by the stated
-reliabilities, where layer 1 with learned ones picks by those. Build, fit and predict are
-separate; data lives in ``pm.Data`` containers.
+Simplifications: a report aimed at a deadline other than the primary one, or around a date,
+enters as if it spoke to the primary deadline; each analyst's reading of a cluster is picked
+by the stated reliabilities, where layer 1 with learned ones picks by those. Build, fit and
+predict are separate; data lives in ``pm.Data`` containers.
 """
 
 from __future__ import annotations
@@ -105,16 +107,25 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
         exponent = _exponents(p)
         log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
         alpha = pm.Deterministic("alpha", pt.exp(log_alpha))
-        questions = d["questions"]
-        log_odds = pm.Deterministic("log_odds", _log_odds(d, eta, exponent))
-        pm.Bernoulli("outcome", logit_p=log_odds, observed=questions[1], shape=questions.shape[1])
+        states = d["states"]
+        log_odds = pm.Deterministic("log_odds", _log_odds(d, eta, exponent, alpha))
+        pm.CustomDist(
+            "outcome",
+            log_odds,
+            states[1],
+            logp=_weighted_bernoulli_logp,
+            random=_bernoulli_draws,
+            observed=states[6],
+            shape=states.shape[1],
+        )
         events = d["events"]
         pm.CustomDist(
-            "event_time",
+            "event_day",
             alpha,
             events[0],
             events[2],
-            logp=_event_time_logp,
+            events[3],
+            logp=_event_day_logp,
             observed=events[1],
             shape=events.shape[1],
         )
@@ -122,28 +133,38 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
 
 
 def containers(data: TrainingData) -> dict[str, np.ndarray]:
-    """The model's data, packed into five arrays (one per length: S, Q, M, J, E).
+    """The model's data, packed into five arrays (one per length: S, N, M, J, E).
 
     Packing matters for speed: nutpie compiles code for every data container, about 0.7 s
-    each, so five containers instead of fifteen arrays save seconds on every fit.
+    each, so five containers instead of twenty arrays save seconds on every fit.
     """
     logit_stated = np.log(data.stated) - np.log1p(-data.stated)
     return {
         "sources": np.stack([logit_stated, data.source_type]).astype(float),
-        "questions": np.stack([data.prior_logit, data.outcomes]).astype(float),
+        "states": np.stack(
+            [
+                data.state_segment,
+                data.state_weight,
+                data.state_prior_logit,
+                data.state_event,
+                data.state_horizon,
+                data.state_elapsed,
+                data.outcomes[data.state_question],
+            ]
+        ).astype(float),
         "members": np.stack([data.member_source, data.member_cluster]).astype(np.int64),
         "rows": np.stack(
             [
                 data.row_cluster,
-                data.row_question,
+                data.row_segment,
                 data.row_analyst,
                 data.row_log_lr,
                 data.row_weight,
             ]
         ).astype(float),
-        "events": np.stack([data.event_prior_logit, data.event_day, data.event_deadline]).astype(
-            float
-        ),
+        "events": np.stack(
+            [data.event_prior_logit, data.event_day, data.event_horizon, data.event_kind]
+        ).astype(float),
     }
 
 
@@ -162,11 +183,15 @@ def _exponents(p: Mapping[str, float]) -> pt.TensorVariable:
 
 
 def _log_odds(
-    d: Mapping[str, Any], eta: pt.TensorVariable, exponent: pt.TensorVariable
+    d: Mapping[str, Any],
+    eta: pt.TensorVariable,
+    exponent: pt.TensorVariable,
+    alpha: pt.TensorVariable,
 ) -> pt.TensorVariable:
-    """Prior log-odds plus the discounted evidence terms of each question (segment sums)."""
-    members, rows, questions = d["members"], d["rows"], d["questions"]
-    cluster_of, question_of, analyst_of = (pt.cast(rows[i], "int64") for i in range(3))
+    """Each state's log-odds: its base (prior, decayed for an event's day) plus the
+    discounted evidence terms of its segment (segment sums)."""
+    members, rows, states = d["members"], d["rows"], d["states"]
+    cluster_of, segment_of, analyst_of = (pt.cast(rows[i], "int64") for i in range(3))
     # Every cluster has at least one member, so M slots always hold the C cluster sums.
     log_unreliable = pt.zeros(members.shape[1])[members[1]].inc(-pt.softplus(eta)[members[0]])
     unreliable = pt.exp(log_unreliable)[cluster_of]  # U_c = prod(1 - r_s), per row
@@ -174,20 +199,61 @@ def _log_odds(
     # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
     shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[3]))
     terms = -rows[4] * pt.sign(rows[3]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
-    return questions[0] + pt.zeros(questions.shape[1])[question_of].inc(terms)
+    segment = pt.cast(states[0], "int64")
+    evidence = pt.zeros(pt.max(segment) + 1)[segment_of].inc(terms)
+    return _base(states, alpha) + evidence[segment]
 
 
-def _event_time_logp(
+def _base(states: pt.TensorVariable, alpha: pt.TensorVariable) -> pt.TensorVariable:
+    """The prior's log-odds; on an event question's day, layer 2's decayed prior of "by the
+    primary deadline": logit(1 - S(H) / S(t)), exact in PyTensor as in numpy."""
+    log_q = decay.log_none_by_deadline(states[2], states[4], states[5], alpha, pt)
+    decayed = pt.log1mexp(log_q) - log_q
+    return pt.switch(pt.eq(states[3], 1.0), decayed, states[2])
+
+
+def _weighted_bernoulli_logp(
+    value: pt.TensorVariable, log_odds: pt.TensorVariable, weight: pt.TensorVariable
+) -> pt.TensorVariable:
+    """A state's weighted log score: ``w log P(y | x)``."""
+    return -weight * pt.switch(pt.eq(value, 1.0), pt.softplus(-log_odds), pt.softplus(log_odds))
+
+
+def _bernoulli_draws(
+    log_odds: np.ndarray,
+    weight: np.ndarray,
+    rng: np.random.Generator | None = None,
+    size: Any = None,
+) -> np.ndarray:
+    """Outcomes drawn from each state's forecast (posterior predictive checks)."""
+    assert rng is not None
+    return rng.binomial(1, 1.0 / (1.0 + np.exp(-np.asarray(log_odds))), size=size)
+
+
+def _event_day_logp(
     value: pt.TensorVariable,
     alpha: pt.TensorVariable,
     prior_logit: pt.TensorVariable,
-    deadline: pt.TensorVariable,
+    horizon: pt.TensorVariable,
+    kind: pt.TensorVariable,
 ) -> pt.TensorVariable:
-    """Log density of the event day given the event happened by the deadline."""
-    log_b = decay.log_scale(prior_logit, deadline, alpha, pt)
-    # Dividing by F(D) = p0 is adding softplus(-logit p0): constant in alpha, kept so that
-    # the value is a proper density (LOO compares it with the default alpha).
-    return decay.log_density(log_b, value, alpha, pt) + pt.softplus(-prior_logit)
+    """Log-probability of an event's day on layer 2's cells, given the primary outcome.
+
+    ``value`` counts days from the anchor. By the deadline: ``log(S(x) - S(x + 1)) - log p``;
+    after it: ``... - log(1 - p)``; censored (no event by ``x - 1``): ``log S(x) - log S(H)``.
+    The divisors are the prior, constant in alpha: they keep each term a proper
+    distribution, which LOO compares with the default alpha.
+    """
+    log_b = decay.log_scale(prior_logit, horizon, alpha, pt)
+    b = pt.exp(log_b)
+    log_s = decay.log_survival(value, b, alpha, pt)
+    log_mass = log_s + pt.log1mexp(decay.log_survival(value + 1.0, b, alpha, pt) - log_s)
+    log_s_h = -pt.softplus(prior_logit)  # S(H) = 1 - p
+    return pt.switch(
+        pt.eq(kind, 0.0),
+        log_mass + pt.softplus(-prior_logit),
+        pt.switch(pt.eq(kind, 1.0), log_mass - log_s_h, log_s - log_s_h),
+    )
 
 
 # --------------------------------------------------------------------------- data
@@ -288,7 +354,9 @@ def predict(
     data: TrainingData | None = None,
     kind: PredictKind = "probability",
 ) -> np.ndarray:
-    """Posterior draws of each question's prediction, shape (draws, questions).
+    """Posterior draws of each state's prediction, shape (draws, states): a state is a
+    question's forecast on a run of days (``TrainingData.state_question`` says whose,
+    ``state_weight`` its share of the question's days).
 
     ``kind`` is ``"probability"`` (P(yes)) or ``"log_odds"``. With ``data``, the model
     predicts those questions (same labels) and its own data is put back afterwards.

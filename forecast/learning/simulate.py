@@ -1,18 +1,29 @@
 """Simulated team histories with known reliabilities, exponents and decay shape.
 
 Used by the tests and benchmarks to show that the layer-3 model recovers what generated
-the data. The generative story is the model's own, run through layer 1:
+the data. The generative story makes every day's forecast (layer 1 and 2 with the *true*
+parameters) the exact probability of the outcome given what was known that day, which is
+what the model's composite likelihood assumes:
 
 - each source's true reliability is its stated reliability moved on the logit scale by
   its type's bias and its own deviation; each analyst's true exponent is ``exp(spread z)``;
-- stated log LRs are drawn at random; a question resolves YES with the probability layer 1
-  (v2) gives (``forecast.updating.report_steps``) using the *true* reliabilities and
-  exponents, so echo clusters (distinct sources, the most reliable member's reading) and
-  analyst averaging are simulated exactly as layer 1 treats them. The model picks each
-  analyst's member by the *stated* reliabilities (``forecast.learning.data``); where the
-  true order of a cluster's sources differs, the simulated world and the model differ;
-- a YES event question happens at a time drawn from the no-evidence Lomax law of layer 2,
-  conditioned on happening by the deadline; reports are placed before it.
+- the outcome comes first: a binary question resolves YES with its prior; an event
+  question's event time is drawn from layer 2's Lomax law (scale set by the prior, shape
+  ``alpha``), and it resolves YES if that falls by the deadline's day;
+- reports fall on uniformly random days before the deadline, at one rate whatever the
+  outcome (those after an event's time are never written); each echo cluster (one origin)
+  is one piece of evidence, read by one or more analysts with magnitudes drawn at random
+  and one common direction, drawn so that the cluster's likelihood ratio between YES and NO
+  is exactly what layer 1 (v2) computes for it with the true parameters
+  (``forecast.updating.report_steps``): given its term ``T > 0`` for the readings taken as
+  favouring YES, they favour YES with probability ``sigmoid(T)`` when the outcome is YES
+  and ``sigmoid(-T)`` when it is NO, a ratio of ``exp(T)``. Clusters are independent
+  given the outcome.
+
+Where the model and this world differ: each analyst's reading of a cluster is picked by the
+*stated* reliabilities in the model and by the true ones here, and a cluster that grows over
+time (later echoes, second opinions) is drawn with its final term, so the days before it was
+complete see a weaker version of it.
 """
 
 from __future__ import annotations
@@ -96,7 +107,7 @@ def simulate(team: Team, truth: Truth, rng: np.random.Generator, *, prefix: str 
         Source(n, truth.stated[n], truth.source_type[n], logged_at=START - timedelta(days=1))
         for n in truth.stated
     )
-    drafts = [_draft_question(team, rng, f"{prefix}{i:04d}") for i in range(team.questions)]
+    drafts = [_draft_question(team, truth, rng, f"{prefix}{i:04d}") for i in range(team.questions)]
     _draft_evidence(team, truth, rng, drafts)
     records = [_resolve(d, truth, rng) for d in drafts]
     return History(
@@ -113,104 +124,119 @@ class _Draft:
     """A question being simulated, before its records are made."""
 
     question: Question
-    deadline: float  # days from opening
+    deadline: float  # days from opening to the deadline's day
+    event: float  # days from opening to the event (inf: never); binary: 0 or inf for YES/NO
     reports: list[tuple[str, str, str, float]]  # (report id, source, origin, day)
-    assessments: list[tuple[str, str, float]]  # (report id, analyst, stated log LR)
+    assessments: list[tuple[str, str, float]]  # (report id, analyst, |stated log LR|)
+
+    @property
+    def yes(self) -> bool:
+        return self.event < self.deadline + 1.0  # by the deadline's day, all of it
 
 
-def _draft_question(team: Team, rng: np.random.Generator, qid: str) -> _Draft:
+def _draft_question(team: Team, truth: Truth, rng: np.random.Generator, qid: str) -> _Draft:
     kind = Kind.EVENT if rng.random() < team.event_share else Kind.BINARY
     opened = START + timedelta(days=int(rng.integers(0, 365)))
     days = int(rng.integers(team.min_days, team.max_days + 1))
     deadline = opened + timedelta(days=days)
+    prior = float(rng.uniform(0.1, 0.9))
     q = Question(
         qid,
         f"simulated {qid}",
         kind,
         opened,
-        prior=float(rng.uniform(0.1, 0.9)),
+        prior=prior,
         deadlines=(deadline,) if kind is Kind.EVENT else (),
         created_at=opened,
     )
-    return _Draft(q, float(days), [], [])
+    if kind is Kind.EVENT:
+        event = event_time(prior, days + 1.0, truth.alpha, float(rng.random()))
+    else:
+        event = 0.0 if rng.random() < prior else math.inf
+    return _Draft(q, float(days), event, [], [])
 
 
 def _draft_evidence(
     team: Team, truth: Truth, rng: np.random.Generator, drafts: list[_Draft]
 ) -> None:
-    """Spread the team's assessments over the questions: new reports, echoes, second looks."""
+    """Spread the team's assessments over the questions (new reports, echoes, second
+    looks), then draw each cluster's direction given the outcome."""
     sources, analysts = list(truth.stated), list(truth.exponents)
     for _ in range(team.assessments):
         d = drafts[int(rng.integers(len(drafts)))]
         analyst = analysts[int(rng.integers(len(analysts)))]
-        log_lr = float(rng.normal(0, team.lr_scale))
+        size = abs(float(rng.normal(0, team.lr_scale)))
         if d.reports and rng.random() < team.second_opinion_share:
             report_id = d.reports[int(rng.integers(len(d.reports)))][0]
             if (report_id, analyst) not in {(a[0], a[1]) for a in d.assessments}:
-                d.assessments.append((report_id, analyst, log_lr))
+                d.assessments.append((report_id, analyst, size))
                 continue
+        day = float(rng.uniform(0, d.deadline))
+        if d.question.kind is Kind.EVENT and day >= d.event:
+            continue  # reports arrive at one rate, until the event ends the question
         n = len(d.reports)
         echo = d.reports and rng.random() < team.echo_share
         origin = d.reports[int(rng.integers(n))][2] if echo else f"{d.question.id}/o{n}"
         report_id = f"{d.question.id}-r{n}"
-        day = float(rng.uniform(0, d.deadline))
         d.reports.append((report_id, sources[int(rng.integers(len(sources)))], origin, day))
-        d.assessments.append((report_id, analyst, log_lr))
+        d.assessments.append((report_id, analyst, size))
+    for d in drafts:
+        _direct(d, truth, rng)
 
 
-def _true_log_odds(d: _Draft, truth: Truth) -> float:
-    """Layer 1's (v2) final log-odds with the true parameters, on "yes" (for an event
-    question: yes by its deadline, the date posterior left out, as in the model).
-
-    Items carry their report's source, so an echo cluster's reliability counts each
-    distinct source once, as ``forecast.learning.data`` groups it; each analyst's reading
-    of a cluster is the one given to its most reliable member, by the true reliabilities.
-    """
+def _direct(d: _Draft, truth: Truth, rng: np.random.Generator) -> None:
+    """Give each cluster's readings one direction, with likelihood ratio exp(T) between
+    the outcomes (T: the cluster's layer-1 term, true parameters, readings favouring YES)."""
     where = {r[0]: r for r in d.reports}
-    items = [
-        Item(
-            rid,
-            (where[rid][3], rid),
-            int(where[rid][3]),
-            where[rid][2],
-            truth.reliability[where[rid][1]],
-            analyst,
-            truth.exponents[analyst] * log_lr,
-            source=where[rid][1],
-        )
-        for rid, analyst, log_lr in d.assessments
-    ]
-    assert d.question.prior is not None
-    prior = math.log(d.question.prior / (1 - d.question.prior))
-    return prior + float(sum(s.increment for s in report_steps(items)))
+    by_origin: dict[str, list[tuple[str, str, float]]] = {}
+    for a in d.assessments:
+        by_origin.setdefault(where[a[0]][2], []).append(a)
+    sign = {}
+    for origin, readings in by_origin.items():
+        term = sum(s.increment for s in report_steps([_item(where, a, truth) for a in readings]))
+        favours_yes = rng.random() < float(expit(term if d.yes else -term))
+        sign[origin] = 1.0 if favours_yes else -1.0
+    d.assessments = [(r, a, sign[where[r][2]] * size) for r, a, size in d.assessments]
 
 
-def event_day(prior: float, deadline: float, alpha: float, u: float) -> float:
-    """The event time (days) at quantile ``u`` of the no-evidence Lomax law given YES by
-    ``deadline``: ``F(t) = 1 - (b / (b + t)) ** alpha`` with ``F(deadline) = prior``."""
-    b = deadline / math.expm1(-math.log1p(-prior) / alpha)
-    return min(deadline, b * math.expm1(-math.log1p(-u * prior) / alpha))
+def _item(where: dict[str, tuple], assessment: tuple[str, str, float], truth: Truth) -> Item:
+    rid, analyst, size = assessment
+    _, source, origin, day = where[rid]
+    return Item(
+        rid,
+        (day, rid),
+        int(day),
+        origin,
+        truth.reliability[source],
+        analyst,
+        truth.exponents[analyst] * size,
+        source=source,
+    )
+
+
+def event_time(prior: float, horizon: float, alpha: float, u: float) -> float:
+    """The event time (days from the anchor) at quantile ``u`` of layer 2's Lomax law,
+    ``F(t) = 1 - (b / (b + t)) ** alpha`` with ``F(horizon) = prior`` (inf past the law's
+    mass: never)."""
+    b = horizon / math.expm1(-math.log1p(-prior) / alpha)
+    return b * math.expm1(-math.log1p(-u) / alpha) if u < 1.0 else math.inf
 
 
 def _resolve(
     d: _Draft, truth: Truth, rng: np.random.Generator
 ) -> tuple[Question, list[Report], list[Assessment], Resolution]:
     q = d.question
-    yes = rng.random() < float(expit(_true_log_odds(d, truth)))
-    when = d.deadline
-    if yes and q.kind is Kind.EVENT:
-        assert q.prior is not None
-        when = event_day(q.prior, d.deadline, truth.alpha, float(rng.random()))
-    # Evidence must come before the resolution: squeeze report days into [0, when]. Timing
-    # does not enter the outcome, so this leaves the outcome's law unchanged.
-    scale = when / d.deadline
+    if q.kind is Kind.EVENT:  # the event's day, or the day after the deadline's: it is over
+        when = math.floor(d.event) if d.yes else d.deadline + 1.0
+    else:
+        when = d.deadline
     reports = [
         Report(
             rid,
-            q.opened + timedelta(days=day * scale),
+            q.opened + timedelta(days=day),
             src,
             origin=origin,
-            logged_at=q.opened + timedelta(days=day * scale, hours=1),
+            logged_at=q.opened + timedelta(days=day, hours=1),
         )
         for rid, src, origin, day in d.reports
     ]
@@ -228,6 +254,6 @@ def _resolve(
     ]
     resolved_on = q.opened + timedelta(days=when)
     resolution = Resolution(
-        q.id, "yes" if yes else "no", resolved_on, logged_at=resolved_on + timedelta(days=1)
+        q.id, "yes" if d.yes else "no", resolved_on, logged_at=resolved_on + timedelta(days=1)
     )
     return q, reports, assessments, resolution

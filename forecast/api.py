@@ -36,6 +36,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import event_dates, evidence, kinds, matching
+from forecast.alerts import channels
+from forecast.alerts.rules import Alert, Setting, Subscription
 from forecast.audit import plain
 from forecast.clock import day_start, iso, utc
 from forecast.domain import (
@@ -606,6 +608,63 @@ class Tracker:
             cited = tx.questions_citing(name)
         self._snapshot(cited, "evidence", stored.logged_at)
         return stored
+
+    # ---------------------------------------------------------------- alert settings
+
+    def subscribe(self, subscription: Subscription, *, reason: str = "") -> Setting:
+        """Store an alert setting, or a new version of the one with its id. Its channel must
+        be a notification URL the alerts can send to, and the questions it names must exist.
+        """
+        check_text(subscription.who, "who", required=True)
+        check_text(reason, "reason")
+        channels.check_channel(subscription.channel)
+        named = {th.question_id for th in subscription.thresholds}
+        named |= set(subscription.questions or ())
+        with self.store.write() as tx:
+            for qid in sorted(named):
+                if tx.question(qid) is None:
+                    raise NotFound(f"alert setting {subscription.id!r} names no question {qid!r}")
+            version = len(self._setting_versions(tx, subscription.id)) + 1
+            return tx.insert_alert_setting(
+                Setting(subscription, version, True, self.now(), self.user, reason)
+            )
+
+    def unsubscribe(self, setting_id: str, *, reason: str) -> Setting:
+        """End an alert setting (a last, inactive version: its history stays)."""
+        if not reason.strip():
+            raise ForecastError("ending an alert setting needs a reason")
+        check_text(reason, "reason")
+        with self.store.write() as tx:
+            versions = self._setting_versions(tx, setting_id)
+            if not versions or not versions[-1].active:
+                raise NotFound(f"no alert setting {setting_id!r} in force")
+            ended = replace(versions[-1], version=len(versions) + 1, active=False)
+            return tx.insert_alert_setting(
+                replace(ended, logged_at=self.now(), logged_by=self.user, reason=reason)
+            )
+
+    def alert_settings(self) -> list[Setting]:
+        """The alert settings in force: each one's latest version, unless it was ended."""
+        with self.store.read() as tx:
+            latest = {s.subscription.id: s for s in tx.alert_settings()}
+        return [s for s in latest.values() if s.active]
+
+    @staticmethod
+    def _setting_versions(tx: Session, setting_id: str) -> list[Setting]:
+        return [s for s in tx.alert_settings() if s.subscription.id == setting_id]
+
+    def alert_log(self) -> tuple[set[str], datetime | None]:
+        """The keys of the alerts sent, and when the alerts last ran (None: never)."""
+        with self.store.read() as tx:
+            return tx.sent_alert_keys(), tx.last_alert_run()
+
+    def record_alert_run(self, ran_at: datetime, sent: Sequence[Alert], failed: int) -> None:
+        """Store a run of the alerts and the alerts it really sent. ``ran_at`` is the
+        store's time the run read the questions at (the next run measures crossings from
+        it), so it cannot lie ahead of the store's clock."""
+        self.check_past("a run of the alerts is at", ran_at)
+        with self.store.write() as tx:
+            tx.insert_alert_run(ran_at, sent, failed)
 
     def add_evidence(
         self,

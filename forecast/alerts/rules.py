@@ -136,7 +136,7 @@ class Subscription:
     def __post_init__(self) -> None:
         check_id(self.id, "subscription")
         # The store hands kinds back as text: take them as the enum, refusing unknown ones.
-        object.__setattr__(self, "kinds", frozenset(_kind(k) for k in self.kinds))
+        object.__setattr__(self, "kinds", frozenset(alert_kind(k) for k in self.kinds))
         object.__setattr__(self, "thresholds", tuple(self.thresholds))
         if self.questions is not None:
             object.__setattr__(self, "questions", frozenset(self.questions))
@@ -152,7 +152,21 @@ class Subscription:
         return self.questions is None or question_id in self.questions
 
 
-def _kind(value: str) -> AlertKind:
+@dataclass(frozen=True)
+class Setting:
+    """One stored version of a subscription: editing a setting adds a version, and an
+    inactive version (unsubscribed) ends it. Who changed it, when (the store's clock) and
+    why, like every record."""
+
+    subscription: Subscription
+    version: int = 1
+    active: bool = True
+    logged_at: datetime | None = None
+    logged_by: str = ""
+    reason: str = ""
+
+
+def alert_kind(value: str) -> AlertKind:
     try:
         return AlertKind(value)
     except ValueError:

@@ -5,7 +5,7 @@ misused command). Every command that reads has ``--json``.
 
 One module per area adds its commands to the root group here: ``questions``, ``evidence``,
 ``sources``, ``scoring`` (snapshots, references, scores, the weekly report), ``learning``
-(calibrate, backtest), ``data`` (init, demo, import, export, copy, audit) and
+(calibrate, backtest), ``data`` (init, demo, import, export, copy, audit), ``alerts`` and
 ``dashboard``. What they share (the tracker, input parsing, JSON output, error handling) is
 in ``common``; they import it and the library, never each other.
 """
@@ -16,6 +16,7 @@ import click
 
 from forecast import settings
 from forecast.cli import (
+    alerts,
     common,
     dashboard,
     data,
@@ -26,7 +27,7 @@ from forecast.cli import (
     sources,
 )
 
-AREAS = (questions, sources, evidence, data, dashboard, scoring, learning)
+AREAS = (questions, sources, evidence, data, dashboard, scoring, learning, alerts)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -296,3 +296,46 @@ reference_points = Table(
 APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
 """Every table: none of them may ever see an UPDATE, a DELETE or (on SQLite) a REPLACE of a
 stored row (enforced by triggers)."""
+
+
+# revision 0009: alert settings (versions of subscriptions), the alerts sent, the runs
+ALERT_KEY_LENGTH = 600  # a dedupe key: ids, a level, a direction and a day, joined by "|"
+
+alert_settings = Table(
+    "alert_settings",
+    metadata,
+    _id("id"),
+    Column("version", Integer, nullable=False),
+    _text("who"),
+    _text("channel"),  # a notification URL: it may hold a password, never shown whole
+    Column("kinds", JSON, nullable=False),
+    Column("thresholds", JSON, nullable=False),  # [[question id, level], ...]
+    Column("close_days", Integer, nullable=False),
+    Column("questions", JSON, nullable=True),  # null: every question
+    Column("min_score", Double, nullable=False),
+    Column("active", Boolean, nullable=False),
+    *_logged(),
+    _text("reason"),
+    PrimaryKeyConstraint("id", "version"),
+)
+
+alerts_sent = Table(
+    "alerts_sent",
+    metadata,
+    Column("key", String(ALERT_KEY_LENGTH), nullable=False),
+    _id("subscription_id"),
+    _text("kind"),
+    Column("question_id", String(ID_LENGTH), nullable=True),
+    _text("subject"),
+    _when("sent_at"),
+    PrimaryKeyConstraint("key"),
+)
+
+alert_runs = Table(
+    "alert_runs",
+    metadata,
+    _when("ran_at"),
+    Column("sent", Integer, nullable=False),
+    Column("failed", Integer, nullable=False),
+    PrimaryKeyConstraint("ran_at"),
+)

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
 from sqlalchemy.exc import IntegrityError
 
 import forecast.store.schema as t
+from forecast.alerts.rules import Alert, Setting, Subscription, Threshold
 from forecast.clock import iso, parse_time, utc
 from forecast.domain import (
     Assessment,
@@ -230,6 +231,46 @@ class Session:
         """Every version of every assessment of report ``rid``, by id then version."""
         where = t.assessments.c.report_id == rid
         return [_assessment(r) for r in self._rows(t.assessments, where, "id", "version")]
+
+    # ------------------------------------------------------------------ alerts (0009)
+
+    def insert_alert_setting(self, setting: Setting) -> Setting:
+        """Store one version of an alert setting (the caller chooses the version number)."""
+        setting = _stamped(setting)
+        sid = setting.subscription.id
+        taken = f"alert setting {sid!r} version {setting.version} already exists"
+        self._insert(t.alert_settings, [_setting_row(setting)], taken)
+        return setting
+
+    def alert_settings(self) -> list[Setting]:
+        """Every version of every alert setting, by id then version."""
+        return [_setting(r) for r in self._rows(t.alert_settings, None, "id", "version")]
+
+    def insert_alert_run(self, ran_at: datetime, sent: Sequence[Alert], failed: int) -> None:
+        """One run of the alerts: when, and the keys of the alerts it really sent."""
+        rows = [
+            {
+                "key": a.key,
+                "subscription_id": a.subscription.id,
+                "kind": a.kind.value,
+                "question_id": a.question_id or None,
+                "subject": a.subject,
+                "sent_at": ran_at,
+            }
+            for a in sent
+        ]
+        self._insert(t.alerts_sent, rows, "an alert with that key was already sent")
+        run = {"ran_at": ran_at, "sent": len(sent), "failed": failed}
+        self._insert(t.alert_runs, [run], f"a run of the alerts at {iso(ran_at)} is stored")
+
+    def sent_alert_keys(self) -> set[str]:
+        """The dedupe keys of every alert sent."""
+        return {r.key for r in self.connection.execute(select(t.alerts_sent.c.key))}
+
+    def last_alert_run(self) -> datetime | None:
+        """When the alerts last ran (None: never)."""
+        found = self.connection.execute(select(func.max(t.alert_runs.c.ran_at))).scalar()
+        return None if found is None else utc(found)
 
     def questions_citing(self, source: str) -> list[str]:
         """Ids of the questions assessed against any report from ``source``."""
@@ -524,6 +565,40 @@ def _question(row: Row, options: list[Any], deadlines: list[Any]) -> Question:
         imported_by=imported_by or "",
         closes=closes,
     )
+
+
+def _setting_row(s: Setting) -> dict[str, Any]:
+    sub = s.subscription
+    return {
+        "id": sub.id,
+        "version": s.version,
+        "who": sub.who,
+        "channel": sub.channel,
+        "kinds": sorted(k.value for k in sub.kinds),
+        "thresholds": [[th.question_id, th.level] for th in sub.thresholds],
+        "close_days": sub.close_days,
+        "questions": None if sub.questions is None else sorted(sub.questions),
+        "min_score": sub.min_score,
+        "active": s.active,
+        "logged_at": s.logged_at,
+        "logged_by": s.logged_by,
+        "reason": s.reason,
+    }
+
+
+def _setting(row: Row) -> Setting:
+    sub = Subscription(
+        id=row.id,
+        who=row.who,
+        channel=row.channel,
+        kinds=frozenset(row.kinds),
+        thresholds=tuple(Threshold(q, float(level)) for q, level in row.thresholds),
+        close_days=int(row.close_days),
+        questions=None if row.questions is None else frozenset(row.questions),
+        min_score=float(row.min_score),
+    )
+    logged = utc(row.logged_at)
+    return Setting(sub, row.version, bool(row.active), logged, row.logged_by, row.reason)
 
 
 def _source_row(s: Source) -> dict[str, Any]:

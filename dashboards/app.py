@@ -33,11 +33,12 @@ PAGES = [
     ("learning.py", "Learned trust", ":material/model_training:", "learning"),
     ("audit.py", "Audit trail", ":material/history_edu:", "audit"),
     ("search.py", "Search", ":material/search:", "search"),
+    ("alerts.py", "Alerts", ":material/notifications:", "alerts"),
 ]
 # Pages that only write: a visitor who may not write is not offered them. They stay
 # registered, hidden from the menu, so that links to them (from the question page, an old
 # bookmark) open a "read-only" notice instead of failing.
-WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve"}
+WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve", "alerts"}
 
 
 # A visitor (a viewer included) sees "an error occurred", never a traceback: one shows

@@ -32,6 +32,7 @@ import streamlit as st
 
 from dashboards import identity
 from forecast import demo, reference, settings, track_record
+from forecast.alerts.rules import Setting, Subscription
 from forecast.api import (
     BAND,
     EvidenceEntry,
@@ -494,6 +495,19 @@ def update_source(name: str, *, reliability: float | None, type: str | None, rea
     return _write(
         lambda t: t.update_source(name, reliability=reliability, type=type, reason=reason)
     )
+
+
+def alert_settings() -> list[Setting]:
+    """The alert settings in force (read each time: a page of a few rows)."""
+    return tracker().alert_settings()
+
+
+def subscribe(subscription: Subscription, *, reason: str) -> Setting:
+    return _write(lambda t: t.subscribe(subscription, reason=reason))
+
+
+def unsubscribe(setting_id: str, *, reason: str) -> Setting:
+    return _write(lambda t: t.unsubscribe(setting_id, reason=reason))
 
 
 def resolve(

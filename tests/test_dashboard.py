@@ -25,6 +25,7 @@ from forecast.scales import SCALE
 PAGES = ["overview", "question", "log_evidence", "evidence", "new_question", "edit_question"]
 PAGES += ["resolve", "sources"]
 PAGES += ["track_record", "weekly", "learning", "audit", "search"]  # the read-only pages
+PAGES += ["alerts"]
 HOSTILE = ["<script>alert(1)</script>", "'; DROP TABLE reports; --"]
 
 

@@ -55,7 +55,9 @@ def _estimate(mean: float) -> dict[str, float]:
     return {"mean": mean, "low": mean - 0.1, "high": mean + 0.1}
 
 
-def write_fit(folder: Path, tracker: Tracker, *, passed: bool = True) -> Path:
+def write_fit(
+    folder: Path, tracker: Tracker, *, passed: bool = True, gain: float = 2.5
+) -> Path:
     """A fit summary as `forecast calibrate` saves it, with round numbers.
 
     Wire: reliability 1; ana: exponent 0.5; type "wire": +1 on the logit scale (so the
@@ -73,7 +75,7 @@ def write_fit(folder: Path, tracker: Tracker, *, passed: bool = True) -> Path:
         "alpha": _estimate(3.0),
         "type_shift": {"wire": _estimate(1.0)},
         "diagnostics": {"passed": passed, "problems": [] if passed else ["R-hat 1.2 >= 1.01"]},
-        "loo": None,
+        "loo": {"difference": gain, "se_difference": 1.2},
         "counts": {"questions": 1, "assessments": 1},
     }
     path = folder / "track-record.json"
@@ -140,6 +142,24 @@ def test_states_use_the_fit_for_every_question(tracker: Tracker, tmp_path: Path)
     together = {s.question.id: s.probability for s in tracker.states(learned=learned)}
     for qid, p in together.items():
         assert p == pytest.approx(tracker.state(qid, learned=learned).probability, abs=1e-15)
+
+
+def test_a_fit_that_does_not_beat_the_stated_values_is_never_offered(
+    tracker: Tracker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12: a fit whose leave-one-out score is no better than the stated values' stays
+    saved and readable, and forecasts never use it."""
+    write_fit(tmp_path, tracker, gain=-0.4)
+    with pytest.raises(fits.NoGain) as refused:
+        tracker.learned_fit(tmp_path)
+    assert str(refused.value).endswith(
+        "does not forecast the resolved questions better than the stated values "
+        "(leave-one-out -0.4, SE 1.2), so forecasts keep the stated values"
+    )
+    assert not fits.load_learned(tmp_path, allow_failed=True).beats_stated  # still readable
+    write_fit(tmp_path, tracker, gain=0.0)  # no better is not better
+    with pytest.raises(fits.NoGain):
+        tracker.learned_fit(tmp_path)
 
 
 def test_a_stale_or_failed_fit_is_refused_with_what_to_run(

@@ -80,7 +80,7 @@ else:
         + md("; ".join(d.get("problems", [])))
         + ". Run `forecast calibrate --draws 2000`."
     )
-if isinstance(fit.problem, fits.StaleFit):
+if isinstance(fit.problem, fits.StaleFit | fits.NoGain):
     st.warning(md(str(fit.problem)))
 
 st.subheader("Sources")

@@ -17,6 +17,7 @@ import click
 
 from forecast.cli.common import print_json, tracker
 from forecast.domain import ForecastError
+from forecast.learning import fits
 from forecast.terminal import cell, pad, say
 
 
@@ -112,9 +113,10 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
         f"{d['min_ess_bulk']:.0f}, lowest tail ESS {d['min_ess_tail']:.0f}, "
         f"{d['divergences']} divergences)"
     )
+    offered = "forecasts may use it" if fits.beats_stated(loo) else "NOT offered to forecasts"
     say(
-        f"  LOO vs the defaults: {loo['difference']:+.1f} "
-        f"(SE {loo['se_difference']:.1f}) in log predictive density"
+        f"  LOO vs the stated values: {loo['difference']:+.1f} "
+        f"(SE {loo['se_difference']:.1f}) in log predictive density: {offered}"
     )
     a = s["alpha"]
     say(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")

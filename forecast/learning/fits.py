@@ -13,7 +13,10 @@ Loading refuses, with a named error that says what to run:
 - ``NoFit``: nothing saved yet;
 - ``FitMismatch``: saved by another model version;
 - ``StaleFit``: the track record changed since (new resolutions or evidence);
-- ``FailedFit``: the fit failed its diagnostics (unless ``allow_failed``).
+- ``FailedFit``: the fit failed its diagnostics (unless ``allow_failed``);
+- ``NoGain``: the fit does not forecast the resolved questions better than the stated values
+  (its leave-one-out log score, day by day, is no higher): it stays saved and readable
+  (``allow_failed``), and is never offered for forecasts.
 """
 
 from __future__ import annotations
@@ -55,6 +58,16 @@ class StaleFit(ForecastError):
 
 class FailedFit(ForecastError):
     """The saved fit failed its convergence diagnostics."""
+
+
+class NoGain(ForecastError):
+    """The saved fit does not forecast the track record better than the stated values."""
+
+
+def beats_stated(loo: Mapping[str, Any] | None) -> bool:
+    """Whether a fit's leave-one-out comparison favours it over the stated values (no
+    better is not better): the one rule for offering a fit to forecasts."""
+    return loo is not None and float(loo.get("difference", math.nan)) > 0
 
 
 def fits_dir(directory: str | Path | None = None) -> Path:
@@ -101,6 +114,12 @@ class Learned:
     @property
     def passed(self) -> bool:
         return bool(self.diagnostics.get("passed"))
+
+    @property
+    def beats_stated(self) -> bool:
+        """Whether its leave-one-out score beats the stated values' (the unlearned
+        defaults): forecasts are offered a fit only then."""
+        return beats_stated(self.loo)
 
     def reliabilities(
         self, stated: Mapping[str, float], types: Mapping[str, str] | None = None
@@ -238,6 +257,13 @@ def load_learned(
         raise FailedFit(
             f"the fit at {path} failed its diagnostics ({problems}) and is not "
             f"used: {RUN} --draws 2000"
+        )
+    if not learned.beats_stated and not allow_failed:
+        loo = learned.loo or {}
+        raise NoGain(
+            f"the fit at {path} does not forecast the resolved questions better than the "
+            f"stated values (leave-one-out {loo.get('difference', math.nan):+.1f}, SE "
+            f"{loo.get('se_difference', math.nan):.1f}), so forecasts keep the stated values"
         )
     return learned
 

@@ -37,6 +37,7 @@ from forecast.learning.data import (
     AFTER_DEADLINE,
     BY_DEADLINE,
     CENSORED,
+    EVENT_STEP,
     Evidence,
     data_hash,
     evidence_of,
@@ -141,32 +142,29 @@ def test_training_arrays_follow_layer_one_grouping() -> None:
     binary = data.state_event == 0
     assert (data.state_segment[binary] == np.flatnonzero(b)).all()
     assert data.state_weight[binary] * 60 == pytest.approx([3, 1, 1, 5, 10, 1, 39])
-    # e (event, prior 0.4, deadlines days 100 and 150) resolved yes on day 40: one state a
-    # day for days 0-39, each 1/40, silent days counted from its opening (its anchor).
+    # e (event, prior 0.4, deadlines days 100 and 150) resolved yes on day 40: its days
+    # 0-39 in runs of at most a week within each segment (the prior alone on days 0-9, r3
+    # from day 10), each at its middle day, silent days counted from its opening (its
+    # anchor), weighing the days it stands for.
     event = data.state_event == 1
-    assert data.state_elapsed[event].tolist() == list(range(40))
-    assert data.state_weight[event] == pytest.approx(1 / 40)
+    assert data.state_elapsed[event].tolist() == [3, 8, 13, 20, 27, 34, 38]
+    assert data.state_weight[event] * 40 == pytest.approx([7, 3, 7, 7, 7, 7, 2])
     assert data.state_horizon[event] == pytest.approx(101)  # days 0-100, both included
     # b's last segment (days 21-59): the leak cluster holds r1 (Reuters) and r2 (RIA); r3
     # is alone.
     last = int(np.flatnonzero(b)[-1])
-    clusters = np.flatnonzero(data.cluster_segment == last)
+    clusters = [c for c in range(data.n_clusters) if _alive(data, c, last)]
     members = [
         sorted(data.sources[s] for s in data.member_source[data.member_cluster == c])
         for c in clusters
     ]
     assert members == [["RIA", "Reuters"], ["CNN"]]
     rows = {
-        (int(np.flatnonzero(clusters == c)[0]), data.analysts[a]): (lr, w)
-        for c, a, lr, w, g in zip(
-            data.row_cluster,
-            data.row_analyst,
-            data.row_log_lr,
-            data.row_weight,
-            data.row_segment,
-            strict=True,
+        (clusters.index(c), data.analysts[a]): (lr, w)
+        for c, a, lr, w in zip(
+            data.row_cluster, data.row_analyst, data.row_log_lr, data.row_weight, strict=True
         )
-        if g == last
+        if c in clusters
     }
     # v2: ann's LR for the leak is the one she gave its most reliable member, r1 (Reuters,
     # 0.9) over r2 (RIA, 0.4): log 4, not v1's mean of log 4 and log 2.
@@ -176,11 +174,22 @@ def test_training_arrays_follow_layer_one_grouping() -> None:
         assert rows[key] == pytest.approx((math.log(lr), w))
     # On day 4 the leak had two sources but one reading (ann's, of r1): weight 1.
     day4 = int(np.flatnonzero(b)[2])
-    assert data.row_weight[data.row_segment == day4].tolist() == [1.0]
+    [leak] = [c for c in range(data.n_clusters) if _alive(data, c, day4)]
+    assert data.row_weight[data.row_cluster == leak].tolist() == [1.0]
+    # A cluster is written once for each run of segments it stood over unchanged: the
+    # leak (r1; r1 and r2; then bob's second look), r3, r4 (until its assessment was
+    # retracted), and r3 on e: six, where one per segment would be eleven.
+    assert data.n_clusters == 6
+    runs = sorted(zip(data.cluster_start.tolist(), data.cluster_end.tolist(), strict=True))
+    assert runs == [(1, 2), (2, 3), (3, 7), (4, 7), (5, 6), (8, 9)]
     # e resolved yes on day 40, before its primary deadline (day 100).
     assert data.event_question.tolist() == [1]
     assert data.event_day.tolist() == [40.0] and data.event_horizon.tolist() == [101.0]
     assert data.event_kind.tolist() == [BY_DEADLINE]
+
+
+def _alive(data: object, cluster: int, segment: int) -> bool:
+    return bool(data.cluster_start[cluster] <= segment < data.cluster_end[cluster])
 
 
 @pytest.mark.parametrize(
@@ -216,8 +225,10 @@ def test_an_event_is_learned_on_its_primary_deadline_as_it_is_scored(
     assert data.event_question.tolist() == [e] * len(terms)
     # Learned on the days the track record scores: to the day before the event, or to
     # the primary deadline's day (days 0-100) when it did not happen by then.
-    scored = (min(resolved, 101) - 0) if learned or outcome == "yes" else 101
-    assert (data.state_question == e).sum() == scored
+    scored = min(resolved, 101)
+    mine = data.state_question == e
+    assert data.state_weight[mine].sum() == pytest.approx(1.0)
+    assert scored - EVENT_STEP <= data.state_elapsed[mine].max() < scored
 
 
 def test_a_single_deadline_no_says_nothing_of_the_shape() -> None:
@@ -327,10 +338,17 @@ POINT = {
 def test_model_log_odds_are_each_days_trajectory() -> None:
     """At any parameter point, each state's log-odds are layers 1 and 2's (the numpy core)
     on its days, with the point's reliabilities, exponents and alpha: binary questions on
-    every day of a segment, the event question day by day as it decays in silence."""
+    every day of a segment, the event question on each state's (middle) day as it decays
+    in silence."""
     import pymc as pm
 
-    from forecast.learning.data import resolved_at, resolved_questions, segments
+    from forecast.learning.data import (
+        EVENT_STEP,
+        middle,
+        resolved_at,
+        resolved_questions,
+        segments,
+    )
     from forecast.learning.model import build_model
 
     h = hand_history()
@@ -351,8 +369,10 @@ def test_model_log_odds_are_each_days_trajectory() -> None:
     for q, _, res in resolved_questions(h):
         own = replace(q, alpha=alpha) if q.kind is Kind.EVENT else q
         cutoff = resolved_at(h, q.id, None)
-        for part in segments(q, res, h, cutoff):
-            states = part.days if q.kind is Kind.EVENT else part.days[:1]
+        for part in segments(q, res, evidence.by_question(h)[q.id], cutoff):
+            weekly = range(0, len(part.days), EVENT_STEP)
+            middles = [middle(part.days[i : i + EVENT_STEP]) for i in weekly]
+            states = middles if q.kind is Kind.EVENT else part.days[:1]
             for i, d in enumerate(states):
                 for when in part.days if q.kind is Kind.BINARY else [d]:
                     t = min(end_of_day(day(when)), cutoff)
@@ -363,7 +383,7 @@ def test_model_log_odds_are_each_days_trajectory() -> None:
                     checked[q.kind.value] += 1
             n += len(states)
     assert n == len(log_odds)
-    assert checked == {"binary": 60, "event": 40}
+    assert checked == {"binary": 60, "event": 7}
 
 
 def _as_dataset(point: dict) -> object:

@@ -23,10 +23,11 @@ exactly as layer 1 groups it (``forecast.updating``):
 "Most reliable" is judged by the stated reliabilities that stood on the segment's days (a
 choice made in the data, not learned: the model's likelihood must stay smooth in the
 reliabilities). A binary question's segment is one *state* (its days' weights summed). An
-event question has one state per day: its forecast decays in silence (layer 2), so the day
-matters. On day ``t`` (counted from the day the prior was stated, the ``anchor`` of
-``forecast.event_dates``) the model's forecast of "by the primary deadline" is layer 2's
-exactly, for reports that speak to the first deadline ahead (the default target)::
+event question's forecast decays in silence (layer 2), so the day matters: each week of a
+segment is one state, at its middle day, weighing its days (``EVENT_STEP``). On day ``t``
+(counted from the day the prior was stated, the ``anchor`` of ``forecast.event_dates``) the
+model's forecast of "by the primary deadline" is layer 2's exactly, for reports that speak
+to the first deadline ahead (the default target)::
 
     logit P_t = logit(1 - S(H) / S(t)) + sum of the segment's evidence terms
 
@@ -72,9 +73,10 @@ class TrainingData:
     """The arrays of one fit. Index arrays point into the label tuples or other arrays.
 
     Shapes: Q questions, S sources, T source types, K analysts, G segments (runs of days
-    with the same evidence), N states (a binary question's segment, or one day of an event
-    question), M cluster members (reports), C echo clusters, J rows (one per cluster and
-    analyst), E event-date terms.
+    with the same evidence, each question's in time order), N states (a binary question's
+    segment, or a week of an event question's), C echo clusters as they stood over a run of
+    segments (a cluster that gains a member or a reading is a new one from then on), M their
+    members (reports), J rows (one per cluster and analyst), E event-date terms.
     """
 
     questions: tuple[str, ...]  # (Q,) question ids
@@ -94,9 +96,9 @@ class TrainingData:
     state_elapsed: np.ndarray  # (N,) events: silent days since the anchor
     member_source: np.ndarray  # (M,) source of each report in a cluster
     member_cluster: np.ndarray  # (M,)
-    cluster_segment: np.ndarray  # (C,)
+    cluster_start: np.ndarray  # (C,) its first segment
+    cluster_end: np.ndarray  # (C,) the segment after its last
     row_cluster: np.ndarray  # (J,)
-    row_segment: np.ndarray  # (J,)
     row_analyst: np.ndarray  # (J,)
     row_log_lr: np.ndarray  # (J,) the analyst's stated log LR of the cluster's top member
     row_weight: np.ndarray  # (J,) 1 / number of analysts in the cluster
@@ -110,7 +112,7 @@ class TrainingData:
 
     @property
     def n_clusters(self) -> int:
-        return len(self.cluster_segment)
+        return len(self.cluster_start)
 
     @property
     def state_question(self) -> np.ndarray:
@@ -289,23 +291,28 @@ def _assemble(
     analyst_ix = _positions({e.item.analyst for e in every})
     type_labels = sorted({types.get(s, "") for s in source_ix})
     type_ix = _positions(type_labels)
-    columns: dict[str, list[tuple]] = {"members": [], "rows": [], "states": [], "events": []}
-    cluster_segment: list[int] = []
+    columns: dict[str, list[tuple]] = {
+        "members": [],
+        "rows": [],
+        "states": [],
+        "events": [],
+        "clusters": [],
+    }
     segment_question: list[int] = []
     for qi, (q, outcome, res, parts) in enumerate(per_question):
         days = sum(len(part.days) for part in parts)
-        for part in parts:
-            g = len(segment_question)
-            segment_question.append(qi)
+        first = len(segment_question)
+        segment_question += [qi] * len(parts)
+        for g, part in enumerate(parts, start=first):
             columns["states"] += _states(part, g, days)
-            for cluster in _clusters(part.evidence):
-                c = len(cluster_segment)
-                cluster_segment.append(g)
-                columns["members"] += [(source_ix[s], c) for s in cluster.sources]
-                weight = 1.0 / len(cluster.log_lrs)
-                columns["rows"] += [
-                    (c, g, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
-                ]
+        for cluster, start, end in _cluster_runs(parts, first):
+            c = len(columns["clusters"])
+            columns["clusters"].append((start, end))
+            columns["members"] += [(source_ix[s], c) for s in cluster.sources]
+            weight = 1.0 / len(cluster.log_lrs)
+            columns["rows"] += [
+                (c, analyst_ix[a], _top(lrs), weight) for a, lrs in cluster.log_lrs.items()
+            ]
         columns["events"] += [(qi, *term) for term in _event_terms(q, outcome, res)]
     names = tuple(source_ix)
     return TrainingData(
@@ -318,7 +325,7 @@ def _assemble(
         prior_logit=np.array([logit_of_prior(q.prior) for q, *_ in per_question], dtype=float),
         outcomes=np.array([o for _, o, *_ in per_question], dtype=np.int64),
         segment_question=np.asarray(segment_question, dtype=np.int64),
-        cluster_segment=np.asarray(cluster_segment, dtype=np.int64),
+        **_columns(columns["clusters"], CLUSTERS),
         **_columns(columns["members"], MEMBERS),
         **_columns(columns["rows"], ROWS),
         **_columns(columns["states"], STATES),
@@ -327,10 +334,10 @@ def _assemble(
     )
 
 
+CLUSTERS: dict[str, object] = {"cluster_start": np.int64, "cluster_end": np.int64}
 MEMBERS: dict[str, object] = {"member_source": np.int64, "member_cluster": np.int64}
 ROWS: dict[str, object] = {
     "row_cluster": np.int64,
-    "row_segment": np.int64,
     "row_analyst": np.int64,
     "row_log_lr": float,
     "row_weight": float,
@@ -352,17 +359,30 @@ EVENTS: dict[str, object] = {
 }
 
 
+EVENT_STEP = 7
+"""An event question's decaying days are learned a week at a time: each run of up to seven
+days of a segment is one state, at its middle day, weighing the days it stands for (the
+midpoint rule for the daily average). Daily states cost a fit some six times as much."""
+
+
 def _states(part: Segment, segment: int, days: int) -> list[tuple]:
-    """A binary question's segment as one state; an event question's, one state a day."""
+    """A binary question's segment as one state; an event question's, one state for each
+    run of up to ``EVENT_STEP`` days, at its middle day."""
     prior = logit_of_prior(part.question.prior)
     if not kinds.has_ladder(part.question):
         return [(segment, len(part.days) / days, prior, 0, 1.0, 0.0)]
     calendar = Calendar(part.question)
     horizon = float(calendar.deadlines[0] - calendar.anchor + 1)
+    runs = [part.days[i : i + EVENT_STEP] for i in range(0, len(part.days), EVENT_STEP)]
     return [
-        (segment, 1.0 / days, prior, 1, horizon, float(max(d - calendar.anchor, 0)))
-        for d in part.days
+        (segment, len(run) / days, prior, 1, horizon, float(max(middle(run) - calendar.anchor, 0)))
+        for run in runs
     ]
+
+
+def middle(days: Sequence[int]) -> int:
+    """The middle day of a run of consecutive days (of two middles, the earlier)."""
+    return days[(len(days) - 1) // 2]
 
 
 def _event_terms(q: Question, outcome: int, res: Resolution) -> list[tuple]:
@@ -399,8 +419,8 @@ class _Cluster:
     log_lrs: dict[str, list[tuple[float, float]]]  # analyst -> (stated r, log LR) per report
 
 
-def _clusters(ev: Sequence[Evidence]) -> list[_Cluster]:
-    """Echo clusters of one question, in order of their first report.
+def _clusters(ev: Sequence[Evidence]) -> dict[str, _Cluster]:
+    """Echo clusters of one question by origin, in order of their first report.
 
     As in layer 1 (v2), a source repeating itself adds nothing to the cluster's
     reliability, and each analyst's LR is the one given to the most reliable member they
@@ -413,7 +433,35 @@ def _clusters(ev: Sequence[Evidence]) -> list[_Cluster]:
             cluster.sources.append(e.source)
         stated = (e.item.reliability, float(e.item.log_lr))
         cluster.log_lrs.setdefault(e.item.analyst, []).append(stated)
-    return list(by_origin.values())
+    return by_origin
+
+
+def _cluster_runs(parts: Sequence[Segment], first: int) -> list[tuple[_Cluster, int, int]]:
+    """Each cluster of a question's segments (numbered from ``first``) with the run of
+    segments it stood over unchanged: ``(cluster, start, end)``, ``end`` excluded.
+
+    A cluster is written once per run rather than once per segment, so a question with n
+    assessments costs about n rows, not n squared; the model adds each over its run."""
+    runs: list[tuple[_Cluster, int, int]] = []
+    open_: dict[str, tuple[tuple, _Cluster, int]] = {}  # origin -> (signature, cluster, start)
+    end = first + len(parts)
+    for g, part in enumerate(parts, start=first):
+        now = {o: (_signature(c), c) for o, c in _clusters(part.evidence).items()}
+        for origin in list(open_):
+            signature, cluster, start = open_[origin]
+            if origin not in now or now[origin][0] != signature:
+                runs.append((cluster, start, g))
+                del open_[origin]
+        for origin, (signature, cluster) in now.items():
+            open_.setdefault(origin, (signature, cluster, g))
+    runs += [(cluster, start, end) for _, cluster, start in open_.values()]
+    return runs
+
+
+def _signature(cluster: _Cluster) -> tuple:
+    """What the model reads of a cluster: its sources and each analyst's reading."""
+    readings = tuple(sorted((a, _top(lrs)) for a, lrs in cluster.log_lrs.items()))
+    return tuple(sorted(cluster.sources)), readings
 
 
 def _top(stated: list[tuple[float, float]]) -> float:

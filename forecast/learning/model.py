@@ -1,7 +1,7 @@
 """The layer-3 model: what the track record says about sources, analysts and decay.
 
 Resolved question i with outcome y_i is learned on its states n (``forecast.learning.data``:
-the evidence known on a run of days, or one day of an event question), each with weight
+the evidence known on a run of days, or a week of an event question's), each with weight
 ``w_n`` (its share of the question's days). A state's evidence rows j (the stated log LR
 ``l_j`` an analyst gave the most reliable member, by stated reliability, of an echo cluster
 c, with weight ``v_j = 1 / analysts in c``) give::
@@ -156,10 +156,11 @@ def containers(data: TrainingData) -> dict[str, np.ndarray]:
         "rows": np.stack(
             [
                 data.row_cluster,
-                data.row_segment,
                 data.row_analyst,
                 data.row_log_lr,
                 data.row_weight,
+                data.cluster_start[data.row_cluster],
+                data.cluster_end[data.row_cluster],
             ]
         ).astype(float),
         "events": np.stack(
@@ -191,16 +192,20 @@ def _log_odds(
     """Each state's log-odds: its base (prior, decayed for an event's day) plus the
     discounted evidence terms of its segment (segment sums)."""
     members, rows, states = d["members"], d["rows"], d["states"]
-    cluster_of, segment_of, analyst_of = (pt.cast(rows[i], "int64") for i in range(3))
+    cluster_of, analyst_of, start, end = (pt.cast(rows[i], "int64") for i in (0, 1, 4, 5))
     # Every cluster has at least one member, so M slots always hold the C cluster sums.
     log_unreliable = pt.zeros(members.shape[1])[members[1]].inc(-pt.softplus(eta)[members[0]])
     unreliable = pt.exp(log_unreliable)[cluster_of]  # U_c = prod(1 - r_s), per row
     # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
     # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
-    shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[3]))
-    terms = -rows[4] * pt.sign(rows[3]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
+    shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[2]))
+    terms = -rows[3] * pt.sign(rows[2]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
+    # Each row counts over its cluster's run of segments [start, end): added at the start,
+    # taken off at the end, summed along the segments (each question's are consecutive).
     segment = pt.cast(states[0], "int64")
-    evidence = pt.zeros(pt.max(segment) + 1)[segment_of].inc(terms)
+    segments = pt.max(segment) + 1
+    steps = pt.zeros(segments + 1)[start].inc(terms)[end].inc(-terms)
+    evidence = pt.cumsum(steps)[:segments]
     return _base(states, alpha) + evidence[segment]
 
 

@@ -29,7 +29,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from forecast.suggestions.dates import dates_in, without_dates
 from forecast.suggestions.text import Text, names, numbers, words
@@ -39,12 +40,15 @@ if TYPE_CHECKING:
 
 SHINGLE = 3  # words per shingle: long enough that shared shingles mean shared wording
 NUM_PERM = 64  # MinHash permutations: estimates within about ±0.12 (1/sqrt(64)), for speed
+SCHEME = "affine32"  # datasketch's permutation scheme (its default since 2.0), named once
 TEXT_THRESHOLD = 0.5  # LSH: reports sharing about half their shingles are offered
 MIN_SHARED = 3  # shared names, numbers and dates needed for the evidence measure to count
 SUGGEST = 0.5  # the least score offered
 LIMIT = 10  # echoes shown at most
 
 _NAME, _NUMBER, _DATE = "name:", "number:", "date:"
+_LN2 = math.log(2)  # the least idf: a feature that every report carries
+_ROUNDING = 1e-9  # leaves a report at the cutoff to be scored, whatever the rounding
 
 
 @dataclass(frozen=True)
@@ -110,9 +114,18 @@ def minhash(text: str) -> MinHash | None:
     found = shingles(text)
     if not found:
         return None
-    sketch = MinHash(num_perm=NUM_PERM)
+    sketch = MinHash(num_perm=NUM_PERM, permutations=_permutations(), scheme=SCHEME)
     sketch.update_batch(list(found))
     return sketch
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> Any:
+    """The hash permutations every sketch shares (drawn once: the same seed gives the same
+    ones, and drawing them is most of the cost of a short text's sketch)."""
+    from datasketch import MinHash
+
+    return MinHash(num_perm=NUM_PERM, scheme=SCHEME).permutations
 
 
 class EchoIndex:
@@ -169,7 +182,7 @@ class EchoIndex:
         evidence = Evidence.of(report)
         sketch = minhash(report.whole)
         text = self._text_scores(sketch)
-        overlap = self._evidence_scores(evidence)
+        overlap = self._evidence_scores(evidence, cutoff)
         found = []
         for rid in set(text) | set(overlap):
             if rid == report.id:
@@ -203,10 +216,9 @@ class EchoIndex:
         carriers = max(len(self._postings.get(feature, ())), 1)
         return math.log(1 + len(self._entries) / carriers)
 
-    def _weight(self, evidence: Evidence) -> float:
-        return sum(self._idf(f) for f in evidence.features)
-
-    def _evidence_scores(self, evidence: Evidence) -> dict[str, float]:
+    def _evidence_scores(self, evidence: Evidence, cutoff: float) -> dict[str, float]:
+        """The evidence measure for every stored report that shares ``MIN_SHARED`` features
+        or more with ``evidence`` and can reach ``cutoff``."""
         shared: dict[str, int] = defaultdict(int)
         gained: dict[str, float] = defaultdict(float)
         for feature in evidence.features:
@@ -214,13 +226,23 @@ class EchoIndex:
             for rid in self._postings.get(feature, ()):
                 shared[rid] += 1
                 gained[rid] += weight
-        own = self._weight(evidence)
+        own = sum(map(self._idf, evidence.features))
         scores = {}
         for rid, count in shared.items():
-            if count >= MIN_SHARED:
-                smaller = min(own, self._weight(self._entries[rid].evidence))
-                scores[rid] = gained[rid] / smaller if smaller else 0.0
+            if count < MIN_SHARED or self._out_of_reach(rid, count, gained[rid], own, cutoff):
+                continue
+            theirs = sum(map(self._idf, self._entries[rid].evidence.features))
+            scores[rid] = gained[rid] / min(own, theirs)
         return scores
+
+    def _out_of_reach(self, rid: str, count: int, gained: float, own: float, cutoff: float) -> bool:
+        """Whether a stored report surely scores below ``cutoff``, known without summing its
+        weight: each feature it does not share weighs at least ln 2 (idf with n = N), so
+        its weight is at least ``gained + unshared * ln 2``."""
+        if cutoff <= 0 or gained >= cutoff * own:
+            return False
+        unshared = len(self._entries[rid].evidence.features) - count
+        return gained + unshared * _LN2 > gained / cutoff * (1 + _ROUNDING)
 
     def _echo(self, rid: str, text: float, evidence: float, new: Evidence) -> Echo:
         stored = self._entries[rid].evidence.features

@@ -27,10 +27,10 @@ first, in their own script.
 
 Names are the capitalised words of a text. A word that opens a sentence is capitalised
 whatever it is, so it counts only when the text also capitalises it elsewhere, when it is an
-acronym ("CNN", "САЩ"), or when the text never writes it in lower case ("Rubio and Lavrov
-spoke" names Rubio; "Срещата ... срещата" names nothing). A common word that opens a
-sentence and appears nowhere else ("Citing") still passes for a name: harmless, as it is
-unlikely to be shared.
+acronym ("CNN", "САЩ"), or, in the text but not the title, when the text never writes it in
+lower case ("Rubio and Lavrov spoke" names Rubio; "Срещата ... срещата" names nothing). A
+common word that opens a sentence and appears nowhere else ("Citing") still passes for a
+name; it is rarely shared, but it makes the report weigh a little more.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ TITLE_CASE_WORD = 4  # letters of a long word: shorter ones ("of", "to") stay lo
 # Letters, optionally joined by an apostrophe ("Trump's", "O'Brien"); hyphens and dashes
 # split ("Rubio–Lavrov" is two names).
 _WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
-_POSSESSIVE = re.compile(r"['’]s$")
+_POSSESSIVE = ("'s", "’s")
 _NUMBER = re.compile(r"(?<![\w.,])\d+(?:[.,]\d+)*(?![\w])")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”“»)\]]*\s+|\n\s*")
 
@@ -79,6 +79,7 @@ _STOPWORDS = """
     out over own same she should so some such than that the their them then there these
     they this those through to too under until up very was we were what when where which
     while who whom why will with would you your yet via per may might must shall upon yes
+    one
 
     а аз ако али без би бил била били било бъде в вече вие все всеки всички във въпреки
     върху го да дали до докато е едва ако защото за и или им има като кога когато което
@@ -163,7 +164,11 @@ def stem(word: str) -> str:
 def words(text: str) -> Iterator[str]:
     """The words of ``text`` (letters only; numbers are :func:`numbers`), an English
     possessive dropped ("CNN's" is "CNN")."""
-    return (_POSSESSIVE.sub("", m[0]) for m in _WORD.finditer(text))
+    return (_own(m[0]) for m in _WORD.finditer(text))
+
+
+def _own(word: str) -> str:
+    return word[:-2] if word.endswith(_POSSESSIVE) else word
 
 
 def stemmed_words(text: str) -> Iterator[tuple[str, str]]:
@@ -211,18 +216,21 @@ def names(title: str, text: str) -> dict[str, str]:
 
 
 def _names(title: str, text: str) -> dict[str, str]:
-    body = [s for _, s in sentences(text)]
-    inner = {key(w) for s in body for w in list(words(s))[1:] if _capitalised(w)}
-    if title and not _title_case(title):
-        body.insert(0, title)
-    lower = {w for s in body for w in words(s) if not _capitalised(w)}
+    body = [list(words(s)) for _, s in sentences(text)]
+    inner = {key(w) for sentence in body for w in sentence[1:] if _capitalised(w)}
+    heading = list(words(title)) if title and not _title_case(title) else []
+    lower = {w for sentence in [heading, *body] for w in sentence if not _capitalised(w)}
     found: dict[str, str] = {}
-    for sentence in body:
-        for position, word in enumerate(words(sentence)):
+    for sentence in [heading, *body]:
+        for position, word in enumerate(sentence):
             k = key(word)
             if not k or not _capitalised(word):
                 continue
-            if position == 0 and not (_acronym(word) or k in inner or word.lower() not in lower):
+            if position == 0 and not (
+                _acronym(word)
+                or k in inner
+                or (sentence is not heading and word.lower() not in lower)
+            ):
                 continue  # a common word, capitalised because it opens the sentence
             found.setdefault(k, word)
     if title and _title_case(title):

@@ -389,3 +389,10 @@ def test_reports_skipped_as_out_of_reach_would_score_below_the_cutoff(demo) -> N
         everything = index.echoes(item, cutoff=0.0, limit=100)
         wanted = [e for e in everything if e.score >= echoes_module.SUGGEST]
         assert index.echoes(item, limit=100) == wanted
+
+
+def test_nothing_to_compare_suggests_nothing() -> None:
+    assert EchoIndex().echoes(Text("x", "Trump and Putin", "", DAY)) == []
+    assert EchoIndex([Text("a", "", "")]).echoes(Text("x", "", "")) == []
+    assert QuestionIndex([]).suggest(Text("x", "Putin")) == []
+    assert suggest_questions(Text("x", ""), SMALL) == []

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from forecast.suggestions.text import STOPWORDS, sentences
 
@@ -130,7 +131,14 @@ RULES: tuple[tuple[str, str, str], ...] = (
 )
 """(language, rule, pattern): the pattern's group ``who`` is the origin offered."""
 
-_COMPILED = tuple((lang, rule, re.compile(p)) for lang, rule, p in RULES)
+
+@lru_cache(maxsize=1)
+def _compiled() -> tuple[tuple[str, str, re.Pattern[str]], ...]:
+    """``RULES`` compiled, once, when first used: compiling them all takes tens of
+    milliseconds that a command which never reads attributions should not pay."""
+    return tuple((lang, rule, re.compile(p)) for lang, rule, p in RULES)
+
+
 _LEADING = re.compile(r"^(?:[\w'’-]+\s+)")
 _NOT_WHO = frozenset(("one", "sources", "officials", "diplomats", "source", "official"))
 """Words the name rules take for a name when they open a sentence ("One said")."""
@@ -159,7 +167,7 @@ def origin_candidates(text: str) -> list[OriginCandidate]:
     found: list[tuple[int, int, OriginCandidate]] = []
     seen: set[str] = set()
     for start, sentence in sentences(text):
-        for order, (language, rule, pattern) in enumerate(_COMPILED):
+        for order, (language, rule, pattern) in enumerate(_compiled()):
             for match in pattern.finditer(sentence):
                 who = _trim(match["who"])
                 if not who or who.casefold() in seen:

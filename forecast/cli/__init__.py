@@ -5,9 +5,9 @@ misused command). Every command that reads has ``--json``.
 
 One module per area adds its commands to the root group here: ``questions``, ``evidence``,
 ``sources``, ``scoring`` (snapshots, references, scores, the weekly report), ``learning``
-(calibrate, backtest), ``data`` (init, demo, import, export, copy, audit), ``alerts`` and
-``dashboard``. What they share (the tracker, input parsing, JSON output, error handling) is
-in ``common``; they import it and the library, never each other.
+(calibrate, backtest), ``data`` (init, demo, import, export, copy, audit), ``alerts``,
+``intake`` and ``dashboard``. What they share (the tracker, input parsing, JSON output,
+error handling) is in ``common``; they import it and the library, never each other.
 """
 
 from __future__ import annotations
@@ -21,13 +21,14 @@ from forecast.cli import (
     dashboard,
     data,
     evidence,
+    intake,
     learning,
     questions,
     scoring,
     sources,
 )
 
-AREAS = (questions, sources, evidence, data, dashboard, scoring, learning, alerts)
+AREAS = (questions, sources, evidence, data, dashboard, scoring, learning, alerts, intake)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -220,8 +220,9 @@ def _base(states: pt.TensorVariable, alpha: pt.TensorVariable) -> pt.TensorVaria
 def _weighted_bernoulli_logp(
     value: pt.TensorVariable, log_odds: pt.TensorVariable, weight: pt.TensorVariable
 ) -> pt.TensorVariable:
-    """A state's weighted log score: ``w log P(y | x)``."""
-    return -weight * pt.switch(pt.eq(value, 1.0), pt.softplus(-log_odds), pt.softplus(log_odds))
+    """A state's weighted log score: ``w log P(y | x)``, as ``w (y x - log(1 + e^x))``
+    (one softplus where a switch would compute two)."""
+    return weight * (value * log_odds - pt.softplus(log_odds))
 
 
 def _bernoulli_draws(

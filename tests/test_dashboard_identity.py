@@ -27,7 +27,7 @@ from dashboards import frames, identity, state
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, Question
 
-WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve"}
+WRITE_PAGES = {"log-evidence", "new-question", "edit-question", "resolve", "alerts"}
 HOSTILE = "<script>alert(1)</script> **bold** :red[x]"
 # A complete [auth] section for the unnamed provider, as .streamlit/secrets.toml holds it.
 AUTH = {
@@ -205,6 +205,7 @@ def test_viewer_mode_offers_no_write_page(db: Path, viewer: None, menus: list) -
         ("log_evidence", "log_save"),
         ("new_question", "new_question_submit"),
         ("resolve", "resolve_submit"),
+        ("alerts", "alert_save"),
     ]:
         at.switch_page(f"views/{page}.py").run()  # e.g. an old bookmark
         assert not at.exception, at.exception

@@ -153,3 +153,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# --- local servers: the intake and alert tests reach nothing but 127.0.0.1 ---
+
+
+@pytest.fixture
+def no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A proxy set in the environment must not stand between a test and 127.0.0.1."""
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("no_proxy", "127.0.0.1")
+
+
+@pytest.fixture(scope="module")
+def intake_server() -> Iterator[object]:
+    """A local HTTP server with the intake fixtures (``tests/intake_server.py``)."""
+    from intake_server import IntakeServer
+
+    with IntakeServer() as running:
+        yield running

@@ -4,7 +4,6 @@ page or address is one line."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,23 +18,14 @@ def run(capsys: pytest.CaptureFixture[str]) -> Run:
     return Run(capsys)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[IntakeServer]:
-    with IntakeServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def test_a_bulgarian_page_suggests_the_demo_question_it_bears_on(
-    db: Path, server: IntakeServer, run: Run
+    db: Path, intake_server: IntakeServer, run: Run
 ) -> None:
     before = run.ok("export", "-")
-    found = run.json("intake", "url", server.url("/files/article-bg.html"))
+    found = run.json("intake", "url", intake_server.url("/files/article-bg.html"))
     assert found["language"] == "bg" and found["title"] == "Срещата Рубио–Лавров се отлага"
     assert found["published"].startswith("2025-10-22")
     [top, *_] = found["questions"]
@@ -56,10 +46,12 @@ def test_the_text_output_names_titles_scores_and_says_nothing_was_stored(
     )
 
 
-def test_bad_pages_and_addresses_are_one_line(db: Path, server: IntakeServer, run: Run) -> None:
+def test_bad_pages_and_addresses_are_one_line(
+    db: Path, intake_server: IntakeServer, run: Run
+) -> None:
     empty = run.fails("intake", "file", str(DATA / "no-article.html"))
     assert empty.rstrip().endswith(": no article text was found on the page")
-    gone = run.fails("intake", "url", server.url("/status/404"))
-    assert gone.startswith(f"error: {server.url('/status/404')}: ") and "404" in gone
+    gone = run.fails("intake", "url", intake_server.url("/status/404"))
+    assert gone.startswith(f"error: {intake_server.url('/status/404')}: ") and "404" in gone
     ftp = run.fails("intake", "url", "ftp://127.0.0.1/x")
     assert ftp == "error: ftp://127.0.0.1/x: only http and https addresses are fetched, not ftp:\n"

@@ -12,7 +12,6 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,17 +30,7 @@ QUICK = Limits(timeout=0.4, connect_timeout=0.4)  # the slow routes take seconds
 SLOW_ENOUGH = 1.5  # a timed-out GET must give up well before the slow route answers
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[IntakeServer]:
-    with IntakeServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def _no_proxy(monkeypatch: pytest.MonkeyPatch) -> None:
-    """A proxy set in the environment must not stand between the tests and 127.0.0.1."""
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("no_proxy", "127.0.0.1")
+pytestmark = pytest.mark.usefixtures("no_proxy")
 
 
 def fixture_bytes(name: str) -> bytes:
@@ -61,25 +50,27 @@ def refused(call: object, *args: object, **kwargs: object) -> str:
 # --------------------------------------------------------------------------- the GET
 
 
-def test_a_page_comes_back_byte_for_byte_with_its_type(server: IntakeServer) -> None:
-    fetched = fetch(server.url("/files/article-cp1251.html"))
+def test_a_page_comes_back_byte_for_byte_with_its_type(intake_server: IntakeServer) -> None:
+    fetched = fetch(intake_server.url("/files/article-cp1251.html"))
     assert fetched.status == 200
-    assert fetched.url == server.url("/files/article-cp1251.html")
+    assert fetched.url == intake_server.url("/files/article-cp1251.html")
     assert fetched.body == fixture_bytes("article-cp1251.html")
     assert (fetched.content_type, fetched.charset) == ("text/html", None)
     assert not fetched.not_modified
-    assert server.seen("/files/article-cp1251.html")[-1]["User-Agent"].startswith("forecast/")
+    assert intake_server.seen("/files/article-cp1251.html")[-1]["User-Agent"].startswith(
+        "forecast/"
+    )
 
 
-def test_a_redirect_is_followed_to_the_page_that_answers(server: IntakeServer) -> None:
-    fetched = fetch(server.url("/redirect/rss.xml"))
-    assert fetched.url == server.url("/files/rss.xml")
+def test_a_redirect_is_followed_to_the_page_that_answers(intake_server: IntakeServer) -> None:
+    fetched = fetch(intake_server.url("/redirect/rss.xml"))
+    assert fetched.url == intake_server.url("/files/rss.xml")
     assert fetched.body == fixture_bytes("rss.xml")
 
 
-def test_a_chain_within_the_limit_is_followed(server: IntakeServer) -> None:
-    fetched = fetch(server.url("/hops/5"))
-    assert (fetched.url, fetched.body) == (server.url("/hops/0"), b"the end of the chain\n")
+def test_a_chain_within_the_limit_is_followed(intake_server: IntakeServer) -> None:
+    fetched = fetch(intake_server.url("/hops/5"))
+    assert (fetched.url, fetched.body) == (intake_server.url("/hops/0"), b"the end of the chain\n")
 
 
 @pytest.mark.parametrize(
@@ -91,44 +82,46 @@ def test_a_chain_within_the_limit_is_followed(server: IntakeServer) -> None:
         (503, "Service Unavailable"),
     ],
 )
-def test_an_error_status_is_one_line(server: IntakeServer, code: int, phrase: str) -> None:
-    url = server.url(f"/status/{code}")
+def test_an_error_status_is_one_line(intake_server: IntakeServer, code: int, phrase: str) -> None:
+    url = intake_server.url(f"/status/{code}")
     assert refused(fetch, url) == f"{url}: the server answered {code} {phrase}"
 
 
-def test_an_error_after_a_redirect_names_both_addresses(server: IntakeServer) -> None:
-    url = server.url("/redirect/gone.html")
+def test_an_error_after_a_redirect_names_both_addresses(intake_server: IntakeServer) -> None:
+    url, gone = intake_server.url("/redirect/gone.html"), intake_server.url("/files/gone.html")
     assert refused(fetch, url) == (
-        f"{url} (redirected to {server.url('/files/gone.html')}): the server answered 404 Not Found"
+        f"{url} (redirected to {gone}): the server answered 404 Not Found"
     )
 
 
-def test_a_redirect_loop_is_named_as_one(server: IntakeServer) -> None:
-    url = server.url("/loop/a")
+def test_a_redirect_loop_is_named_as_one(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/loop/a")
     assert refused(fetch, url) == f"{url}: the redirects run in a loop (back to {url})"
 
 
-def test_too_many_redirects_are_refused(server: IntakeServer) -> None:
-    url = server.url("/hops/6")
+def test_too_many_redirects_are_refused(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/hops/6")
     assert refused(fetch, url) == f"{url}: more than 5 redirects; the page was not reached"
 
 
-def test_a_huge_answer_is_cut_off_and_nothing_is_kept(server: IntakeServer) -> None:
-    url = server.url("/huge")
+def test_a_huge_answer_is_cut_off_and_nothing_is_kept(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/huge")
     assert refused(fetch, url) == f"{url}: the server sent more than 5 MB; nothing was stored"
 
 
-def test_the_size_limit_counts_bytes_and_trusts_a_declared_length(server: IntakeServer) -> None:
+def test_the_size_limit_counts_bytes_and_trusts_a_declared_length(
+    intake_server: IntakeServer,
+) -> None:
     small = Limits(max_bytes=1_000)
-    url = server.url("/files/article-en.html")  # 1,880 bytes, declared in Content-Length
+    url = intake_server.url("/files/article-en.html")  # 1,880 bytes, declared in Content-Length
     assert refused(fetch, url, limits=small) == (
         f"{url}: the server sent more than 1,000 bytes; nothing was stored"
     )
 
 
 @pytest.mark.parametrize("route", ["/slow", "/trickle"])
-def test_a_slow_server_is_given_up_on_in_time(server: IntakeServer, route: str) -> None:
-    url = server.url(route)
+def test_a_slow_server_is_given_up_on_in_time(intake_server: IntakeServer, route: str) -> None:
+    url = intake_server.url(route)
     start = time.monotonic()
     message = refused(fetch, url, limits=QUICK)
     assert time.monotonic() - start < SLOW_ENOUGH
@@ -162,28 +155,30 @@ def test_only_web_addresses_are_fetched(url: str, message: str) -> None:
     assert refused(fetch, url) == message
 
 
-def test_a_redirect_away_from_the_web_is_refused(server: IntakeServer) -> None:
-    url = server.url("/to-ftp")
+def test_a_redirect_away_from_the_web_is_refused(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/to-ftp")
     assert refused(fetch, url) == (
         f"ftp://127.0.0.1/feed.xml (a redirect from {url}): {WEB_ONLY}, not ftp:"
     )
 
 
-def test_a_second_fetch_sends_the_validators_and_gets_not_modified(server: IntakeServer) -> None:
+def test_a_second_fetch_sends_the_validators_and_gets_not_modified(
+    intake_server: IntakeServer,
+) -> None:
     path = "/cached/rss.xml"
-    first = fetch(server.url(path))
+    first = fetch(intake_server.url(path))
     assert (first.status, first.etag, first.last_modified) == (200, ETAG, LAST_MODIFIED)
     assert first.body == fixture_bytes("rss.xml")
-    second = fetch(server.url(path), first.validators)
+    second = fetch(intake_server.url(path), first.validators)
     assert second.not_modified and second.status == 304 and second.body == b""
     assert second.validators == Validators(ETAG, LAST_MODIFIED)  # the date kept, not resent
-    sent = server.seen(path)
+    sent = intake_server.seen(path)
     assert "If-None-Match" not in sent[0] and "If-Modified-Since" not in sent[0]
     assert (sent[1]["If-None-Match"], sent[1]["If-Modified-Since"]) == (ETAG, LAST_MODIFIED)
 
 
-def test_last_modified_alone_is_enough_for_not_modified(server: IntakeServer) -> None:
-    fetched = fetch(server.url("/cached/atom.xml"), Validators(last_modified=LAST_MODIFIED))
+def test_last_modified_alone_is_enough_for_not_modified(intake_server: IntakeServer) -> None:
+    fetched = fetch(intake_server.url("/cached/atom.xml"), Validators(last_modified=LAST_MODIFIED))
     assert fetched.not_modified
     assert fetched.validators == Validators(ETAG, LAST_MODIFIED)  # the server's new ETag
 
@@ -191,8 +186,8 @@ def test_last_modified_alone_is_enough_for_not_modified(server: IntakeServer) ->
 # --------------------------------------------------------------------------- feeds
 
 
-def test_an_rss_feed_is_read_into_items(server: IntakeServer) -> None:
-    result = fetch_feed(server.url("/files/rss.xml"))
+def test_an_rss_feed_is_read_into_items(intake_server: IntakeServer) -> None:
+    result = fetch_feed(intake_server.url("/files/rss.xml"))
     assert not result.not_modified and result.error is None
     first, second, third = result.items  # the fourth repeats the first's guid: dropped
     assert first.key == "guid:hw-2025-10-0417"
@@ -217,11 +212,11 @@ def test_an_rss_feed_is_read_into_items(server: IntakeServer) -> None:
     assert third.key.startswith("hash:") and len(third.key) == len("hash:") + 32
 
 
-def test_an_atom_feed_is_read_with_its_languages_and_links(server: IntakeServer) -> None:
-    bulgarian, russian = fetch_feed(server.url("/files/atom.xml")).items
+def test_an_atom_feed_is_read_with_its_languages_and_links(intake_server: IntakeServer) -> None:
+    bulgarian, russian = fetch_feed(intake_server.url("/files/atom.xml")).items
     assert bulgarian.key == "guid:tag:dunavski.example,2025:news-88121"
     assert bulgarian.title == "Срещата Рубио–Лавров се отлага"
-    assert bulgarian.link == server.url("/novini/sreshtata-se-otlaga")  # relative, resolved
+    assert bulgarian.link == intake_server.url("/novini/sreshtata-se-otlaga")  # relative, resolved
     assert bulgarian.summary == "Подготовката за срещата в Будапеща продължава без ясна дата."
     assert bulgarian.published == datetime(2025, 10, 22, 6, 0, tzinfo=UTC)  # published, not updated
     assert (bulgarian.language, bulgarian.author) == ("bg", "Елена Петкова")
@@ -230,27 +225,27 @@ def test_an_atom_feed_is_read_with_its_languages_and_links(server: IntakeServer)
     assert russian.author == ""
 
 
-def test_a_feed_with_the_wrong_content_type_is_still_read(server: IntakeServer) -> None:
-    wrong = fetch_feed(server.url("/wrong-type/rss.xml"))
-    right = fetch_feed(server.url("/files/rss.xml"))
+def test_a_feed_with_the_wrong_content_type_is_still_read(intake_server: IntakeServer) -> None:
+    wrong = fetch_feed(intake_server.url("/wrong-type/rss.xml"))
+    right = fetch_feed(intake_server.url("/files/rss.xml"))
     assert wrong.items == right.items
 
 
-def test_an_unchanged_feed_is_not_read_again(server: IntakeServer) -> None:
-    url = server.url("/cached/atom.xml")
+def test_an_unchanged_feed_is_not_read_again(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/cached/atom.xml")
     first = fetch_feed(url)
     assert len(first.items) == 2 and first.validators == Validators(ETAG, LAST_MODIFIED)
     again = fetch_feed(url, first.validators)
     assert again.not_modified and again.items == () and again.validators == first.validators
-    assert server.seen("/cached/atom.xml")[-1]["If-None-Match"] == ETAG
+    assert intake_server.seen("/cached/atom.xml")[-1]["If-None-Match"] == ETAG
 
 
 @pytest.mark.parametrize(
     ("name", "what"),
     [("not-a-feed.html", "an HTML page"), ("article-en.html", "an HTML page")],
 )
-def test_a_page_is_not_a_feed(server: IntakeServer, name: str, what: str) -> None:
-    url = server.url(f"/files/{name}")
+def test_a_page_is_not_a_feed(intake_server: IntakeServer, name: str, what: str) -> None:
+    url = intake_server.url(f"/files/{name}")
     assert refused(fetch_feed, url) == f"{url}: not an RSS or Atom feed (it is {what})"
 
 
@@ -287,14 +282,14 @@ def test_item_keys_prefer_the_guid_then_the_link_then_a_hash() -> None:
     assert item_key("", "", "T", when) != item_key("", "", "U", when)
 
 
-def test_one_failing_feed_does_not_stop_the_others(server: IntakeServer) -> None:
+def test_one_failing_feed_does_not_stop_the_others(intake_server: IntakeServer) -> None:
     urls = [
-        server.url("/files/rss.xml"),
-        server.url("/status/404"),
-        server.url("/files/atom.xml"),
-        server.url("/files/not-a-feed.html"),
-        server.url("/slow"),
-        server.url("/cached/rss.xml"),
+        intake_server.url("/files/rss.xml"),
+        intake_server.url("/status/404"),
+        intake_server.url("/files/atom.xml"),
+        intake_server.url("/files/not-a-feed.html"),
+        intake_server.url("/slow"),
+        intake_server.url("/cached/rss.xml"),
     ]
     old = Validators("stale", None)
     feeds = {url: None for url in urls} | {urls[1]: old, urls[5]: Validators(ETAG)}
@@ -317,9 +312,9 @@ def test_one_failing_feed_does_not_stop_the_others(server: IntakeServer) -> None
 # --------------------------------------------------------------------------- drafts
 
 
-def test_an_english_article_becomes_a_draft(server: IntakeServer) -> None:
-    draft = draft_from_url(server.url("/redirect/article-en.html"))
-    assert draft.url == server.url("/files/article-en.html")
+def test_an_english_article_becomes_a_draft(intake_server: IntakeServer) -> None:
+    draft = draft_from_url(intake_server.url("/redirect/article-en.html"))
+    assert draft.url == intake_server.url("/files/article-en.html")
     assert draft.title == "Envoys set a date for grain corridor talks"
     assert draft.published == datetime(2025, 10, 21, 11, 5, tzinfo=UTC)
     assert (draft.outlet, draft.language, draft.encoding) == ("Harbour Wire", "en", "utf-8")
@@ -340,8 +335,8 @@ def test_an_english_article_becomes_a_draft(server: IntakeServer) -> None:
     assert draft.original == fixture_bytes("article-en.html")
 
 
-def test_a_bulgarian_article_becomes_a_draft(server: IntakeServer) -> None:
-    draft = draft_from_url(server.url("/files/article-bg.html"))
+def test_a_bulgarian_article_becomes_a_draft(intake_server: IntakeServer) -> None:
+    draft = draft_from_url(intake_server.url("/files/article-bg.html"))
     assert draft.title == "Срещата Рубио–Лавров се отлага"
     assert draft.published == datetime(2025, 10, 22, 6, 0, tzinfo=UTC)
     assert (draft.outlet, draft.language) == ("Дунавски вестник", "bg")
@@ -351,17 +346,19 @@ def test_a_bulgarian_article_becomes_a_draft(server: IntakeServer) -> None:
     assert draft.original == fixture_bytes("article-bg.html")
 
 
-def test_a_chinese_article_becomes_a_draft(server: IntakeServer) -> None:
-    draft = draft_from_url(server.url("/files/article-zh.html"))
+def test_a_chinese_article_becomes_a_draft(intake_server: IntakeServer) -> None:
+    draft = draft_from_url(intake_server.url("/files/article-zh.html"))
     assert draft.title == "港口罢工结束 货物积压预计一周内清理完毕"
     assert draft.published == datetime(2025, 10, 20, 0, 30, tzinfo=UTC)  # 08:30 +08:00
     assert (draft.outlet, draft.language, draft.encoding) == ("东港日报", "zh", "utf-8")
     assert draft.text.startswith("持续两天的港口工人罢工于周一凌晨结束")
-    assert draft.url == server.url("/files/article-zh.html")
+    assert draft.url == intake_server.url("/files/article-zh.html")
 
 
-def test_a_windows_1251_page_is_read_by_its_meta_charset(server: IntakeServer) -> None:
-    draft = draft_from_url(server.url("/plain/article-cp1251.html"))  # no Content-Type at all
+def test_a_windows_1251_page_is_read_by_its_meta_charset(intake_server: IntakeServer) -> None:
+    draft = draft_from_url(
+        intake_server.url("/plain/article-cp1251.html")
+    )  # no Content-Type at all
     assert draft.encoding == "cp1251"
     assert draft.title == "Паромная переправа возобновила работу"
     assert (draft.outlet, draft.language) == ("Северный курьер", "ru")
@@ -398,22 +395,22 @@ def test_the_declared_charset_comes_first_and_a_wrong_one_is_passed_over() -> No
     assert decoded("<p>naïve</p>".encode()) == ("<p>naïve</p>", "utf-8")  # nothing declared
 
 
-def test_a_page_with_no_article_is_refused(server: IntakeServer) -> None:
-    url = server.url("/files/no-article.html")
+def test_a_page_with_no_article_is_refused(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/files/no-article.html")
     assert refused(draft_from_url, url) == f"{url}: no article text was found on the page"
 
 
-def test_a_page_in_no_known_encoding_is_refused(server: IntakeServer) -> None:
-    url = server.url("/files/unknown-encoding.html")
+def test_a_page_in_no_known_encoding_is_refused(intake_server: IntakeServer) -> None:
+    url = intake_server.url("/files/unknown-encoding.html")
     assert refused(draft_from_url, url) == (
         f"{url}: the text is in an encoding that could not be recognised"
     )
 
 
-def test_drafts_refuse_what_is_not_a_page(server: IntakeServer, tmp_path: Path) -> None:
-    pdf = server.url("/pdf")
+def test_drafts_refuse_what_is_not_a_page(intake_server: IntakeServer, tmp_path: Path) -> None:
+    pdf = intake_server.url("/pdf")
     assert refused(draft_from_url, pdf) == f"{pdf}: the server sent application/pdf, not a web page"
-    missing = server.url("/files/missing.html")
+    missing = intake_server.url("/files/missing.html")
     assert refused(draft_from_url, missing) == f"{missing}: the server answered 404 Not Found"
     assert refused(draft_from_html, b"  \n", "https://x.example/a") == (
         "https://x.example/a: the page is empty"

@@ -512,6 +512,9 @@ def test_counts(store: Store) -> None:
             "reference_sets": 1,
             "reference_questions": 1,
             "reference_points": 1,
+            "alert_settings": 0,
+            "alerts_sent": 0,
+            "alert_runs": 0,
         }
 
 

@@ -31,7 +31,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards import identity
-from forecast import demo, reference, settings, track_record
+from forecast import demo, news, reference, settings, track_record
 from forecast.alerts.rules import Setting, Subscription
 from forecast.api import (
     BAND,
@@ -54,7 +54,9 @@ from forecast.domain import (
     Resolution,
     Source,
 )
+from forecast.drafting import Suggester
 from forecast.evidence import by_question
+from forecast.inbox import Action, Feed, FeedStatus, Page
 from forecast.learning import bands, fits
 from forecast.learning.draws import Draws
 from forecast.learning.fits import Learned
@@ -508,6 +510,56 @@ def subscribe(subscription: Subscription, *, reason: str) -> Setting:
 
 def unsubscribe(setting_id: str, *, reason: str) -> Setting:
     return _write(lambda t: t.unsubscribe(setting_id, reason=reason))
+
+
+# --------------------------------------------------------------------------- the inbox
+
+
+def inbox(statuses: Sequence[str], search: str, offset: int, limit: int) -> Page:
+    """One page of the inbox (read each time: a page of a few rows)."""
+    return tracker().inbox(statuses, search, offset=offset, limit=limit)
+
+
+def feeds() -> list[FeedStatus]:
+    return tracker().feeds()
+
+
+def suggester() -> Suggester:
+    """The suggestions' indexes, kept while the questions and reports stay as they are (the
+    echo index takes about a second per thousand reports to build)."""
+    counts = tracker().counts()
+    kept = ("questions", "question_versions", "reports", "resolutions")
+    return _suggester(default_url(), tuple(counts[name] for name in kept))
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _suggester(url: str, version: tuple[int, ...]) -> Suggester:
+    return Suggester(tracker())
+
+
+def report_fields(entry_id: str) -> dict[str, Any]:
+    """What the evidence form starts from for an inbox entry (``news.report_fields``)."""
+    return news.report_fields(tracker(), entry_id)
+
+
+def add_feed(url: str, *, source: str, tags: Sequence[str], reason: str) -> Feed:
+    return _write(lambda t: t.add_feed(url, source=source, tags=tags, reason=reason))
+
+
+def remove_feed(feed_id: str, *, reason: str) -> Feed:
+    return _write(lambda t: t.remove_feed(feed_id, reason=reason))
+
+
+def fetch_feeds() -> list[news.FeedRun]:
+    return _write(news.fetch_feeds)
+
+
+def dismiss(entry_id: str, *, reason: str) -> Action:
+    return _write(lambda t: t.dismiss(entry_id, reason=reason))
+
+
+def mark_echo(entry_id: str, report_id: str, *, reason: str = "") -> Action:
+    return _write(lambda t: t.mark_echo(entry_id, report_id, reason=reason))
 
 
 def resolve(

@@ -10,9 +10,20 @@ are due again at the next run; a dry run sends and stores nothing.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
-from forecast.alerts.rules import Alert, Setting, WeeklyReport, due, readings
+from forecast import drafting, news
+from forecast.alerts.rules import (
+    Alert,
+    AlertKind,
+    InboxItem,
+    Setting,
+    Subscription,
+    WeeklyReport,
+    due,
+    readings,
+)
 from forecast.alerts.send import Delivery, Outcome, send, sent_keys
 from forecast.errors import ForecastError
 
@@ -36,6 +47,7 @@ def run(
         tracker.states(as_of=now),
         now,
         before=None if last is None else readings(tracker.states(as_of=last)),
+        inbox=_inbox_matches(tracker, [s.subscription for s in settings], last),
         weekly=weekly,
         sent=sent,
     )
@@ -45,3 +57,19 @@ def run(
         failed = sum(d.outcome is Outcome.FAILED for d in deliveries)
         tracker.record_alert_run(now, [d.alert for d in deliveries if d.alert.key in went], failed)
     return deliveries
+
+
+def _inbox_matches(
+    tracker: Tracker, subscriptions: list[Subscription], last: datetime | None
+) -> list[InboxItem]:
+    """The questions each entry that came in since the last run may bear on (only if
+    someone subscribed to inbox matches: the suggestions cost a moment to build)."""
+    if not any(AlertKind.INBOX in s.kinds for s in subscriptions):
+        return []
+    entries = news.received_since(tracker, last)
+    if not entries:
+        return []
+    found = news.matches(drafting.Suggester(tracker), entries)
+    return [
+        InboxItem(e.id, e.title, m.question_id, m.score) for e in entries for m in found[e.id]
+    ]

@@ -64,6 +64,19 @@ from forecast.domain import (
     validate_resolution,
     validate_source,
 )
+from forecast.inbox import (
+    MAX_PAGE,
+    PAGE,
+    Action,
+    Entry,
+    Feed,
+    FeedStatus,
+    Fetch,
+    Page,
+    validate_entry,
+)
+from forecast.inbox import Status as EntryStatus
+from forecast.inbox import statuses as entry_statuses
 from forecast.readmodel import AWAITING as AWAITING
 from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
@@ -666,6 +679,196 @@ class Tracker:
         with self.store.write() as tx:
             tx.insert_alert_run(ran_at, sent, failed)
 
+    # ---------------------------------------------------------------- the inbox
+
+    def add_feed(
+        self,
+        url: str,
+        *,
+        source: str = "",
+        tags: Sequence[str] = (),
+        feed_id: str | None = None,
+        reason: str = "",
+    ) -> Feed:
+        """Add a feed for the intake to fetch. ``source``, if given, must be a stored source:
+        its items are assessed as that source's reports. An address is added once."""
+        from forecast.intake.fetch import check_address
+
+        address = check_address(url.strip())
+        check_text(reason, "reason")
+        tags = tuple(check_text(tag, "tag", required=True) for tag in tags)
+        with self.store.write() as tx:
+            if source and not tx.source_versions(source):
+                raise NotFound(f"no source {source!r}: add it first (forecast source add)")
+            standing = self._feeds_in_force(tx)
+            same = [f for f in standing if f.url == address]
+            if same:
+                raise ForecastError(f"feed {same[0].id!r} already fetches {address}")
+            fid = check_id(feed_id, "feed") if feed_id else new_id("f")
+            versions = [f for f in tx.feeds() if f.id == fid]
+            if versions and versions[-1].active:
+                raise ForecastError(f"feed {fid!r} already exists")
+            feed = Feed(
+                fid, address, source, tags, True, len(versions) + 1, self.now(), self.user, reason
+            )
+            return tx.insert_feed(feed)
+
+    def remove_feed(self, feed_id: str, *, reason: str) -> Feed:
+        """Stop fetching a feed (a last, inactive version; its entries stay in the inbox)."""
+        if not reason.strip():
+            raise ForecastError("removing a feed needs a reason")
+        check_text(reason, "reason")
+        with self.store.write() as tx:
+            versions = [f for f in tx.feeds() if f.id == feed_id]
+            if not versions or not versions[-1].active:
+                raise NotFound(f"no feed {feed_id!r} is fetched")
+            ended = replace(
+                versions[-1],
+                active=False,
+                version=len(versions) + 1,
+                logged_at=self.now(),
+                logged_by=self.user,
+                reason=reason,
+            )
+            return tx.insert_feed(ended)
+
+    def feeds(self) -> list[FeedStatus]:
+        """The feeds in force, each with its fetches' record."""
+        with self.store.read() as tx:
+            fetches: dict[str, list[Fetch]] = {}
+            for fetch in tx.fetches():
+                fetches.setdefault(fetch.feed_id, []).append(fetch)
+            return [
+                FeedStatus(f, tuple(fetches.get(f.id, ()))) for f in self._feeds_in_force(tx)
+            ]
+
+    @staticmethod
+    def _feeds_in_force(tx: Session) -> list[Feed]:
+        latest = {f.id: f for f in tx.feeds()}
+        return [f for f in latest.values() if f.active]
+
+    def record_fetch(
+        self,
+        feed_id: str,
+        entries: Sequence[Entry] = (),
+        *,
+        etag: str = "",
+        last_modified: str = "",
+        not_modified: bool = False,
+        error: str = "",
+    ) -> tuple[Fetch, list[Entry]]:
+        """Store one fetch of a feed and, in the same transaction, its entries not stored
+        before (by key: an item is never taken in twice). Returns the fetch and the entries
+        stored, each with its id and the store's time."""
+        with self.store.write() as tx:
+            if not any(f.id == feed_id for f in self._feeds_in_force(tx)):
+                raise NotFound(f"no feed {feed_id!r} is fetched")
+            stamp = self._live()
+            stored = self._store_entries(tx, entries, stamp)
+            fetch = Fetch(
+                feed_id, stamp.at, len(stored), not_modified, etag or "", last_modified or "",
+                error,
+            )
+            tx.insert_fetch(fetch)
+        return fetch, stored
+
+    def take_in(self, entry: Entry) -> tuple[Entry, bool]:
+        """Put a page an analyst brought (``intake url --inbox``) in the inbox; if an entry
+        with its key is stored, that one and False."""
+        with self.store.write() as tx:
+            stored = self._store_entries(tx, [entry], self._live())
+            if stored:
+                return stored[0], True
+            found = tx.entry_by_key(entry.key)
+            assert found is not None  # its key was stored, and nothing is ever deleted
+            return found, False
+
+    def _store_entries(
+        self, tx: Session, entries: Sequence[Entry], stamp: _Stamp
+    ) -> list[Entry]:
+        fresh: dict[str, Entry] = {}
+        addresses: set[str] = set()
+        for e in entries:
+            address = e.url and matching.canonical_url(e.url)
+            if e.key not in fresh and not (address and address in addresses):
+                fresh[e.key] = e
+                addresses.add(address)
+        for key in tx.stored_keys(fresh):
+            del fresh[key]
+        for key in tx.stored_addresses({k: e.url for k, e in fresh.items() if e.url}):
+            fresh.pop(key, None)
+        stored = [
+            validate_entry(
+                replace(e, id=new_id("i"), received_at=stamp.at, received_by=stamp.by)
+            )
+            for e in fresh.values()
+        ]
+        tx.insert_entries(stored)
+        return stored
+
+    def inbox(
+        self,
+        statuses: Sequence[str] = ("new",),
+        search: str = "",
+        *,
+        feed_id: str | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+        limit: int = PAGE,
+    ) -> Page:
+        """One page of the inbox, newest first: the entries with one of ``statuses`` (or
+        "all") whose title, text or address holds every word of ``search``, case aside."""
+        wanted = entry_statuses(statuses)
+        if not 1 <= limit <= MAX_PAGE:
+            raise ForecastError(f"a page of the inbox holds 1 to {MAX_PAGE} entries")
+        if offset < 0:
+            raise ForecastError("a page of the inbox cannot start before its first entry")
+        with self.store.read() as tx:
+            return tx.inbox(
+                wanted, search.split(), feed_id=feed_id, since=since, offset=offset, limit=limit
+            )
+
+    def inbox_entry(self, entry_id: str) -> tuple[Entry, Action | None]:
+        """One inbox entry and what was done with it (None: it waits)."""
+        with self.store.read() as tx:
+            found = tx.entry(entry_id)
+        if found is None:
+            raise NotFound(f"no inbox entry {entry_id!r}")
+        return found
+
+    def dismiss(self, entry_id: str, *, reason: str) -> Action:
+        """Take an entry out of the inbox: it bears on no question (say why)."""
+        if not reason.strip():
+            raise ForecastError("dismissing an inbox entry needs a reason")
+        return self._act(Action(entry_id, EntryStatus.DISMISSED, reason=reason))
+
+    def mark_echo(self, entry_id: str, report_id: str, *, reason: str = "") -> Action:
+        """Take an entry out of the inbox as a repeat of a logged report: the forecasts
+        already hold what it says."""
+        with self.store.read() as tx:
+            versions = tx.report_versions(check_id(report_id, "report"))
+        if not versions:
+            raise NotFound(f"no report {report_id!r}")
+        return self._act(Action(entry_id, EntryStatus.ECHO, report_id, reason))
+
+    def _act(self, action: Action) -> Action:
+        check_text(action.reason, "reason")
+        with self.store.write() as tx:
+            return self._take_action(tx, action, self._live())
+
+    @staticmethod
+    def _take_action(tx: Session, action: Action, stamp: _Stamp) -> Action:
+        found = tx.entry(action.entry_id)
+        if found is None:
+            raise NotFound(f"no inbox entry {action.entry_id!r}")
+        if found[1] is not None:
+            done = found[1]
+            raise ForecastError(
+                f"inbox entry {action.entry_id!r} was already dealt with: {done.status.value} "
+                f"by {done.logged_by} at {iso(utc(done.logged_at or stamp.at))}"
+            )
+        return tx.insert_action(replace(action, logged_at=stamp.at, logged_by=stamp.by))
+
     def add_evidence(
         self,
         question_id: str,
@@ -705,8 +908,12 @@ class Tracker:
         new_report_id: str | None = None,
         dry_run: bool = False,
         force: bool = False,
+        inbox_entry: str | None = None,
     ) -> Logged:
         """Log one report and its assessments against one or more questions, atomically.
+
+        With ``inbox_entry``, the report is that inbox entry assessed: the entry leaves the
+        inbox in the same transaction (refused if it was already dealt with).
 
         Their knowledge time is the store's clock now: there is no way to state another
         (history from elsewhere comes in through :meth:`import_history`).
@@ -747,6 +954,9 @@ class Tracker:
                     )
                     for j in judgements
                 ]
+                if inbox_entry is not None:  # first: "already dealt with" says more
+                    assessed = Action(inbox_entry, EntryStatus.ASSESSED, report.id)
+                    self._take_action(tx, assessed, stamp)
                 if report_id is None:  # a new report: is it one already logged?
                     _check_not_logged(tx, report, assessments, force)
                 result = Logged(report, assessments, {})

@@ -75,24 +75,55 @@ class Suggested:
         }
 
 
-def suggest(tracker: Tracker, draft: Draft) -> Suggested:
-    """The open questions ``draft`` may bear on, the reports it may echo, and its
-    attributions."""
-    history = tracker.history(None)
-    questions = [
-        QuestionText.of(q)
-        for q in history.questions
-        if evidence.resolution_as_of(history, q.id, None) is None  # open, or awaiting one
-    ]
-    latest = evidence.known_as_of(history.reports, lambda r: r.id, None)
-    reports = [Text.of(r) for r in latest.values() if not r.retracted]
+class Suggester:
+    """The suggestions' indexes over what is stored, built once for many drafts: the open
+    questions (at once) and the logged reports (the echo index, when first needed: it is
+    the slow part, about a second per thousand reports)."""
+
+    def __init__(self, tracker: Tracker) -> None:
+        history = tracker.history(None)
+        questions = [
+            QuestionText.of(q)
+            for q in history.questions
+            if evidence.resolution_as_of(history, q.id, None) is None  # open, or awaiting one
+        ]
+        latest = evidence.known_as_of(history.reports, lambda r: r.id, None)
+        self._reports = [Text.of(r) for r in latest.values() if not r.retracted]
+        self.titles = {q.id: q.title for q in questions} | {r.id: r.title for r in self._reports}
+        self._questions = QuestionIndex(questions) if questions else None
+        self._echoes: EchoIndex | None = None
+
+    def questions(self, text: Text) -> list[QuestionSuggestion]:
+        """The open questions ``text`` may bear on, best first."""
+        return self._questions.suggest(text) if self._questions is not None else []
+
+    def echoes(self, text: Text) -> list[Echo]:
+        """The logged reports ``text`` may echo, best first."""
+        if not self._reports:
+            return []
+        if self._echoes is None:
+            self._echoes = EchoIndex(self._reports)
+        return self._echoes.echoes(text)
+
+    def suggest(self, draft: Draft) -> Suggested:
+        """The open questions ``draft`` may bear on, the reports it may echo, and its
+        attributions."""
+        text = draft_text(draft)
+        return Suggested(
+            draft,
+            self.questions(text),
+            self.echoes(text),
+            origin_candidates(text.whole),
+            self.titles,
+        )
+
+
+def draft_text(draft: Draft, text_id: str = DRAFT_ID) -> Text:
+    """A draft as the suggestions compare it."""
     day = None if draft.published is None else draft.published.date()
-    text = Text(DRAFT_ID, draft.title, draft.text, day)
-    titles = {q.id: q.title for q in questions} | {r.id: r.title for r in reports}
-    return Suggested(
-        draft,
-        QuestionIndex(questions).suggest(text) if questions else [],
-        EchoIndex(reports).echoes(text) if reports else [],
-        origin_candidates(text.whole),
-        titles,
-    )
+    return Text(text_id, draft.title, draft.text, day)
+
+
+def suggest(tracker: Tracker, draft: Draft) -> Suggested:
+    """The suggestions for one draft (:meth:`Suggester.suggest`)."""
+    return Suggester(tracker).suggest(draft)

@@ -18,7 +18,7 @@ from test_store import db_path as db_path
 
 from forecast.api import Judgement, Tracker
 from forecast.domain import ForecastError, Kind, Question, Report, Source
-from forecast.store import Store
+from forecast.store import SCHEMA_HEAD, Store
 from forecast.store.database import MIGRATIONS, migration_config
 from forecast.store.search import MAX_WORDS, SEARCHED
 
@@ -139,7 +139,7 @@ def test_an_older_database_gets_its_rows_indexed_on_upgrade(database_url: str) -
             tx.insert_report(
                 Report("r", OPENED, "Wire", title="Sofia bid", logged_at=OPENED, logged_by="a")
             )
-        assert store.upgrade() == "0009"
+        assert store.upgrade() == SCHEMA_HEAD
     t = Tracker.open(database_url)
     assert found(t, "sofia") == {("question", "q"), ("report", "r")}
     t.store.close()
@@ -200,7 +200,7 @@ def test_a_restore_without_the_index_is_told_to_run_init_which_rebuilds_it(
         "this database has no usable search index (restored from a dump that left it out?): "
         "`forecast init` rebuilds it from the records"
     )
-    assert t.store.upgrade() == "0009"  # what `forecast init` runs
+    assert t.store.upgrade() == SCHEMA_HEAD  # what `forecast init` runs
     assert found(t, "sofia") == {("question", "q")}
     t.add_question(Question("r", "Sofia again?", Kind.BINARY, OPENED, prior=0.3))
     assert found(t, "sofia") == {("question", "q"), ("question", "r")}  # triggers are back

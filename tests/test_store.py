@@ -36,6 +36,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import DBAPIError
 from support import DECLARED, examples
 
+from forecast.alerts.rules import Alert, AlertKind, Setting, Subscription
 from forecast.domain import (
     Assessment,
     ForecastError,
@@ -47,6 +48,7 @@ from forecast.domain import (
     Resolution,
     Source,
 )
+from forecast.inbox import Action, Entry, Feed, Fetch, Status
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.settings import DB_ENV, HOME_ENV
 from forecast.store import (
@@ -270,6 +272,18 @@ def fill(store: Store) -> None:
             [ReferenceQuestion("market", "q-binary", outcome=1.0, resolved_on=T0.date())],
             [("q-binary", T0.date(), 0.4)],
         )
+        sub = Subscription("s1", "ana", "json://127.0.0.1:9/hook")
+        tx.insert_alert_setting(Setting(sub, 1, True, T0, "ana", "new"))
+        alert = Alert("s1|stale|q-binary|2025-01-01", AlertKind.STALE, sub, "Stale", "body")
+        tx.insert_alert_run(T0, [alert], 0)
+        tx.insert_feed(Feed("f1", "https://wire.example/feed.xml", logged_at=T0, logged_by="ana"))
+        tx.insert_fetch(Fetch("f1", T0, new=1, etag='"v1"'))
+        entry = Entry(
+            "i1", "f1|guid:1", "A title", "f1", "https://wire.example/a", original=b"\x00\xff",
+            received_at=T0, received_by="ana",
+        )  # fmt: skip
+        tx.insert_entries([entry])
+        tx.insert_action(Action("i1", Status.DISMISSED, reason="off topic", logged_at=T0))
 
 
 def bits(x: float) -> bytes:
@@ -512,9 +526,13 @@ def test_counts(store: Store) -> None:
             "reference_sets": 1,
             "reference_questions": 1,
             "reference_points": 1,
-            "alert_settings": 0,
-            "alerts_sent": 0,
-            "alert_runs": 0,
+            "alert_settings": 1,
+            "alerts_sent": 1,
+            "alert_runs": 1,
+            "feeds": 1,
+            "feed_fetches": 1,
+            "inbox_entries": 1,
+            "inbox_actions": 1,
         }
 
 

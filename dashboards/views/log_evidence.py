@@ -27,6 +27,7 @@ REPORT, JUDGEMENT = "A report", "A probability judgement (I am now at P)"
 # What an event report points to (``Judgement.by`` / ``around`` and ``within``).
 NEXT, BY, AROUND = "the next deadline", "by deadline …", "around a date"
 PREVIEWED = "judge_previewed"  # the inputs last previewed: Save stores only what was seen
+PREFILLED = "log_prefilled"  # (inbox entry, form generation) whose fields fill the form
 
 
 def _key(field: str) -> str:
@@ -43,14 +44,14 @@ def _report_fields(source_names: list[str]) -> dict[str, object]:
     chosen = source.selectbox(
         "Source",
         source_names,
-        index=None,
         key=_key("source"),
+        **_default("source", None, "index"),
         placeholder="Pick a source (or add one above)",
     )
     published = when.date_input(
-        "Published (UTC)", value=asof.today(), key=_key("date"), format="YYYY-MM-DD"
+        "Published (UTC)", key=_key("date"), format="YYYY-MM-DD", **_default("date", asof.today())
     )
-    at = clock.time_input("Time (UTC)", value="now", key=_key("time"), step=60)
+    at = clock.time_input("Time (UTC)", key=_key("time"), step=60, **_default("time", "now"))
     title = st.text_input("Title", key=_key("title"), help="Any language and script.")
     summary = st.text_area("Summary or full text", key=_key("summary"), height=120)
     url_col, origin_col, analyst_col = st.columns([3, 3, 2])
@@ -83,6 +84,41 @@ def _report_fields(source_names: list[str]) -> dict[str, object]:
         "origin": origin,
         "analyst": analyst.strip() or None,
     }
+
+
+def _default(field: str, value: object, name: str = "value") -> dict[str, object]:
+    """A widget's default, unless an inbox entry filled the field in (Streamlit warns when a
+    widget gets both)."""
+    return {} if _key(field) in st.session_state else {name: value}
+
+
+def _from_inbox(source_names: list[str]) -> str | None:
+    """The inbox entry being logged (``?inbox=ENTRY``), its fields put in the form once."""
+    entry_id = st.query_params.get("inbox")
+    if not entry_id:
+        return None
+    try:
+        given = state.report_fields(entry_id)
+    except ForecastError as exc:
+        st.error(md(str(exc)), icon=":material/error:")
+        return None
+    marker = (entry_id, forms.generation(FORM))
+    if st.session_state.get(PREFILLED) != marker:
+        published = given["published"]
+        st.session_state[_key("title")] = given["title"]
+        st.session_state[_key("summary")] = given["summary"]
+        st.session_state[_key("url")] = given["url"]
+        st.session_state[_key("date")] = published.date()
+        st.session_state[_key("time")] = published.time().replace(second=0, microsecond=0)
+        if given["source"] in source_names:
+            st.session_state[_key("source")] = given["source"]
+        st.session_state[PREFILLED] = marker
+    st.info(
+        md(f"Logging inbox entry {entry_id}: its source, date, title, summary and address are "
+           "filled in below. Saving takes it out of the inbox."),
+        icon=":material/inbox:",
+    )  # fmt: skip
+    return entry_id
 
 
 type Target = tuple[datetime | None, datetime | None, int]  # Judgement's by, around, within
@@ -209,10 +245,12 @@ def _show_previews(logged: Logged) -> None:
         components.table(table, hide_index=True, column_config=config)
 
 
-def _saved_message(logged: Logged, when: datetime) -> str:
+def _saved_message(logged: Logged, when: datetime, entry_id: str | None = None) -> str:
     report = logged.report
     ids = ", ".join(a.question_id for a in logged.assessments)
     message = f"Logged report {md(report.id)} and its judgement of {md(ids)}."
+    if entry_id:
+        message += f" Inbox entry {md(entry_id)} is assessed and left the inbox."
     if asof.current() < when.date():
         message += (
             " It was logged today: set the as-of date to today (sidebar) to see it "
@@ -399,6 +437,7 @@ def _report_page(by_id: dict[str, Question]) -> None:
     with st.expander("Add a source", expanded=not state.sources(), icon=":material/add:"):
         components.source_form("log_new_source", select=_key("source"))
 
+    entry_id = _from_inbox([s.name for s in state.sources()])
     chosen_ids = st.multiselect(
         "Questions this report bears on",
         list(by_id),
@@ -419,13 +458,16 @@ def _report_page(by_id: dict[str, Question]) -> None:
             typed.done()
             if wants_preview:
                 with feedback:
-                    _show_previews(state.preview_evidence(judgements, **fields))
+                    preview = state.preview_evidence(judgements, **fields, inbox_entry=entry_id)
+                    _show_previews(preview)
                     _suggest_origins(fields)
             else:
-                logged = state.log_evidence(judgements, **fields)
-                forms.flash(_saved_message(logged, state.now()))  # md: escaped there
+                logged = state.log_evidence(judgements, **fields, inbox_entry=entry_id)
+                forms.flash(_saved_message(logged, state.now(), entry_id))  # md: escaped there
                 forms.reset(FORM)
                 st.session_state.pop("log_questions", None)
+                if entry_id:
+                    del st.query_params["inbox"]
                 st.rerun()
 
 

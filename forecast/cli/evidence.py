@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from forecast import news
 from forecast.cli.common import pairs, print_json, tracker
 from forecast.clock import parse_time
 from forecast.domain import ForecastError, check_number, check_share
@@ -71,6 +72,12 @@ def evidence() -> None:
 @click.option("--report", "report_id", help="Assess an existing report.")
 @click.option("--report-id", "new_report_id", help="Id for the new report (default: generated).")
 @click.option(
+    "--inbox",
+    "entry_id",
+    help="Log this inbox entry as the report (its source, date, title, summary and address "
+    "unless given) and take it out of the inbox.",
+)
+@click.option(
     "--force", is_flag=True, help="Log it although a report from its source reads the same."
 )
 @click.option("--json", "as_json", is_flag=True)
@@ -94,12 +101,26 @@ def evidence_add(
     url: str,
     report_id: str | None,
     new_report_id: str | None,
+    entry_id: str | None,
     force: bool,
     as_json: bool,
 ) -> None:
-    """Log a report (or reuse --report) and assess it against a question."""
+    """Log a report (or reuse --report, or take one from --inbox) and assess it against a
+    question."""
     the_tracker = tracker(ctx)
     when = _time(published, "--published")
+    if entry_id is not None:
+        if report_id is not None:
+            raise ForecastError("--inbox logs the entry as a new report: leave out --report")
+        given = news.report_fields(the_tracker, entry_id)
+        source = source or given["source"]
+        if source is None:
+            raise ForecastError(
+                f"inbox entry {entry_id!r} has no source (no feed names one): give --source"
+            )
+        when = when or given["published"]
+        title, summary = title or given["title"], summary or given["summary"]
+        url = url or given["url"]
     like = the_tracker.origins_like(origin, when) if origin and when and not report_id else []
     report, assessment = the_tracker.add_evidence(
         question_id,
@@ -120,6 +141,7 @@ def evidence_add(
         report_id=report_id,
         new_report_id=new_report_id,
         force=force,
+        inbox_entry=entry_id,
     )
     if as_json:
         print_json({"report": report.id, "assessment": assessment.id, "origins_like": like})

@@ -208,6 +208,11 @@ def fetch(
         return session.get(url, validators)
 
 
+def check_address(url: str) -> str:
+    """``url`` as it will be requested, if it is an http(s) address; else one clear line."""
+    return _checked(url, url)
+
+
 def _shown(url: str) -> str:
     """An address as an error line quotes it: a newline in it must not break the line."""
     return cell(url)

@@ -23,12 +23,14 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 from forecast.clock import utc
@@ -293,9 +295,6 @@ reference_points = Table(
     ),
 )
 
-APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
-"""Every table: none of them may ever see an UPDATE, a DELETE or (on SQLite) a REPLACE of a
-stored row (enforced by triggers)."""
 
 
 # revision 0009: alert settings (versions of subscriptions), the alerts sent, the runs
@@ -339,3 +338,75 @@ alert_runs = Table(
     Column("failed", Integer, nullable=False),
     PrimaryKeyConstraint("ran_at"),
 )
+
+
+# revision 0010: the inbox (feeds, their fetches, the entries taken in, one action each)
+KEY_HASH_LENGTH = 64  # hex SHA-256 of an entry's key: keys can be long addresses
+
+feeds = Table(
+    "feeds",
+    metadata,
+    _id("id"),
+    Column("version", Integer, nullable=False),
+    _text("url"),
+    _text("source"),  # a stored source's name, or "" (named when an entry is assessed)
+    Column("tags", JSON, nullable=False),
+    Column("active", Boolean, nullable=False),
+    *_logged(),
+    _text("reason"),
+    PrimaryKeyConstraint("id", "version"),
+)
+
+feed_fetches = Table(
+    "feed_fetches",
+    metadata,
+    _id("feed_id"),
+    _when("fetched_at"),
+    Column("new", Integer, nullable=False),
+    Column("not_modified", Boolean, nullable=False),
+    _text("etag"),
+    _text("last_modified"),
+    _text("error"),  # "" when the fetch got an answer
+    PrimaryKeyConstraint("feed_id", "fetched_at"),
+)
+
+inbox_entries = Table(
+    "inbox_entries",
+    metadata,
+    _id("id"),
+    Column("key_hash", String(KEY_HASH_LENGTH), nullable=False),
+    _text("key"),
+    Column("url_hash", String(KEY_HASH_LENGTH), nullable=True),  # of its canonical address
+    _text("feed_id"),  # "" for a page taken in by hand
+    _text("title"),
+    _text("url"),
+    _text("text"),
+    Column("published", UTCDateTime(), nullable=True),
+    _text("outlet"),
+    _text("author"),
+    _text("language"),
+    Column("original", LargeBinary, nullable=True),  # a page's bytes as received
+    _text("encoding"),
+    _when("received_at"),
+    _text("received_by"),
+    PrimaryKeyConstraint("id"),
+    UniqueConstraint("key_hash", name="uq_inbox_entries_key_hash"),
+    Index("ix_inbox_entries_received_at", "received_at"),
+    Index("ix_inbox_entries_url_hash", "url_hash"),
+)
+
+inbox_actions = Table(
+    "inbox_actions",
+    metadata,
+    _id("entry_id", ForeignKey("inbox_entries.id")),
+    _text("status"),
+    _text("report_id"),
+    _text("reason"),
+    *_logged(),
+    PrimaryKeyConstraint("entry_id"),
+)
+
+
+APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
+"""Every table: none of them may ever see an UPDATE, a DELETE or (on SQLite) a REPLACE of a
+stored row (enforced by triggers)."""

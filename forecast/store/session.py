@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,7 +12,7 @@ from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Connection, Row, Table, func, select
+from sqlalchemy import ColumnElement, Connection, Row, Table, func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 import forecast.store.schema as t
@@ -28,6 +29,8 @@ from forecast.domain import (
     Resolution,
     Source,
 )
+from forecast.inbox import Action, Entry, Feed, Fetch, Page, Status
+from forecast.matching import canonical_url
 
 if TYPE_CHECKING:  # imported where used: the store itself needs no numpy
     from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
@@ -219,8 +222,8 @@ class Session:
 
     def reports_with_url_like(self, fragment: str) -> list[Report]:
         """Every version of the reports whose URL contains ``fragment`` (in any case)."""
-        escaped = fragment.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        where = func.lower(t.reports.c.url).like(f"%{escaped.lower()}%", escape="\\")
+        pattern = f"%{_escape_like(fragment.lower())}%"
+        where = func.lower(t.reports.c.url).like(pattern, escape="\\")
         return [_report(row) for row in self._rows(t.reports, where, "id", "version")]
 
     def assessment_versions(self, aid: str) -> list[Assessment]:
@@ -271,6 +274,152 @@ class Session:
         """When the alerts last ran (None: never)."""
         found = self.connection.execute(select(func.max(t.alert_runs.c.ran_at))).scalar()
         return None if found is None else utc(found)
+
+    # ------------------------------------------------------------------ inbox (0010)
+
+    def insert_feed(self, feed: Feed) -> Feed:
+        """Store one version of a feed (the caller chooses the version number)."""
+        feed = _stamped(feed)
+        taken = f"feed {feed.id!r} version {feed.version} already exists"
+        self._insert(t.feeds, [_feed_row(feed)], taken)
+        return feed
+
+    def feeds(self) -> list[Feed]:
+        """Every version of every feed, by id then version."""
+        return [_feed(r) for r in self._rows(t.feeds, None, "id", "version")]
+
+    def insert_fetch(self, fetch: Fetch) -> None:
+        """One fetch of one feed."""
+        row = {
+            "feed_id": fetch.feed_id,
+            "fetched_at": fetch.fetched_at,
+            "new": fetch.new,
+            "not_modified": fetch.not_modified,
+            "etag": fetch.etag,
+            "last_modified": fetch.last_modified,
+            "error": fetch.error,
+        }
+        taken = f"a fetch of feed {fetch.feed_id!r} at {iso(fetch.fetched_at)} is stored"
+        self._insert(t.feed_fetches, [row], taken)
+
+    def fetches(self, feed_id: str | None = None) -> list[Fetch]:
+        """Every fetch of one feed (or all), by feed then time."""
+        where = None if feed_id is None else t.feed_fetches.c.feed_id == feed_id
+        return [_fetch(r) for r in self._rows(t.feed_fetches, where, "feed_id", "fetched_at")]
+
+    def stored_keys(self, keys: Iterable[str]) -> set[str]:
+        """Those of ``keys`` an inbox entry is already stored under."""
+        by_hash = {key_hash(k): k for k in keys}
+        found: set[str] = set()
+        for chunk in _chunks(sorted(by_hash)):
+            column = t.inbox_entries.c.key_hash
+            query = select(column).where(column.in_(chunk))
+            found.update(by_hash[h] for h in self.connection.execute(query).scalars())
+        return found
+
+    def stored_addresses(self, urls: dict[str, str]) -> set[str]:
+        """Those keys of ``urls`` (key -> address) whose address, as ``canonical_url``
+        writes it, an inbox entry already has (the same article under another key)."""
+        by_hash: dict[str, list[str]] = defaultdict(list)
+        for key, url in urls.items():
+            by_hash[url_hash(url)].append(key)
+        found: set[str] = set()
+        for chunk in _chunks(sorted(by_hash)):
+            column = t.inbox_entries.c.url_hash
+            query = select(column).where(column.in_(chunk))
+            for h in self.connection.execute(query).scalars():
+                found.update(by_hash[h])
+        return found
+
+    def insert_entries(self, entries: Sequence[Entry]) -> None:
+        """Store new inbox entries (each key once: a stored key is refused)."""
+        rows = [_entry_row(_received(e)) for e in entries]
+        self._insert(t.inbox_entries, rows, "an inbox entry with that key is already stored")
+
+    def entry(self, entry_id: str) -> tuple[Entry, Action | None] | None:
+        """One inbox entry and its action (None if it has none), or None."""
+        rows = self._rows(t.inbox_entries, t.inbox_entries.c.id == entry_id)
+        if not rows:
+            return None
+        return _entry(rows[0]), self.actions([entry_id]).get(entry_id)
+
+    def entry_by_key(self, key: str) -> Entry | None:
+        """The inbox entry stored under ``key``, or None."""
+        rows = self._rows(t.inbox_entries, t.inbox_entries.c.key_hash == key_hash(key))
+        return _entry(rows[0]) if rows else None
+
+    def actions(self, entry_ids: Iterable[str]) -> dict[str, Action]:
+        """The actions taken on the given entries, by entry id."""
+        return {
+            a.entry_id: a for a in self._in(t.inbox_actions, "entry_id", entry_ids, _action)
+        }
+
+    def insert_action(self, action: Action) -> Action:
+        """The one action an entry takes."""
+        action = _stamped(action)
+        row = {
+            "entry_id": action.entry_id,
+            "status": action.status.value,
+            "report_id": action.report_id,
+            "reason": action.reason,
+            "logged_at": action.logged_at,
+            "logged_by": action.logged_by,
+        }
+        taken = f"inbox entry {action.entry_id!r} was already dealt with"
+        self._insert(t.inbox_actions, [row], taken)
+        return action
+
+    def inbox(
+        self,
+        statuses: Sequence[Status] = (Status.NEW,),
+        words: Sequence[str] = (),
+        *,
+        feed_id: str | None = None,
+        since: datetime | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> Page:
+        """Inbox entries with one of ``statuses`` whose title or text holds every one of
+        ``words`` (case aside), newest first (by received time, then published time, then
+        id), one page of them.
+        """
+        e, a = t.inbox_entries.c, t.inbox_actions.c
+        joined = t.inbox_entries.outerjoin(t.inbox_actions, a.entry_id == e.id)
+        wanted = set(statuses)
+        clauses: list[ColumnElement[bool]] = []
+        taken = [s.value for s in wanted if s is not Status.NEW]
+        if Status.NEW in wanted:
+            clauses.append(or_(a.status.is_(None), a.status.in_(taken)))
+        else:
+            clauses.append(a.status.in_(taken))
+        for word in words:
+            pattern = "%" + _escape_like(word.lower()) + "%"
+            clauses.append(
+                or_(
+                    func.lower(e.title).like(pattern, escape="\\"),
+                    func.lower(e.text).like(pattern, escape="\\"),
+                    func.lower(e.url).like(pattern, escape="\\"),
+                )
+            )
+        if feed_id is not None:
+            clauses.append(e.feed_id == feed_id)
+        if since is not None:
+            clauses.append(e.received_at > since)
+        total = self.connection.execute(
+            select(func.count()).select_from(joined).where(*clauses)
+        ).scalar_one()
+        query = (
+            select(t.inbox_entries)
+            .select_from(joined)
+            .where(*clauses)
+            .order_by(e.received_at.desc(), e.published.desc().nulls_last(), e.id)
+            .offset(offset)
+        )
+        if limit is not None:
+            query = query.limit(limit)
+        entries = tuple(_entry(r) for r in self.connection.execute(query).all())
+        actions = self.actions(x.id for x in entries)
+        return Page(entries, actions, int(total), offset, limit or len(entries))
 
     def questions_citing(self, source: str) -> list[str]:
         """Ids of the questions assessed against any report from ``source``."""
@@ -599,6 +748,116 @@ def _setting(row: Row) -> Setting:
     )
     logged = utc(row.logged_at)
     return Setting(sub, row.version, bool(row.active), logged, row.logged_by, row.reason)
+
+
+def key_hash(key: str) -> str:
+    """The hex SHA-256 an inbox entry's key is stored under (keys can be long addresses)."""
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def url_hash(url: str) -> str:
+    """The hex SHA-256 of an address as ``matching.canonical_url`` writes it."""
+    return key_hash(canonical_url(url))
+
+
+def _escape_like(text: str) -> str:
+    """``text`` matched literally by LIKE (with ``escape="\\"``): no wildcards in it."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _feed_row(f: Feed) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "version": f.version,
+        "url": f.url,
+        "source": f.source,
+        "tags": list(f.tags),
+        "active": f.active,
+        "logged_at": f.logged_at,
+        "logged_by": f.logged_by,
+        "reason": f.reason,
+    }
+
+
+def _feed(row: Row) -> Feed:
+    return Feed(
+        id=row.id,
+        url=row.url,
+        source=row.source,
+        tags=tuple(row.tags),
+        active=bool(row.active),
+        version=row.version,
+        logged_at=utc(row.logged_at),
+        logged_by=row.logged_by,
+        reason=row.reason,
+    )
+
+
+def _fetch(row: Row) -> Fetch:
+    return Fetch(
+        feed_id=row.feed_id,
+        fetched_at=utc(row.fetched_at),
+        new=int(row.new),
+        not_modified=bool(row.not_modified),
+        etag=row.etag,
+        last_modified=row.last_modified,
+        error=row.error,
+    )
+
+
+def _received(e: Entry) -> Entry:
+    return e if e.received_at else _replace(e, received_at=_now())
+
+
+def _entry_row(e: Entry) -> dict[str, Any]:
+    return {
+        "id": e.id,
+        "key_hash": key_hash(e.key),
+        "key": e.key,
+        "url_hash": url_hash(e.url) if e.url else None,
+        "feed_id": e.feed_id,
+        "title": e.title,
+        "url": e.url,
+        "text": e.text,
+        "published": e.published,
+        "outlet": e.outlet,
+        "author": e.author,
+        "language": e.language,
+        "original": e.original,
+        "encoding": e.encoding,
+        "received_at": e.received_at,
+        "received_by": e.received_by,
+    }
+
+
+def _entry(row: Row) -> Entry:
+    return Entry(
+        id=row.id,
+        key=row.key,
+        title=row.title,
+        feed_id=row.feed_id,
+        url=row.url,
+        text=row.text,
+        published=None if row.published is None else utc(row.published),
+        outlet=row.outlet,
+        author=row.author,
+        language=row.language,
+        original=None if row.original is None else bytes(row.original),
+        encoding=row.encoding,
+        received_at=utc(row.received_at),
+        received_by=row.received_by,
+    )
+
+
+def _action(row: Row) -> Action:
+    return Action(
+        entry_id=row.entry_id,
+        status=Status(row.status),
+        report_id=row.report_id,
+        reason=row.reason,
+        logged_at=utc(row.logged_at),
+        logged_by=row.logged_by,
+    )
 
 
 def _source_row(s: Source) -> dict[str, Any]:

@@ -330,3 +330,40 @@ def test_an_options_name_is_text_in_the_page_and_in_an_error(
     except BaseException:
         page.screenshot(path=str(tmp_path / "failure.png"))  # type: ignore[attr-defined]
         raise
+
+
+def test_an_inbox_entry_is_assessed_in_two_clicks_in_the_browser(
+    server: str, page: object, tmp_path: Path, intake_server: object, no_proxy: None
+) -> None:
+    """A feed fetched into the demo's inbox; in the browser, "Assess against this" opens the
+    prefilled form, the likelihood ratio is typed, Save logs it and the entry leaves."""
+    tracker = Tracker.open(str(tmp_path / "demo.db"))
+    tracker.add_feed(
+        intake_server.url("/files/ceasefire.rss"),  # type: ignore[attr-defined]
+        source="Reuters",
+        feed_id="harbour-wire",
+    )
+    from forecast import news
+
+    news.fetch_feeds(tracker)
+    try:
+        page.goto(f"{server}/inbox")  # type: ignore[attr-defined]
+        page.get_by_text("Kremlin aide says Russia could accept").first.wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+        _settle(page)
+        _shot(page, tmp_path, "inbox")
+        page.get_by_role("link", name=re.compile("Assess against this")).first.click()  # type: ignore[attr-defined]
+        page.get_by_text("Logging inbox entry").first.wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+        _settle(page)
+        title = page.get_by_role("textbox", name="Title", exact=True)  # type: ignore[attr-defined]
+        assert title.input_value().startswith("Kremlin aide says Russia could accept")
+        page.get_by_role("textbox", name="Likelihood ratio").fill("10")  # type: ignore[attr-defined]
+        page.get_by_role("button", name="Save").click()  # type: ignore[attr-defined]
+        page.get_by_text("left the inbox").wait_for(timeout=WAIT)  # type: ignore[attr-defined]
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"))  # type: ignore[attr-defined]
+        raise
+    finally:
+        tracker.store.close()
+    assert tracker.inbox().total == 1  # the other entry waits
+    [assessed] = tracker.inbox(["assessed"]).entries
+    assert assessed.title.startswith("Kremlin aide")

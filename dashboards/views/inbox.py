@@ -40,8 +40,8 @@ def _feeds(writer: bool) -> None:
             md(f"Failing feeds (their last fetches all failed): {', '.join(failing)}"),
             icon=":material/rss_feed:",
         )
-    label = f"Feeds ({len(standing)})"
-    with st.expander(label, expanded=not standing, icon=":material/rss_feed:"):
+    icon = ":material/rss_feed:"
+    with st.expander(f"Feeds ({len(standing):d})", expanded=not standing, icon=icon):
         if standing:
             components.table(
                 [
@@ -99,7 +99,8 @@ def _entry(e: Entry, page: Page, writer: bool) -> None:
     status = page.status(e.id)
     with st.container(border=True):
         title = e.title or "(no title)"
-        st.markdown(f"**{md(title)}**" + ("" if status is Status.NEW else f" · {status.value}"))
+        shown = title if status is Status.NEW else f"{title} · {status.value}"
+        st.markdown(f"**{md(shown)}**")
         when = e.published.date().isoformat() if e.published else "no date"
         meta = [e.id, e.outlet or "unknown outlet", when, e.language or "language unknown"]
         st.caption(md(" · ".join(meta)))
@@ -173,6 +174,6 @@ with forms.reporting():
         st.info("Nothing here." if search or wanted != "new" else "The inbox is empty.")
     else:
         last = page.offset + len(page.entries)
-        st.caption(f"Entries {page.offset + 1}-{last} of {page.total}, newest first.")
+        st.caption(f"Entries {page.offset + 1:d}-{last:d} of {page.total:d}, newest first.")
         for entry in page.entries:
             _entry(entry, page, writer)

@@ -3,6 +3,9 @@
 1. 50 RSS feeds of 100 items each, served by the tests' local HTTP server, fetched and
    read with `fetch_feeds` (target: under 10 s), then fetched again with their validators
    (every one answers 304);
+   the same through the inbox (`forecast intake fetch`): into a fresh SQLite store, every
+   item stored as an entry, then again (nothing new), then a page of the inbox listed with
+   its suggested questions (the demo's);
 2. the article fixtures read into drafts (trafilatura), per page;
 3. language detection (lingua, the fixed list of `forecast.intake.language`): the memory
    and time its first use costs, measured in a fresh process, and the time per headline.
@@ -112,6 +115,34 @@ def feeds(server: IntakeServer) -> None:
     print(f"{'':<4}{items:,} items, {errors} errors; median {statistics.median(times):.3f} s")
 
 
+def into_the_inbox(server: IntakeServer) -> None:
+    import tempfile
+
+    from forecast import drafting, news
+    from forecast.api import Tracker
+
+    with tempfile.TemporaryDirectory() as folder:
+        tracker = Tracker.open(str(Path(folder) / "bench.db"))
+        seed = ROOT / "seeds" / "putin-trump-2025.yaml"
+        tracker.import_scenario(seed.read_text(encoding="utf-8"))  # questions to suggest
+        for number in range(N_FEEDS):
+            tracker.add_feed(server.url(f"/bench/feed-{number}.xml"), feed_id=f"feed-{number}")
+        seconds, runs = timed(lambda: news.fetch_feeds(tracker))
+        stored = sum(len(r.stored) for r in runs)
+        line(f"`intake fetch`: {N_FEEDS} feeds into the inbox, first time", seconds, 10)
+        print(f"{'':<4}{stored:,} entries stored (language detected for each)")
+        seconds, runs = timed(lambda: news.fetch_feeds(tracker))
+        again = sum(len(r.stored) for r in runs)
+        line(f"`intake fetch`: the same {N_FEEDS} feeds again", seconds)
+        print(f"{'':<4}{again} new: every item was taken in already")
+        seconds, page = timed(lambda: tracker.inbox(search="ministers"))
+        line(f"a page of the inbox, searched, out of {page.total:,}", seconds)
+        suggester = drafting.Suggester(tracker)
+        seconds, _ = timed(lambda: news.matches(suggester, list(page.entries)))
+        line(f"their questions suggested ({len(page.entries)} entries, demo)", seconds)
+        tracker.store.close()
+
+
 def not_modified(server: IntakeServer) -> None:
     path = "/cached/rss.xml"
     validators = fetch_feeds({server.url(path): None})[0].validators
@@ -150,6 +181,7 @@ def main() -> None:
     with IntakeServer() as server:
         feeds(server)
         not_modified(server)
+        into_the_inbox(server)
     drafts()
     languages()
 

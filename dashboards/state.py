@@ -563,9 +563,19 @@ def mark_echo(entry_id: str, report_id: str, *, reason: str = "") -> Action:
 
 
 def resolve(
-    qid: str, outcome: str, resolved_on: datetime, note: str, *, correction: bool = False
+    qid: str,
+    outcome: str,
+    resolved_on: datetime,
+    note: str,
+    *,
+    correction: bool = False,
+    event_on: datetime | None = None,
 ) -> Resolution:
-    return _write(lambda t: t.resolve(qid, outcome, resolved_on, note, correction=correction))
+    return _write(
+        lambda t: t.resolve(
+            qid, outcome, resolved_on, note, correction=correction, event_on=event_on
+        )
+    )
 
 
 def log_evidence(judgements: Sequence[Judgement], **report: Any) -> Logged:

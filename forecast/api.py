@@ -1125,15 +1125,21 @@ class Tracker:
         note: str = "",
         *,
         correction: bool = False,
+        event_on: datetime | None = None,
     ) -> Resolution:
-        """Resolve (or annul) a question; ``correction`` replaces an earlier resolution."""
+        """Resolve (or annul) a question; ``correction`` replaces an earlier resolution.
+
+        ``event_on``: an event question resolved yes, the day the event happened when that
+        is not ``resolved_on`` (the rungs, the scores and the learning read it)."""
         with self.store.write() as tx:
             version = tx.latest_version("resolution", question_id) + 1 if correction else 1
             if correction and version == 1:
                 raise ForecastError(f"question {question_id} has no resolution to correct")
             res = self._insert_resolution(
                 tx,
-                Resolution(question_id, outcome, resolved_on, note, version=version),
+                Resolution(
+                    question_id, outcome, resolved_on, note, version=version, event_on=event_on
+                ),
                 self._live(),
             )
         self._snapshot([question_id], "resolution", res.logged_at)

@@ -39,7 +39,7 @@ _TRACKED: dict[str, tuple[str, ...]] = {
     "source": ("reliability", "type"),
     "report": ("published", "source", "title", "summary", "url", "origin", "retracted"),
     "assessment": ("lr", "strength", "likelihoods", "rationale", "retracted"),
-    "resolution": ("outcome", "resolved_on", "note"),
+    "resolution": ("outcome", "resolved_on", "event_on", "note"),
 }
 _EARLIEST = datetime.min.replace(tzinfo=UTC)  # sorts records without a logged time first
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # terminal control characters
@@ -295,7 +295,10 @@ def _resolution_entry(res: Resolution, previous: Resolution | None) -> tuple[str
         action = "annulled"
     else:
         action = "resolved"
-    return action, res.note, (("outcome", res.outcome), ("date", res.resolved_on))
+    fields: tuple[tuple[str, Any], ...] = (("outcome", res.outcome), ("date", res.resolved_on))
+    if res.event_on is not None:
+        fields += (("event date", res.event_on),)
+    return action, res.note, fields
 
 
 def _changes(kind: str, before: Any, after: Any) -> tuple[Change, ...]:

@@ -256,6 +256,14 @@ class Resolution:
     version: int = 1
     imported_at: datetime | None = None
     imported_by: str = ""
+    event_on: datetime | None = None  # an event resolved yes: the day it happened, if not
+    # the resolution date (an event on 20 October, resolved on 3 November)
+
+    @property
+    def happened_on(self) -> datetime:
+        """The day the event happened (an event question resolved yes): ``event_on`` if
+        stated, else the resolution date."""
+        return self.event_on if self.event_on is not None else self.resolved_on
 
 
 @dataclass(frozen=True)
@@ -577,8 +585,28 @@ def validate_resolution(res: Resolution, question: Question) -> Resolution:
     when = utc(res.resolved_on)
     if when < day_start(question.opened):
         raise ForecastError(f"resolution date {iso(when)} is before question {question.id} opened")
+    event = None if res.event_on is None else utc(res.event_on)
+    if event is not None:
+        if question.kind is not Kind.EVENT or lowered[outcome.casefold()] != "yes":
+            raise ForecastError(
+                f"an event date is for an event question resolved yes; question {question.id} "
+                f"is {question.kind.value}, resolved {lowered[outcome.casefold()]}"
+            )
+        if event < day_start(question.opened):
+            raise ForecastError(
+                f"event date {iso(event)} is before question {question.id} opened"
+            )
+        if event > when:
+            raise ForecastError(
+                f"event date {iso(event)} is after the resolution date {iso(when)}: "
+                "an event is resolved once it happened"
+            )
     return _replace(
-        res, outcome=lowered[outcome.casefold()], resolved_on=when, logged_by=nfc(res.logged_by)
+        res,
+        outcome=lowered[outcome.casefold()],
+        resolved_on=when,
+        event_on=event,
+        logged_by=nfc(res.logged_by),
     )
 
 

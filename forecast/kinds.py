@@ -119,15 +119,16 @@ def outcome(question: Question, resolution: Resolution, deadline: int = 0) -> in
     """What happened, as the scores and the learning take it: 1 or 0, or the option's index.
 
     An event question's deadline ``deadline`` (0: the primary one) resolves YES when the
-    question resolved ``yes`` on or before that deadline's day: an event after it is a NO
-    for that rung, though the question resolved yes.
+    question resolved ``yes`` and the event happened (``Resolution.happened_on``) on or
+    before that deadline's day: an event after it is a NO for that rung, though the question
+    resolved yes.
     """
     if rules(question).options:
         return question.option_names.index(resolution.outcome)
     yes = resolution.outcome == "yes"
     if rules(question).ladder:
         by = utc(question.deadlines[deadline]).date()
-        return int(yes and utc(resolution.resolved_on).date() <= by)
+        return int(yes and utc(resolution.happened_on).date() <= by)
     return int(yes)
 
 

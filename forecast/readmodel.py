@@ -158,6 +158,9 @@ class QuestionState:
             "status": self.status_label,
             "outcome": None if self.resolution is None else self.resolution.outcome,
             "resolved_on": None if self.resolution is None else iso(self.resolution.resolved_on),
+            "event_on": None
+            if self.resolution is None or self.resolution.event_on is None
+            else iso(self.resolution.event_on),
             "opened": iso(q.opened),
             "version": q.version,
             "edited": None if q.edited_at is None else iso(q.edited_at),

@@ -94,7 +94,7 @@ _FIELDS = {
         "id report question analyst lr strength likelihoods by around within judged rationale "
         "logged logged_by version retracted reason"
     ),
-    "resolutions": _words("question outcome date note logged logged_by version"),
+    "resolutions": _words("question outcome date event_date note logged logged_by version"),
     "snapshots": _words("question taken probability vector reason taken_by"),
 }
 
@@ -731,6 +731,7 @@ def _read_resolution(f: _Entry) -> Resolution:
         question_id=f.ident("question", "question"),
         outcome=outcome,
         resolved_on=f.time("date", required=True),  # type: ignore[arg-type]
+        event_on=f.time("event_date"),
         note=f.text("note"),
         logged_at=f.time("logged"),
         logged_by=f.text("logged_by"),
@@ -1022,6 +1023,7 @@ def _resolution_entry(r: Resolution) -> dict[str, Any]:
         "question": r.question_id,
         "outcome": r.outcome,
         "date": r.resolved_on,
+        **({} if r.event_on is None else {"event_date": r.event_on}),
         "note": r.note,
         "logged": r.logged_at,
         "logged_by": r.logged_by,

@@ -42,6 +42,16 @@ with st.form(FORM, enter_to_submit=False):
     when = date_col.date_input(
         "Resolved on (UTC)", value=asof.today(), key=_key("date"), format="YYYY-MM-DD"
     )
+    happened = None
+    if kinds.has_ladder(q):
+        happened = st.date_input(
+            "The event happened on (if not the day it was resolved)",
+            value=None,
+            key=_key("event"),
+            format="YYYY-MM-DD",
+            help="With yes: the day the event happened, when it was resolved later (an event "
+            "on 20 October resolved on 3 November is a yes by 31 October).",
+        )
     note = st.text_area(
         "Note", key=_key("note"), help="What settled it: a link, a quote, a short account."
     )
@@ -52,7 +62,10 @@ with st.form(FORM, enter_to_submit=False):
 
 if submitted:
     with forms.reporting(feedback):
-        res = state.resolve(qid, outcome, forms.at(when), note, correction=qid in resolved)
+        res = state.resolve(
+            qid, outcome, forms.at(when), note, correction=qid in resolved,
+            event_on=None if happened is None else forms.at(happened),
+        )  # fmt: skip
         forms.flash(f"Resolved {md(res.question_id)}: {md(res.outcome)} on {day(res.resolved_on)}.")
         forms.reset(FORM)
         st.rerun()

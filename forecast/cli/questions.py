@@ -397,12 +397,22 @@ def search(ctx: click.Context, words: tuple[str, ...], limit: int, as_json: bool
 @click.argument("qid", metavar="ID")
 @click.option("--outcome", required=True, help="yes, no, annulled, or an option name.")
 @click.option("--date", "when", required=True)
+@click.option(
+    "--event-date",
+    "event",
+    help="Event questions resolved yes: the day it happened, if not --date.",
+)
 @click.option("--note", default="")
 @click.option("--correct", is_flag=True, help="Replace an earlier resolution (kept in history).")
 @click.pass_context
 def resolve(
-    ctx: click.Context, qid: str, outcome: str, when: str, note: str, correct: bool
-) -> None:
+    ctx: click.Context, qid: str, outcome: str, when: str, event: str | None, note: str,
+    correct: bool,
+) -> None:  # fmt: skip
     """Resolve a question (or annul it)."""
-    res = tracker(ctx).resolve(qid, outcome, parse_time(when, "--date"), note, correction=correct)
-    say(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}")
+    res = tracker(ctx).resolve(
+        qid, outcome, parse_time(when, "--date"), note, correction=correct,
+        event_on=None if event is None else parse_time(event, "--event-date"),
+    )  # fmt: skip
+    happened = "" if res.event_on is None else f" (it happened on {iso(res.event_on)})"
+    say(f"resolved {res.question_id}: {res.outcome} on {iso(res.resolved_on)}{happened}")

@@ -35,7 +35,8 @@ with ``S`` the Lomax survival whose scale makes ``1 - S(H)`` the prior and ``H``
 from the anchor to the primary deadline, both included. A report aimed at another deadline
 or around a date enters as if it spoke to the primary one (a simplification).
 
-Event dates (the resolution date stands in for the event's) also give a term each, on layer
+Event dates (the day the resolution says the event happened, ``Resolution.happened_on``: its
+event date if one was given, else its date) also give a term each, on layer
 2's day cells: an event by the primary deadline, the day's mass given "by the deadline"; an
 event after it, the day's mass given "not by it"; no event by the last of several deadlines,
 the chance of that given "not by the primary" (censored). A single deadline's NO says
@@ -387,8 +388,8 @@ def middle(days: Sequence[int]) -> int:
 
 def _event_terms(q: Question, outcome: int, res: Resolution) -> list[tuple]:
     """The event-date terms of a resolved event question (see the module's docstring):
-    (prior logit, day from the anchor, horizon, kind). The resolution date stands in for
-    the event's."""
+    (prior logit, day from the anchor, horizon, kind). The event's day is the one the
+    resolution states (``Resolution.happened_on``), else its date."""
     if not kinds.has_ladder(q):
         return []
     calendar = Calendar(q)
@@ -397,7 +398,7 @@ def _event_terms(q: Question, outcome: int, res: Resolution) -> list[tuple]:
     censored = [(prior, float(calendar.last - a + 1), horizon, CENSORED)]
     if res.outcome != "yes":
         return censored if len(q.deadlines) > 1 else []
-    day = day_index(calendar.first, res.resolved_on)
+    day = day_index(calendar.first, res.happened_on)
     if day > calendar.last:  # "yes", but after every deadline: not by the last one
         return censored
     kind = BY_DEADLINE if outcome == 1 else AFTER_DEADLINE

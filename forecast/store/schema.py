@@ -235,6 +235,8 @@ resolutions = Table(
     _text("note"),
     *_logged(),
     *_imported(),
+    # revision 0011: the day the event happened, if not the resolution date (NULL: the same)
+    Column("event_on", UTCDateTime(), nullable=True),
     PrimaryKeyConstraint("question_id", "version"),
 )
 

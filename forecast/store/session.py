@@ -997,6 +997,7 @@ def _resolution_row(res: Resolution) -> dict[str, Any]:
         "version": res.version,
         "outcome": _s(res.outcome),
         "resolved_on": res.resolved_on,
+        "event_on": res.event_on,
         "note": _s(res.note),
         "logged_at": res.logged_at,
         "logged_by": _s(res.logged_by),
@@ -1005,18 +1006,17 @@ def _resolution_row(res: Resolution) -> dict[str, Any]:
 
 
 def _resolution(row: Row) -> Resolution:
-    question_id, version, outcome, resolved_on, note, logged_at, logged_by, *rest = row
-    imported_at, imported_by = rest
     return Resolution(
-        question_id=question_id,
-        outcome=outcome,
-        resolved_on=resolved_on,
-        note=note,
-        logged_at=logged_at,
-        logged_by=logged_by,
-        version=version,
-        imported_at=imported_at,
-        imported_by=imported_by or "",
+        question_id=row.question_id,
+        outcome=row.outcome,
+        resolved_on=row.resolved_on,
+        note=row.note,
+        logged_at=row.logged_at,
+        logged_by=row.logged_by,
+        version=row.version,
+        imported_at=row.imported_at,
+        imported_by=row.imported_by or "",
+        event_on=row.event_on,
     )
 
 

@@ -197,6 +197,22 @@ def test_an_event_child_at_the_ends_of_probability() -> None:
     assert rows[1, 10] == 1.0  # certain: on the day the prior was stated
 
 
+def test_an_event_child_of_an_event_parent() -> None:
+    # the child's P(by its first deadline) is 0.7 if the parent happened by day 60, else 0.2
+    parent, child = Calendar(event_question(prior=0.4)), Calendar(event_question(prior=0.3))
+    rows = event_rows(child, if_yes(event_yes(parent, OPENED + timedelta(days=60)), 0.7, 0.2))
+    assert rows.shape == (parent.size, child.size)
+    net = Network(
+        [Node("P", parent.size, event_prior(parent)), Node("C", child.size)],
+        [Link("C", ("P",), rows)],
+    )
+    w = event_prior(parent)
+    for day in (0, 30, 59, 60, 61, 100):
+        by = w[day:61].sum() / w[day:].sum()
+        m = net.marginals({"P": silence(parent.size, day)})
+        assert m["C"][:61].sum() == pytest.approx(0.7 * by + 0.2 * (1 - by), abs=EXACT), day
+
+
 # --------------------------------------------------------------------------- joint evidence
 
 
@@ -216,6 +232,16 @@ def test_a_joint_report_counts_once() -> None:
     m = a_to_b().marginals({("A", "B"): log})
     assert m["A"][YES] == pytest.approx((1.28 + 0.08) / 1.96, abs=EXACT)
     assert m["B"][YES] == pytest.approx((1.28 + 0.06) / 1.96, abs=EXACT)
+
+
+def test_joint_evidence_comes_and_goes() -> None:
+    net = a_to_b()
+    log = np.zeros((2, 2))
+    log[YES, YES] = math.log(4.0)
+    assert net.marginals({("A", "B"): log})["A"][YES] == pytest.approx(1.36 / 1.96, abs=EXACT)
+    assert net.marginals({"A": lr(3.0)})["A"][YES] == pytest.approx(2 / 3, abs=EXACT)
+    log[YES, YES] = math.log(2.0)  # the same scope with other values
+    assert net.marginals({("A", "B"): log})["A"][YES] == pytest.approx(0.72 / 1.32, abs=EXACT)
 
 
 def test_a_joint_likelihood_over_parents_in_either_order() -> None:

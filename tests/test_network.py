@@ -453,8 +453,10 @@ def test_the_rules_of_nodes_and_links() -> None:
         Network([Node("A", 2, np.array([0.5, 0.6]))])
     with refused('"B" already has a link; give one table over all its parents'):
         Network([a, b], [link, link])
-    with refused('the link from  to "B" must name each parent once'):
+    with refused('the link to "B" names no parent'):
         Network([a, b], [Link("B", (), np.ones(2) / 2)])
+    with refused('the link from "A", "A" to "B" names a parent twice'):
+        Network([a, b], [Link("B", ("A", "A"), np.full((2, 2, 2), 0.5))])
 
 
 def test_an_unknown_question_is_not_found() -> None:

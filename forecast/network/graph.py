@@ -111,8 +111,10 @@ def check_links(nodes: dict[str, Node], links: Sequence[Link]) -> dict[str, Link
             raise NetworkError(
                 f"{quoted(link.child)} already has a link; give one table over all its parents"
             )
-        if not link.parents or len(set(link.parents)) != len(link.parents):
-            raise NetworkError(f"{link.name} must name each parent once")
+        if not link.parents:
+            raise NetworkError(f"the link to {quoted(link.child)} names no parent")
+        if len(set(link.parents)) != len(link.parents):
+            raise NetworkError(f"{link.name} names a parent twice")
         _check_table(nodes, link)
         _refuse_cycle(by_child, link)
         by_child[link.child] = link

@@ -18,14 +18,21 @@ out, becomes 0).
 
 **Why a virtual child gives a joint likelihood.** Add a binary node ``V_f`` whose parents are
 the questions of ``f``, with ``P(V_f = yes | x_f) = L_f(x_f) / max L_f``, and observe
-``V_f = yes``. Summing ``V_f`` out of the joint leaves exactly the factor ``L_f(x_f)`` (up to
-the constant ``max L_f``), and ``V_f`` has no children, so nothing else changes. A
+``V_f = yes``. The observation multiplies the joint by ``P(V_f = yes | x_f)``, which is
+``L_f(x_f)`` up to a constant, and no node depends on ``V_f``, so nothing else changes. A
 single-question likelihood is given to pyAgrum directly as soft evidence, which is the same
 construction with one parent.
 
 pyAgrum's ``LazyPropagation`` does the exact inference on the junction tree of the network.
 A ``Network`` builds the Bayesian network once and keeps one propagation engine per set of
-joint-evidence scopes, so that a run of daily inferences only changes evidence.
+joint-evidence scopes: a day's inference only changes evidence, and only a new value in a
+joint table (a new report on that combination) makes its engine afresh.
+
+**Impossible evidence.** If no combination of states has both a positive probability and a
+positive likelihood, there is no posterior; ``marginals`` says which question's evidence
+rules out all its links allow, or that the evidence does so together, rather than return
+NaN. Whether it is impossible depends only on which entries are 0, so that is decided on the
+network's support, where very strong but possible evidence cannot underflow to 0.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ question and turns a report's target into the likelihood vector layer 1 consumes
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -62,13 +63,20 @@ class Calendar:
     def day(self, index: int) -> datetime:
         return self.first + timedelta(days=int(index))
 
-    def prior(self) -> np.ndarray:
-        """Log-weights of the prior: the Lomax law from the anchor day."""
+    def prior(self, probability: float | None = None) -> np.ndarray:
+        """Log-weights of the prior: the Lomax law from the anchor day.
+
+        ``probability`` stands in for the question's prior P(by the first deadline): a linked
+        question's day cells given one state of its parent follow the same law at the
+        probability its link states. 0 puts all the mass on "later or never"; 1 on the
+        anchor day.
+        """
         q = self.question
-        assert q.prior is not None
+        p = q.prior if probability is None else probability
+        assert p is not None
         a = self.anchor
         horizon = float(self.deadlines[0] - a + 1)  # days a..D_1, both included
-        scale = rate_for_probability(logit(q.prior), horizon, q.shape)
+        scale = rate_for_probability(_log_odds(p), horizon, q.shape)
         x = np.arange(self.size - a, dtype=float)  # days since the anchor, at each cell's start
         log_s = log_survival_np(x, scale, q.shape)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -99,6 +107,15 @@ class Calendar:
             return cells  # after the last deadline: nothing left to move
         cells[: end + 1] = True
         return cells
+
+
+def _log_odds(p: float) -> float:
+    """``logit(p)``, and -inf or inf at the ends, where the Lomax scale is inf or 0."""
+    if p <= 0.0:
+        return -math.inf
+    if p >= 1.0:
+        return math.inf
+    return logit(p)
 
 
 def _anchor(question: Question, first: datetime, primary: int) -> int:

@@ -1,0 +1,276 @@
+"""Exact inference over linked questions, with each question's evidence as a likelihood.
+
+The network's prior is the product of the root priors and the links' tables,
+``P(x) = prod_i P(x_i | parents_i)``. A question's own evidence is not an observed state but
+a likelihood over its states, ``L(x_i) = P(evidence | x_i)``: layer 1 sums a report's log
+terms into it, and an event question's silence puts 0 on the days already past. Bayes with
+such (soft, or "virtual") evidence is
+
+    P(x | evidence)  ∝  P(x) · prod_i L_i(x_i) · prod_f L_f(x_f),
+
+where ``L_f`` is a likelihood over a combination of questions: a report assessed against two
+linked questions is one observation, so it enters once, as a table over both, rather than
+twice as if it were two independent reports.
+
+Only the ratios within a likelihood matter, so a likelihood is taken as log-values (callers
+add report terms), shifted by its largest value before ``exp`` (no overflow; -inf, ruled
+out, becomes 0).
+
+**Why a virtual child gives a joint likelihood.** Add a binary node ``V_f`` whose parents are
+the questions of ``f``, with ``P(V_f = yes | x_f) = L_f(x_f) / max L_f``, and observe
+``V_f = yes``. The observation multiplies the joint by ``P(V_f = yes | x_f)``, which is
+``L_f(x_f)`` up to a constant, and no node depends on ``V_f``, so nothing else changes. A
+single-question likelihood is given to pyAgrum directly as soft evidence, which is the same
+construction with one parent.
+
+pyAgrum's ``LazyPropagation`` does the exact inference on the junction tree of the network.
+A ``Network`` builds the Bayesian network once and keeps one propagation engine per set of
+joint-evidence scopes: a day's inference only changes evidence, and only a new value in a
+joint table (a new report on that combination) makes its engine afresh.
+
+**Impossible evidence.** If no combination of states has both a positive probability and a
+positive likelihood, there is no posterior; ``marginals`` says which question's evidence
+rules out all its links allow, or that the evidence does so together, rather than return
+NaN. Whether it is impossible depends only on which entries are 0, so that is decided on the
+network's support, where very strong but possible evidence cannot underflow to 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from dataclasses import dataclass, field
+
+import numpy as np
+import pyagrum as gum
+from numpy.typing import ArrayLike
+
+from forecast.network.graph import (
+    YES,
+    Link,
+    NetworkError,
+    Node,
+    check_links,
+    check_nodes,
+    known,
+    named,
+    quoted,
+    topological,
+)
+
+Scope = tuple[str, ...]
+Evidence = Mapping[str | Scope, ArrayLike]
+
+
+class Network:
+    """A compiled network of linked questions: build once, then ask ``marginals`` often."""
+
+    def __init__(self, nodes: Sequence[Node], links: Sequence[Link] = ()):
+        self.nodes = check_nodes(nodes)
+        self.links = check_links(self.nodes, links)
+        self.keys = topological(self.nodes, self.links)
+        self._bn, self._ids = _build(self.nodes, self.links, self.keys)
+        self._engines: dict[tuple[Scope, ...], _Engine] = {}
+        self._support: Network | None = None  # built when evidence proves impossible
+
+    def states(self, key: str) -> int:
+        return known(self.nodes, key).states
+
+    def marginals(self, evidence: Evidence | None = None) -> dict[str, np.ndarray]:
+        """P(state | evidence) of every question, by key.
+
+        ``evidence`` maps a question's key to a log-likelihood vector over its states, or a
+        tuple of keys to a log-likelihood array over their combined states (shape: their
+        states in that order). -inf rules a state out; a constant adds nothing. With no
+        evidence the marginals are the priors the links imply.
+        """
+        likelihoods = self._likelihoods(evidence or {})
+        engine = self._engine(likelihoods)
+        # P(evidence) = 0 in double precision: the evidence is impossible, or only too
+        # improbable for the product of its numbers to be represented.
+        if not engine.run(likelihoods) and not self._possible(likelihoods):
+            raise self._impossible(likelihoods)
+        out: dict[str, np.ndarray] | None = None
+        with suppress(gum.IncompatibleEvidence):
+            out = {key: engine.posterior(self._ids[key]) for key in self.keys}
+        if out is None or not all(np.all(np.isfinite(p)) for p in out.values()):
+            raise NetworkError("the evidence is too improbable to compute the marginals")
+        return out
+
+    def _likelihoods(self, evidence: Evidence) -> dict[Scope, np.ndarray]:
+        """The likelihood of each question or combination with evidence, informative ones
+        only, in a fixed order; several entries for one question or scope are multiplied."""
+        logs: dict[Scope, np.ndarray] = {}
+        for where, values in evidence.items():
+            scope = (where,) if isinstance(where, str) else tuple(where)
+            log = self._log_likelihood(scope, values)
+            logs[scope] = logs[scope] + log if scope in logs else log
+        out = {scope: _likelihood(logs[scope], named(scope)) for scope in sorted(logs)}
+        return {scope: v for scope, v in out.items() if not np.all(v == 1.0)}  # flat: nothing
+
+    def _log_likelihood(self, scope: Scope, values: ArrayLike) -> np.ndarray:
+        if not scope:
+            raise NetworkError("evidence must name at least one question")
+        shape = tuple(self.states(key) for key in scope)
+        if len(set(scope)) != len(scope):
+            raise NetworkError(f"evidence on {named(scope)} names a question twice")
+        log = np.asarray(values, dtype=float)
+        if log.shape != shape:
+            raise NetworkError(f"evidence on {named(scope)} has shape {log.shape}, not {shape}")
+        if np.any(np.isnan(log) | (log == np.inf)):
+            raise NetworkError(f"evidence on {named(scope)} has a log-likelihood of NaN or +inf")
+        return log
+
+    def _engine(self, likelihoods: dict[Scope, np.ndarray]) -> _Engine:
+        scopes = tuple(scope for scope in likelihoods if len(scope) > 1)
+        if scopes not in self._engines:
+            self._engines[scopes] = _Engine.build(self._bn, self._ids, scopes)
+        return self._engines[scopes]
+
+    def _possible(self, likelihoods: dict[Scope, np.ndarray]) -> bool:
+        """Whether some combination of states has a positive probability and likelihood.
+
+        Only which entries are 0 matters, so the same question is put to this network's
+        *support*: each table uniform over the states it allows, each likelihood 1 where it
+        allows a state. There no product of small numbers can underflow to 0."""
+        if self._support is None:
+            self._support = Network(*_supports(self.nodes, self.links))
+        allowed = {scope: (v > 0.0).astype(float) for scope, v in likelihoods.items()}
+        return self._support._engine(allowed).run(allowed)
+
+    def _impossible(self, likelihoods: dict[Scope, np.ndarray]) -> NetworkError:
+        """Name the question whose evidence alone rules out every state its links allow, or
+        else every question the evidence is on."""
+        for scope, likelihood in likelihoods.items():
+            if len(scope) == 1 and not self._possible({scope: likelihood}):
+                return NetworkError(
+                    f"the evidence on {quoted(scope[0])} rules out every state its links allow"
+                )
+        keys = sorted({key for scope in likelihoods for key in scope})
+        return NetworkError(
+            f"the evidence on {named(keys)} is impossible: together it rules out "
+            "every combination of states the links allow"
+        )
+
+
+@dataclass
+class _Engine:
+    """One Bayesian network (the compiled one, plus a virtual child per joint scope) and its
+    propagation engine, kept across calls."""
+
+    bn: gum.BayesNet
+    ids: dict[str, int]
+    virtual: dict[Scope, int]
+    tables: dict[Scope, np.ndarray] = field(default_factory=dict)
+    inference: gum.LazyPropagation | None = None
+
+    @classmethod
+    def build(cls, base: gum.BayesNet, ids: dict[str, int], scopes: tuple[Scope, ...]) -> _Engine:
+        bn = gum.BayesNet(base) if scopes else base
+        virtual = {
+            scope: _virtual_child(bn, [ids[k] for k in scope], n) for n, scope in enumerate(scopes)
+        }
+        return cls(bn, ids, virtual)
+
+    def run(self, likelihoods: dict[Scope, np.ndarray]) -> bool:
+        """Propagate the evidence; False if its probability is 0.
+
+        pyAgrum does not always say so itself: a likelihood that leaves one state is taken
+        as an observation of that state, and an observation of a state of probability 0
+        passes unnoticed, so P(evidence) is read after every propagation."""
+        try:
+            self._infer(likelihoods)
+            return bool(self.inference.evidenceProbability() > 0.0)  # type: ignore[union-attr]
+        except gum.IncompatibleEvidence:
+            return False
+
+    def posterior(self, node: int) -> np.ndarray:
+        assert self.inference is not None
+        # through a list: ``toarray`` reshapes in place, which numpy now deprecates
+        return np.array(self.inference.posterior(node).tolist(), dtype=float)
+
+    def _infer(self, likelihoods: dict[Scope, np.ndarray]) -> None:
+        for scope, node in self.virtual.items():
+            self._set_joint(scope, node, likelihoods[scope])
+        if self.inference is None:
+            self.inference = gum.LazyPropagation(self.bn)
+        ie = self.inference
+        ie.eraseAllEvidence()
+        for scope, likelihood in likelihoods.items():
+            if len(scope) == 1:
+                ie.addEvidence(self.ids[scope[0]], likelihood.tolist())
+        for node in self.virtual.values():
+            ie.addEvidence(node, YES)
+        ie.makeInference()
+
+    def _set_joint(self, scope: Scope, node: int, likelihood: np.ndarray) -> None:
+        """Write a joint likelihood into its virtual child's table if it changed. The
+        propagation engine is then made afresh: it does not follow a table's values."""
+        old = self.tables.get(scope)
+        if old is not None and np.array_equal(old, likelihood):
+            return
+        rows = np.stack([1.0 - likelihood, likelihood], axis=-1)  # NO, YES
+        _fill(self.bn, node, [self.ids[k] for k in scope], rows)
+        self.tables[scope] = likelihood
+        self.inference = None
+
+
+def _supports(nodes: dict[str, Node], links: dict[str, Link]) -> tuple[list[Node], list[Link]]:
+    """The nodes and links with each probability vector made uniform over its nonzero
+    entries: the same possible combinations, none of them improbable."""
+
+    def uniform(p: np.ndarray) -> np.ndarray:
+        allowed = (np.asarray(p) > 0.0).astype(float)
+        return allowed / allowed.sum(axis=-1, keepdims=True)
+
+    support_nodes = [
+        Node(n.key, n.states, None if n.prior is None else uniform(n.prior)) for n in nodes.values()
+    ]
+    support_links = [Link(k.child, k.parents, uniform(k.table)) for k in links.values()]
+    return support_nodes, support_links
+
+
+def _build(
+    nodes: dict[str, Node], links: dict[str, Link], order: list[str]
+) -> tuple[gum.BayesNet, dict[str, int]]:
+    """The Bayesian network: a variable per question, arcs from each link's parents in the
+    link's order, and the roots' priors and the links' tables as its tables."""
+    bn = gum.BayesNet()
+    ids: dict[str, int] = {}
+    for n, key in enumerate(order):
+        ids[key] = bn.add(gum.LabelizedVariable(f"q{n}", key, nodes[key].states))
+        link = links.get(key)
+        if link is None:
+            _fill(bn, ids[key], [], np.asarray(nodes[key].prior, dtype=float))
+            continue
+        parents = [ids[p] for p in link.parents]
+        for parent in parents:
+            bn.addArc(parent, ids[key])
+        _fill(bn, ids[key], parents, np.asarray(link.table, dtype=float))
+    return bn, ids
+
+
+def _virtual_child(bn: gum.BayesNet, parents: list[int], n: int) -> int:
+    node = int(bn.add(gum.LabelizedVariable(f"joint{n}", "joint evidence", 2)))
+    for parent in parents:
+        bn.addArc(parent, node)
+    return node
+
+
+def _fill(bn: gum.BayesNet, node: int, parents: Sequence[int], table: np.ndarray) -> None:
+    """Write ``table`` (axes: ``parents`` in order, then the node) into the node's CPT.
+
+    pyAgrum stores a table flat with its first variable (the node itself) varying fastest,
+    the reverse of numpy's row-major order, so the axes are laid out in reverse of its order
+    of variables before flattening."""
+    cpt = bn.cpt(node)
+    axes = [bn.variable(i).name() for i in (*parents, node)]
+    order = [axes.index(name) for name in reversed(cpt.names)]
+    cpt.fillWith(np.transpose(table, order).ravel().tolist())
+
+
+def _likelihood(log: np.ndarray, where: str) -> np.ndarray:
+    top = np.max(log)
+    if top == -np.inf:
+        raise NetworkError(f"the evidence on {where} rules out every state")
+    return np.exp(log - top)

@@ -109,3 +109,16 @@ def test_a_crossing_between_runs_arrives_by_mail_once(db: object, smtp: Mailbox,
     assert "4.7%" in body and "20.6%" in body  # before and after, as every face shows them
     assert "sent 0 alert(s)" in run.ok("alerts")  # nothing new: nothing again
     assert len(smtp.messages) == 1
+
+
+def test_the_weekly_report_is_linked_by_mail(db: object, smtp: Mailbox, run: Run) -> None:
+    run.ok(
+        "alerts", "subscribe", "team-mail", "--who", "team", "--channel", mail_url(smtp.port),
+        "--kind", "weekly",
+    )  # fmt: skip
+    link = "https://intranet.example/forecasts/weekly-latest.html"
+    assert "sent 1 alert(s), 0 failed" in run.ok("alerts", "--weekly-link", link)
+    [mail] = smtp.messages
+    assert "weekly report" in mail.message["Subject"]
+    assert f"Read it at {link}" in mail.message.get_body().get_content()
+    assert "sent 0 alert(s)" in run.ok("alerts", "--weekly-link", link)  # once a week

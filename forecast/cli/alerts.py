@@ -34,11 +34,19 @@ def register(root: click.Group) -> None:
 @click.option(
     "--weekly",
     type=click.Path(dir_okay=False, path_type=Path),
-    help="The weekly report just written (`forecast report`): sent to those who want it.",
+    help="The weekly report just written (`forecast report`): attached for those who want it.",
+)
+@click.option(
+    "--weekly-link",
+    metavar="URL",
+    help="Where the weekly report can be read (an intranet page, a shared folder): linked.",
 )
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
-def alerts(ctx: click.Context, dry_run: bool, weekly: Path | None, as_json: bool) -> None:
+def alerts(
+    ctx: click.Context, dry_run: bool, weekly: Path | None, weekly_link: str | None,
+    as_json: bool,
+) -> None:  # fmt: skip
     """Send what needs attention to each subscriber, once (run it from cron).
 
     Alerts: a question crossed a threshold since the last run, a close date is near, a
@@ -47,8 +55,12 @@ def alerts(ctx: click.Context, dry_run: bool, weekly: Path | None, as_json: bool
     if ctx.invoked_subcommand is not None:
         return
     report = None
-    if weekly is not None:
-        report = alerting.WeeklyReport(utc(tracker(ctx).now()).date(), file=weekly.resolve())
+    if weekly is not None or weekly_link:
+        report = alerting.WeeklyReport(
+            utc(tracker(ctx).now()).date(),
+            link=weekly_link or "",
+            file=None if weekly is None else weekly.resolve(),
+        )
     deliveries = alerting.run(tracker(ctx), dry_run=dry_run, weekly=report)
     if as_json:
         print_json([{**_alert(d.alert), "outcome": d.outcome.value, "error": d.error}

@@ -77,6 +77,7 @@ from forecast.inbox import (
 )
 from forecast.inbox import Status as EntryStatus
 from forecast.inbox import statuses as entry_statuses
+from forecast.links import QuestionLink
 from forecast.readmodel import AWAITING as AWAITING
 from forecast.readmodel import QuestionState as QuestionState
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
@@ -178,6 +179,36 @@ class Judgement:
             rationale=self.rationale,
             logged_at=logged_at,
         )
+
+
+@dataclass(frozen=True)
+class LinkedQuestion:
+    """A linked question at one knowledge time: its stated prior and the one its links
+    imply; its forecast on its own evidence and the one the network gives."""
+
+    question: Question
+    parents: tuple[str, ...]
+    children: tuple[str, ...]
+    stated_prior: float | dict[str, float]
+    implied_prior: Any  # linking.Reading, as are the two below
+    own: Any
+    linked: Any
+
+    @property
+    def incoherent(self) -> bool:
+        """The stated prior is far from the implied one (a linked child only)."""
+        from forecast import linking
+
+        return bool(self.parents) and linking.apart(self.stated_prior, self.implied_prior.headline)
+
+
+def _links_in_force(versions: Sequence[QuestionLink], as_of: datetime | None) -> list[QuestionLink]:
+    """Each child's latest version known at ``as_of`` (None: all), unless it was ended."""
+    latest: dict[str, QuestionLink] = {}
+    for v in versions:
+        if as_of is None or (v.logged_at is not None and v.logged_at <= as_of):
+            latest[v.child] = v
+    return [v for v in latest.values() if v.active]
 
 
 @dataclass(frozen=True)
@@ -678,6 +709,152 @@ class Tracker:
         self.check_past("a run of the alerts is at", ran_at)
         with self.store.write() as tx:
             tx.insert_alert_run(ran_at, sent, failed)
+
+    # ---------------------------------------------------------------- links
+
+    def link(
+        self,
+        parents: Sequence[str],
+        child: str,
+        given: Sequence[tuple[Sequence[str], Sequence[float]]],
+        *,
+        by: Sequence[datetime | None] = (),
+        reason: str = "",
+    ) -> QuestionLink:
+        """Link ``child`` to ``parents`` (a new version of its links, replacing the last):
+        ``given`` holds, for each combination of the parents' states (``linking.states``),
+        the child's probability (``linking.child_values``); ``by``, per parent, the deadline
+        an event parent's "yes" means (None: its first). A cycle is refused, naming it."""
+        from forecast import linking
+
+        check_text(reason, "reason")
+        link = QuestionLink(
+            child,
+            tuple(parents),
+            tuple((tuple(combo), tuple(float(v) for v in values)) for combo, values in given),
+            tuple(None if d is None else utc(d) for d in by) or (None,) * len(parents),
+        )
+        with self.store.write() as tx:
+            questions = {q.id: q for q in tx.questions()}
+            linking.check(link, questions)
+            versions = [v for v in tx.links() if v.child == child]
+            standing = [v for v in _links_in_force(tx.links(), None) if v.child != child]
+            linking.network(questions, [*standing, link])  # refuses a cycle, naming it
+            stamp = self._live()
+            return tx.insert_link(
+                replace(link, version=len(versions) + 1, logged_at=stamp.at, logged_by=stamp.by,
+                        reason=reason)
+            )  # fmt: skip
+
+    def unlink(self, child: str, *, reason: str) -> QuestionLink:
+        """End a child's links (a last, inactive version: its history stays)."""
+        if not reason.strip():
+            raise ForecastError("removing a link needs a reason")
+        check_text(reason, "reason")
+        with self.store.write() as tx:
+            versions = [v for v in tx.links() if v.child == child]
+            if not versions or not versions[-1].active:
+                raise NotFound(f"question {child!r} has no links to remove")
+            stamp = self._live()
+            ended = replace(
+                versions[-1], active=False, version=len(versions) + 1, logged_at=stamp.at,
+                logged_by=stamp.by, reason=reason, imported_at=None, imported_by="",
+            )  # fmt: skip
+            return tx.insert_link(ended)
+
+    def _import_links(self, tx: Session, links: Sequence[QuestionLink], stamp: _Stamp) -> None:
+        """Store imported link versions, each checked against the questions and following
+        the versions already stored; the links then in force must not form a cycle."""
+        from forecast import linking
+
+        questions = {q.id: q for q in tx.questions()}
+        stored = {}
+        for v in tx.links():
+            stored[v.child] = v.version
+        for link in sorted(links, key=lambda x: (x.child, x.version)):
+            with _naming("links of", link.child):
+                expected = stored.get(link.child, 0) + 1
+                if link.version != expected:
+                    raise ForecastError(f"version {link.version} does not follow {expected - 1}")
+                if link.active:
+                    linking.check(link, questions)
+                self.check_past(f"links of {link.child!r} are logged at", link.logged_at)
+                tx.insert_link(
+                    replace(
+                        link, logged_at=link.logged_at or stamp.at,
+                        logged_by=link.logged_by or stamp.by, imported_at=stamp.at,
+                        imported_by=stamp.by,
+                    )
+                )  # fmt: skip
+                stored[link.child] = link.version
+        standing = _links_in_force(tx.links(), None)
+        if standing:
+            linking.network(questions, standing)  # refuses a cycle, naming it
+
+    def links(self, as_of: datetime | None = None) -> list[QuestionLink]:
+        """The links in force at ``as_of`` (knowledge time; default now), by child."""
+        with self.store.read() as tx:
+            return _links_in_force(tx.links(), as_of)
+
+    def link_versions(self) -> list[QuestionLink]:
+        """Every version of every child's links, by child then version."""
+        with self.store.read() as tx:
+            return tx.links()
+
+    def linked(self, as_of: datetime | None = None) -> list[LinkedQuestion]:
+        """Every linked question at ``as_of``: its stated prior beside the one its links
+        imply, and its forecast on its own evidence beside the one its links give.
+
+        A report (an echo cluster: one origin) assessed against several linked questions
+        counts once, on the one nearest a root of the links (``linking.counted_once``):
+        through the links it reaches the others."""
+        from forecast import linking
+
+        cutoff = as_of or self.now()
+        links = self.links(cutoff)
+        if not links:
+            return []
+        history = self.history(None)
+        parts = evidence.by_question(history)
+        rel = evidence.reliabilities(history.sources, cutoff)
+        keys = sorted({k for link in links for k in (link.child, *link.parents)})
+        questions = {q.id: q for q in history.questions}
+        states = {k: self._state(questions[k], parts[k], cutoff, None, False, rel) for k in keys}
+        standing = {k: s.question for k, s in states.items()}
+        items = {
+            k: evidence.items_for(standing[k], parts[k], as_of=cutoff, reliability=rel)
+            for k in keys
+        }
+        kept = linking.counted_once(items, links)
+        net = linking.network(standing, links)
+        implied = net.marginals()
+        found = net.marginals(
+            {
+                k: linking.likelihood(
+                    s.question,
+                    compute(s.question, kept[k], s.trajectory.days[-1]),
+                    s.resolution,
+                )
+                for k, s in states.items()
+            }
+        )
+        parents = {link.child: link.parents for link in links}
+        out = []
+        for k in keys:
+            q = standing[k]
+            day = max(0, event_dates.day_index(q.opened, cutoff))
+            out.append(
+                LinkedQuestion(
+                    q,
+                    parents.get(k, ()),
+                    tuple(c for c, ps in parents.items() if k in ps),
+                    linking.stated_prior(q),
+                    linking.reading(q, implied[k], 0),
+                    linking.own(q, states[k].trajectory),
+                    linking.reading(q, found[k], day),
+                )
+            )
+        return out
 
     # ---------------------------------------------------------------- the inbox
 
@@ -1181,6 +1358,8 @@ class Tracker:
             for res in history.resolutions:
                 with _naming("resolution of", res.question_id):
                     self._insert_resolution(tx, res, stamp)
+            if history.links:
+                self._import_links(tx, history.links, stamp)
             if snapshots:
                 known = {q.id: q for q in tx.questions()}
                 checked = []
@@ -1203,6 +1382,8 @@ class Tracker:
             "assessments": len(history.assessments),
             "resolutions": len(history.resolutions),
         }
+        if history.links:
+            counts["links"] = len(history.links)
         if snapshots:
             counts["snapshots"] = len(snapshots)
         return counts

@@ -281,6 +281,7 @@ class History:
     resolutions: Sequence[Resolution] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     question_versions: Sequence[Question] = ()
+    links: Sequence[Any] = ()  # every version of every child's links (``forecast.links``)
 
 
 # --------------------------------------------------------------------------- validation

@@ -60,6 +60,7 @@ from forecast.domain import (
     validate_report,
     validate_source,
 )
+from forecast.links import QuestionLink
 from forecast.records import REASONS, Snapshot
 from forecast.scales import SCALE, strength_to_lr
 
@@ -96,6 +97,7 @@ _FIELDS = {
     ),
     "resolutions": _words("question outcome date event_date note logged logged_by version"),
     "snapshots": _words("question taken probability vector reason taken_by"),
+    "links": _words("child parents by given ended version logged logged_by reason"),
 }
 
 
@@ -131,6 +133,12 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
             top.get("snapshots"), "snapshots", name, lambda f: _read_snapshot(f, questions)
         )
     )
+    links = tuple(
+        link
+        for _, _, link in _entries(
+            top.get("links"), "links", name, _read_link
+        )
+    )
     history = History(
         questions=latest,
         question_versions=earlier,
@@ -138,6 +146,7 @@ def load_all(text: str, *, name: str = "scenario") -> Scenario:
         reports=records["reports"],
         assessments=records["assessments"],
         resolutions=records["resolutions"],
+        links=links,
     )
     return Scenario(history, snaps)
 
@@ -235,7 +244,9 @@ def _top_level(data: Any, name: str) -> dict[str, Any]:
             f"{name}: expected a mapping starting with 'format: {FORMAT}', not {_type_name(data)}"
         )
     try:
-        _reject_unknown(data, ("format", "counts", *SECTIONS, "snapshots"), "top-level key")
+        _reject_unknown(
+            data, ("format", "counts", *SECTIONS, "links", "snapshots"), "top-level key"
+        )
     except ForecastError as exc:
         raise ForecastError(f"{name}: {exc}") from None
     if "format" not in data:
@@ -286,7 +297,7 @@ def _check_complete(top: Mapping[str, Any], text: str, name: str) -> None:
     counts = top.get("counts")
     if counts is None:
         return
-    sections = (*SECTIONS, "snapshots")
+    sections = (*SECTIONS, "links", "snapshots")
     if not isinstance(counts, dict):
         raise ForecastError(f"{name}: counts: must be a mapping SECTION: NUMBER")
     try:
@@ -359,7 +370,8 @@ def _label(section: str, entry: Any) -> str:
     """The ' (id x)' part of an error location, so a long file can be searched."""
     if not isinstance(entry, dict):
         return ""
-    key = {"sources": "name", "resolutions": "question", "snapshots": "question"}.get(section, "id")
+    key = {"sources": "name", "resolutions": "question", "snapshots": "question",
+           "links": "child"}.get(section, "id")  # fmt: skip
     if key in entry:
         return f" ({key} {_show(entry[key])})"
     if section == "assessments" and "report" in entry:
@@ -862,6 +874,7 @@ def dumps(history: History, snapshots: Iterable[Snapshot] = ()) -> str:
         "reports": map(_report_entry, h.reports),
         "assessments": map(_assessment_entry, h.assessments),
         "resolutions": map(_resolution_entry, h.resolutions),
+        "links": map(_link_entry, sorted(h.links, key=lambda x: (x.child, x.version))),
         "snapshots": map(_snapshot_entry, ordered_snapshots(snapshots)),
     }
     listed = {
@@ -926,6 +939,7 @@ def ordered(history: History) -> History:
         ),
         resolutions=tuple(sorted(history.resolutions, key=lambda r: (r.question_id, r.version))),
         extra=history.extra,
+        links=tuple(sorted(history.links, key=lambda x: (x.child, x.version))),
     )
 
 
@@ -1029,6 +1043,59 @@ def _resolution_entry(r: Resolution) -> dict[str, Any]:
         "logged_by": r.logged_by,
         "version": r.version,
     }
+
+
+def _link_entry(x: QuestionLink) -> dict[str, Any]:
+    given: dict[str, Any] = {}
+    for combo, values in x.given:
+        given["|".join(combo)] = values[0] if len(values) == 1 else list(values)
+    return {
+        "child": x.child,
+        "parents": list(x.parents),
+        "by": None if all(d is None for d in x.by) else list(x.by),
+        "given": given,
+        "ended": True if not x.active else None,
+        "version": x.version,
+        "logged": x.logged_at,
+        "logged_by": x.logged_by,
+        "reason": x.reason,
+    }
+
+
+def _read_link(f: _Entry) -> QuestionLink:
+    """A link: the child, its parents, an event parent's deadline per parent (``by``), and
+    ``given``: the parents' states joined by "|" -> the child's probability (a choice
+    child: a list, one per option in the question's order)."""
+    child = f.ident("child", "question")
+    parents = f.texts("parents")
+    for parent in parents:
+        _within("parents", check_id, parent, "question")
+    by_raw = f._list("by")
+    by = tuple(None if d is None else _time("by", d) for d in by_raw) or (None,) * len(parents)
+    if len(by) != len(parents):
+        raise ForecastError(f"by: give one date (or null) per parent, {len(parents)} in all")
+    raw = f.get("given", True)
+    if not isinstance(raw, dict) or not raw:
+        raise ForecastError(f"given: must be a mapping STATES: PROBABILITY, not {quote(raw)}")
+    given = []
+    for combo, value in raw.items():
+        if not isinstance(combo, str) or not combo.strip():
+            raise ForecastError(f"given: {quote(combo)} must be the parents' states (quote it)")
+        where = f"given: {_show(combo)}"
+        items = value if isinstance(value, list) else [value]
+        given.append((tuple(s.strip() for s in combo.split("|")),
+                      tuple(_number(where, v) for v in items)))  # fmt: skip
+    return QuestionLink(
+        child,
+        tuple(parents),
+        tuple(given),
+        by,
+        active=not f.flag("ended"),
+        version=f.version(),
+        logged_at=f.time("logged"),
+        logged_by=f.text("logged_by"),
+        reason=f.text("reason"),
+    )
 
 
 def _snapshot_entry(s: Snapshot) -> dict[str, Any]:

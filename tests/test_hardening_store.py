@@ -266,13 +266,14 @@ def test_a_database_at_0004_gets_its_keys_and_its_replace_guard(database: str) -
                     conn.execute(text("SELECT title FROM questions")).scalar() == "forged at 0004"
                 )
         before = table_counts(store)
-        assert store.upgrade() == SCHEMA_HEAD == "0011"
+        assert store.upgrade() == SCHEMA_HEAD == "0012"
     with Store.open(database) as store:
         # One key per (report, question, analyst) of the version-1 rows; of twins, the first.
         assert keys(store) == {("r1", "q", "ana", "a1"), ("r1", "q", "bob", "b1")}
         added = ("assessment_keys", "question_versions")  # created by 0005 and 0007
         added += ("alert_settings", "alerts_sent", "alert_runs")  # and by 0009
         added += ("feeds", "feed_fetches", "inbox_entries", "inbox_actions")  # and by 0010
+        added += ("question_links",)  # and by 0012
         assert {k: v for k, v in table_counts(store).items() if k not in added} == before
         with pytest.raises(ForecastError) as caught, store.write() as tx:
             tx.insert_assessment(assessment("a3"))

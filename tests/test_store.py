@@ -49,6 +49,7 @@ from forecast.domain import (
     Source,
 )
 from forecast.inbox import Action, Entry, Feed, Fetch, Status
+from forecast.links import QuestionLink
 from forecast.records import ReferenceQuestion, ReferenceSet, Snapshot
 from forecast.settings import DB_ENV, HOME_ENV
 from forecast.store import (
@@ -284,6 +285,8 @@ def fill(store: Store) -> None:
         )  # fmt: skip
         tx.insert_entries([entry])
         tx.insert_action(Action("i1", Status.DISMISSED, reason="off topic", logged_at=T0))
+        given = ((("yes",), (0.8,)), (("no",), (0.1,)))
+        tx.insert_link(QuestionLink("q-event", ("q-binary",), given, (None,), logged_at=T0))
 
 
 def bits(x: float) -> bytes:
@@ -533,6 +536,7 @@ def test_counts(store: Store) -> None:
             "feed_fetches": 1,
             "inbox_entries": 1,
             "inbox_actions": 1,
+            "question_links": 1,
         }
 
 

@@ -348,9 +348,11 @@ def test_export_and_import_restore_every_trajectory(
     # marks); every row of the restore came in through one import, by whoever ran it.
     assert imported_by(original)["reports"] == {"maria", None}
     # (no question of the team's database was edited: question_versions holds no row)
-    marks = {t: who for t, who in imported_by(restored).items() if t != "question_versions"}
+    # (nor are any of its questions linked: question_links holds no row either)
+    empty = ("question_versions", "question_links")
+    marks = {t: who for t, who in imported_by(restored).items() if t not in empty}
     assert set(map(frozenset, marks.values())) == {frozenset({"tester"})}
-    assert imported_by(restored)["question_versions"] == set()
+    assert all(imported_by(restored)[t] == set() for t in empty)
 
 
 def test_export_and_import_restore_every_snapshot(
@@ -535,7 +537,7 @@ def test_a_database_at_0002_upgrades_to_the_head_and_keeps_its_rows(
         command.upgrade(migration_config(conn), "0002")
     _copy_rows_into_older_schema(reference, older)
     with Store(older) as store:
-        assert store.upgrade() == SCHEMA_HEAD == "0011"
+        assert store.upgrade() == SCHEMA_HEAD == "0012"
         with store.engine.connect() as conn:
             assert _guarded_tables(conn) == set(metadata.tables)  # ADD COLUMN kept them all
             with pytest.raises(Exception, match="append-only"):
@@ -568,7 +570,7 @@ def test_a_database_at_0002_upgrades_to_the_head_and_keeps_its_rows(
         }
         later = {"assessment_keys", "question_versions"}  # tables of 0005 and 0007, 0009's, 0010's
         later |= {"alert_settings", "alerts_sent", "alert_runs"}
-        later |= {"feeds", "feed_fetches", "inbox_entries", "inbox_actions"}
+        later |= {"feeds", "feed_fetches", "inbox_entries", "inbox_actions", "question_links"}
         assert _guarded_tables(conn, replace=False) == set(metadata.tables) - later
 
 

@@ -5,9 +5,10 @@ misused command). Every command that reads has ``--json``.
 
 One module per area adds its commands to the root group here: ``questions``, ``evidence``,
 ``sources``, ``scoring`` (snapshots, references, scores, the weekly report), ``learning``
-(calibrate, backtest), ``data`` (init, demo, import, export, copy, audit), ``alerts``,
-``intake`` and ``dashboard``. What they share (the tracker, input parsing, JSON output,
-error handling) is in ``common``; they import it and the library, never each other.
+(calibrate, backtest), ``links`` (link, unlink, links), ``data`` (init, demo, import, export,
+copy, audit), ``alerts``, ``intake`` (and the inbox) and ``dashboard``. What they share (the
+tracker, input parsing, JSON output, error handling) is in ``common``; they import it and the
+library, never each other.
 """
 
 from __future__ import annotations
@@ -23,12 +24,15 @@ from forecast.cli import (
     evidence,
     intake,
     learning,
+    links,
     questions,
     scoring,
     sources,
 )
 
-AREAS = (questions, sources, evidence, data, dashboard, scoring, learning, alerts, intake)
+AREAS = (
+    questions, sources, evidence, links, data, dashboard, scoring, learning, alerts, intake
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

@@ -23,7 +23,7 @@ from forecast.store.urls import default_url, mask, to_url
 if TYPE_CHECKING:
     from alembic.config import Config
 
-SCHEMA_HEAD = "0011"
+SCHEMA_HEAD = "0012"
 """The migration this code is written against (a test checks it is alembic's head)."""
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"

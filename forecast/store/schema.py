@@ -409,6 +409,23 @@ inbox_actions = Table(
 )
 
 
+# revision 0012: links between questions (a child's table given its parents, as versions)
+question_links = Table(
+    "question_links",
+    metadata,
+    _id("child"),
+    Column("version", Integer, nullable=False),
+    Column("parents", JSON, nullable=False),  # [question id, ...]
+    Column("deadlines", JSON, nullable=False),  # per parent: an event parent's "by", or null
+    Column("given", JSON, nullable=False),  # [[[parent state, ...], [child's value, ...]], ...]
+    Column("active", Boolean, nullable=False),
+    *_logged(),
+    _text("reason"),
+    *_imported(),
+    PrimaryKeyConstraint("child", "version"),
+)
+
+
 APPEND_ONLY: tuple[str, ...] = tuple(metadata.tables)
 """Every table: none of them may ever see an UPDATE, a DELETE or (on SQLite) a REPLACE of a
 stored row (enforced by triggers)."""

@@ -30,6 +30,7 @@ from forecast.domain import (
     Source,
 )
 from forecast.inbox import Action, Entry, Feed, Fetch, Page, Status
+from forecast.links import QuestionLink
 from forecast.matching import canonical_url
 
 if TYPE_CHECKING:  # imported where used: the store itself needs no numpy
@@ -274,6 +275,33 @@ class Session:
         """When the alerts last ran (None: never)."""
         found = self.connection.execute(select(func.max(t.alert_runs.c.ran_at))).scalar()
         return None if found is None else utc(found)
+
+    # ------------------------------------------------------------------ links (0012)
+
+    def insert_link(self, link: QuestionLink) -> QuestionLink:
+        """Store one version of a child's links (the caller chooses the version number)."""
+        link = _stamped(link)
+        row = {
+            "child": link.child,
+            "version": link.version,
+            "parents": list(link.parents),
+            "deadlines": [None if d is None else iso(d) for d in link.by]
+            or [None] * len(link.parents),
+            "given": [[list(combo), list(values)] for combo, values in link.given],
+            "active": link.active,
+            "logged_at": link.logged_at,
+            "logged_by": link.logged_by,
+            "reason": link.reason,
+            "imported_at": link.imported_at,
+            "imported_by": link.imported_by or None,
+        }
+        taken = f"version {link.version} of the links of {link.child!r} already exists"
+        self._insert(t.question_links, [row], taken)
+        return link
+
+    def links(self) -> list[QuestionLink]:
+        """Every version of every child's links, by child then version."""
+        return [_link(r) for r in self._rows(t.question_links, None, "child", "version")]
 
     # ------------------------------------------------------------------ inbox (0010)
 
@@ -567,6 +595,7 @@ class Session:
                 _assessment(r) for r in self._rows(t.assessments, None, "id", "version")
             ),
             resolutions=tuple(self.resolutions()),
+            links=tuple(self.links()),
         )
 
     # ------------------------------------------------------------------ query helpers
@@ -748,6 +777,22 @@ def _setting(row: Row) -> Setting:
     )
     logged = utc(row.logged_at)
     return Setting(sub, row.version, bool(row.active), logged, row.logged_by, row.reason)
+
+
+def _link(row: Row) -> QuestionLink:
+    return QuestionLink(
+        child=row.child,
+        parents=tuple(row.parents),
+        given=tuple((tuple(combo), tuple(float(v) for v in values)) for combo, values in row.given),
+        by=tuple(None if d is None else parse_time(d, "a link's deadline") for d in row.deadlines),
+        active=bool(row.active),
+        version=row.version,
+        logged_at=utc(row.logged_at),
+        logged_by=row.logged_by,
+        reason=row.reason,
+        imported_at=None if row.imported_at is None else utc(row.imported_at),
+        imported_by=row.imported_by or "",
+    )
 
 
 def key_hash(key: str) -> str:

@@ -1,0 +1,336 @@
+"""Linked questions computed together: links checked against the questions, each question's
+own evidence as a likelihood on its node, exact marginals (``forecast.network``).
+
+A question's own evidence at a day t is what its forecast holds beyond its prior:
+
+- binary: the log-likelihood ``[0, logit P_t - logit prior]`` over (no, yes): layer 1's
+  discounted terms add up in log-odds;
+- choice: ``log P_t - log prior`` per option;
+- event: the day cells' log-weights after its reports minus the prior's (layer 2's report
+  masks), with the days before t ruled out (silence).
+
+None of these depends on the question's own prior, so a linked child, whose prior is the
+one its links imply, takes its evidence unchanged. A question resolved by the day is known:
+its outcome (an event's: the day it happened, or "later or never") is its evidence.
+
+The rest is the network's: one node per question of a linked group (an event question is
+its date node), each linked child's table from its ``QuestionLink``, exact marginals.
+Questions with no link are not in any network and keep their own forecast, bit for bit.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from forecast import kinds
+from forecast.domain import Question, Resolution, check_share
+from forecast.errors import ForecastError, NotFound
+from forecast.event_dates import Calendar, day_index
+from forecast.links import NO, YES, QuestionLink
+from forecast.network import (
+    Link,
+    Network,
+    Node,
+    binary_prior,
+    binary_rows,
+    event_prior,
+    event_rows,
+    event_yes,
+)
+from forecast.network.graph import TOLERANCE
+from forecast.trajectory import Trajectory
+from forecast.updating import Item, logit
+
+
+def states(q: Question) -> tuple[str, ...]:
+    """The states a link names for ``q`` as a parent: its options, or yes and no."""
+    return q.option_names if kinds.has_options(q) else (YES, NO)
+
+
+def child_values(q: Question) -> tuple[str, ...]:
+    """What a link gives for ``q`` as a child, per combination: its options' probabilities,
+    or P(yes) (an event: P(by its first deadline))."""
+    return q.option_names if kinds.has_options(q) else (YES,)
+
+
+def check(link: QuestionLink, questions: Mapping[str, Question]) -> QuestionLink:
+    """``link`` checked against its questions (one line naming what is wrong)."""
+    for qid in (link.child, *link.parents):
+        if qid not in questions:
+            raise NotFound(f"no question {qid!r}")
+    if not link.parents:
+        raise ForecastError(f"the link of {link.child!r} names no parent")
+    if len(set(link.parents)) != len(link.parents):
+        raise ForecastError(f"the link of {link.child!r} names a parent twice")
+    if link.child in link.parents:
+        raise ForecastError(f"question {link.child!r} cannot be its own parent")
+    by = link.by or (None,) * len(link.parents)
+    if len(by) != len(link.parents):
+        raise ForecastError(f"the link of {link.child!r} gives {len(by)} deadlines for "
+                            f"{len(link.parents)} parents")  # fmt: skip
+    for parent, deadline in zip(link.parents, by, strict=True):
+        if deadline is not None and not kinds.has_ladder(questions[parent]):
+            raise ForecastError(
+                f"a deadline (--by) is for an event parent; {parent!r} is "
+                f"{questions[parent].kind.value}"
+            )
+    wanted = set(itertools.product(*(states(questions[p]) for p in link.parents)))
+    given = [combo for combo, _ in link.given]
+    if len(set(given)) != len(given):
+        raise ForecastError(f"the link of {link.child!r} gives a combination twice")
+    missing = sorted(wanted - set(given))
+    if missing:
+        raise ForecastError(
+            f"the link of {link.child!r} needs the child's probability for every state of "
+            f"its parents; missing: {', '.join('|'.join(m) for m in missing)}"
+        )
+    extra = sorted(set(given) - wanted)
+    if extra:
+        raise ForecastError(
+            f"the link of {link.child!r} names states its parents do not have: "
+            f"{', '.join('|'.join(e) for e in extra)}"
+        )
+    child = questions[link.child]
+    for combo, values in link.given:
+        _check_values(link.child, child, combo, values)
+    return link
+
+
+def _check_values(
+    key: str, child: Question, combo: tuple[str, ...], values: tuple[float, ...]
+) -> None:
+    where = f"the link of {key!r} given {'|'.join(combo)}"
+    names = child_values(child)
+    if len(values) != len(names):
+        raise ForecastError(f"{where}: give {len(names)} probabilities ({', '.join(names)})")
+    if not all(np.isfinite(v) and 0.0 <= v <= 1.0 for v in values):
+        raise ForecastError(f"{where}: a probability must be between 0 and 1")
+    if kinds.has_options(child) and abs(sum(values) - 1.0) > TOLERANCE:
+        raise ForecastError(f"{where}: the options' probabilities must add up to 1")
+
+
+# --------------------------------------------------------------------------- the network
+
+
+def network(questions: Mapping[str, Question], links: Sequence[QuestionLink]) -> Network:
+    """The network of the linked questions (every question some link names)."""
+    keys = sorted({k for link in links for k in (link.child, *link.parents)})
+    children = {link.child for link in links}
+    nodes = [
+        Node(k, _size(questions[k]), None if k in children else _prior(questions[k]))
+        for k in keys
+    ]
+    return Network(nodes, [_table(link, questions) for link in links])
+
+
+def _size(q: Question) -> int:
+    if kinds.has_ladder(q):
+        return Calendar(q).size
+    return len(q.option_names) if kinds.has_options(q) else 2
+
+
+def _prior(q: Question) -> np.ndarray:
+    if kinds.has_ladder(q):
+        return event_prior(Calendar(q))
+    if kinds.has_options(q):
+        return np.array([p for _, p in q.options], dtype=float)
+    assert q.prior is not None
+    return binary_prior(q.prior)
+
+
+def _masks(q: Question, deadline: object) -> dict[str, np.ndarray]:
+    """Each state a link names for ``q`` as a parent, as a mask over its node's states."""
+    if kinds.has_options(q):
+        eye = np.eye(len(q.option_names), dtype=bool)
+        return {name: eye[i] for i, name in enumerate(q.option_names)}
+    if kinds.has_ladder(q):
+        calendar = Calendar(q)
+        yes = event_yes(calendar, deadline or q.deadlines[0])  # type: ignore[arg-type]
+    else:
+        yes = np.array([False, True])
+    return {YES: yes, NO: ~yes}
+
+
+def _table(link: QuestionLink, questions: Mapping[str, Question]) -> Link:
+    child = questions[link.child]
+    parents = [questions[p] for p in link.parents]
+    masks = [_masks(p, link.deadline(p.id)) for p in parents]
+    shape = tuple(len(next(iter(m.values()))) for m in masks)
+    table = np.zeros((*shape, _size(child)))
+    calendar = Calendar(child) if kinds.has_ladder(child) else None
+    for combo, values in link.given:
+        if calendar is not None:
+            row = event_rows(calendar, values[0])
+        elif kinds.has_options(child):
+            row = np.asarray(values, dtype=float)
+        else:
+            row = binary_rows(values[0])
+        table[np.ix_(*(m[s] for m, s in zip(masks, combo, strict=True)))] = row
+    return Link(link.child, link.parents, table)
+
+
+# --------------------------------------------------------------------------- evidence
+
+
+def ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
+    """Every question's ancestors through the links (parents, their parents, ...)."""
+    parents = {link.child: set(link.parents) for link in links}
+    found: dict[str, set[str]] = {}
+
+    def up(key: str) -> set[str]:
+        if key not in found:
+            found[key] = set()
+            for p in parents.get(key, ()):
+                found[key] |= {p} | up(p)
+        return found[key]
+
+    for link in links:
+        for key in (link.child, *link.parents):
+            up(key)
+    return found
+
+
+def counted_once(
+    items: Mapping[str, Sequence[Item]], links: Sequence[QuestionLink]
+) -> dict[str, list[Item]]:
+    """Each question's evidence items without those whose origin (an echo cluster, often
+    one report) is assessed against one of its ancestors: a report bearing on linked
+    questions counts once, on the one nearest a root, and reaches the others through the
+    links. (An interim rule: the assessments on the other questions are not used.)"""
+    above = ancestors(links)
+    origins = {k: {i.origin for i in its} for k, its in items.items()}
+    return {
+        k: [
+            i
+            for i in its
+            if not any(i.origin in origins.get(a, set()) for a in above.get(k, ()))
+        ]
+        for k, its in items.items()
+    }
+
+
+def likelihood(q: Question, traj: Trajectory, resolution: Resolution | None) -> np.ndarray:
+    """The log-likelihood over ``q``'s node states of its own evidence on the trajectory's
+    last day (see the module's notes)."""
+    if resolution is not None and resolution.outcome != "annulled":
+        return _known(q, resolution)
+    final = traj.probability[-1]
+    if kinds.has_ladder(q):
+        prior = Calendar(q).prior()
+        assert traj.log_weights is not None
+        with np.errstate(invalid="ignore"):
+            log_l = np.where(np.isfinite(prior), traj.log_weights - prior, 0.0)
+        today = min(len(traj.probability) - 1, len(prior) - 1)
+        log_l[:today] = -np.inf  # silence: the days before are past
+        return log_l
+    if kinds.has_options(q):
+        prior = np.array([p for _, p in q.options], dtype=float)
+        with np.errstate(divide="ignore"):
+            return np.log(np.asarray(final, dtype=float)) - np.log(prior)
+    assert q.prior is not None
+    return np.array([0.0, logit(float(final)) - logit(q.prior)])
+
+
+def _known(q: Question, resolution: Resolution) -> np.ndarray:
+    """A resolved question's outcome as evidence: every other state ruled out."""
+    if kinds.has_ladder(q):
+        calendar = Calendar(q)
+        out = np.full(calendar.size, -np.inf)
+        if resolution.outcome == YES:
+            out[min(day_index(calendar.first, resolution.happened_on), calendar.last + 1)] = 0.0
+        else:
+            out[calendar.last + 1] = 0.0  # not by the last deadline: "later or never"
+        return out
+    names = list(states(q)) if kinds.has_options(q) else [NO, YES]
+    out = np.full(len(names), -np.inf)
+    out[names.index(resolution.outcome)] = 0.0
+    return out
+
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A linked question's forecast read from its node's marginal on day ``day`` (index
+    from its opening day): binary, P(yes); event, P(by the first deadline still open) and
+    the ladder; choice, one probability per option."""
+
+    headline: float | dict[str, float]
+    ladder: tuple[float, ...] = ()
+
+
+def own(q: Question, traj: Trajectory) -> Reading:
+    """The question's forecast on its own evidence, on the trajectory's last day."""
+    final = traj.probability[-1]
+    if kinds.has_options(q):
+        return Reading(dict(zip(q.option_names, map(float, final), strict=True)))
+    ladder = tuple(float(p) for p in traj.ladder[-1]) if kinds.has_ladder(q) else ()
+    return Reading(float(final), ladder)
+
+
+def reading(q: Question, marginal: np.ndarray, day: int) -> Reading:
+    if kinds.has_options(q):
+        return Reading(dict(zip(q.option_names, map(float, marginal), strict=True)))
+    if not kinds.has_ladder(q):
+        return Reading(float(marginal[1]))
+    calendar = Calendar(q)
+    mass = np.cumsum(marginal)
+    ladder = tuple(float(mass[d]) if day <= d else 0.0 for d in calendar.deadlines)
+    rung = int(np.searchsorted(calendar.deadlines, day, side="left"))
+    return Reading(ladder[min(rung, len(ladder) - 1)], ladder)
+
+
+INCOHERENT = 0.10
+"""How far a linked child's stated prior may be from the one its links imply before the
+two are flagged as disagreeing."""
+
+
+def stated_prior(q: Question) -> float | dict[str, float]:
+    """The prior the question states: P(yes), P(by its first deadline), or per option."""
+    if kinds.has_options(q):
+        return dict(q.options)
+    assert q.prior is not None
+    return q.prior
+
+
+def apart(a: float | dict[str, float], b: float | dict[str, float]) -> bool:
+    """Whether two forecasts differ by :data:`INCOHERENT` or more (choice: on any option)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        return any(abs(a[k] - b[k]) >= INCOHERENT for k in a)
+    assert isinstance(a, float) and isinstance(b, float)
+    return abs(a - b) >= INCOHERENT
+
+
+def read_statements(
+    child: Question, statements: Sequence[tuple[str, str]]
+) -> list[tuple[tuple[str, ...], tuple[float, ...]]]:
+    """Link statements as typed (the CLI's ``--if STATES=VALUE``, the dashboard's form) as
+    ``QuestionLink.given``: STATES are the parents' states joined by "|" in their order;
+    VALUE is a probability (0.8 or 80%), or for a choice child OPTION:P for each option,
+    separated by commas."""
+    given = []
+    for combo, value in statements:
+        states_typed = tuple(s.strip() for s in combo.split("|"))
+        what = f"the child's probability given {combo}"
+        if kinds.has_options(child):
+            parts = dict(_option_value(part, what) for part in value.split(",") if part.strip())
+            unknown = sorted(set(parts) - set(child.option_names))
+            if unknown:
+                raise ForecastError(f"{what}: {unknown[0]!r} is not an option of {child.id!r}")
+            values = tuple(parts.get(name, 0.0) for name in child.option_names)
+        else:
+            values = (check_share(value.strip(), what),)
+        given.append((states_typed, values))
+    return given
+
+
+def _option_value(part: str, what: str) -> tuple[str, float]:
+    name, sep, number = part.rpartition(":")
+    if not sep or not name.strip():
+        raise ForecastError(f"{what}: {part.strip()!r} is not OPTION:P")
+    return name.strip(), check_share(number.strip(), f"{what} ({name.strip()})")

@@ -1,0 +1,261 @@
+"""Linked questions through the API and the CLI: the issue's hand-computed cases, an event
+parent's decay reaching its child day by day, a report counted once across linked questions,
+links as versions (as-of, unlink, export and import), refusals by their message, on SQLite
+and PostgreSQL.
+
+Hand values (issue 15): parent A binary, prior 0.4; child B binary, P(B|A) = 0.8,
+P(B|not A) = 0.1. No evidence: P(B) = 0.8 (0.4) + 0.1 (0.6) = 0.38. A report on A with
+effective LR 3: P(A) = 1.2 / 1.8 = 2/3, P(B) = 0.8 (2/3) + 0.1 (1/3) = 17/30. Instead a
+report on B with LR 4: the joint weights (a, b) are 0.4·0.2 = 0.08 (yes, no), 0.4·0.8·4 = 1.28
+(yes, yes), 0.6·0.9 = 0.54 (no, no), 0.6·0.1·4 = 0.24 (no, yes), in all 2.14: P(A) = 1.36/2.14,
+P(B) = 1.52/2.14.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from test_cli import Run
+
+from forecast.api import Judgement, Tracker
+from forecast.domain import Kind, Question
+from forecast.errors import ForecastError, NotFound
+
+OPENED = datetime(2026, 11, 1, tzinfo=UTC)
+PUBLISHED = datetime(2026, 11, 2, tzinfo=UTC)
+IF_B = [(("yes",), (0.8,)), (("no",), (0.1,))]
+
+
+def _pair(t: Tracker) -> None:
+    t.add_question(Question("a", "Will A happen?", Kind.BINARY, OPENED, prior=0.4))
+    t.add_question(Question("b", "Will B happen?", Kind.BINARY, OPENED, prior=0.5))
+    t.add_source("Wire", 1.0)  # reliability 1: the effective LR is the stated one
+
+
+def _by_id(t: Tracker, as_of: datetime | None = None) -> dict[str, object]:
+    return {x.question.id: x for x in t.linked(as_of)}
+
+
+@pytest.fixture
+def run(capsys: pytest.CaptureFixture[str]) -> Run:
+    return Run(capsys)
+
+
+def test_the_hand_computed_cases_on_both_backends(new_database: Callable[[], str]) -> None:
+    t = Tracker.open(new_database())
+    _pair(t)
+    t.link(["a"], "b", IF_B, reason="A makes B likely")
+    found = _by_id(t)
+    a, b = found["a"], found["b"]
+    assert b.implied_prior.headline == pytest.approx(0.38, abs=1e-12)  # type: ignore[attr-defined]
+    assert b.stated_prior == 0.5 and b.incoherent  # type: ignore[attr-defined]
+    assert (a.children, b.parents) == (("b",), ("a",))  # type: ignore[attr-defined]
+    t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
+    found = _by_id(t)
+    assert found["a"].linked.headline == pytest.approx(2 / 3, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].own.headline == 0.5  # on its own evidence: none  # type: ignore[attr-defined]
+    assert t.state("b").probability == 0.5  # the question's own forecast is unchanged
+
+
+def test_a_report_on_the_child_moves_the_parent_by_hand(tmp_path: Path) -> None:
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    t.add_evidence("b", lr=4.0, source="Wire", published=PUBLISHED, title="on B")
+    found = _by_id(t)
+    assert found["a"].linked.headline == pytest.approx(1.36 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(1.52 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
+
+
+def test_an_event_parent_reaches_its_child_through_the_api(tmp_path: Path) -> None:
+    """With no report, the parent's P(by D) decays in silence; the child follows it:
+    P(B at t) = 0.8 P(by D | t) + 0.1 (1 - P(by D | t))."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    opened = datetime(2026, 10, 1, tzinfo=UTC)
+    deadline = datetime(2027, 1, 31, tzinfo=UTC)
+    t.add_question(Question("e", "Will E happen?", Kind.EVENT, opened, prior=0.6,
+                            deadlines=(deadline,)))  # fmt: skip
+    t.add_question(Question("b", "Will B happen?", Kind.BINARY, opened, prior=0.5))
+    t.link(["e"], "b", IF_B, by=[deadline])
+    linked_on = t.links()[0].logged_at
+    assert linked_on is not None
+    days = [linked_on + timedelta(hours=1)]  # links are known from when they were logged
+    for day in days:
+        found = _by_id(t, day)
+        p_e = t.state("e", as_of=day).probability
+        assert isinstance(p_e, float)
+        assert found["e"].linked.headline == pytest.approx(p_e, abs=1e-12)  # type: ignore[attr-defined]
+        expected = 0.8 * p_e + 0.1 * (1 - p_e)
+        assert found["b"].linked.headline == pytest.approx(expected, abs=1e-12)  # type: ignore[attr-defined]
+    # Before the links were logged there were none to compute with.
+    assert t.linked(linked_on - timedelta(seconds=1)) == []
+
+
+def test_the_child_follows_the_decay_over_many_days(tmp_path: Path) -> None:
+    """The same, day by day, straight through the linking layer (every day from the
+    opening to the deadline), against the parent's own decaying forecast."""
+    from forecast import linking
+    from forecast.evidence import items_for
+    from forecast.links import QuestionLink
+    from forecast.trajectory import compute
+
+    opened = datetime(2026, 10, 1, tzinfo=UTC)
+    deadline = datetime(2027, 1, 31, tzinfo=UTC)
+    e = Question("e", "E?", Kind.EVENT, opened, prior=0.6, deadlines=(deadline,),
+                 created_at=opened)  # fmt: skip
+    b = Question("b", "B?", Kind.BINARY, opened, prior=0.5)
+    link = QuestionLink("b", ("e",), tuple(IF_B), (deadline,))
+    net = linking.network({"e": e, "b": b}, [link])
+    from forecast.domain import History
+
+    items = items_for(e, History(questions=(e,)))
+    for offset in range(0, 122, 3):
+        day = opened + timedelta(days=offset)
+        traj = compute(e, items, day)
+        p_e = float(traj.probability[-1])
+        marginals = net.marginals({"e": linking.likelihood(e, traj, None)})
+        got = linking.reading(b, marginals["b"], offset).headline
+        assert got == pytest.approx(0.8 * p_e + 0.1 * (1 - p_e), abs=1e-12), offset
+
+
+def test_a_report_on_both_linked_questions_counts_once(tmp_path: Path) -> None:
+    """Assessed against A (LR 3) and against B (LR 2.134..., what A's report implies for B
+    through the link): the same as assessing it against A alone."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    implied_lr_b = (17 / 30) / (13 / 30) / (0.38 / 0.62)
+    t.log_evidence(
+        [Judgement("a", lr=3.0), Judgement("b", lr=implied_lr_b)],
+        source="Wire", published=PUBLISHED, title="one report on both",
+    )  # fmt: skip
+    found = _by_id(t)
+    assert found["a"].linked.headline == pytest.approx(2 / 3, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
+    # An echo (another report, same origin) on B counts once too.
+    t.add_evidence("b", lr=5.0, source="Wire", published=PUBLISHED + timedelta(hours=1),
+                   title="the same claim again", origin="one report on both")  # fmt: skip
+    t.add_evidence("a", lr=1.0, source="Wire", published=PUBLISHED + timedelta(hours=2),
+                   title="carrier", origin="one report on both")  # fmt: skip
+    assert _by_id(t)["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
+
+
+def test_links_are_versions_shown_as_of_and_ended(tmp_path: Path) -> None:
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    first = t.link(["a"], "b", IF_B, reason="first reading")
+    second = t.link(["a"], "b", [(("yes",), (0.9,)), (("no",), (0.2,))], reason="rethought")
+    assert (first.version, second.version) == (1, 2)
+    assert first.logged_at is not None
+    assert t.links(first.logged_at)[0].given == tuple(IF_B)  # as it stood then
+    assert t.links()[0].given == ((("yes",), (0.9,)), (("no",), (0.2,)))
+    with pytest.raises(ForecastError, match="removing a link needs a reason"):
+        t.unlink("b", reason="")
+    ended = t.unlink("b", reason="not related after all")
+    assert (ended.version, ended.active) == (3, False)
+    assert t.links() == [] and t.linked() == []
+    assert [v.version for v in t.link_versions()] == [1, 2, 3]
+    with pytest.raises(NotFound, match="question 'b' has no links to remove"):
+        t.unlink("b", reason="again")
+
+
+def test_refusals_name_what_is_wrong_and_store_nothing(tmp_path: Path) -> None:
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.add_question(Question("v", "Where?", Kind.CHOICE, OPENED,
+                            options=(("x", 0.5), ("y", 0.5))))  # fmt: skip
+    t.link(["a"], "b", IF_B)
+    before = t.counts()
+    cases = [
+        (lambda: t.link(["b"], "a", IF_B),
+         'a link from "b" to "a" would close a cycle'),
+        (lambda: t.link(["a"], "nope", IF_B), "no question 'nope'"),
+        (lambda: t.link(["a"], "b", [(("yes",), (0.8,))]),
+         "the link of 'b' needs the child's probability for every state of its parents; "
+         "missing: no"),
+        (lambda: t.link(["a"], "b", [(("yes",), (1.5,)), (("no",), (0.1,))]),
+         "the link of 'b' given yes: a probability must be between 0 and 1"),
+        (lambda: t.link(["a"], "b", IF_B, by=[OPENED]),
+         "a deadline (--by) is for an event parent; 'a' is binary"),
+        (lambda: t.link(["a"], "v", [(("yes",), (0.5, 0.6)), (("no",), (0.5, 0.5))]),
+         "the link of 'v' given yes: the options' probabilities must add up to 1"),
+        (lambda: t.link(["v"], "b", [(("x",), (0.5,)), (("maybe",), (0.5,))]),
+         "the link of 'b' needs the child's probability for every state of its parents; "
+         "missing: y"),
+        (lambda: t.link(["a"], "a", IF_B), "question 'a' cannot be its own parent"),
+    ]  # fmt: skip
+    for call, message in cases:
+        with pytest.raises(ForecastError) as caught:
+            call()
+        assert str(caught.value).startswith(message), str(caught.value)
+    assert t.counts() == before
+
+
+def test_the_cli_links_shows_priors_and_forecasts(db: Path, run: Run) -> None:
+    t = Tracker.open()
+    _pair(t)
+    assert "no linked questions" in run.ok("links")
+    out = run.ok("link", "a", "b", "--if-yes", "80%", "--if-no", "0.1", "--reason", "hand")
+    assert out == "linked b to a (version 1)\n"
+    shown = run.json("links")
+    rows = {q["id"]: q for q in shown["questions"]}
+    assert rows["b"]["implied_prior"] == pytest.approx(0.38, abs=1e-12)
+    assert rows["b"]["incoherent"] and not rows["a"]["incoherent"]
+    assert shown["links"][0]["given"] == [
+        {"states": ["yes"], "child": [0.8]}, {"states": ["no"], "child": [0.1]}
+    ]  # fmt: skip
+    text = run.ok("links")
+    assert "38.0% (!)" in text and "the stated prior is 10% or more" in text
+    cycle = run.fails("link", "b", "a", "--if-yes", "0.5", "--if-no", "0.5")
+    assert cycle.startswith('error: a link from "b" to "a" would close a cycle')
+    err = run.fails("link", "a", "b", "--if-yes", "0.8")
+    assert err == (
+        "error: the link of 'b' needs the child's probability for every state of its "
+        "parents; missing: no\n"
+    )
+    assert run.ok("unlink", "b", "--reason", "test") == "removed the links of b\n"
+
+
+def test_export_and_import_round_trip_links(tmp_path: Path) -> None:
+    t = Tracker.open(str(tmp_path / "one.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B, reason="first")
+    t.link(["a"], "b", [(("yes",), (0.7,)), (("no",), (0.2,))], reason="second")
+    t.unlink("b", reason="ended")
+    t.link(["a"], "b", IF_B, reason="again")
+    text = t.export_scenario()
+    assert "links:" in text and "ended: true" in text
+    other = Tracker.open(str(tmp_path / "two.db"))
+    counts = other.import_scenario(text)
+    assert counts["links"] == 4
+    strip = [(v.child, v.parents, v.given, v.by, v.active, v.version, v.logged_at, v.reason)
+             for v in t.link_versions()]  # fmt: skip
+    again = [(v.child, v.parents, v.given, v.by, v.active, v.version, v.logged_at, v.reason)
+             for v in other.link_versions()]  # fmt: skip
+    assert again == strip
+    assert other.export_scenario().split("links:")[1] == text.split("links:")[1]
+    found = {x.question.id: x.implied_prior.headline for x in other.linked()}
+    assert found["b"] == pytest.approx(0.38, abs=1e-12)
+
+
+def test_choice_and_event_children(tmp_path: Path) -> None:
+    """A choice child gets a vector per parent state; an event child's P(by its first
+    deadline) per parent state, its days shaped by its own prior law."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.add_question(Question("v", "Where?", Kind.CHOICE, OPENED,
+                            options=(("x", 0.5), ("y", 0.3), ("none", 0.2))))  # fmt: skip
+    deadline = datetime(2027, 3, 1, tzinfo=UTC)
+    t.add_question(Question("e", "When?", Kind.EVENT, OPENED, prior=0.3,
+                            deadlines=(deadline,)))  # fmt: skip
+    t.link(["a"], "v", [(("yes",), (0.7, 0.3, 0.0)), (("no",), (0.0, 0.0, 1.0))])
+    t.link(["a"], "e", [(("yes",), (0.9,)), (("no",), (0.2,))])
+    found = _by_id(t)
+    venue = found["v"].implied_prior.headline  # type: ignore[attr-defined]
+    assert venue == pytest.approx({"x": 0.28, "y": 0.12, "none": 0.6}, abs=1e-12)
+    event = found["e"].implied_prior.headline  # type: ignore[attr-defined]
+    assert event == pytest.approx(0.4 * 0.9 + 0.6 * 0.2, abs=1e-9)

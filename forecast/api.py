@@ -806,8 +806,8 @@ class Tracker:
         imply, and its forecast on its own evidence beside the one its links give.
 
         A report (an echo cluster: one origin) assessed against several linked questions
-        counts once, on the one nearest a root of the links (``linking.counted_once``):
-        through the links it reaches the others."""
+        counts once, on the one it moves most (``linking.counted_once``): through the links
+        it reaches the others."""
         from forecast import linking
 
         cutoff = as_of or self.now()

@@ -43,7 +43,7 @@ from forecast.network import (
 )
 from forecast.network.graph import TOLERANCE
 from forecast.trajectory import Trajectory
-from forecast.updating import Item, logit
+from forecast.updating import Item, discounted_log_lr, logit
 
 
 def states(q: Question) -> tuple[str, ...]:
@@ -176,8 +176,59 @@ def _table(link: QuestionLink, questions: Mapping[str, Question]) -> Link:
 # --------------------------------------------------------------------------- evidence
 
 
-def ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
-    """Every question's ancestors through the links (parents, their parents, ...)."""
+def components(links: Sequence[QuestionLink]) -> dict[str, int]:
+    """Each linked question's group: questions joined by links, in any direction."""
+    group: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        group.setdefault(key, key)
+        while group[key] != key:
+            group[key] = group[group[key]]
+            key = group[key]
+        return key
+
+    for link in links:
+        for parent in link.parents:
+            group[root(parent)] = root(link.child)
+    roots = sorted({root(k) for k in list(group)})
+    return {k: roots.index(root(k)) for k in sorted(group)}
+
+
+def strength(item: Item) -> float:
+    """How far an item moves its question: its largest discounted log term, in absolute
+    value (choice: over the options)."""
+    return float(np.max(np.abs(discounted_log_lr(item.log_lr, item.reliability))))
+
+
+def counted_once(
+    items: Mapping[str, Sequence[Item]], links: Sequence[QuestionLink]
+) -> dict[str, list[Item]]:
+    """Each question's evidence items, a report counted once across linked questions.
+
+    A report (an echo cluster: one origin) assessed against several questions of one
+    linked group enters the network on one of them: the one it moves most (its strongest
+    discounted term; ties: the one with fewer ancestors, then by id). Through the links it
+    reaches the others. When the other assessments are the ones the links imply, this is
+    exactly the result of assessing it against that one question alone, because a link
+    only ever weakens what passes through it. (An interim rule: the other assessments of
+    the report are not used.)"""
+    group = components(links)
+    depth = {k: len(a) for k, a in _ancestors(links).items()}
+    best: dict[tuple[int, str], tuple[float, int, str]] = {}
+    for k, its in items.items():
+        for i in its:
+            rank = (-strength(i), depth.get(k, 0), k)
+            key = (group.get(k, -1), i.origin)
+            if key not in best or rank < best[key]:
+                best[key] = rank
+    return {
+        k: [i for i in its if best[(group.get(k, -1), i.origin)][2] == k]
+        for k, its in items.items()
+    }
+
+
+def _ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
+    """Every linked question's ancestors (parents, their parents, ...)."""
     parents = {link.child: set(link.parents) for link in links}
     found: dict[str, set[str]] = {}
 
@@ -192,25 +243,6 @@ def ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
         for key in (link.child, *link.parents):
             up(key)
     return found
-
-
-def counted_once(
-    items: Mapping[str, Sequence[Item]], links: Sequence[QuestionLink]
-) -> dict[str, list[Item]]:
-    """Each question's evidence items without those whose origin (an echo cluster, often
-    one report) is assessed against one of its ancestors: a report bearing on linked
-    questions counts once, on the one nearest a root, and reaches the others through the
-    links. (An interim rule: the assessments on the other questions are not used.)"""
-    above = ancestors(links)
-    origins = {k: {i.origin for i in its} for k, its in items.items()}
-    return {
-        k: [
-            i
-            for i in its
-            if not any(i.origin in origins.get(a, set()) for a in above.get(k, ()))
-        ]
-        for k, its in items.items()
-    }
 
 
 def likelihood(q: Question, traj: Trajectory, resolution: Resolution | None) -> np.ndarray:

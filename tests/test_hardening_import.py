@@ -194,7 +194,7 @@ def test_an_export_states_its_counts_and_ends_with_the_marker(tracker: Tracker) 
     lines = text.splitlines()
     assert lines[:2] == [
         f"format: {scenario.FORMAT}",
-        "counts: {sources: 6, questions: 4, reports: 12, assessments: 27}",
+        "counts: {sources: 6, questions: 4, reports: 12, assessments: 27, links: 2}",
     ]
     assert lines[-1] == "..."
 

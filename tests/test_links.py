@@ -129,6 +129,7 @@ def test_a_report_on_both_linked_questions_counts_once(tmp_path: Path) -> None:
     _pair(t)
     t.link(["a"], "b", IF_B)
     implied_lr_b = (17 / 30) / (13 / 30) / (0.38 / 0.62)
+    assert 1 < implied_lr_b < 3  # a link only weakens what passes through it
     t.log_evidence(
         [Judgement("a", lr=3.0), Judgement("b", lr=implied_lr_b)],
         source="Wire", published=PUBLISHED, title="one report on both",
@@ -136,12 +137,31 @@ def test_a_report_on_both_linked_questions_counts_once(tmp_path: Path) -> None:
     found = _by_id(t)
     assert found["a"].linked.headline == pytest.approx(2 / 3, abs=1e-12)  # type: ignore[attr-defined]
     assert found["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
-    # An echo (another report, same origin) on B counts once too.
-    t.add_evidence("b", lr=5.0, source="Wire", published=PUBLISHED + timedelta(hours=1),
-                   title="the same claim again", origin="one report on both")  # fmt: skip
-    t.add_evidence("a", lr=1.0, source="Wire", published=PUBLISHED + timedelta(hours=2),
-                   title="carrier", origin="one report on both")  # fmt: skip
-    assert _by_id(t)["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
+    # An echo (another report, one origin) on B, milder than on A: still counted once.
+    t.add_evidence("b", lr=1.5, source="Wire", published=PUBLISHED + timedelta(hours=1),
+                   title="the same claim again", origin="the leak")  # fmt: skip
+    t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED + timedelta(hours=2),
+                   title="the claim first", origin="the leak")  # fmt: skip
+    odds_a = 0.4 / 0.6 * 3 * 3  # two claims on A, each LR 3
+    p_a = odds_a / (1 + odds_a)
+    found = _by_id(t)
+    assert found["a"].linked.headline == pytest.approx(p_a, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(0.8 * p_a + 0.1 * (1 - p_a), abs=1e-12)  # type: ignore[attr-defined]
+
+
+def test_a_report_counts_where_it_moves_most(tmp_path: Path) -> None:
+    """Assessed LR 1.2 against A and LR 4 against B: it enters on B, as if assessed
+    against B alone (the issue's second hand case)."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    t.log_evidence(
+        [Judgement("a", lr=1.2), Judgement("b", lr=4.0)],
+        source="Wire", published=PUBLISHED, title="mostly about B",
+    )  # fmt: skip
+    found = _by_id(t)
+    assert found["a"].linked.headline == pytest.approx(1.36 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(1.52 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
 
 
 def test_links_are_versions_shown_as_of_and_ended(tmp_path: Path) -> None:
@@ -198,6 +218,10 @@ def test_refusals_name_what_is_wrong_and_store_nothing(tmp_path: Path) -> None:
 def test_the_cli_links_shows_priors_and_forecasts(db: Path, run: Run) -> None:
     t = Tracker.open()
     _pair(t)
+    demo = {q["id"] for q in run.json("links")["questions"]}  # the demo comes linked
+    assert demo == {"lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"}
+    for child in ("putin-trump-meeting", "summit-venue"):
+        run.ok("unlink", child, "--reason", "a clean slate for this test")
     assert "no linked questions" in run.ok("links")
     out = run.ok("link", "a", "b", "--if-yes", "80%", "--if-no", "0.1", "--reason", "hand")
     assert out == "linked b to a (version 1)\n"

@@ -22,6 +22,7 @@ HERE = Path(__file__).resolve().parent
 PAGES = [
     ("overview.py", "Overview", ":material/dashboard:", "overview"),
     ("question.py", "Question", ":material/query_stats:", "question"),
+    ("scenario.py", "Scenario", ":material/account_tree:", "scenario"),
     ("inbox.py", "Inbox", ":material/inbox:", "inbox"),
     ("log_evidence.py", "Log evidence", ":material/post_add:", "log-evidence"),
     ("evidence.py", "Evidence", ":material/fact_check:", "evidence"),

@@ -37,6 +37,7 @@ from forecast.api import (
     BAND,
     EvidenceEntry,
     Judgement,
+    LinkedQuestion,
     Logged,
     QuestionEdit,
     QuestionState,
@@ -60,6 +61,7 @@ from forecast.inbox import Action, Feed, FeedStatus, Page
 from forecast.learning import bands, fits
 from forecast.learning.draws import Draws
 from forecast.learning.fits import Learned
+from forecast.links import QuestionLink
 from forecast.reports import weekly
 from forecast.store.urls import default_url
 
@@ -510,6 +512,40 @@ def subscribe(subscription: Subscription, *, reason: str) -> Setting:
 
 def unsubscribe(setting_id: str, *, reason: str) -> Setting:
     return _write(lambda t: t.unsubscribe(setting_id, reason=reason))
+
+
+# --------------------------------------------------------------------------- linked questions
+
+
+def linked(as_of: date) -> list[LinkedQuestion]:
+    """The linked questions at the end of ``as_of`` (cached with the data)."""
+    return _linked(_key(), as_of)
+
+
+@_read(max_entries=16)
+def _linked(key: Key, as_of: date) -> list[LinkedQuestion]:
+    return tracker().linked(end_of_day(as_of))
+
+
+def links(as_of: date) -> list[QuestionLink]:
+    return tracker().links(end_of_day(as_of))
+
+
+def implied_prior(
+    parents: Sequence[str], child: str, given: Sequence[Any], *, by: Sequence[Any] = ()
+) -> Any:
+    """The prior the child would have with these links (nothing is stored)."""
+    return tracker().implied_prior(parents, child, given, by=by)
+
+
+def link(
+    parents: Sequence[str], child: str, given: Sequence[Any], *, by: Sequence[Any], reason: str
+) -> QuestionLink:
+    return _write(lambda t: t.link(parents, child, given, by=by, reason=reason))
+
+
+def unlink(child: str, *, reason: str) -> QuestionLink:
+    return _write(lambda t: t.unlink(child, reason=reason))
 
 
 # --------------------------------------------------------------------------- the inbox

@@ -725,26 +725,59 @@ class Tracker:
         ``given`` holds, for each combination of the parents' states (``linking.states``),
         the child's probability (``linking.child_values``); ``by``, per parent, the deadline
         an event parent's "yes" means (None: its first). A cycle is refused, naming it."""
+        check_text(reason, "reason")
+        with self.store.write() as tx:
+            link, _ = self._candidate(tx, parents, child, given, by)
+            versions = [v for v in tx.links() if v.child == child]
+            stamp = self._live()
+            return tx.insert_link(
+                replace(link, version=len(versions) + 1, logged_at=stamp.at, logged_by=stamp.by,
+                        reason=reason)
+            )  # fmt: skip
+
+    def implied_prior(
+        self,
+        parents: Sequence[str],
+        child: str,
+        given: Sequence[tuple[Sequence[str], Sequence[float]]],
+        *,
+        by: Sequence[datetime | None] = (),
+    ) -> Any:
+        """The prior ``child`` would have with these links (``linking.Reading``), checked
+        as :meth:`link` checks them; nothing is stored."""
         from forecast import linking
 
-        check_text(reason, "reason")
+        with self.store.read() as tx:
+            link, questions = self._candidate(tx, parents, child, given, by)
+            net = linking.network(
+                questions, [*(v for v in _links_in_force(tx.links(), None) if v.child != child),
+                            link]
+            )  # fmt: skip
+        return linking.reading(questions[child], net.marginals()[child], 0)
+
+    @staticmethod
+    def _candidate(
+        tx: Session,
+        parents: Sequence[str],
+        child: str,
+        given: Sequence[tuple[Sequence[str], Sequence[float]]],
+        by: Sequence[datetime | None],
+    ) -> tuple[QuestionLink, dict[str, Question]]:
+        """A new version of ``child``'s links, checked against the questions and the links
+        in force (a cycle is refused, naming it)."""
+        from forecast import linking
+
         link = QuestionLink(
             child,
             tuple(parents),
             tuple((tuple(combo), tuple(float(v) for v in values)) for combo, values in given),
             tuple(None if d is None else utc(d) for d in by) or (None,) * len(parents),
         )
-        with self.store.write() as tx:
-            questions = {q.id: q for q in tx.questions()}
-            linking.check(link, questions)
-            versions = [v for v in tx.links() if v.child == child]
-            standing = [v for v in _links_in_force(tx.links(), None) if v.child != child]
-            linking.network(questions, [*standing, link])  # refuses a cycle, naming it
-            stamp = self._live()
-            return tx.insert_link(
-                replace(link, version=len(versions) + 1, logged_at=stamp.at, logged_by=stamp.by,
-                        reason=reason)
-            )  # fmt: skip
+        questions = {q.id: q for q in tx.questions()}
+        linking.check(link, questions)
+        standing = [v for v in _links_in_force(tx.links(), None) if v.child != child]
+        linking.network(questions, [*standing, link])
+        return link, questions
 
     def unlink(self, child: str, *, reason: str) -> QuestionLink:
         """End a child's links (a last, inactive version: its history stays)."""

@@ -367,3 +367,24 @@ def test_an_inbox_entry_is_assessed_in_two_clicks_in_the_browser(
     assert tracker.inbox().total == 1  # the other entry waits
     [assessed] = tracker.inbox(["assessed"]).entries
     assert assessed.title.startswith("Kremlin aide")
+
+
+def test_the_scenario_graph_draws_in_the_browser(
+    server: str, page: object, tmp_path: Path
+) -> None:
+    """The demo's linked questions as a graph (Graphviz, drawn by the browser)."""
+    try:
+        page.goto(f"{server}/scenario?as_of=2025-10-21")  # type: ignore[attr-defined]
+        page.wait_for_selector(  # type: ignore[attr-defined]
+            '[data-testid="stGraphVizChart"] svg g.node', timeout=WAIT
+        )
+        _settle(page)
+        nodes = page.locator('[data-testid="stGraphVizChart"] svg g.node')  # type: ignore[attr-defined]
+        assert nodes.count() == 3
+        drawn = page.inner_text('[data-testid="stGraphVizChart"]')  # type: ignore[attr-defined]
+        assert "Will Putin and Trump meet in person\nby the deadline?" in drawn
+        assert "yes: 60%" in drawn and "yes: budapest 75%, elsewhere 25%" in drawn  # edges
+        _shot(page, tmp_path, "scenario")
+    except BaseException:
+        page.screenshot(path=str(tmp_path / "failure.png"))  # type: ignore[attr-defined]
+        raise

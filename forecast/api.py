@@ -193,6 +193,7 @@ class LinkedQuestion:
     implied_prior: Any  # linking.Reading, as are the two below
     own: Any
     linked: Any
+    why: tuple[Any, ...] = ()  # linking.Why: each report's part in ``linked``, largest first
 
     @property
     def incoherent(self) -> bool:
@@ -858,24 +859,20 @@ class Tracker:
             k: evidence.items_for(standing[k], parts[k], as_of=cutoff, reliability=rel)
             for k in keys
         }
-        kept = linking.counted_once(items, links)
         net = linking.network(standing, links)
         implied = net.marginals()
-        found = net.marginals(
-            {
-                k: linking.likelihood(
-                    s.question,
-                    compute(s.question, kept[k], s.trajectory.days[-1]),
-                    s.resolution,
-                )
-                for k, s in states.items()
-            }
+        readings, why = linking.linked_readings(
+            net,
+            standing,
+            linking.counted_once(items, links),
+            {k: s.trajectory.days[-1] for k, s in states.items()},
+            {k: s.resolution for k, s in states.items()},
+            {k: max(0, event_dates.day_index(standing[k].opened, cutoff)) for k in keys},
         )
         parents = {link.child: link.parents for link in links}
         out = []
         for k in keys:
             q = standing[k]
-            day = max(0, event_dates.day_index(q.opened, cutoff))
             out.append(
                 LinkedQuestion(
                     q,
@@ -884,7 +881,8 @@ class Tracker:
                     linking.stated_prior(q),
                     linking.reading(q, implied[k], 0),
                     linking.own(q, states[k].trajectory),
-                    linking.reading(q, found[k], day),
+                    readings[k],
+                    tuple(why[k]),
                 )
             )
         return out

@@ -23,6 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import numpy as np
 
@@ -42,7 +43,7 @@ from forecast.network import (
     event_yes,
 )
 from forecast.network.graph import TOLERANCE
-from forecast.trajectory import Trajectory
+from forecast.trajectory import Trajectory, compute
 from forecast.updating import Item, discounted_log_lr, logit
 
 
@@ -366,3 +367,66 @@ def _option_value(part: str, what: str) -> tuple[str, float]:
     if not sep or not name.strip():
         raise ForecastError(f"{what}: {part.strip()!r} is not OPTION:P")
     return name.strip(), check_share(number.strip(), f"{what} ({name.strip()})")
+
+
+# --------------------------------------------------------------------------- why it moved
+
+
+@dataclass(frozen=True)
+class Why:
+    """One report's part in a linked question's forecast: ``change`` is the forecast with
+    it minus without it (leave-one-out), ``via`` the question it is counted on (the
+    question itself, or one it is linked to). A report is an echo cluster: one origin, the
+    reports carrying it."""
+
+    origin: str
+    reports: tuple[str, ...]
+    via: str
+    change: float | dict[str, float]
+
+
+def _delta(a: Reading, b: Reading) -> float | dict[str, float]:
+    if isinstance(a.headline, dict) and isinstance(b.headline, dict):
+        return {k: a.headline[k] - b.headline[k] for k in a.headline}
+    assert isinstance(a.headline, float) and isinstance(b.headline, float)
+    return a.headline - b.headline
+
+
+def linked_readings(
+    net: Network,
+    questions: Mapping[str, Question],
+    kept: Mapping[str, Sequence[Item]],
+    ends: Mapping[str, datetime],
+    resolutions: Mapping[str, Resolution | None],
+    days: Mapping[str, int],
+) -> tuple[dict[str, Reading], dict[str, list[Why]]]:
+    """Every linked question's reading from the network on its own evidence (``kept``:
+    counted once), and, for each, every report's leave-one-out part in it, largest first."""
+
+    def likelihoods(k: str, items: Sequence[Item]) -> np.ndarray:
+        q = questions[k]
+        return likelihood(q, compute(q, items, ends[k]), resolutions[k])
+
+    evidence: dict[str | tuple[str, ...], np.ndarray] = {
+        k: likelihoods(k, kept[k]) for k in questions
+    }
+    found = net.marginals(evidence)
+    readings = {k: reading(questions[k], found[k], days[k]) for k in questions}
+    why: dict[str, list[Why]] = {k: [] for k in questions}
+    for k0, its in kept.items():
+        for origin in dict.fromkeys(i.origin for i in its):
+            without = [i for i in its if i.origin != origin]
+            changed = dict(evidence)
+            changed[k0] = likelihoods(k0, without)
+            others = net.marginals(changed)
+            reports = tuple(dict.fromkeys(i.report_id for i in its if i.origin == origin))
+            for k, q in questions.items():
+                change = _delta(readings[k], reading(q, others[k], days[k]))
+                why[k].append(Why(origin, reports, k0, change))
+    for k in why:
+        why[k].sort(key=lambda w: -_magnitude(w.change))
+    return readings, why
+
+
+def _magnitude(change: float | dict[str, float]) -> float:
+    return max(map(abs, change.values())) if isinstance(change, dict) else abs(change)

@@ -76,3 +76,16 @@ def test_a_viewer_sees_the_graph_and_no_form(
     at = run_app("scenario", as_of=STORY_DAY)
     assert _dot(at)
     assert not [s for s in at.selectbox if str(s.key).startswith("link_")]
+
+
+def test_why_lists_each_reports_part(db: Path) -> None:
+    at = run_app("scenario", as_of=STORY_DAY)
+    at.selectbox(key="scenario_why").set_value("putin-trump-meeting").run()
+    [x] = [
+        x for x in Tracker.open().linked(end_of_day(STORY_DAY))
+        if x.question.id == "putin-trump-meeting"
+    ]
+    table = at.dataframe[1].value
+    assert table["reports"].tolist() == [", ".join(w.reports) for w in x.why]
+    assert table["change (pts)"].tolist() == [round(100 * w.change, 2) for w in x.why]
+    assert "lavrov-rubio-meeting" in table["counted on"].tolist()  # one arrives via a link

@@ -283,3 +283,28 @@ def test_choice_and_event_children(tmp_path: Path) -> None:
     assert venue == pytest.approx({"x": 0.28, "y": 0.12, "none": 0.6}, abs=1e-12)
     event = found["e"].implied_prior.headline  # type: ignore[attr-defined]
     assert event == pytest.approx(0.4 * 0.9 + 0.6 * 0.2, abs=1e-9)
+
+
+def test_why_a_linked_forecast_moved_report_by_report(tmp_path: Path, run: Run) -> None:
+    """Leave-one-out across the links. A report on A (LR 3) and one on B (LR 4): the
+    joint weights are (A yes) 1.2 x (0.8 x 4, 0.2) and (A no) 0.6 x (0.1 x 4, 0.9), so
+    P(B) = 4.08 / 4.86; without the report on A, 1.52 / 2.14; without the one on B, 17/30."""
+    url = str(tmp_path / "x.db")
+    t = Tracker.open(url)
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    on_a, _ = t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
+    on_b, _ = t.add_evidence("b", lr=4.0, source="Wire", published=PUBLISHED, title="on B")
+    b = _by_id(t)["b"]
+    both = 4.08 / 4.86
+    assert b.linked.headline == pytest.approx(both, abs=1e-12)  # type: ignore[attr-defined]
+    why = [(w.reports, w.via, w.change) for w in b.why]  # type: ignore[attr-defined]
+    assert [(r, via) for r, via, _ in why] == [((on_b.id,), "b"), ((on_a.id,), "a")]
+    assert why[0][2] == pytest.approx(both - 17 / 30, abs=1e-12)
+    assert why[1][2] == pytest.approx(both - 1.52 / 2.14, abs=1e-12)
+    shown = run.json("--db", url, "links")
+    [row] = [q for q in shown["questions"] if q["id"] == "b"]
+    assert [(w["reports"], w["via"]) for w in row["why"]] == [([on_b.id], "b"), ([on_a.id], "a")]
+    text = run.ok("--db", url, "links")
+    assert f"b: {100 * (both - 17 / 30):+.1f} pts from {on_b.id}; " in text
+    assert f"{100 * (both - 1.52 / 2.14):+.1f} pts from {on_a.id} via a" in text

@@ -99,6 +99,41 @@ def _table(found: list[LinkedQuestion]) -> None:
     )
 
 
+def _why(found: list[LinkedQuestion]) -> None:
+    """Each report's part in one linked question's forecast (leave-one-out)."""
+    by_id = {x.question.id: x for x in found}
+    qid = st.selectbox(
+        "Why it stands where it does",
+        list(by_id),
+        key="scenario_why",
+        format_func=lambda i: f"{clip(by_id[i].question.title, 80)} ({i})",
+    )
+    x = by_id[qid]
+    rows = []
+    for w in x.why:
+        change = w.change
+        option = ""
+        if isinstance(change, dict):
+            option = max(change, key=lambda k: abs(change[k]))
+            change = change[option]
+        rows.append(
+            {
+                "reports": ", ".join(w.reports),
+                "counted on": w.via if w.via != qid else "this question",
+                "option": option,
+                "change (pts)": round(100 * change, 2),
+            }
+        )
+    if not rows:
+        st.caption("No report bears on it or on the questions it is linked to.")
+        return
+    components.table(rows, hide_index=True, width="stretch")
+    st.caption(
+        "Each report's part: the linked forecast with it minus without it. A report counted "
+        "on another question reaches this one through the links."
+    )
+
+
 def _form(questions: dict[str, Question]) -> None:
     st.markdown("**Link two questions** (a child with several parents: `forecast link`)")
     ids = list(questions)
@@ -172,6 +207,7 @@ if found:
         "assessed against several linked questions counts once). The question pages show "
         "the forecast alone."
     )
+    _why(found)
 else:
     st.info(md(f"No linked questions as of {today.isoformat()}."))
 if identity.can_write():

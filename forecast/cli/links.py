@@ -125,6 +125,10 @@ def links(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
                         "own": x.own.headline,
                         "linked": x.linked.headline,
                         "linked_ladder": list(x.linked.ladder),
+                        "why": [
+                            {"reports": list(w.reports), "via": w.via, "change": w.change}
+                            for w in x.why
+                        ],
                     }
                     for x in found
                 ],
@@ -149,6 +153,29 @@ def links(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
             "imply: check the links or the prior"
         )
     say("alone: on the question's own evidence; linked: with what its links carry")
+    say(f"why (each report's part in the linked forecast, the largest {WHY} per question):")
+    for x in found:
+        parts = [_why(x.question.id, w) for w in x.why[:WHY] if _points(w.change)]
+        if parts:
+            say(f"  {x.question.id}: {'; '.join(parts)}")
+
+
+WHY = 3  # reports shown per question
+
+
+def _points(change: float | dict[str, float]) -> float:
+    """The change in points (choice: of the option that moved most, signed)."""
+    if isinstance(change, dict):
+        change = max(change.values(), key=abs)
+    return 100 * change
+
+
+def _why(qid: str, w: Any) -> str:
+    via = "" if w.via == qid else f" via {w.via}"
+    option = ""
+    if isinstance(w.change, dict):
+        option = f" ({cell(max(w.change, key=lambda k: abs(w.change[k])))})"
+    return f"{_points(w.change):+.1f} pts{option} from {', '.join(w.reports)}{via}"
 
 
 def _p(value: float | dict[str, float]) -> str:

@@ -202,6 +202,22 @@ class LinkedQuestion:
 
         return bool(self.parents) and linking.apart(self.stated_prior, self.implied_prior.headline)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.question.id,
+            "parents": list(self.parents),
+            "children": list(self.children),
+            "stated_prior": self.stated_prior,
+            "implied_prior": self.implied_prior.headline,
+            "incoherent": self.incoherent,
+            "own": self.own.headline,
+            "linked": self.linked.headline,
+            "linked_ladder": list(self.linked.ladder),
+            "why": [
+                {"reports": list(w.reports), "via": w.via, "change": w.change} for w in self.why
+            ],
+        }
+
 
 def _links_in_force(versions: Sequence[QuestionLink], as_of: datetime | None) -> list[QuestionLink]:
     """Each child's latest version known at ``as_of`` (None: all), unless it was ended."""

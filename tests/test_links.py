@@ -308,3 +308,18 @@ def test_why_a_linked_forecast_moved_report_by_report(tmp_path: Path, run: Run) 
     text = run.ok("--db", url, "links")
     assert f"b: {100 * (both - 17 / 30):+.1f} pts from {on_b.id}; " in text
     assert f"{100 * (both - 1.52 / 2.14):+.1f} pts from {on_a.id} via a" in text
+
+
+def test_show_adds_the_linked_forecast(tmp_path: Path, run: Run) -> None:
+    url = str(tmp_path / "x.db")
+    t = Tracker.open(url)
+    _pair(t)
+    t.add_question(Question("c", "Will C happen?", Kind.BINARY, OPENED, prior=0.2))
+    t.link(["a"], "b", IF_B)
+    t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
+    shown = run.json("--db", url, "show", "b")
+    assert shown["probability"] == 0.5  # its own forecast, as before
+    assert shown["linked"]["linked"] == pytest.approx(17 / 30, abs=1e-12)
+    assert shown["linked"]["parents"] == ["a"]
+    assert "  with its links (a): 56.7% (`forecast links`)" in run.ok("--db", url, "show", "b")
+    assert "linked" not in run.json("--db", url, "show", "c")  # an unlinked question

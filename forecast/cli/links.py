@@ -115,21 +115,7 @@ def links(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
             {
                 "links": [_link_json(x) for x in the_tracker.links(when)],
                 "questions": [
-                    {
-                        "id": x.question.id,
-                        "parents": list(x.parents),
-                        "children": list(x.children),
-                        "stated_prior": x.stated_prior,
-                        "implied_prior": x.implied_prior.headline,
-                        "incoherent": x.incoherent,
-                        "own": x.own.headline,
-                        "linked": x.linked.headline,
-                        "linked_ladder": list(x.linked.ladder),
-                        "why": [
-                            {"reports": list(w.reports), "via": w.via, "change": w.change}
-                            for w in x.why
-                        ],
-                    }
+                    x.to_json()
                     for x in found
                 ],
             }

@@ -301,6 +301,10 @@ def show(
             "days": [iso(day) for day in state.trajectory.days],
             **{k: getattr(found, k).tolist() for k in ("low", "median", "high")},
         }
+    if analyst is None and fit is None:  # the network computes with the stated values
+        linked = {x.question.id: x for x in opened.linked(state.as_of)}
+        if qid in linked:
+            data["linked"] = linked[qid].to_json()
     if as_of is not None and len(as_of.strip()) == 10:
         data["as_of"] = as_of.strip()  # "by the end of that day", as it was asked
     if as_json:
@@ -336,6 +340,17 @@ def _print_state(data: dict[str, Any]) -> None:
         say(f"  {b['prob']:.0%} credible band {low} to {high} (the saved fit's draws)")
     for d in data["deadlines"]:
         say(f"    by {d['date']:<12} {_pct(d['probability'])}")
+    if "linked" in data:
+        x = data["linked"]
+        near = ", ".join([*x["parents"], *x["children"]])
+        value = x["linked"]
+        shown = (
+            ", ".join(f"{cell(k)} {_pct(v).strip()}" for k, v in value.items())
+            if isinstance(value, dict)
+            else _pct(value).strip()
+        )
+        of = f" {data['headline']['of']}" if not isinstance(value, dict) else ""
+        say(f"  with its links ({cell(near)}): {shown}{of.rstrip()} (`forecast links`)")
     when = data["when"]
     if when is not None:
         median = when["median"] or "after the last deadline"

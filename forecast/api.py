@@ -861,26 +861,17 @@ class Tracker:
         from forecast import linking
 
         cutoff = as_of or self.now()
-        links = self.links(cutoff)
-        if not links:
+        setup = self._linked_setup(cutoff)
+        if setup is None:
             return []
-        history = self.history(None)
-        parts = evidence.by_question(history)
-        rel = evidence.reliabilities(history.sources, cutoff)
-        keys = sorted({k for link in links for k in (link.child, *link.parents)})
-        questions = {q.id: q for q in history.questions}
-        states = {k: self._state(questions[k], parts[k], cutoff, None, False, rel) for k in keys}
+        links, states, kept, net = setup
+        keys = sorted(states)
         standing = {k: s.question for k, s in states.items()}
-        items = {
-            k: evidence.items_for(standing[k], parts[k], as_of=cutoff, reliability=rel)
-            for k in keys
-        }
-        net = linking.network(standing, links)
         implied = net.marginals()
         readings, why = linking.linked_readings(
             net,
             standing,
-            linking.counted_once(items, links),
+            kept,
             {k: s.trajectory.days[-1] for k, s in states.items()},
             {k: s.resolution for k, s in states.items()},
             {k: max(0, event_dates.day_index(standing[k].opened, cutoff)) for k in keys},
@@ -902,6 +893,47 @@ class Tracker:
                 )
             )
         return out
+
+    def linked_series(
+        self, as_of: datetime | None = None
+    ) -> tuple[list[datetime], dict[str, list[Any]]]:
+        """Every linked question's forecast with its links (``linking.Reading``) on each day
+        from the first linked question's opening to ``as_of``: as the trajectories are, on
+        what is known at ``as_of``, each report counting from the day it was published."""
+        from forecast import linking
+
+        cutoff = as_of or self.now()
+        setup = self._linked_setup(cutoff)
+        if setup is None:
+            return [], {}
+        _, states, kept, net = setup
+        standing = {k: s.question for k, s in states.items()}
+        first = min(q.opened for q in standing.values())
+        return linking.series(
+            net, standing, kept, {k: s.resolution for k, s in states.items()}, first, cutoff
+        )
+
+    def _linked_setup(self, cutoff: datetime) -> tuple[Any, ...] | None:
+        """The links in force at ``cutoff``, their questions' states, their evidence items
+        counted once, and the network (None: no links)."""
+        from forecast import linking
+
+        links = self.links(cutoff)
+        if not links:
+            return None
+        history = self.history(None)
+        parts = evidence.by_question(history)
+        rel = evidence.reliabilities(history.sources, cutoff)
+        keys = sorted({k for link in links for k in (link.child, *link.parents)})
+        questions = {q.id: q for q in history.questions}
+        states = {k: self._state(questions[k], parts[k], cutoff, None, False, rel) for k in keys}
+        standing = {k: s.question for k, s in states.items()}
+        items = {
+            k: evidence.items_for(standing[k], parts[k], as_of=cutoff, reliability=rel)
+            for k in keys
+        }
+        kept = linking.counted_once(items, links)
+        return links, states, kept, linking.network(standing, links)
 
     # ---------------------------------------------------------------- the inbox
 

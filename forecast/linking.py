@@ -23,7 +23,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 
@@ -44,7 +44,7 @@ from forecast.network import (
 )
 from forecast.network.graph import TOLERANCE
 from forecast.trajectory import Trajectory, compute
-from forecast.updating import Item, discounted_log_lr, logit
+from forecast.updating import Item, discounted_log_lr, logit, report_steps
 
 
 def states(q: Question) -> tuple[str, ...]:
@@ -430,3 +430,64 @@ def linked_readings(
 
 def _magnitude(change: float | dict[str, float]) -> float:
     return max(map(abs, change.values())) if isinstance(change, dict) else abs(change)
+
+
+# --------------------------------------------------------------------------- day by day
+
+
+def daily_evidence(q: Question, items: Sequence[Item], days: np.ndarray) -> np.ndarray:
+    """The log-likelihood of ``q``'s own evidence on each of ``days`` (day indices from its
+    opening day; negative: before it opened), one row per day: the reports published by
+    then, and for an event question the days before ruled out (silence)."""
+    steps = report_steps(items)
+    size = _size(q)
+    totals = np.zeros((len(steps) + 1, size))
+    binary = not (kinds.has_options(q) or kinds.has_ladder(q))
+    for j, s in enumerate(steps, start=1):
+        # binary: a step adds to the log-odds, i.e. to the log-likelihood of "yes" against
+        # "no"; choice and event: a step is a vector over the options or the day cells
+        step = np.array([0.0, float(s.increment)]) if binary else np.asarray(s.increment)
+        totals[j] = totals[j - 1] + step
+    counted = np.searchsorted(np.array([s.day for s in steps], dtype=int), days, side="right")
+    out = totals[counted]
+    if kinds.has_ladder(q):
+        for row, t in enumerate(days):
+            out[row, : max(0, min(int(t), size - 1))] = -np.inf
+    return out
+
+
+def series(
+    net: Network,
+    questions: Mapping[str, Question],
+    kept: Mapping[str, Sequence[Item]],
+    resolutions: Mapping[str, Resolution | None],
+    first: datetime,
+    last: datetime,
+) -> tuple[list[datetime], dict[str, list[Reading]]]:
+    """Every linked question's reading from the network on each day from ``first`` to
+    ``last`` (UTC days): each report counts from the day it was published, a resolution
+    from its date."""
+    from forecast.clock import day_start
+
+    start = day_start(first)
+    n = (day_start(last) - start).days + 1
+    dates = [start + timedelta(days=i) for i in range(n)]
+    offsets = {k: day_index(q.opened, start) for k, q in questions.items()}
+    rows = {
+        k: daily_evidence(q, kept[k], np.arange(n) + offsets[k]) for k, q in questions.items()
+    }
+    known = {
+        k: (day_index(start, r.resolved_on), _known(questions[k], r))
+        for k, r in resolutions.items()
+        if r is not None and r.outcome != "annulled"
+    }
+    out: dict[str, list[Reading]] = {k: [] for k in questions}
+    for i in range(n):
+        evidence: dict[str | tuple[str, ...], np.ndarray] = {}
+        for k in questions:
+            resolved = known.get(k)
+            evidence[k] = resolved[1] if resolved and resolved[0] <= i else rows[k][i]
+        found = net.marginals(evidence)
+        for k, q in questions.items():
+            out[k].append(reading(q, found[k], max(0, i + offsets[k])))
+    return dates, out

@@ -89,3 +89,12 @@ def test_why_lists_each_reports_part(db: Path) -> None:
     assert table["reports"].tolist() == [", ".join(w.reports) for w in x.why]
     assert table["change (pts)"].tolist() == [round(100 * w.change, 2) for w in x.why]
     assert "lavrov-rubio-meeting" in table["counted on"].tolist()  # one arrives via a link
+
+
+def test_the_chart_follows_the_question_alone_and_linked(db: Path) -> None:
+    at = run_app("scenario", as_of=STORY_DAY)
+    at.selectbox(key="scenario_why").set_value("putin-trump-meeting").run()
+    assert not at.exception
+    [chart] = at.get("vega_lite_chart")
+    data = b"".join(d.data.data for d in chart.proto.datasets)  # the series, as Arrow
+    assert b"with its links" in data and b"alone" in data

@@ -323,3 +323,32 @@ def test_show_adds_the_linked_forecast(tmp_path: Path, run: Run) -> None:
     assert shown["linked"]["parents"] == ["a"]
     assert "  with its links (a): 56.7% (`forecast links`)" in run.ok("--db", url, "show", "b")
     assert "linked" not in run.json("--db", url, "show", "c")  # an unlinked question
+
+
+def test_the_linked_forecast_day_by_day(tmp_path: Path) -> None:
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
+    days, found = t.linked_series()
+    assert days[0] == OPENED and days[1] == PUBLISHED
+    b = [r.headline for r in found["b"]]
+    assert b[0] == pytest.approx(0.38, abs=1e-12)  # before the report was published
+    assert b[1:] == pytest.approx([17 / 30] * (len(b) - 1), abs=1e-12)
+
+
+def test_the_series_ends_where_the_linked_forecast_stands(db: Path) -> None:
+    """On the demo (two event questions and a choice question), the last day of the daily
+    series is the linked forecast at the same knowledge time."""
+    from datetime import date
+
+    from forecast.clock import end_of_day
+
+    as_of = end_of_day(date(2025, 11, 5))
+    t = Tracker.open()
+    days, found = t.linked_series(as_of)
+    assert days[-1].date() == date(2025, 11, 5)
+    for x in t.linked(as_of):
+        last = found[x.question.id][-1]
+        assert last.headline == pytest.approx(x.linked.headline, abs=1e-12)
+        assert last.ladder == pytest.approx(x.linked.ladder, abs=1e-12)

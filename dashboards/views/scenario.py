@@ -14,6 +14,7 @@ import textwrap
 from datetime import timedelta
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import asof, components, forms, identity, state
@@ -99,6 +100,27 @@ def _table(found: list[LinkedQuestion]) -> None:
     )
 
 
+def _chart(x: LinkedQuestion) -> None:
+    """The question's forecast day by day: alone, and with its links."""
+    days, series = state.linked_series(asof.current())
+    linked = series.get(x.question.id, [])
+    if not linked:
+        return
+    own = state.state(x.question.id, asof.current()).headline_series()
+    first = x.question.opened.date()
+    shown = [(d.date(), r.headline) for d, r in zip(days, linked, strict=True)
+             if d.date() >= first]  # fmt: skip
+    if isinstance(shown[0][1], dict):
+        frame = pd.DataFrame([{"day": d, **h} for d, h in shown]).set_index("day")
+    else:
+        alone = [*own, *[None] * len(shown)][: len(shown)]  # ends at a resolution
+        frame = pd.DataFrame(
+            {"with its links": [h for _, h in shown], "alone": alone},
+            index=[d for d, _ in shown],
+        )
+    st.line_chart(frame, y_label="probability", height=260)
+
+
 def _why(found: list[LinkedQuestion]) -> None:
     """Each report's part in one linked question's forecast (leave-one-out)."""
     by_id = {x.question.id: x for x in found}
@@ -109,6 +131,7 @@ def _why(found: list[LinkedQuestion]) -> None:
         format_func=lambda i: f"{clip(by_id[i].question.title, 80)} ({i})",
     )
     x = by_id[qid]
+    _chart(x)
     rows = []
     for w in x.why:
         change = w.change

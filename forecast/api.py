@@ -219,6 +219,26 @@ class LinkedQuestion:
         }
 
 
+def _check_reason(reason: str, doing: str) -> None:
+    """Ending a record needs a reason: "removing a feed needs a reason"."""
+    if not reason.strip():
+        raise ForecastError(f"{doing} needs a reason")
+    check_text(reason, "reason")
+
+
+def _ended[R: (Setting, Feed, QuestionLink)](
+    versions: Sequence[R], missing: str, stamp: _Stamp, reason: str
+) -> R:
+    """The last, inactive version that ends a versioned record (its history stays); the
+    record must be in force."""
+    if not versions or not versions[-1].active:
+        raise NotFound(missing)
+    return replace(
+        versions[-1], active=False, version=len(versions) + 1, logged_at=stamp.at,
+        logged_by=stamp.by, reason=reason,
+    )  # fmt: skip
+
+
 def _links_in_force(versions: Sequence[QuestionLink], as_of: datetime | None) -> list[QuestionLink]:
     """Each child's latest version known at ``as_of`` (None: all), unless it was ended."""
     latest: dict[str, QuestionLink] = {}
@@ -692,17 +712,11 @@ class Tracker:
 
     def unsubscribe(self, setting_id: str, *, reason: str) -> Setting:
         """End an alert setting (a last, inactive version: its history stays)."""
-        if not reason.strip():
-            raise ForecastError("ending an alert setting needs a reason")
-        check_text(reason, "reason")
+        _check_reason(reason, "ending an alert setting")
         with self.store.write() as tx:
             versions = self._setting_versions(tx, setting_id)
-            if not versions or not versions[-1].active:
-                raise NotFound(f"no alert setting {setting_id!r} in force")
-            ended = replace(versions[-1], version=len(versions) + 1, active=False)
-            return tx.insert_alert_setting(
-                replace(ended, logged_at=self.now(), logged_by=self.user, reason=reason)
-            )
+            missing = f"no alert setting {setting_id!r} in force"
+            return tx.insert_alert_setting(_ended(versions, missing, self._live(), reason))
 
     def alert_settings(self) -> list[Setting]:
         """The alert settings in force: each one's latest version, unless it was ended."""
@@ -798,19 +812,12 @@ class Tracker:
 
     def unlink(self, child: str, *, reason: str) -> QuestionLink:
         """End a child's links (a last, inactive version: its history stays)."""
-        if not reason.strip():
-            raise ForecastError("removing a link needs a reason")
-        check_text(reason, "reason")
+        _check_reason(reason, "removing a link")
         with self.store.write() as tx:
             versions = [v for v in tx.links() if v.child == child]
-            if not versions or not versions[-1].active:
-                raise NotFound(f"question {child!r} has no links to remove")
-            stamp = self._live()
-            ended = replace(
-                versions[-1], active=False, version=len(versions) + 1, logged_at=stamp.at,
-                logged_by=stamp.by, reason=reason, imported_at=None, imported_by="",
-            )  # fmt: skip
-            return tx.insert_link(ended)
+            missing = f"question {child!r} has no links to remove"
+            ended = _ended(versions, missing, self._live(), reason)
+            return tx.insert_link(replace(ended, imported_at=None, imported_by=""))
 
     def _import_links(self, tx: Session, links: Sequence[QuestionLink], stamp: _Stamp) -> None:
         """Store imported link versions, each checked against the questions and following
@@ -971,22 +978,11 @@ class Tracker:
 
     def remove_feed(self, feed_id: str, *, reason: str) -> Feed:
         """Stop fetching a feed (a last, inactive version; its entries stay in the inbox)."""
-        if not reason.strip():
-            raise ForecastError("removing a feed needs a reason")
-        check_text(reason, "reason")
+        _check_reason(reason, "removing a feed")
         with self.store.write() as tx:
             versions = [f for f in tx.feeds() if f.id == feed_id]
-            if not versions or not versions[-1].active:
-                raise NotFound(f"no feed {feed_id!r} is fetched")
-            ended = replace(
-                versions[-1],
-                active=False,
-                version=len(versions) + 1,
-                logged_at=self.now(),
-                logged_by=self.user,
-                reason=reason,
-            )
-            return tx.insert_feed(ended)
+            missing = f"no feed {feed_id!r} is fetched"
+            return tx.insert_feed(_ended(versions, missing, self._live(), reason))
 
     def feeds(self) -> list[FeedStatus]:
         """The feeds in force, each with its fetches' record."""

@@ -107,6 +107,18 @@ class FeedStatus:
         return self.failures >= FAILING_AFTER
 
     @property
+    def summary(self) -> str:
+        """How the feed's fetches went, in a few words (every face shows this)."""
+        last = self.last
+        if last is None:
+            return "not fetched yet"
+        if self.failing:
+            return f"FAILING ({self.failures} fetches in a row): {last.error}"
+        if last.failed:
+            return f"failed: {last.error}"
+        return "unchanged" if last.not_modified else f"{last.new} new"
+
+    @property
     def validators(self) -> tuple[str, str]:
         """(ETag, Last-Modified) the latest answered fetch gave, to send next time."""
         for fetch in reversed(self.fetches):

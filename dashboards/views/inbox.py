@@ -13,23 +13,12 @@ import streamlit as st
 
 from dashboards import components, forms, identity, state
 from dashboards.text import clip, md, moment
-from forecast.inbox import PAGE, Entry, FeedStatus, Page, Status
+from forecast.inbox import PAGE, Entry, Page, Status
 from forecast.news import entry_text
 
 STATUSES = ["new", "assessed", "echo", "dismissed", "all"]
 FEED_FORM = "feed"
 EXCERPT = 600  # characters of an entry's text shown before "more"
-
-
-def _feed_state(s: FeedStatus) -> str:
-    last = s.last
-    if last is None:
-        return "not fetched yet"
-    if s.failing:
-        return f"FAILING ({s.failures} fetches in a row): {last.error}"
-    if last.failed:
-        return f"failed: {last.error}"
-    return "unchanged" if last.not_modified else f"{last.new} new"
 
 
 def _feeds(writer: bool) -> None:
@@ -50,7 +39,7 @@ def _feeds(writer: bool) -> None:
                         "source": s.feed.source or "-",
                         "tags": ", ".join(s.feed.tags),
                         "last fetch": moment(s.last.fetched_at) if s.last else "never",
-                        "state": _feed_state(s),
+                        "state": s.summary,
                         "address": s.feed.url,
                     }
                     for s in standing

@@ -93,23 +93,12 @@ def feed_list(ctx: click.Context, as_json: bool) -> None:
                 s.feed.id,
                 s.feed.source or "-",
                 "never" if last is None else iso(last.fetched_at),
-                _state(s),
+                s.summary,
                 s.feed.url,
             ]
         )
     for line in table(rows, "  "):
         say(line)
-
-
-def _state(s: FeedStatus) -> str:
-    last = s.last
-    if last is None:
-        return "not fetched yet"
-    if s.failing:
-        return f"FAILING ({s.failures} fetches in a row): {last.error}"
-    if last.failed:
-        return f"failed: {last.error}"
-    return "unchanged" if last.not_modified else f"{last.new} new"
 
 
 def _feed_json(s: FeedStatus) -> dict[str, object]:
@@ -146,7 +135,7 @@ def intake_fetch(ctx: click.Context, as_json: bool) -> None:
         )
     else:
         for r in runs:
-            say(f"{r.status.feed.id}: {_state(r.status)}", err=r.fetch.failed)
+            say(f"{r.status.feed.id}: {r.status.summary}", err=r.fetch.failed)
         new = sum(len(r.stored) for r in runs)
         failed = sum(r.fetch.failed for r in runs)
         say(f"{new} new inbox entries from {len(runs)} feed(s), {failed} failed")

@@ -26,6 +26,7 @@ from forecast.intake.extract import Draft
 from forecast.intake.feeds import FeedItem
 from forecast.intake.fetch import DEFAULT_LIMITS, Limits, Validators
 from forecast.suggestions import QuestionSuggestion, Text
+from forecast.terminal import cell
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
@@ -53,15 +54,18 @@ def fetch_feeds(tracker: Tracker, limits: Limits = DEFAULT_LIMITS) -> list[FeedR
     for status in standing:
         feed = status.feed
         result = results[feed.url]
-        entries = [entry_of_item(feed.id, item, feed.source) for item in result.items]
-        fetch, stored = tracker.record_fetch(
-            feed.id,
-            entries,
-            etag=result.validators.etag or "",
-            last_modified=result.validators.last_modified or "",
-            not_modified=result.not_modified,
-            error=result.error or "",
-        )
+        try:
+            entries = [entry_of_item(feed.id, item, feed.source) for item in result.items]
+            fetch, stored = tracker.record_fetch(
+                feed.id,
+                entries,
+                etag=result.validators.etag or "",
+                last_modified=result.validators.last_modified or "",
+                not_modified=result.not_modified,
+                error=result.error or "",
+            )
+        except ForecastError as exc:  # an item the store refuses: none of the feed's is kept
+            fetch, stored = tracker.record_fetch(feed.id, error=f"{cell(feed.url)}: {exc}")
         after = FeedStatus(feed, (*status.fetches, fetch))
         runs.append(FeedRun(after, fetch, tuple(stored)))
     return runs

@@ -267,3 +267,26 @@ def test_the_readme_walk_on_both_backends(
     body = mail.message.get_body().get_content()
     assert "4.7%" in body and "20.6%" in body
     assert len(smtp.messages) == 2
+
+
+def test_a_feed_the_parser_chokes_on_is_one_failed_feed(
+    db: object, intake_server: IntakeServer, run: Run
+) -> None:
+    """A character reference to a lone surrogate makes the feed library raise: that feed
+    fails with one line, and the others are fetched."""
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item>'
+        b"<title>bad &#xD800; title</title><link>https://a.example/1</link></item>"
+        b"</channel></rss>"
+    )
+    intake_server.pages["/surrogate.xml"] = ("application/rss+xml", body)
+    t = Tracker.open()
+    t.add_feed(intake_server.url("/surrogate.xml"), feed_id="broken")
+    t.add_feed(intake_server.url("/files/ceasefire.rss"), feed_id="good")
+    code, out, err = run("intake", "fetch")
+    assert code == 1
+    assert "good: 2 new" in out
+    assert err.strip() == (
+        f"broken: failed: {intake_server.url('/surrogate.xml')}: the feed could not be read "
+        "(the feed library failed: UnicodeEncodeError)"
+    )

@@ -97,7 +97,13 @@ def parse_feed(
     headers = {"content-location": url} if url else {}
     if content_type:
         headers["content-type"] = content_type + (f"; charset={charset}" if charset else "")
-    parsed = feedparser.parse(body, response_headers=headers)
+    try:
+        parsed = feedparser.parse(body, response_headers=headers)
+    except Exception as exc:  # untrusted input: one bad feed must not stop the others
+        where = cell(url) if url else "the feed"
+        raise ForecastError(
+            f"{where}: the feed could not be read (the feed library failed: {type(exc).__name__})"
+        ) from None
     _check_is_feed(parsed, body, url, content_type)
     default_language = language_tag(parsed.feed.get("language"))
     items: dict[str, FeedItem] = {}

@@ -112,10 +112,10 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
         pm.CustomDist(
             "outcome",
             log_odds,
-            states[1],
+            states[0],
             logp=_weighted_bernoulli_logp,
             random=_bernoulli_draws,
-            observed=states[6],
+            observed=states[2],
             shape=states.shape[1],
         )
         events = d["events"]
@@ -133,23 +133,32 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
 
 
 def containers(data: TrainingData) -> dict[str, np.ndarray]:
-    """The model's data, packed into five arrays (one per length: S, N, M, J, E).
+    """The model's data, packed into six arrays (one per length: S, N, N event states, M,
+    J, E), with what does not depend on the parameters computed here, once.
 
     Packing matters for speed: nutpie compiles code for every data container, about 0.7 s
-    each, so five containers instead of twenty arrays save seconds on every fit.
+    each, so six containers instead of twenty arrays save seconds on every fit. So does
+    the work done here: the graph runs some 50,000 times a fit.
     """
     logit_stated = np.log(data.stated) - np.log1p(-data.stated)
+    event = np.flatnonzero(data.state_event == 1)
+    # Each segment's states are consecutive, in segment order: a segment's first state is
+    # where its clusters' rows start counting (segment G, one past the last: N).
+    segments = np.arange(len(data.segment_question) + 1)
+    first_state = np.searchsorted(data.state_segment, segments)
+    if np.any(np.diff(data.state_segment) < 0):
+        raise ForecastError("the training states are not in segment order")
+    log_lr = data.row_log_lr
     return {
         "sources": np.stack([logit_stated, data.source_type]).astype(float),
         "states": np.stack(
+            [data.state_weight, data.state_prior_logit, data.outcomes[data.state_question]]
+        ).astype(float),
+        "decays": np.stack(
             [
-                data.state_segment,
-                data.state_weight,
-                data.state_prior_logit,
-                data.state_event,
-                data.state_horizon,
-                data.state_elapsed,
-                data.outcomes[data.state_question],
+                event,
+                decay.softplus(data.state_prior_logit[event]),
+                data.state_elapsed[event] / data.state_horizon[event],
             ]
         ).astype(float),
         "members": np.stack([data.member_source, data.member_cluster]).astype(np.int64),
@@ -157,10 +166,10 @@ def containers(data: TrainingData) -> dict[str, np.ndarray]:
             [
                 data.row_cluster,
                 data.row_analyst,
-                data.row_log_lr,
-                data.row_weight,
-                data.cluster_start[data.row_cluster],
-                data.cluster_end[data.row_cluster],
+                np.abs(log_lr),
+                -data.row_weight * np.sign(log_lr),
+                first_state[data.cluster_start[data.row_cluster]],
+                first_state[data.cluster_end[data.row_cluster]],
             ]
         ).astype(float),
         "events": np.stack(
@@ -190,31 +199,35 @@ def _log_odds(
     alpha: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """Each state's log-odds: its base (prior, decayed for an event's day) plus the
-    discounted evidence terms of its segment (segment sums)."""
+    discounted evidence terms of its segment (sums along the states)."""
     members, rows, states = d["members"], d["rows"], d["states"]
     cluster_of, analyst_of, start, end = (pt.cast(rows[i], "int64") for i in (0, 1, 4, 5))
     # Every cluster has at least one member, so M slots always hold the C cluster sums.
     log_unreliable = pt.zeros(members.shape[1])[members[1]].inc(-pt.softplus(eta)[members[0]])
     unreliable = pt.exp(log_unreliable)[cluster_of]  # U_c = prod(1 - r_s), per row
     # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
-    # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
-    shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[2]))
-    terms = -rows[3] * pt.sign(rows[2]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
-    # Each row counts over its cluster's run of segments [start, end): added at the start,
-    # taken off at the end, summed along the segments (each question's are consecutive).
-    segment = pt.cast(states[0], "int64")
-    segments = pt.max(segment) + 1
-    steps = pt.zeros(segments + 1)[start].inc(terms)[end].inc(-terms)
-    evidence = pt.cumsum(steps)[:segments]
-    return _base(states, alpha) + evidence[segment]
+    # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row
+    # (rows[2] is |log LR|, rows[3] the row's weight times -sign(log LR)).
+    shrink = pt.exp(-exponent[analyst_of] * rows[2])
+    terms = rows[3] * pt.log(unreliable + (1.0 - unreliable) * shrink)
+    # Each row counts over its cluster's run of segments, from the first state of the
+    # first to the first state after the last: added at the start, taken off at the end,
+    # summed along the states (each question's segments, and their states, are consecutive).
+    n = states.shape[1]
+    steps = pt.zeros(n + 1)[start].inc(terms)[end].inc(-terms)
+    return _base(states, d["decays"], alpha) + pt.cumsum(steps)[:n]
 
 
-def _base(states: pt.TensorVariable, alpha: pt.TensorVariable) -> pt.TensorVariable:
+def _base(
+    states: pt.TensorVariable, decays: pt.TensorVariable, alpha: pt.TensorVariable
+) -> pt.TensorVariable:
     """The prior's log-odds; on an event question's day, layer 2's decayed prior of "by the
-    primary deadline": logit(1 - S(H) / S(t)), exact in PyTensor as in numpy."""
-    log_q = decay.log_none_by_deadline(states[2], states[4], states[5], alpha, pt)
+    primary deadline": logit(1 - S(H) / S(t)), exact in PyTensor as in numpy. Only the
+    event states (``decays``: their index, ``-log(1 - p)`` and the share of the days to
+    the deadline gone) pay for the decay."""
+    log_q = decay.log_none_after(decays[1], decays[2], alpha, pt)
     decayed = pt.log1mexp(log_q) - log_q
-    return pt.switch(pt.eq(states[3], 1.0), decayed, states[2])
+    return pt.set_subtensor(states[1][pt.cast(decays[0], "int64")], decayed)
 
 
 def _weighted_bernoulli_logp(

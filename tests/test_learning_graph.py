@@ -26,7 +26,7 @@ def _reference_model(data: TrainingData, priors: Mapping[str, float] | None = No
     import pymc as pm
     import pytensor.tensor as pt
 
-    from forecast.learning.model import _exponents, _source_logits, merged_priors
+    from forecast.learning.model import merged_priors
 
     def containers(data: TrainingData) -> dict[str, np.ndarray]:
         logit_stated = np.log(data.stated) - np.log1p(-data.stated)
@@ -58,6 +58,17 @@ def _reference_model(data: TrainingData, priors: Mapping[str, float] | None = No
                 [data.event_prior_logit, data.event_day, data.event_horizon, data.event_kind]
             ).astype(float),
         }
+
+    def source_logits(sources: Any, p: Mapping[str, float]) -> Any:
+        shift = pm.Normal("type_shift", 0.0, p["type_shift_sd"], dims="type")
+        spread = pm.HalfNormal("source_spread", p["source_spread"])
+        z = pm.Normal("source_z", 0.0, 1.0, dims="source")
+        return sources[0] + shift[pt.cast(sources[1], "int64")] + spread * z
+
+    def exponents(p: Mapping[str, float]) -> Any:
+        spread = pm.HalfNormal("exponent_spread", p["exponent_spread"])
+        u = pm.Normal("analyst_z", 0.0, 1.0, dims="analyst")
+        return pm.Deterministic("exponent", pt.exp(spread * u), dims="analyst")
 
     def log_odds_of(d: Mapping[str, Any], eta: Any, exponent: Any, alpha: Any) -> Any:
         members, rows, states = d["members"], d["rows"], d["states"]
@@ -100,9 +111,9 @@ def _reference_model(data: TrainingData, priors: Mapping[str, float] | None = No
     }
     with pm.Model(coords=coords) as model:
         d = {name: pm.Data(name, value) for name, value in containers(data).items()}
-        eta = _source_logits(d["sources"], p)
+        eta = source_logits(d["sources"], p)
         pm.Deterministic("reliability", pm.math.sigmoid(eta), dims="source")
-        exponent = _exponents(p)
+        exponent = exponents(p)
         log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
         alpha = pm.Deterministic("alpha", pt.exp(log_alpha))
         states = d["states"]

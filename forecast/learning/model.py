@@ -130,9 +130,10 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
     return model
 
 
-SIZES = ("sources", "states", "decays", "priors", "members", "rows", "events")
+SIZES = ("sources", "states", "decays", "priors", "members", "groups", "rows", "events")
 """The lengths of the model's data: S sources, N states, the event states (whose prior
-decays), the distinct priors they decay from, M cluster members, J rows, E event dates."""
+decays), the distinct priors they decay from, the members of the distinct groups of
+sources that clusters hold, those groups, J rows, E event dates."""
 
 FLOATS = (
     ("logit_stated", "sources"),
@@ -154,8 +155,8 @@ INTEGERS = (
     ("decay_state", "decays"),
     ("decay_prior", "decays"),
     ("member_source", "members"),
-    ("member_cluster", "members"),
-    ("row_cluster", "rows"),
+    ("member_group", "members"),
+    ("row_group", "rows"),  # the group of sources of the row's cluster
     ("row_analyst", "rows"),
     ("row_start", "rows"),  # the first state of the cluster's first segment
     ("row_end", "rows"),  # the first state after its last segment's
@@ -180,6 +181,14 @@ def containers(data: TrainingData) -> dict[str, np.ndarray]:
     neg_log_q0 = decay.softplus(data.state_prior_logit[event])
     # The event states' distinct priors, numbered as they change along the states.
     new_prior = np.diff(neg_log_q0, prepend=np.nan) != 0
+    # Clusters holding the same sources have the same unreliability: it is computed once
+    # for each distinct group of sources (a few hundred, where clusters are thousands).
+    held: list[list[int]] = [[] for _ in range(data.n_clusters)]
+    for source, cluster in zip(data.member_source, data.member_cluster, strict=True):
+        held[cluster].append(int(source))
+    groups: dict[tuple[int, ...], int] = {}
+    cluster_group = np.array([groups.setdefault(tuple(sorted(h)), len(groups)) for h in held])
+    members = [(source, g) for sources, g in groups.items() for source in sources]
     log_lr = data.row_log_lr
     columns = {
         "logit_stated": np.log(data.stated) - np.log1p(-data.stated),
@@ -198,14 +207,14 @@ def containers(data: TrainingData) -> dict[str, np.ndarray]:
         "source_type": data.source_type,
         "decay_state": event,
         "decay_prior": np.cumsum(new_prior) - 1,
-        "member_source": data.member_source,
-        "member_cluster": data.member_cluster,
-        "row_cluster": data.row_cluster,
+        "member_source": np.array([source for source, _ in members], dtype=np.int64),
+        "member_group": np.array([g for _, g in members], dtype=np.int64),
+        "row_group": cluster_group[data.row_cluster],
         "row_analyst": data.row_analyst,
         "row_start": first_state[data.cluster_start[data.row_cluster]],
         "row_end": first_state[data.cluster_end[data.row_cluster]],
     }
-    sizes: dict[str, int] = {}
+    sizes: dict[str, int] = {"groups": len(groups)}
     for name, size in (*FLOATS, *INTEGERS):
         if sizes.setdefault(size, len(columns[name])) != len(columns[name]):
             raise ForecastError(f"{name} has {len(columns[name])} entries, not {sizes[size]}")
@@ -259,11 +268,10 @@ def _log_odds(
 ) -> pt.TensorVariable:
     """Each state's log-odds: its base (prior, decayed for an event's day) plus the
     discounted evidence terms of its segment (sums along the states)."""
-    # Every cluster has at least one member, so M slots always hold the C cluster sums.
-    log_unreliable = pt.zeros(d["members"])[d["member_cluster"]].inc(
+    log_unreliable = pt.zeros(d["groups"])[d["member_group"]].inc(
         -pt.softplus(eta)[d["member_source"]]
     )
-    unreliable = pt.exp(log_unreliable)[d["row_cluster"]]  # U_c = prod(1 - r_s), per row
+    unreliable = pt.exp(log_unreliable)[d["row_group"]]  # U_c = prod(1 - r_s), per row
     # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
     # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
     shrink = pt.exp(-exponent[d["row_analyst"]] * d["row_abs_log_lr"])

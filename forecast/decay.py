@@ -62,8 +62,14 @@ def log_none_by_deadline(logit_p: Any, horizon: Any, elapsed: Any, alpha: Any, x
     With ``c = -log(1 - p) / alpha``, ``H / b = expm1(c)``, so this is
     ``alpha * log1p(e expm1(c) / H) - alpha * c``: few transcendental functions a row,
     which is what a sampler's gradient costs."""
-    neg_log_q0 = softplus(logit_p, xp)
-    return alpha * xp.log1p(elapsed / horizon * xp.expm1(neg_log_q0 / alpha)) - neg_log_q0
+    return log_none_after(softplus(logit_p, xp), elapsed / horizon, alpha, xp)
+
+
+def log_none_after(neg_log_q0: Any, share: Any, alpha: Any, xp: Any = np) -> Any:
+    """:func:`log_none_by_deadline` from ``-log(1 - p)`` and the share ``elapsed / horizon``
+    of the days gone: the parts that do not depend on ``alpha``, for a model to compute
+    once from its data rather than on every evaluation."""
+    return alpha * xp.log1p(share * xp.expm1(neg_log_q0 / alpha)) - neg_log_q0
 
 
 # --------------------------------------------------------------------------- numpy, with the ends

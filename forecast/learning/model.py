@@ -101,80 +101,157 @@ def build_model(data: TrainingData, priors: Mapping[str, float] | None = None) -
         "type": list(data.source_types),
     }
     with pm.Model(coords=coords) as model:
-        d = {name: pm.Data(name, value) for name, value in containers(data).items()}
-        eta = _source_logits(d["sources"], p)
+        d = _unpacked({name: pm.Data(name, value) for name, value in containers(data).items()})
+        eta = _source_logits(d, p)
         pm.Deterministic("reliability", pm.math.sigmoid(eta), dims="source")
         exponent = _exponents(p)
         log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
         alpha = pm.Deterministic("alpha", pt.exp(log_alpha))
-        states = d["states"]
         log_odds = pm.Deterministic("log_odds", _log_odds(d, eta, exponent, alpha))
         pm.CustomDist(
             "outcome",
             log_odds,
-            states[1],
+            d["state_weight"],
             logp=_weighted_bernoulli_logp,
             random=_bernoulli_draws,
-            observed=states[6],
-            shape=states.shape[1],
+            observed=d["state_outcome"],
+            shape=d["states"],
         )
-        events = d["events"]
         pm.CustomDist(
             "event_day",
             alpha,
-            events[0],
-            events[2],
-            events[3],
+            d["event_prior_logit"],
+            d["event_horizon"],
+            d["event_kind"],
             logp=_event_day_logp,
-            observed=events[1],
-            shape=events.shape[1],
+            observed=d["event_day"],
+            shape=d["events"],
         )
     return model
 
 
-def containers(data: TrainingData) -> dict[str, np.ndarray]:
-    """The model's data, packed into five arrays (one per length: S, N, M, J, E).
+SIZES = ("sources", "states", "decays", "priors", "members", "groups", "rows", "events")
+"""The lengths of the model's data: S sources, N states, the event states (whose prior
+decays), the distinct priors they decay from, the members of the distinct groups of
+sources that clusters hold, those groups, J rows, E event dates."""
 
-    Packing matters for speed: nutpie compiles code for every data container, about 0.7 s
-    each, so five containers instead of twenty arrays save seconds on every fit.
+FLOATS = (
+    ("logit_stated", "sources"),
+    ("state_weight", "states"),
+    ("state_prior_logit", "states"),
+    ("state_outcome", "states"),
+    ("decay_share", "decays"),  # the share of the days to the primary deadline gone
+    ("decay_neg_log_q0", "decays"),  # -log(1 - prior) = softplus(prior's logit)
+    ("prior_neg_log_q0", "priors"),
+    ("row_abs_log_lr", "rows"),
+    ("row_signed_weight", "rows"),  # -row_weight * sign(log LR)
+    ("event_prior_logit", "events"),
+    ("event_day", "events"),
+    ("event_horizon", "events"),
+    ("event_kind", "events"),
+)
+INTEGERS = (
+    ("source_type", "sources"),
+    ("decay_state", "decays"),
+    ("decay_prior", "decays"),
+    ("member_source", "members"),
+    ("member_group", "members"),
+    ("row_group", "rows"),  # the group of sources of the row's cluster
+    ("row_analyst", "rows"),
+    ("row_start", "rows"),  # the first state of the cluster's first segment
+    ("row_end", "rows"),  # the first state after its last segment's
+)
+
+
+def containers(data: TrainingData) -> dict[str, np.ndarray]:
+    """The model's data, packed into two arrays: ``floats`` and ``integers``, one column
+    a row, each padded to the longest; the first row of ``integers`` holds the lengths
+    (``SIZES``). What does not depend on the parameters is computed here, once.
+
+    Packing matters for speed: nutpie compiles code for every data container, about
+    0.35 s each, and the graph runs some 50,000 times a fit, so work done here (and
+    integer indices stored as integers, not cast) saves time on every evaluation.
     """
-    logit_stated = np.log(data.stated) - np.log1p(-data.stated)
+    if np.any(np.diff(data.state_segment) < 0):
+        raise ForecastError("the training states are not in segment order")
+    # Each segment's states are consecutive, in segment order: a segment's first state is
+    # where its clusters' rows start counting (segment G, one past the last: N).
+    first_state = np.searchsorted(data.state_segment, np.arange(len(data.segment_question) + 1))
+    event = np.flatnonzero(data.state_event == 1)
+    neg_log_q0 = decay.softplus(data.state_prior_logit[event])
+    # The event states' distinct priors, numbered as they change along the states.
+    new_prior = np.diff(neg_log_q0, prepend=np.nan) != 0
+    # Clusters holding the same sources have the same unreliability: it is computed once
+    # for each distinct group of sources (a few hundred, where clusters are thousands).
+    held: list[list[int]] = [[] for _ in range(data.n_clusters)]
+    for source, cluster in zip(data.member_source, data.member_cluster, strict=True):
+        held[cluster].append(int(source))
+    groups: dict[tuple[int, ...], int] = {}
+    cluster_group = np.array([groups.setdefault(tuple(sorted(h)), len(groups)) for h in held])
+    members = [(source, g) for sources, g in groups.items() for source in sources]
+    log_lr = data.row_log_lr
+    columns = {
+        "logit_stated": np.log(data.stated) - np.log1p(-data.stated),
+        "state_weight": data.state_weight,
+        "state_prior_logit": data.state_prior_logit,
+        "state_outcome": data.outcomes[data.state_question],
+        "decay_share": data.state_elapsed[event] / data.state_horizon[event],
+        "decay_neg_log_q0": neg_log_q0,
+        "prior_neg_log_q0": neg_log_q0[new_prior],
+        "row_abs_log_lr": np.abs(log_lr),
+        "row_signed_weight": -data.row_weight * np.sign(log_lr),
+        "event_prior_logit": data.event_prior_logit,
+        "event_day": data.event_day,
+        "event_horizon": data.event_horizon,
+        "event_kind": data.event_kind,
+        "source_type": data.source_type,
+        "decay_state": event,
+        "decay_prior": np.cumsum(new_prior) - 1,
+        "member_source": np.array([source for source, _ in members], dtype=np.int64),
+        "member_group": np.array([g for _, g in members], dtype=np.int64),
+        "row_group": cluster_group[data.row_cluster],
+        "row_analyst": data.row_analyst,
+        "row_start": first_state[data.cluster_start[data.row_cluster]],
+        "row_end": first_state[data.cluster_end[data.row_cluster]],
+    }
+    sizes: dict[str, int] = {"groups": len(groups)}
+    for name, size in (*FLOATS, *INTEGERS):
+        if sizes.setdefault(size, len(columns[name])) != len(columns[name]):
+            raise ForecastError(f"{name} has {len(columns[name])} entries, not {sizes[size]}")
+    width = max(len(SIZES), *sizes.values())
+
+    def packed(rows: list[np.ndarray], dtype: type) -> np.ndarray:
+        out: np.ndarray = np.zeros((len(rows), width), dtype=dtype)
+        for i, row in enumerate(rows):
+            out[i, : len(row)] = row
+        return out
+
     return {
-        "sources": np.stack([logit_stated, data.source_type]).astype(float),
-        "states": np.stack(
-            [
-                data.state_segment,
-                data.state_weight,
-                data.state_prior_logit,
-                data.state_event,
-                data.state_horizon,
-                data.state_elapsed,
-                data.outcomes[data.state_question],
-            ]
-        ).astype(float),
-        "members": np.stack([data.member_source, data.member_cluster]).astype(np.int64),
-        "rows": np.stack(
-            [
-                data.row_cluster,
-                data.row_analyst,
-                data.row_log_lr,
-                data.row_weight,
-                data.cluster_start[data.row_cluster],
-                data.cluster_end[data.row_cluster],
-            ]
-        ).astype(float),
-        "events": np.stack(
-            [data.event_prior_logit, data.event_day, data.event_horizon, data.event_kind]
-        ).astype(float),
+        "floats": packed([columns[name] for name, _ in FLOATS], np.float64),
+        "integers": packed(
+            [np.array([sizes[s] for s in SIZES]), *(columns[name] for name, _ in INTEGERS)],
+            np.int64,
+        ),
     }
 
 
-def _source_logits(sources: pt.TensorVariable, p: Mapping[str, float]) -> pt.TensorVariable:
+def _unpacked(d: Mapping[str, pt.TensorVariable]) -> dict[str, pt.TensorVariable]:
+    """The columns of the packed containers, by name, and the lengths (``SIZES``)."""
+    sizes = {name: d["integers"][0, i] for i, name in enumerate(SIZES)}
+    out: dict[str, pt.TensorVariable] = dict(sizes)
+    for key, names in (("floats", FLOATS), ("integers", INTEGERS)):
+        first = 0 if key == "floats" else 1
+        for i, (name, size) in enumerate(names, start=first):
+            out[name] = d[key][i, : sizes[size]]
+    return out
+
+
+def _source_logits(d: Mapping[str, Any], p: Mapping[str, float]) -> pt.TensorVariable:
     """Logit reliability per source: stated, moved by its type's shift and its own deviation."""
     shift = pm.Normal("type_shift", 0.0, p["type_shift_sd"], dims="type")
     spread = pm.HalfNormal("source_spread", p["source_spread"])
     z = pm.Normal("source_z", 0.0, 1.0, dims="source")  # non-centred: sampler-friendly
-    return sources[0] + shift[pt.cast(sources[1], "int64")] + spread * z
+    return d["logit_stated"] + shift[d["source_type"]] + spread * z
 
 
 def _exponents(p: Mapping[str, float]) -> pt.TensorVariable:
@@ -190,31 +267,34 @@ def _log_odds(
     alpha: pt.TensorVariable,
 ) -> pt.TensorVariable:
     """Each state's log-odds: its base (prior, decayed for an event's day) plus the
-    discounted evidence terms of its segment (segment sums)."""
-    members, rows, states = d["members"], d["rows"], d["states"]
-    cluster_of, analyst_of, start, end = (pt.cast(rows[i], "int64") for i in (0, 1, 4, 5))
-    # Every cluster has at least one member, so M slots always hold the C cluster sums.
-    log_unreliable = pt.zeros(members.shape[1])[members[1]].inc(-pt.softplus(eta)[members[0]])
-    unreliable = pt.exp(log_unreliable)[cluster_of]  # U_c = prod(1 - r_s), per row
+    discounted evidence terms of its segment (sums along the states)."""
+    log_unreliable = pt.zeros(d["groups"])[d["member_group"]].inc(
+        -pt.softplus(eta)[d["member_source"]]
+    )
+    unreliable = pt.exp(log_unreliable)[d["row_group"]]  # U_c = prod(1 - r_s), per row
     # Layer 1 (v2): -sign(x) log(1 + r expm1(-|x|)) with x = k log LR, written with
     # U = 1 - r as -sign(x) log(U + (1 - U) exp(-|x|)): one exp and one log per row.
-    shrink = pt.exp(-exponent[analyst_of] * pt.abs(rows[2]))
-    terms = -rows[3] * pt.sign(rows[2]) * pt.log(unreliable + (1.0 - unreliable) * shrink)
-    # Each row counts over its cluster's run of segments [start, end): added at the start,
-    # taken off at the end, summed along the segments (each question's are consecutive).
-    segment = pt.cast(states[0], "int64")
-    segments = pt.max(segment) + 1
-    steps = pt.zeros(segments + 1)[start].inc(terms)[end].inc(-terms)
-    evidence = pt.cumsum(steps)[:segments]
-    return _base(states, alpha) + evidence[segment]
+    shrink = pt.exp(-exponent[d["row_analyst"]] * d["row_abs_log_lr"])
+    terms = d["row_signed_weight"] * pt.log(unreliable + (1.0 - unreliable) * shrink)
+    # Each row counts over its cluster's run of segments, from the first state of the
+    # first to the first state after the last: added at the start, taken off at the end,
+    # summed along the states (each question's segments, and their states, are consecutive).
+    n = d["states"]
+    steps = pt.zeros(n + 1)[d["row_start"]].inc(terms)[d["row_end"]].inc(-terms)
+    return _base(d, alpha) + pt.cumsum(steps)[:n]
 
 
-def _base(states: pt.TensorVariable, alpha: pt.TensorVariable) -> pt.TensorVariable:
+def _base(d: Mapping[str, Any], alpha: pt.TensorVariable) -> pt.TensorVariable:
     """The prior's log-odds; on an event question's day, layer 2's decayed prior of "by the
-    primary deadline": logit(1 - S(H) / S(t)), exact in PyTensor as in numpy."""
-    log_q = decay.log_none_by_deadline(states[2], states[4], states[5], alpha, pt)
-    decayed = pt.log1mexp(log_q) - log_q
-    return pt.switch(pt.eq(states[3], 1.0), decayed, states[2])
+    primary deadline": logit(1 - S(H) / S(t)), exact in PyTensor as in numpy.
+
+    Only the event states pay for the decay, and what depends on alpha but not on the day,
+    ``expm1(-log(1 - p) / alpha)``, is computed once for each distinct prior. With
+    ``z = -log q``, ``logit(1 - q) = log(expm1(z))``."""
+    grown = pt.expm1(d["prior_neg_log_q0"] / alpha)[d["decay_prior"]]
+    neg_log_q = d["decay_neg_log_q0"] - alpha * pt.log1p(d["decay_share"] * grown)
+    decayed = pt.log(pt.expm1(neg_log_q))
+    return pt.set_subtensor(d["state_prior_logit"][d["decay_state"]], decayed)
 
 
 def _weighted_bernoulli_logp(

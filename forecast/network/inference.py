@@ -194,6 +194,9 @@ class _Engine:
             self._set_joint(scope, node, likelihoods[scope])
         if self.inference is None:
             self.inference = gum.LazyPropagation(self.bn)
+            # One thread: several would add the same terms in an order that varies from run
+            # to run, and the same evidence must give the same probabilities to the last bit.
+            self.inference.setNumberOfThreads(1)
         ie = self.inference
         ie.eraseAllEvidence()
         for scope, likelihood in likelihoods.items():

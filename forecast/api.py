@@ -85,6 +85,7 @@ from forecast.scales import strength_to_lr
 from forecast.settings import USER_ENV
 from forecast.store import Conflict, RecordKind, Session, Store
 from forecast.trajectory import Contribution, compute, explain
+from forecast.updating import Item
 
 if TYPE_CHECKING:
     from forecast.learning.bands import Band
@@ -237,6 +238,11 @@ def _ended[R: (Setting, Feed, QuestionLink)](
         versions[-1], active=False, version=len(versions) + 1, logged_at=stamp.at,
         logged_by=stamp.by, reason=reason,
     )  # fmt: skip
+
+
+def _end(cutoff: datetime, resolution: Resolution | None) -> datetime:
+    """A question's trajectory's last instant: ``cutoff``, or its resolution if earlier."""
+    return cutoff if resolution is None else min(cutoff, resolution.resolved_on)
 
 
 def _links_in_force(versions: Sequence[QuestionLink], as_of: datetime | None) -> list[QuestionLink]:
@@ -1674,7 +1680,14 @@ class Tracker:
         instead of the stated values.
         """
         question, history = self._with_history(question_id, history)
-        return self._state(question, history, as_of, analyst, explain, learned=learned)
+        cutoff = as_of or self.now()
+        links = self.links(cutoff)
+        if any(question_id in (link.child, *link.parents) for link in links):
+            return self._linked_states(
+                self.history(None), [question_id], cutoff, analyst=analyst, explained=explain,
+                learned=learned, links=links,
+            )[question_id]  # fmt: skip
+        return self._state(question, history, cutoff, analyst, explain, learned=learned)
 
     def _with_history(self, question_id: str, history: History | None) -> tuple[Question, History]:
         """The question and its history (read now unless given); NotFound if it is not there."""
@@ -1693,10 +1706,17 @@ class Tracker:
         history = self.history(None)
         rel = evidence.reliabilities(history.sources, as_of)
         parts = evidence.by_question(history)
-        return [
-            self._state(q, parts[q.id], as_of, None, False, rel, learned=learned)
-            for q in history.questions
+        shown = [
+            q for q in history.questions
             if as_of is None or q.created_at is None or q.created_at <= as_of
+        ]  # fmt: skip
+        linked = self._linked_states(
+            history, [q.id for q in shown], as_of, rel=rel, learned=learned
+        )
+        return [
+            linked.get(q.id)
+            or self._state(q, parts[q.id], as_of, None, False, rel, learned=learned)
+            for q in shown
         ]
 
     def band(
@@ -1755,12 +1775,25 @@ class Tracker:
         *,
         learned: Learned | None = None,
     ) -> QuestionState:
+        """The question's state on its own evidence (its links are not applied)."""
+        return self._alone(question, history, as_of, analyst, explained, rel, learned)[0]
+
+    def _alone(
+        self,
+        question: Question,
+        history: History,
+        as_of: datetime | None,
+        analyst: str | None,
+        explained: bool,
+        rel: dict[str, float] | None,
+        learned: Learned | None,
+    ) -> tuple[QuestionState, list[Item]]:
         cutoff = as_of or self.now()
         if cutoff > self.now() + MAX_LOOKAHEAD:
             raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
         question = evidence.question_as_of(question, history, cutoff)
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
-        end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
+        end = _end(cutoff, resolution)
         exponents = None
         if learned is not None:
             question, rel, exponents = _learned_trust(question, history, cutoff, rel, learned)
@@ -1768,6 +1801,7 @@ class Tracker:
             question, history, as_of=cutoff, analyst=analyst, reliability=rel, exponents=exponents
         )
         traj = compute(question, items, end)
+        ids = {i.report_id for i in items}
         contributions = (
             explain(question, items, end, traj)
             if explained
@@ -1776,25 +1810,106 @@ class Tracker:
                 for m in traj.moves
             ]
         )
-        ids = {i.report_id for i in items}
-        reports = evidence.known_as_of(
-            (r for r in history.reports if r.id in ids), lambda r: r.id, cutoff
-        )
         current = evidence.known_as_of(
             (a for a in history.assessments if a.question_id == question.id), lambda a: a.id, cutoff
         )
-        return QuestionState(
+        state = QuestionState(
             question=question,
             as_of=cutoff,
             resolution=resolution,
             trajectory=traj,
             contributions=contributions,
-            reports={str(k): v for k, v in reports.items()},
+            reports=self._reports_of(history, ids, cutoff),
             assessments=[a for a in current.values() if not a.retracted and a.report_id in ids],
             sources=evidence.sources_as_of(history.sources, cutoff),
             learned=learned,
             last_logged=max((a.logged_at for a in current.values() if a.logged_at), default=None),
         )
+        return state, items
+
+    @staticmethod
+    def _reports_of(history: History, ids: set[str], cutoff: datetime) -> dict[str, Report]:
+        reports = evidence.known_as_of(
+            (r for r in history.reports if r.id in ids), lambda r: r.id, cutoff
+        )
+        return {str(k): v for k, v in reports.items()}
+
+    def linked_states(
+        self, question_ids: Sequence[str], *, as_of: datetime, history: History | None = None
+    ) -> dict[str, QuestionState]:
+        """The states at ``as_of`` of those of ``question_ids`` that are linked then, and of
+        the rest of their groups, without explanations: the network's forecasts. ``history``
+        (default: read now) must hold every question."""
+        return self._linked_states(history or self.history(None), question_ids, as_of)
+
+    def _linked_states(
+        self,
+        history: History,
+        wanted: Iterable[str],
+        as_of: datetime | None,
+        *,
+        analyst: str | None = None,
+        explained: bool = False,
+        rel: dict[str, float] | None = None,
+        learned: Learned | None = None,
+        links: Sequence[QuestionLink] | None = None,
+    ) -> dict[str, QuestionState]:
+        """The states of the wanted questions that are linked at ``as_of``, and of the rest
+        of their groups: each one the network's (``linking.group_days``). ``history`` must
+        hold every question of those groups. Unlinked questions are not in the result."""
+        from forecast import linking
+
+        cutoff = as_of or self.now()
+        if links is None:
+            links = self.links(cutoff)
+        group = linking.components(links)
+        groups = sorted({group[k] for k in wanted if k in group})
+        if not groups:
+            return {}
+        parts = evidence.by_question(history)
+        if rel is None:
+            rel = evidence.reliabilities(history.sources, cutoff)
+        latest = {q.id: q for q in history.questions}
+        out: dict[str, QuestionState] = {}
+        for g in groups:
+            keys = sorted(k for k, v in group.items() if v == g)
+            mine = [link for link in links if group[link.child] == g]
+            alone = {
+                k: self._alone(latest[k], parts[k], cutoff, analyst, False, rel, learned)
+                for k in keys
+            }
+            questions = {k: s.question for k, (s, _) in alone.items()}
+            kept = linking.counted_once({k: items for k, (_, items) in alone.items()}, mine)
+            net = linking.network(questions, mine)
+            resolutions = {k: s.resolution for k, (s, _) in alone.items()}
+            ends = {k: _end(cutoff, resolutions[k]) for k in keys}
+            found = linking.group_days(net, questions, kept, resolutions, ends)
+            counted = {i.report_id: c for c, its in kept.items() for i in its}
+            assessed = [s.assessments for s, _ in alone.values()]
+            for k in keys:
+                own = alone[k][0]
+                traj = linking.linked_trajectory(own.trajectory, found)
+                if explained:
+                    contributions = linking.explain_linked(
+                        net, questions, kept, resolutions, ends[k], k, traj.moves
+                    )
+                else:
+                    contributions = [
+                        Contribution(m.report_id, m.increment, m.after - m.before, np.nan,
+                                     "" if counted[m.report_id] == k else counted[m.report_id])
+                        for m in traj.moves
+                    ]  # fmt: skip
+                ids = {c.report_id for c in contributions}
+                out[k] = replace(
+                    own,
+                    trajectory=traj,
+                    contributions=contributions,
+                    reports=self._reports_of(history, ids | set(own.reports), cutoff),
+                    assessments=[a for its in assessed for a in its if a.report_id in ids],
+                    alone=own.trajectory,
+                    linked_to=tuple(x for x in keys if x != k),
+                )
+        return out
 
     # ---------------------------------------------------------------- snapshots
 
@@ -1814,12 +1929,7 @@ class Tracker:
             return
         at = self.now() if logged_at is None else max(self.now(), logged_at)
         try:
-            history = self.history(ids)
-            parts = evidence.by_question(history)
-            snaps = [
-                self._state(q, parts[q.id], at, None, False).snapshot(at, reason, self.user)
-                for q in history.questions
-            ]
+            snaps = [s.snapshot(at, reason, self.user) for s in self._states_of(ids, at)]
             with self.store.write() as tx:
                 tx.insert_snapshots(snaps)
         except ForecastError as exc:
@@ -1831,6 +1941,24 @@ class Tracker:
                 SnapshotWarning,
                 stacklevel=3,
             )
+
+    def _states_of(self, ids: Sequence[str], at: datetime) -> list[QuestionState]:
+        """The states at ``at`` of the questions ``ids`` and of every question linked to
+        them (a report on one moves the others), without explanations."""
+        from forecast import linking
+
+        links = self.links(at)
+        group = linking.components(links)
+        touched = {group[k] for k in ids if k in group}
+        wanted = sorted(set(ids) | {k for k, g in group.items() if g in touched})
+        history = self.history(wanted if not touched else None)
+        linked = self._linked_states(history, wanted, at, links=links)
+        parts = evidence.by_question(history)
+        return [
+            linked.get(q.id) or self._state(q, parts[q.id], at, None, False)
+            for q in history.questions
+            if q.id in wanted
+        ]
 
     # ---------------------------------------------------------------- checked inserts
 

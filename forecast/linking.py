@@ -21,7 +21,7 @@ Questions with no link are not in any network and keep their own forecast, bit f
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -43,7 +43,7 @@ from forecast.network import (
     event_yes,
 )
 from forecast.network.graph import TOLERANCE
-from forecast.trajectory import Trajectory, compute
+from forecast.trajectory import Contribution, Move, Trajectory, compute
 from forecast.updating import Item, discounted_log_lr, logit, report_steps
 
 
@@ -122,8 +122,7 @@ def network(questions: Mapping[str, Question], links: Sequence[QuestionLink]) ->
     keys = sorted({k for link in links for k in (link.child, *link.parents)})
     children = {link.child for link in links}
     nodes = [
-        Node(k, _size(questions[k]), None if k in children else _prior(questions[k]))
-        for k in keys
+        Node(k, _size(questions[k]), None if k in children else _prior(questions[k])) for k in keys
     ]
     return Network(nodes, [_table(link, questions) for link in links])
 
@@ -473,9 +472,7 @@ def series(
     n = (day_start(last) - start).days + 1
     dates = [start + timedelta(days=i) for i in range(n)]
     offsets = {k: day_index(q.opened, start) for k, q in questions.items()}
-    rows = {
-        k: daily_evidence(q, kept[k], np.arange(n) + offsets[k]) for k, q in questions.items()
-    }
+    rows = {k: daily_evidence(q, kept[k], np.arange(n) + offsets[k]) for k, q in questions.items()}
     known = {
         k: (day_index(start, r.resolved_on), _known(questions[k], r))
         for k, r in resolutions.items()
@@ -491,3 +488,210 @@ def series(
         for k, q in questions.items():
             out[k].append(reading(q, found[k], max(0, i + offsets[k])))
     return dates, out
+
+
+# --------------------------------------------------------------------------- the headline
+
+
+@dataclass(frozen=True)
+class GroupDays:
+    """A linked group computed day by day, as every face reads it (``Tracker.state``).
+
+    ``days[k]`` holds question ``k``'s reading on each day from its opening day to
+    ``ends[k]``'s day; ``moves[k]`` each report's arrival that moved it (its own reports,
+    and reports on the questions it is linked to); ``final[k]`` its node's marginal on its
+    last day. A question resolved by then reads, on its resolution day, what was known
+    before its own resolution (its trajectory ends there, as an unlinked one does), while
+    the questions linked to it learn the outcome that day."""
+
+    days: dict[str, list[Reading]]
+    moves: dict[str, list[Move]]
+    final: dict[str, np.ndarray]
+
+
+def group_days(
+    net: Network,
+    questions: Mapping[str, Question],
+    kept: Mapping[str, Sequence[Item]],
+    resolutions: Mapping[str, Resolution | None],
+    ends: Mapping[str, datetime],
+) -> GroupDays:
+    """The network's reading of every question of a linked group on each of its days, and
+    each report's move: the state just before and just after it, reports taken in the
+    order they were published (a resolution on a report's day is read after it)."""
+    from forecast.clock import day_start
+
+    start = day_start(min(q.opened for q in questions.values()))
+    last = max(day_index(start, e) for e in ends.values())
+    offsets = {k: day_index(start, q.opened) for k, q in questions.items()}
+    known = {
+        k: (day_index(start, r.resolved_on), _known(questions[k], r))
+        for k, r in resolutions.items()
+        if r is not None and r.outcome != "annulled"
+    }
+    rows = {
+        k: daily_evidence(q, kept[k], np.arange(last + 1) - offsets[k])
+        for k, q in questions.items()
+    }
+
+    def evidence_on(
+        i: int,
+        totals: Mapping[str, np.ndarray] | None = None,
+        *,
+        drop: str = "",
+        strictly: bool = False,
+    ) -> dict[str | tuple[str, ...], np.ndarray]:
+        """The evidence on group day ``i``: each question's reports by then (``totals``:
+        those taken so far), a resolution from its day (``strictly``: from the day after)
+        unless it is ``drop``'s."""
+        out: dict[str | tuple[str, ...], np.ndarray] = {}
+        for k, q in questions.items():
+            resolved = known.get(k)
+            if resolved and k != drop and (resolved[0] < i or (resolved[0] == i and not strictly)):
+                out[k] = resolved[1]
+            elif totals is None:
+                out[k] = rows[k][i]
+            else:
+                out[k] = _silenced(q, totals[k], i - offsets[k])
+        return out
+
+    end_of = {k: min(day_index(start, ends[k]), last) for k in questions}
+    days: dict[str, list[Reading]] = {k: [] for k in questions}
+    final: dict[str, np.ndarray] = {}
+    for i in range(last + 1):
+        found = net.marginals(evidence_on(i))
+        for k, q in questions.items():
+            if offsets[k] <= i <= end_of[k]:
+                marginal = found[k]
+                if i == end_of[k] and k in known and known[k][0] == i:
+                    marginal = net.marginals(evidence_on(i, drop=k))[k]
+                days[k].append(reading(q, marginal, i - offsets[k]))
+                if i == end_of[k]:
+                    final[k] = marginal
+    return GroupDays(days, _group_moves(net, questions, kept, offsets, end_of, evidence_on), final)
+
+
+def _silenced(q: Question, total: np.ndarray, t: int) -> np.ndarray:
+    """A question's summed evidence on its day ``t``: an event's days before are ruled out."""
+    if not kinds.has_ladder(q):
+        return total
+    out = total.copy()
+    out[: max(0, min(t, len(out) - 1))] = -np.inf
+    return out
+
+
+def _group_moves(
+    net: Network,
+    questions: Mapping[str, Question],
+    kept: Mapping[str, Sequence[Item]],
+    offsets: Mapping[str, int],
+    end_of: Mapping[str, int],
+    evidence_on: Callable[..., dict[str | tuple[str, ...], np.ndarray]],
+) -> dict[str, list[Move]]:
+    """Each report's move on every question of the group it changes (see ``group_days``)."""
+    order = {i.report_id: i.order for its in kept.values() for i in its}
+    steps = sorted(
+        (
+            (offsets[k] + max(0, s.day), order[s.report_id], k, s)
+            for k, its in kept.items()
+            for s in report_steps(its)
+        ),
+        key=lambda x: (x[0], x[1], x[2]),
+    )
+    totals = {k: np.zeros(_size(q)) for k, q in questions.items()}
+    moves: dict[str, list[Move]] = {k: [] for k in questions}
+    binary = {k: not (kinds.has_options(q) or kinds.has_ladder(q)) for k, q in questions.items()}
+    day = -1
+    after: dict[str, np.ndarray] = {}
+    for i, _, k0, s in steps:
+        before = after if i == day else net.marginals(evidence_on(i, totals, strictly=True))
+        totals[k0] = totals[k0] + (np.array([0.0, float(s.increment)]) if binary[k0]
+                                   else np.asarray(s.increment, dtype=float))  # fmt: skip
+        after = net.marginals(evidence_on(i, totals, strictly=True))
+        day = i
+        for k, q in questions.items():
+            if i > end_of[k]:
+                continue  # after its resolution: its trajectory has ended
+            t = i - offsets[k]  # before it opened: a move that shapes its first day
+            b, a = reading(q, before[k], t), reading(q, after[k], t)
+            if k != k0 and _magnitude(_delta(a, b)) < 1e-12:
+                continue
+            moves[k].append(_move(q, s.report_id, max(0, t), b, a))
+    return moves
+
+
+def _move(q: Question, report_id: str, day: int, before: Reading, after: Reading) -> Move:
+    """A move on a linked question: its headline's log-odds step (choice: log-weights)."""
+    if isinstance(before.headline, dict) and isinstance(after.headline, dict):
+        b = np.array(list(before.headline.values()))
+        a = np.array(list(after.headline.values()))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return Move(report_id, day, np.log(a) - np.log(b), b, a, np.empty(0))
+    assert isinstance(before.headline, float) and isinstance(after.headline, float)
+    pb, pa = before.headline, after.headline
+    with np.errstate(divide="ignore", invalid="ignore"):
+        step = float(np.log(pa) - np.log1p(-pa) - (np.log(pb) - np.log1p(-pb)))
+    return Move(report_id, day, step, pb, pa, np.array(after.ladder))
+
+
+def linked_trajectory(own: Trajectory, found: GroupDays) -> Trajectory:
+    """A linked question's trajectory: the network's reading of it on each of its days."""
+    q = own.question
+    days = found.days[q.id]
+    if kinds.has_options(q):
+        probability = np.array([list(r.headline.values()) for r in days])  # type: ignore[union-attr]
+    else:
+        probability = np.array([r.headline for r in days], dtype=float)
+    ladder = np.array([r.ladder for r in days], dtype=float).reshape(len(days), -1)
+    log_weights = None
+    if kinds.has_ladder(q):
+        with np.errstate(divide="ignore"):
+            log_weights = np.log(found.final[q.id])
+    return Trajectory(q, own.first_day, probability, ladder, found.moves[q.id], log_weights)
+
+
+def explain_linked(
+    net: Network,
+    questions: Mapping[str, Question],
+    kept: Mapping[str, Sequence[Item]],
+    resolutions: Mapping[str, Resolution | None],
+    end: datetime,
+    target: str,
+    moves: Sequence[Move],
+) -> list[Contribution]:
+    """Each report's part in ``target``'s forecast on its last day (``end``), leave-one-out:
+    the forecast there without that report, the rest of the group as it stood (``target``'s
+    own resolution left out, as its trajectory ends before it). One per move, in order;
+    ``via`` names the question the report is counted on when it is not ``target``."""
+
+    def evidence(without: str = "") -> dict[str | tuple[str, ...], np.ndarray]:
+        out: dict[str | tuple[str, ...], np.ndarray] = {}
+        for k, q in questions.items():
+            r = resolutions[k]
+            if k != target and r is not None and r.outcome != "annulled" and r.resolved_on <= end:
+                out[k] = _known(q, r)
+                continue
+            items = [i for i in kept[k] if i.report_id != without]
+            t = day_index(q.opened, end)
+            out[k] = daily_evidence(q, items, np.array([t]))[0]
+        return out
+
+    q = questions[target]
+    day = max(0, day_index(q.opened, end))
+    counted = {i.report_id: k for k, its in kept.items() for i in its}
+    out = []
+    for move in moves:
+        gone = reading(q, net.marginals(evidence(move.report_id))[target], day)
+        without: float | np.ndarray = (
+            np.array([gone.headline[o] for o in q.option_names])
+            if isinstance(gone.headline, dict)
+            else gone.headline
+        )
+        via = counted[move.report_id]
+        jump = move.after - move.before
+        out.append(
+            Contribution(
+                move.report_id, move.increment, jump, without, "" if via == target else via
+            )
+        )
+    return out

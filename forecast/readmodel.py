@@ -48,6 +48,9 @@ class QuestionState:
     sources: dict[str, Source]
     learned: Learned | None = None  # the fit whose trust was used; None: as stated
     last_logged: datetime | None = None  # when evidence on it was last logged, by as_of
+    # linked questions: the trajectory above is the network's; this is its own evidence's
+    alone: Trajectory | None = None
+    linked_to: tuple[str, ...] = ()  # the other questions of its linked group
 
     @property
     def status(self) -> Status:
@@ -182,19 +185,23 @@ class QuestionState:
             "when": self._when_json(),
             "trajectory": points,
             "contributions": [self._contribution_json(c) for c in self.contributions],
+            # a linked question: the forecast above is the network's; this, its own evidence's
+            "alone": None if self.alone is None else kinds.rules(q).value(q, self.alone.final),
+            "linked_to": list(self.linked_to),
         }
 
-    def snapshot(self, at: datetime, reason: str, by: str = "") -> Snapshot:
+    def snapshot(self, at: datetime, reason: str, by: str = "", day: int = -1) -> Snapshot:
         """This state as a stored forecast taken at ``at``: the headline (binary, event) and
-        the ladder or option vector."""
-        q, final = self.question, self.trajectory.final
+        the ladder or option vector, of its trajectory's ``day`` (default: the last)."""
+        q, value = self.question, self.trajectory.probability[day]
         if kinds.has_options(q):
             vector = tuple(
-                zip(q.option_names, np.asarray(final, dtype=float).tolist(), strict=True)
+                zip(q.option_names, np.asarray(value, dtype=float).tolist(), strict=True)
             )
             return Snapshot(q.id, utc(at), None, vector, reason, by)
-        ladder = tuple((iso(d), p) for d, p in self.deadline_probabilities())
-        return Snapshot(q.id, utc(at), float(final), ladder, reason, by)
+        rungs = self.trajectory.ladder[day] if kinds.has_ladder(q) else ()
+        ladder = tuple((iso(d), float(p)) for d, p in zip(q.deadlines, rungs, strict=True))
+        return Snapshot(q.id, utc(at), float(value), ladder, reason, by)
 
     def when(self) -> event_dates.When | None:
         """Event questions: when the event will happen, from the last day on."""
@@ -238,6 +245,7 @@ class QuestionState:
             "origin": report.origin,
             "title": report.title,
             "analysts": sorted({a.analyst for a in mine}),
+            "via": c.via or None,  # linked: the question the report is counted on
         }
         if kinds.has_options(q):
             entry["likelihoods"] = [dict(a.likelihoods) for a in mine]

@@ -21,6 +21,7 @@ changes a snapshot already taken. Scoring reads snapshots only.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -38,7 +39,6 @@ from forecast.records import DAY_ENDS, REASONS, Snapshot
 
 if TYPE_CHECKING:
     from forecast.api import Tracker
-
 
 
 @dataclass(frozen=True)
@@ -113,12 +113,54 @@ def backfill(tracker: Tracker, until: datetime | None = None) -> int:
     parts = split(history)
     taken = _days_taken(tracker)
     snaps: list[Snapshot] = []
+    linked = {k for link in history.links for k in (link.child, *link.parents)}
+    waiting: dict[str, list[date]] = {}
     for q in history.questions:
         days = [d for d in open_days(q, parts[q.id], cutoff) if d not in taken[q.id]]
+        if q.id in linked:
+            waiting[q.id] = days
+            continue
         for version, indices in versions_by_day(q, parts[q.id], days):
             stood = [days[i] for i in indices]
             snaps += _from_daily(version, reconstruct(version, parts[q.id], stood), tracker.user)
+    snaps += _linked_backfill(tracker, history, waiting)
     return tracker.store_snapshots(snaps)
+
+
+def _linked_backfill(
+    tracker: Tracker,
+    history: History,
+    waiting: dict[str, list[date]],
+) -> list[Snapshot]:
+    """Backfilled snapshots of questions that are, or were at some time, linked: day D as
+    the network had it at D's end (``Tracker.linked_states``), with the links then in
+    force. Knowledge changes only when something is logged, so the days are grouped by
+    how many records had been logged by their end, and one computation serves each group."""
+    times = sorted(
+        utc(t)
+        for t in (
+            *(logged for logged, _ in _changes(history, None)),
+            *(r.logged_at for r in history.resolutions),
+            *(q.created_at for q in history.questions),
+            *(v.edited_at for v in (*history.question_versions, *history.questions)),
+            *(link.logged_at for link in history.links),
+        )
+        if t is not None
+    )
+    epochs: dict[int, list[tuple[str, date]]] = defaultdict(list)
+    for qid, days in waiting.items():
+        for day in days:
+            epochs[bisect_right(times, clock.end_of_day(day))].append((qid, day))
+    snaps = []
+    for found in epochs.values():
+        at = clock.end_of_day(max(day for _, day in found))
+        states = tracker.linked_states([qid for qid, _ in found], as_of=at, history=history)
+        for qid, day in found:
+            state = states[qid]
+            first = state.trajectory.first_day.date()
+            i = min((day - first).days, len(state.trajectory.probability) - 1)
+            snaps.append(state.snapshot(clock.end_of_day(day), "backfill", tracker.user, day=i))
+    return snaps
 
 
 def open_days(question: Question, history: History, until: datetime) -> list[date]:

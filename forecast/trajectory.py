@@ -199,6 +199,7 @@ class Contribution:
     increment: float | np.ndarray  # its log-odds step (choice: log-weights per option)
     points: float | np.ndarray  # the jump of the headline probability when it arrived
     without: float | np.ndarray  # the probability at the end if this report were removed
+    via: str = ""  # a linked question: the question the report is counted on, if another
 
 
 def explain(

@@ -58,7 +58,19 @@ def test_the_hand_computed_cases_on_both_backends(new_database: Callable[[], str
     assert found["a"].linked.headline == pytest.approx(2 / 3, abs=1e-12)  # type: ignore[attr-defined]
     assert found["b"].linked.headline == pytest.approx(17 / 30, abs=1e-12)  # type: ignore[attr-defined]
     assert found["b"].own.headline == 0.5  # on its own evidence: none  # type: ignore[attr-defined]
-    assert t.state("b").probability == 0.5  # the question's own forecast is unchanged
+    # the headline everywhere is the network's; on its own evidence B still reads its prior
+    b_now = t.state("b")
+    assert b_now.probability == pytest.approx(17 / 30, abs=1e-12)
+    assert b_now.alone is not None and float(b_now.alone.final) == 0.5
+    assert t.state("a").probability == pytest.approx(2 / 3, abs=1e-12)
+    (why,) = b_now.contributions
+    assert why.via == "a" and float(why.without) == pytest.approx(0.38, abs=1e-12)
+    assert float(why.points) == pytest.approx(17 / 30 - 0.38, abs=1e-12)
+    taken = t.snapshots(["b"])[-1]  # the write on A snapshotted B too, as the network has it
+    assert taken.probability == pytest.approx(17 / 30, abs=1e-12)
+    assert {s.question.id: s.headline.probability for s in t.states()} == pytest.approx(
+        {"a": 2 / 3, "b": 17 / 30}, abs=1e-12
+    )
 
 
 def test_a_report_on_the_child_moves_the_parent_by_hand(tmp_path: Path) -> None:
@@ -318,11 +330,20 @@ def test_show_adds_the_linked_forecast(tmp_path: Path, run: Run) -> None:
     t.link(["a"], "b", IF_B)
     t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
     shown = run.json("--db", url, "show", "b")
-    assert shown["probability"] == 0.5  # its own forecast, as before
+    # the headline is the network's; its own evidence's forecast is shown beside it
+    assert shown["probability"] == pytest.approx(17 / 30, abs=1e-12)
+    assert (shown["alone"], shown["linked_to"]) == (0.5, ["a"])
+    (why,) = shown["contributions"]
+    assert why["via"] == "a" and why["lr"] == [3.0]  # the assessment it is counted on
+    assert why["without"] == pytest.approx(0.38, abs=1e-12)
     assert shown["linked"]["linked"] == pytest.approx(17 / 30, abs=1e-12)
     assert shown["linked"]["parents"] == ["a"]
-    assert "  with its links (a): 56.7% (`forecast links`)" in run.ok("--db", url, "show", "b")
-    assert "linked" not in run.json("--db", url, "show", "c")  # an unlinked question
+    text = run.ok("--db", url, "show", "b")
+    assert "  probability  56.7%" in text
+    assert "  on its own evidence: 50.0% (linked to a: `forecast links`)" in text
+    assert "+18.7 pts  38.0%" in text and "via a: on A" in text  # moved through its link
+    plain = run.json("--db", url, "show", "c")  # an unlinked question
+    assert "linked" not in plain and (plain["alone"], plain["linked_to"]) == (None, [])
 
 
 def test_the_linked_forecast_day_by_day(tmp_path: Path) -> None:

@@ -340,17 +340,15 @@ def _print_state(data: dict[str, Any]) -> None:
         say(f"  {b['prob']:.0%} credible band {low} to {high} (the saved fit's draws)")
     for d in data["deadlines"]:
         say(f"    by {d['date']:<12} {_pct(d['probability'])}")
-    if "linked" in data:
-        x = data["linked"]
-        near = ", ".join([*x["parents"], *x["children"]])
-        value = x["linked"]
+    if data["alone"] is not None:
+        value = data["alone"]
         shown = (
             ", ".join(f"{cell(k)} {_pct(v).strip()}" for k, v in value.items())
             if isinstance(value, dict)
             else _pct(value).strip()
         )
-        of = f" {data['headline']['of']}" if not isinstance(value, dict) else ""
-        say(f"  with its links ({cell(near)}): {shown}{of.rstrip()} (`forecast links`)")
+        near = ", ".join(data["linked_to"])
+        say(f"  on its own evidence: {shown} (linked to {cell(near)}: `forecast links`)")
     when = data["when"]
     if when is not None:
         median = when["median"] or "after the last deadline"
@@ -373,7 +371,7 @@ def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:
     else:
         step = f"{100 * c['points']:+.1f} pts"
         without = _pct(c["without"]).strip()
-    title = clip(c["title"], TITLE_COLUMNS)
+    title = clip((f"via {c['via']}: " if c.get("via") else "") + c["title"], TITLE_COLUMNS)
     return tuple(
         cell(x) for x in (c["published"][:10], step, without, c["source"], c["report"], title)
     )

@@ -1,7 +1,8 @@
 """Scenario: the linked questions as a graph, with their linked forecasts, as of the sidebar's
 date; the links' tables; coherence (a child's stated prior far from the one its links imply);
-and, for writers, a form that links two questions, showing the child's implied prior beside
-its stated one as the probabilities are typed.
+and, for writers, a form that links a child to its parents (a row per combination of their
+states, up to :data:`MAX_COMBINATIONS`; a larger table is for ``forecast link``), showing the
+child's implied prior beside its stated one as the probabilities are typed.
 
 The forecasts here are the network's (``Tracker.linked``): each question's own evidence,
 counted once across the group, carried through the links. The question pages still show
@@ -171,7 +172,8 @@ def _form(questions: dict[str, Question]) -> None:
     # A child is not offered as its own parent (picked after, it leaves the parents).
     parents = left.multiselect(
         "Parents", [i for i in ids if i != child], key=f"{FORM}_parents",
-        format_func=label.get, help="In the order chosen: each row names their states in it.",
+        format_func=label.get, wrap=True,  # every parent in sight, in its order
+        help="In the order chosen: each row names their states in it.",
     )  # fmt: skip
     if not parents or child is None:
         return
@@ -223,7 +225,7 @@ def _table_typed(
     default = stated if isinstance(stated, dict) else {YES: stated}
     widths = [3, *[1] * len(wanted)]
     head = st.columns(widths)
-    head[0].caption("If")
+    head[0].caption("The parents' states")
     for col, w in zip(head[1:], wanted, strict=True):
         col.caption(md(f"P({child.id}: {w})" if len(wanted) > 1 else f"P({child.id})"))
     typed: list[tuple[str, str]] = []

@@ -1,7 +1,8 @@
 """Scenario: the linked questions as a graph, with their linked forecasts, as of the sidebar's
 date; the links' tables; coherence (a child's stated prior far from the one its links imply);
-and, for writers, a form that links two questions, showing the child's implied prior beside
-its stated one as the probabilities are typed.
+and, for writers, a form that links a child to its parents (a row per combination of their
+states, up to :data:`MAX_COMBINATIONS`; a larger table is for ``forecast link``), showing the
+child's implied prior beside its stated one as the probabilities are typed.
 
 The forecasts here are the network's (``Tracker.linked``): each question's own evidence,
 counted once across the group, carried through the links. The question pages still show
@@ -10,8 +11,9 @@ each question's forecast on its own evidence.
 
 from __future__ import annotations
 
+import itertools
 import textwrap
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -22,7 +24,7 @@ from dashboards.text import clip, day, md
 from forecast import kinds, linking
 from forecast.api import LinkedQuestion
 from forecast.domain import ForecastError, Question
-from forecast.links import QuestionLink
+from forecast.links import YES, QuestionLink
 
 WEEK = timedelta(days=7)
 WRAP = 36  # characters per line of a question's title in the graph
@@ -157,52 +159,118 @@ def _why(found: list[LinkedQuestion]) -> None:
     )
 
 
+MAX_COMBINATIONS = 16  # rows of the form's table; a larger table is typed in the CLI
+
+
 def _form(questions: dict[str, Question]) -> None:
-    st.markdown("**Link two questions** (a child with several parents: `forecast link`)")
+    st.markdown("**Link questions**: a child and its parents")
     ids = list(questions)
-    left, right = st.columns(2)
     label = {i: f"{clip(questions[i].title, 70)} ({i})" for i in ids}
-    parent = left.selectbox("Parent", ids, index=None, key=f"{FORM}_parent",
-                            format_func=label.get)  # fmt: skip
+    left, right = st.columns(2)
     child = right.selectbox("Child", ids, index=None, key=f"{FORM}_child",
                             format_func=label.get)  # fmt: skip
-    if parent is None or child is None:
+    # A child is not offered as its own parent (picked after, it leaves the parents).
+    parents = left.multiselect(
+        "Parents", [i for i in ids if i != child], key=f"{FORM}_parents",
+        format_func=label.get, wrap=True,  # every parent in sight, in its order
+        help="In the order chosen: each row names their states in it.",
+    )  # fmt: skip
+    if not parents or child is None:
         return
-    p, c = questions[parent], questions[child]
-    by = None
-    if kinds.has_ladder(p):
-        by = st.selectbox(md(f"“Yes” for {parent} means: happened by"), list(p.deadlines),
-                          key=f"{FORM}_by_{parent}", format_func=day)  # fmt: skip
-    wanted = linking.child_values(c)
+    by = _deadlines([questions[p] for p in parents])
+    given = _table_typed(questions, parents, questions[child], by)
+    if given is not None:
+        _preview(parents, questions[child], given, by)
+
+
+def _deadlines(parents: list[Question]) -> list[datetime | None]:
+    """Per parent, the deadline an event parent's "yes" means (others: None)."""
+    by: list[datetime | None] = []
+    for p in parents:
+        if not kinds.has_ladder(p):
+            by.append(None)
+            continue
+        by.append(st.selectbox(md(f"“Yes” for {p.id} means: happened by"), list(p.deadlines),
+                               key=f"{FORM}_by_{p.id}", format_func=day))  # fmt: skip
+    return by
+
+
+def _condition(parents: list[Question], combo: tuple[str, ...], by: list[Any]) -> str:
+    """One combination of the parents' states in words: "a = yes and b = budapest"."""
+    parts = []
+    for p, s, d in zip(parents, combo, by, strict=True):
+        when = "" if d is None else f" ({'' if s == YES else 'not '}by {day(d)})"
+        parts.append(f"{p.id} = {s}{when}")
+    return " and ".join(parts)
+
+
+def _table_typed(
+    questions: dict[str, Question], parents: list[str], child: Question, by: list[Any]
+) -> list[tuple[str, str]] | None:
+    """The child's probabilities as typed, one row per combination of the parents' states
+    (STATES joined by "|", VALUE as ``linking.read_statements`` reads it), or None until
+    every field holds a value."""
+    ps = [questions[p] for p in parents]
+    combos = list(itertools.product(*(linking.states(p) for p in ps)))
+    if len(combos) > MAX_COMBINATIONS:
+        st.warning(
+            md(f"These parents have {len(combos)} combinations of states; the form takes "
+               f"up to {MAX_COMBINATIONS}. Use the CLI: forecast link {','.join(parents)} "
+               f"{child.id} --if STATES=VALUE ..."),
+            icon=":material/table_rows:",
+        )  # fmt: skip
+        return None
+    wanted = linking.child_values(child)
+    stated = linking.stated_prior(child)
+    default = stated if isinstance(stated, dict) else {YES: stated}
+    widths = [3, *[1] * len(wanted)]
+    head = st.columns(widths)
+    head[0].caption("The parents' states")
+    for col, w in zip(head[1:], wanted, strict=True):
+        col.caption(md(f"P({child.id}: {w})" if len(wanted) > 1 else f"P({child.id})"))
     typed: list[tuple[str, str]] = []
-    for s in linking.states(p):
-        cols = st.columns(len(wanted))
+    for combo in combos:
+        cols = st.columns(widths, vertical_alignment="center")
+        cols[0].markdown(md(f"If {_condition(ps, combo, by)}"))
+        given = ", ".join(f"{p}: {s}" for p, s in zip(parents, combo, strict=True))
         values = [
-            col.text_input(md(f"P({child}: {w} | {parent}: {s})" if len(wanted) > 1
-                              else f"P({child} | {parent}: {s})"),
-                           key=f"{FORM}_{parent}_{child}_{s}_{w}", placeholder="e.g. 0.6")
-            for col, w in zip(cols, wanted, strict=True)
+            col.text_input(md(f"P({child.id}: {w} | {given})" if len(wanted) > 1
+                              else f"P({child.id} | {given})"),
+                           value=repr(float(default[w])), label_visibility="collapsed",
+                           key=f"{FORM}_{','.join(parents)}_{child.id}_{'|'.join(combo)}_{w}")
+            for col, w in zip(cols[1:], wanted, strict=True)
         ]  # fmt: skip
         if all(v.strip() for v in values):
             text = values[0] if len(wanted) == 1 else ",".join(
                 f"{w}:{v}" for w, v in zip(wanted, values, strict=True)
             )  # fmt: skip
-            typed.append((s, text))
-    if len(typed) < len(linking.states(p)):
-        st.caption("Type the child's probability for every state of the parent.")
-        return
+            typed.append(("|".join(combo), text))
+    if len(typed) < len(combos):
+        st.caption("Type the child's probability for every combination of the parents' states.")
+        return None
+    return typed
+
+
+def _preview(parents: list[str], c: Question, typed: list[tuple[str, str]], by: list[Any]) -> None:
+    """The child's implied prior beside its stated one, and the save button."""
     with forms.reporting():
         given = linking.read_statements(c, typed)
-        implied = state.implied_prior([parent], child, given, by=[by])
+        implied = state.implied_prior(parents, c.id, given, by=by)
+        stated = linking.stated_prior(c)
         st.info(
-            md(f"{child}: implied prior {_p(implied.headline)}; stated prior "
-               f"{_p(linking.stated_prior(c))}."),
+            md(f"{c.id}: implied prior {_p(implied.headline)}; stated prior {_p(stated)}."),
             icon=":material/account_tree:",
-        )  # fmt: skip
+        )
+        if linking.apart(implied.headline, stated):
+            st.warning(
+                f"(!) The stated prior is {linking.INCOHERENT:.0%} or more from the one these "
+                "links imply: check the links or the prior.",
+                icon=":material/warning:",
+            )
         reason = st.text_input("Reason", key=f"{FORM}_reason")
         if st.button("Save link", key="link_save", type="primary"):
-            stored = state.link([parent], child, given, by=[by], reason=reason)
-            forms.flash(md(f"Linked {child} to {parent} (version {stored.version})."))
+            stored = state.link(parents, c.id, given, by=by, reason=reason)
+            forms.flash(md(f"Linked {c.id} to {', '.join(parents)} (version {stored.version})."))
             st.rerun()
 
 

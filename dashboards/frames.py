@@ -221,9 +221,11 @@ def markers(state: QuestionState) -> pd.DataFrame:
     many ("3 reports") and lists each in its text; a click opens the first of them.
     """
     q = state.question
+    on = {c.report_id: c.via or q.id for c in state.contributions}  # linked: counted where
     by_report: dict[str, list[Assessment]] = {}
     for a in state.assessments:
-        by_report.setdefault(a.report_id, []).append(a)
+        if on.get(a.report_id, q.id) == a.question_id:
+            by_report.setdefault(a.report_id, []).append(a)
     days: dict[datetime, list[Any]] = {}
     for move in state.trajectory.moves:
         # A report counts from the start of its published day: mark it there.
@@ -288,6 +290,8 @@ def waterfall(state: QuestionState) -> pd.DataFrame:
     without = {c.report_id: float(np.asarray(c.without)) for c in state.contributions}
     initial = float(tr.moves[0].before) if tr.moves else float(tr.final)
     prior = float(q.prior) if q.prior is not None else initial
+    if isinstance(state.implied_prior, float):
+        prior = state.implied_prior  # a linked question starts where its links put it
     rows = [_bar("prior", "Prior", 0.0, prior)]
     level = prior
     for i, move in enumerate(tr.moves, start=1):
@@ -298,7 +302,7 @@ def waterfall(state: QuestionState) -> pd.DataFrame:
         row = _bar("report", label, float(move.before), float(move.after))
         row.update(
             report=report.id,
-            title=clip(report.title or report.id, 120),
+            title=clip(_via(state, move.report_id) + (report.title or report.id), 120),
             without=without.get(report.id, np.nan),
         )
         rows.append(row)
@@ -311,6 +315,12 @@ def waterfall(state: QuestionState) -> pd.DataFrame:
     frame["position"] = range(len(frame))
     frame["step"] = 100 * frame["points"]
     return frame
+
+
+def _via(state: QuestionState, report_id: str) -> str:
+    """'via Q: ' for a report counted on a question this one is linked to."""
+    via = next((c.via for c in state.contributions if c.report_id == report_id), "")
+    return f"via {via}: " if via else ""
 
 
 def _bar(kind: str, label: str, start: float, end: float) -> dict[str, object]:
@@ -372,7 +382,7 @@ def contributions(state: QuestionState) -> pd.DataFrame:
             row["without it"] = float(c.without)
         echoes = clusters[report.origin_key] - 1
         row |= {
-            "title": report.title,
+            "title": (f"via {c.via}: " if c.via else "") + report.title,
             "source": report.source,
             "reliability": state.sources[report.source].reliability
             if report.source in state.sources

@@ -1884,6 +1884,7 @@ class Tracker:
             resolutions = {k: s.resolution for k, (s, _) in alone.items()}
             ends = {k: _end(cutoff, resolutions[k]) for k in keys}
             found = linking.group_days(net, questions, kept, resolutions, ends)
+            implied = net.marginals()
             counted = {i.report_id: c for c, its in kept.items() for i in its}
             assessed = [s.assessments for s, _ in alone.values()]
             for k in keys:
@@ -1908,6 +1909,7 @@ class Tracker:
                     assessments=[a for its in assessed for a in its if a.report_id in ids],
                     alone=own.trajectory,
                     linked_to=tuple(x for x in keys if x != k),
+                    implied_prior=linking.reading(questions[k], implied[k], 0).headline,
                 )
         return out
 

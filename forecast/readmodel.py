@@ -51,6 +51,7 @@ class QuestionState:
     # linked questions: the trajectory above is the network's; this is its own evidence's
     alone: Trajectory | None = None
     linked_to: tuple[str, ...] = ()  # the other questions of its linked group
+    implied_prior: float | dict[str, float] | None = None  # linked: its prior, as links imply
 
     @property
     def status(self) -> Status:
@@ -236,7 +237,8 @@ class QuestionState:
 
     def _contribution_json(self, c: Contribution) -> dict[str, Any]:
         q, report = self.question, self.reports[c.report_id]
-        mine = [a for a in self.assessments if a.report_id == c.report_id]
+        on = c.via or q.id  # the question the report is counted on
+        mine = [a for a in self.assessments if a.report_id == c.report_id and a.question_id == on]
         entry: dict[str, Any] = {
             "report": c.report_id,
             "published": iso(report.published),

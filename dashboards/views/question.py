@@ -110,6 +110,19 @@ def _metrics(s: QuestionState) -> None:
         passed = [day(d) for d in q.deadlines[:k]]
         if passed:
             st.caption(md(f"Passed without the event: by {', by '.join(passed)}."))
+    if s.alone is not None:
+        value = kinds.rules(q).value(q, s.alone.final)
+        alone = (
+            ", ".join(f"{k} {pct(v)}" for k, v in value.items())
+            if isinstance(value, dict)
+            else pct(float(value))
+        )
+        st.caption(
+            md(
+                f"Linked to {', '.join(s.linked_to)}: these forecasts carry what its links "
+                f"bring (see Scenario). On its own evidence it would read {alone}."
+            )
+        )
 
 
 def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray] | None:

@@ -5,8 +5,8 @@ states, up to :data:`MAX_COMBINATIONS`; a larger table is for ``forecast link``)
 child's implied prior beside its stated one as the probabilities are typed.
 
 The forecasts here are the network's (``Tracker.linked``): each question's own evidence,
-counted once across the group, carried through the links. The question pages still show
-each question's forecast on its own evidence.
+counted once across the group, carried through the links. They are the ones every page
+shows; the chart sets them beside each question's forecast on its own evidence.
 """
 
 from __future__ import annotations

@@ -43,6 +43,7 @@ class Contribution:
     report: Report
     points: float | dict[str, float]
     analysts: tuple[str, ...]
+    via: str = ""  # a linked question: the question the report was assessed and counted on
 
 
 @dataclass(frozen=True)
@@ -315,16 +316,19 @@ def _mover(
     start: datetime,
     as_of: datetime,
 ) -> Mover:
-    logged = _logged_between(history.assessments, start, as_of)
+    # a linked question also moves with reports counted on the questions it is linked to
+    linked = [a for a in after.assessments if a.question_id != q.id]
+    logged = _logged_between([*history.assessments, *linked], start, as_of)
     new_ids = {a.report_id for a in logged}
-    analysts: dict[str, set[str]] = defaultdict(set)
+    analysts: dict[tuple[str, str], set[str]] = defaultdict(set)
     for a in logged:
-        analysts[a.report_id].add(a.analyst)
+        analysts[(a.question_id, a.report_id)].add(a.analyst)
     moved = [
         Contribution(
             after.reports[c.report_id],
             _points(q, c.points),
-            tuple(sorted(analysts[c.report_id])),
+            tuple(sorted(analysts[(c.via or q.id, c.report_id)])),
+            c.via,
         )
         for c in after.contributions
         if c.report_id in new_ids

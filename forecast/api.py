@@ -1711,7 +1711,7 @@ class Tracker:
             if as_of is None or q.created_at is None or q.created_at <= as_of
         ]  # fmt: skip
         linked = self._linked_states(
-            history, [q.id for q in shown], as_of, rel=rel, learned=learned
+            history, [q.id for q in shown], as_of, moves=False, rel=rel, learned=learned
         )
         return [
             linked.get(q.id)
@@ -1840,7 +1840,9 @@ class Tracker:
         """The states at ``as_of`` of those of ``question_ids`` that are linked then, and of
         the rest of their groups, without explanations: the network's forecasts. ``history``
         (default: read now) must hold every question."""
-        return self._linked_states(history or self.history(None), question_ids, as_of)
+        return self._linked_states(
+            history or self.history(None), question_ids, as_of, moves=False
+        )
 
     def _linked_states(
         self,
@@ -1850,13 +1852,18 @@ class Tracker:
         *,
         analyst: str | None = None,
         explained: bool = False,
+        moves: bool = True,
         rel: dict[str, float] | None = None,
         learned: Learned | None = None,
         links: Sequence[QuestionLink] | None = None,
     ) -> dict[str, QuestionState]:
         """The states of the wanted questions that are linked at ``as_of``, and of the rest
         of their groups: each one the network's (``linking.group_days``). ``history`` must
-        hold every question of those groups. Unlinked questions are not in the result."""
+        hold every question of those groups. Unlinked questions are not in the result.
+
+        Without ``moves`` (the overview, snapshots: one inference a day instead of one a
+        report as well), a state's trajectory has no moves and its contributions list the
+        reports counted in its group by its last day, with no step."""
         from forecast import linking
 
         cutoff = as_of or self.now()
@@ -1883,7 +1890,9 @@ class Tracker:
             net = linking.network(questions, mine)
             resolutions = {k: s.resolution for k, (s, _) in alone.items()}
             ends = {k: _end(cutoff, resolutions[k]) for k in keys}
-            found = linking.group_days(net, questions, kept, resolutions, ends)
+            found = linking.group_days(
+                net, questions, kept, resolutions, ends, moves=moves or explained
+            )
             implied = net.marginals()
             counted = {i.report_id: c for c, its in kept.items() for i in its}
             assessed = [s.assessments for s, _ in alone.values()]
@@ -1894,12 +1903,24 @@ class Tracker:
                     contributions = linking.explain_linked(
                         net, questions, kept, resolutions, ends[k], k, traj.moves
                     )
-                else:
+                elif traj.moves:
                     contributions = [
                         Contribution(m.report_id, m.increment, m.after - m.before, np.nan,
                                      "" if counted[m.report_id] == k else counted[m.report_id])
                         for m in traj.moves
                     ]  # fmt: skip
+                else:
+                    last = ends[k]
+                    found_ids = {
+                        (i.order, i.report_id, "" if c == k else c): None
+                        for c, its in kept.items()
+                        for i in its
+                        if i.order[0] <= last
+                    }
+                    contributions = [
+                        Contribution(rid, np.nan, np.nan, np.nan, via)
+                        for _, rid, via in sorted(found_ids)
+                    ]
                 ids = {c.report_id for c in contributions}
                 out[k] = replace(
                     own,
@@ -1954,7 +1975,7 @@ class Tracker:
         touched = {group[k] for k in ids if k in group}
         wanted = sorted(set(ids) | {k for k, g in group.items() if g in touched})
         history = self.history(wanted if not touched else None)
-        linked = self._linked_states(history, wanted, at, links=links)
+        linked = self._linked_states(history, wanted, at, moves=False, links=links)
         parts = evidence.by_question(history)
         return [
             linked.get(q.id) or self._state(q, parts[q.id], at, None, False)

@@ -515,10 +515,15 @@ def group_days(
     kept: Mapping[str, Sequence[Item]],
     resolutions: Mapping[str, Resolution | None],
     ends: Mapping[str, datetime],
+    *,
+    moves: bool = True,
 ) -> GroupDays:
     """The network's reading of every question of a linked group on each of its days, and
-    each report's move: the state just before and just after it, reports taken in the
-    order they were published (a resolution on a report's day is read after it)."""
+    (``moves``) each report's move on each question: the state just before and just after
+    it, reports taken in the order they were published (a resolution on a report's day is
+    read after it). Every report counted in the group moves every question of it (by
+    nothing, where the links keep them apart), so a linked question's reports are its
+    group's. The moves cost one inference per report; without them, ``moves`` is empty."""
     from forecast.clock import day_start
 
     start = day_start(min(q.opened for q in questions.values()))
@@ -568,7 +573,8 @@ def group_days(
                 days[k].append(reading(q, marginal, i - offsets[k]))
                 if i == end_of[k]:
                     final[k] = marginal
-    return GroupDays(days, _group_moves(net, questions, kept, offsets, end_of, evidence_on), final)
+    arrivals = _group_moves(net, questions, kept, offsets, end_of, evidence_on) if moves else {}
+    return GroupDays(days, arrivals, final)
 
 
 def _silenced(q: Question, total: np.ndarray, t: int) -> np.ndarray:
@@ -614,8 +620,6 @@ def _group_moves(
                 continue  # after its resolution: its trajectory has ended
             t = i - offsets[k]  # before it opened: a move that shapes its first day
             b, a = reading(q, before[k], t), reading(q, after[k], t)
-            if k != k0 and _magnitude(_delta(a, b)) < 1e-12:
-                continue
             moves[k].append(_move(q, s.report_id, max(0, t), b, a))
     return moves
 
@@ -647,7 +651,8 @@ def linked_trajectory(own: Trajectory, found: GroupDays) -> Trajectory:
     if kinds.has_ladder(q):
         with np.errstate(divide="ignore"):
             log_weights = np.log(found.final[q.id])
-    return Trajectory(q, own.first_day, probability, ladder, found.moves[q.id], log_weights)
+    moves = found.moves.get(q.id, [])
+    return Trajectory(q, own.first_day, probability, ladder, moves, log_weights)
 
 
 def explain_linked(

@@ -156,7 +156,8 @@ def _linked_backfill(
         at = clock.end_of_day(max(day for _, day in found))
         states = tracker.linked_states([qid for qid, _ in found], as_of=at, history=history)
         for qid, day in found:
-            state = states[qid]
+            # not linked then (the links came later, or were ended): on its own evidence
+            state = states.get(qid) or tracker.state(qid, as_of=at, history=history, explain=False)
             first = state.trajectory.first_day.date()
             i = min((day - first).days, len(state.trajectory.probability) - 1)
             snaps.append(state.snapshot(clock.end_of_day(day), "backfill", tracker.user, day=i))

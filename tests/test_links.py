@@ -103,6 +103,11 @@ def test_an_event_parent_reaches_its_child_through_the_api(tmp_path: Path) -> No
         assert found["e"].linked.headline == pytest.approx(p_e, abs=1e-12)  # type: ignore[attr-defined]
         expected = 0.8 * p_e + 0.1 * (1 - p_e)
         assert found["b"].linked.headline == pytest.approx(expected, abs=1e-12)  # type: ignore[attr-defined]
+        # the child's whole trajectory, as every face reads it, follows the parent's decay
+        p_days = t.state("e", as_of=day).trajectory.probability
+        b_days = t.state("b", as_of=day).trajectory.probability
+        assert len(b_days) == len(p_days) > 60
+        assert b_days == pytest.approx(0.8 * p_days + 0.1 * (1 - p_days), abs=1e-12)
     # Before the links were logged there were none to compute with.
     assert t.linked(linked_on - timedelta(seconds=1)) == []
 
@@ -373,3 +378,64 @@ def test_the_series_ends_where_the_linked_forecast_stands(db: Path) -> None:
         last = found[x.question.id][-1]
         assert last.headline == pytest.approx(x.linked.headline, abs=1e-12)
         assert last.ladder == pytest.approx(x.linked.ladder, abs=1e-12)
+
+
+def test_linked_snapshots_are_the_network_s_at_each_day_end(tmp_path: Path) -> None:
+    """Backfilled snapshots of linked questions read what ``state`` gives at the end of each
+    day, knowing what was logged by then: links logged midway, a report logged days after
+    it was published, a report on the child moving the parent."""
+    from support import Clock
+
+    from forecast import snapshots
+    from forecast.clock import end_of_day
+
+    clock = Clock(OPENED + timedelta(hours=1))
+    t = Tracker.open(str(tmp_path / "x.db"), clock=clock)
+    _pair(t)
+    clock.now = OPENED + timedelta(days=3, hours=5)
+    t.link(["a"], "b", IF_B, reason="A makes B likely")
+    clock.now = OPENED + timedelta(days=6)
+    t.add_evidence("a", lr=3.0, source="Wire", published=OPENED + timedelta(days=2), title="on A")
+    clock.now = OPENED + timedelta(days=9)
+    t.add_evidence("b", lr=0.5, source="Wire", published=OPENED + timedelta(days=8), title="on B")
+    clock.now = OPENED + timedelta(days=12, hours=3)
+    stored = snapshots.backfill(t)
+    assert stored == 2 * 12  # days 0..11 of each question
+    found = {
+        (s.question_id, s.taken_at): s.probability
+        for s in t.snapshots(["a", "b"]) if s.reason == "backfill"
+    }  # fmt: skip
+    for i in range(12):
+        at = end_of_day(OPENED + timedelta(days=i))
+        for q in ("a", "b"):
+            assert found[(q, at)] == pytest.approx(t.state(q, as_of=at).probability, abs=1e-12)
+    # by hand: before the link B reads its stated prior; once linked, 0.38; once the report
+    # on A was logged (day 6), 17/30 from its day on
+    assert found[("b", end_of_day(OPENED + timedelta(days=2)))] == 0.5
+    assert found[("b", end_of_day(OPENED + timedelta(days=4)))] == pytest.approx(0.38, abs=1e-12)
+    assert found[("b", end_of_day(OPENED + timedelta(days=6)))] == pytest.approx(
+        17 / 30, abs=1e-12
+    )
+    # the report on B (LR 0.5) moves A too: P(A) = 0.4 * 3 * 0.6 / (that + 0.6 * 0.55)
+    a_end = 0.4 * 3 * (0.8 * 0.5 + 0.2)
+    assert found[("a", end_of_day(OPENED + timedelta(days=11)))] == pytest.approx(
+        a_end / (a_end + 0.6 * (0.1 * 0.5 + 0.9)), abs=1e-12
+    )
+
+
+def test_the_overview_and_the_question_page_agree(tmp_path: Path) -> None:
+    """``states`` (the overview, no moves) and ``state`` (a page, report by report) give a
+    linked question the same forecast and the same reports."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.add_question(Question("c", "Will C happen?", Kind.BINARY, OPENED, prior=0.2))
+    t.link(["a"], "b", IF_B)
+    t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
+    t.add_evidence("b", lr=0.5, source="Wire", published=PUBLISHED, title="on B")
+    t.add_evidence("c", lr=2.0, source="Wire", published=PUBLISHED, title="on C")
+    for s in t.states():
+        page = t.state(s.question.id)
+        assert s.trajectory.probability == pytest.approx(page.trajectory.probability, abs=1e-12)
+        assert sorted((c.report_id, c.via) for c in s.contributions) == sorted(
+            (c.report_id, c.via) for c in page.contributions
+        )

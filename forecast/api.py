@@ -868,23 +868,22 @@ class Tracker:
         """Every linked question at ``as_of``: its stated prior beside the one its links
         imply, and its forecast on its own evidence beside the one its links give.
 
-        A report (an echo cluster: one origin) assessed against several linked questions
-        counts once, on the one it moves most (``linking.counted_once``): through the links
-        it reaches the others."""
+        A report assessed against several linked questions counts once, with one likelihood
+        over their joint states (``linking.count``)."""
         from forecast import linking
 
         cutoff = as_of or self.now()
         setup = self._linked_setup(cutoff)
         if setup is None:
             return []
-        links, states, kept, net = setup
+        links, states, counted, net = setup
         keys = sorted(states)
         standing = {k: s.question for k, s in states.items()}
         implied = net.marginals()
         readings, why = linking.linked_readings(
             net,
             standing,
-            kept,
+            counted,
             {k: s.trajectory.days[-1] for k, s in states.items()},
             {k: s.resolution for k, s in states.items()},
             {k: max(0, event_dates.day_index(standing[k].opened, cutoff)) for k in keys},
@@ -919,16 +918,16 @@ class Tracker:
         setup = self._linked_setup(cutoff)
         if setup is None:
             return [], {}
-        _, states, kept, net = setup
+        _, states, counted, net = setup
         standing = {k: s.question for k, s in states.items()}
         first = min(q.opened for q in standing.values())
         return linking.series(
-            net, standing, kept, {k: s.resolution for k, s in states.items()}, first, cutoff
+            net, standing, counted, {k: s.resolution for k, s in states.items()}, first, cutoff
         )
 
     def _linked_setup(self, cutoff: datetime) -> tuple[Any, ...] | None:
-        """The links in force at ``cutoff``, their questions' states, their evidence items
-        counted once, and the network (None: no links)."""
+        """The links in force at ``cutoff``, their questions' states, their evidence counted
+        once (``linking.Counted``), and the network (None: no links)."""
         from forecast import linking
 
         links = self.links(cutoff)
@@ -945,8 +944,9 @@ class Tracker:
             k: evidence.items_for(standing[k], parts[k], as_of=cutoff, reliability=rel)
             for k in keys
         }
-        kept = linking.counted_once(items, links)
-        return links, states, kept, linking.network(standing, links)
+        net = linking.network(standing, links)
+        resolutions = {k: s.resolution for k, s in states.items()}
+        return links, states, linking.count(net, standing, items, links, resolutions), net
 
     # ---------------------------------------------------------------- the inbox
 
@@ -1886,40 +1886,33 @@ class Tracker:
                 for k in keys
             }
             questions = {k: s.question for k, (s, _) in alone.items()}
-            kept = linking.counted_once({k: items for k, (_, items) in alone.items()}, mine)
             net = linking.network(questions, mine)
             resolutions = {k: s.resolution for k, (s, _) in alone.items()}
+            items = {k: its for k, (_, its) in alone.items()}
+            counted = linking.count(net, questions, items, mine, resolutions)
             ends = {k: _end(cutoff, resolutions[k]) for k in keys}
             found = linking.group_days(
-                net, questions, kept, resolutions, ends, moves=moves or explained
+                net, questions, counted, resolutions, ends, moves=moves or explained
             )
             implied = net.marginals()
-            counted = {i.report_id: c for c, its in kept.items() for i in its}
             assessed = [s.assessments for s, _ in alone.values()]
             for k in keys:
                 own = alone[k][0]
                 traj = linking.linked_trajectory(own.trajectory, found)
                 if explained:
                     contributions = linking.explain_linked(
-                        net, questions, kept, resolutions, ends[k], k, traj.moves
+                        net, questions, counted, resolutions, ends[k], k, traj.moves
                     )
                 elif traj.moves:
                     contributions = [
                         Contribution(m.report_id, m.increment, m.after - m.before, np.nan,
-                                     "" if counted[m.report_id] == k else counted[m.report_id])
+                                     counted.via(k, m.report_id))
                         for m in traj.moves
                     ]  # fmt: skip
                 else:
-                    last = ends[k]
-                    found_ids = {
-                        (i.order, i.report_id, "" if c == k else c): None
-                        for c, its in kept.items()
-                        for i in its
-                        if i.order[0] <= last
-                    }
                     contributions = [
-                        Contribution(rid, np.nan, np.nan, np.nan, via)
-                        for _, rid, via in sorted(found_ids)
+                        Contribution(r, np.nan, np.nan, np.nan, counted.via(k, r))
+                        for r in counted.reports(ends[k])
                     ]
                 ids = {c.report_id for c in contributions}
                 out[k] = replace(

@@ -24,6 +24,7 @@ import itertools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import numpy as np
 
@@ -43,8 +44,8 @@ from forecast.network import (
     event_yes,
 )
 from forecast.network.graph import TOLERANCE
-from forecast.trajectory import Contribution, Move, Trajectory, compute
-from forecast.updating import Item, discounted_log_lr, logit, report_steps
+from forecast.trajectory import Contribution, Move, Trajectory
+from forecast.updating import Item, logit, report_steps
 
 
 def states(q: Question) -> tuple[str, ...]:
@@ -194,37 +195,208 @@ def components(links: Sequence[QuestionLink]) -> dict[str, int]:
     return {k: roots.index(root(k)) for k in sorted(group)}
 
 
-def strength(item: Item) -> float:
-    """How far an item moves its question: its largest discounted log term, in absolute
-    value (choice: over the options)."""
-    return float(np.max(np.abs(discounted_log_lr(item.log_lr, item.reliability))))
+@dataclass(frozen=True)
+class NodeStep:
+    """One report's step on a linked question's node: a log-likelihood over its states
+    (binary: [0, its log-odds step]; choice: per option; event: per day cell), counted
+    from ``day`` (from the question's opening day)."""
+
+    report_id: str
+    origin: str  # its echo cluster
+    order: tuple  # (published, report id)
+    day: int
+    log_l: np.ndarray
 
 
-def counted_once(
-    items: Mapping[str, Sequence[Item]], links: Sequence[QuestionLink]
-) -> dict[str, list[Item]]:
-    """Each question's evidence items, a report counted once across linked questions.
+def node_steps(q: Question, items: Sequence[Item]) -> list[NodeStep]:
+    """A question's reports as steps on its node, as its own trajectory takes them (echoes
+    of one origin sharing one term, discounted by their sources' reliability)."""
+    first = {i.report_id: i for i in sorted(items, key=lambda i: (i.order, i.analyst))}
+    binary = not (kinds.has_options(q) or kinds.has_ladder(q))
+    return [
+        NodeStep(
+            s.report_id,
+            first[s.report_id].origin,
+            first[s.report_id].order,
+            s.day,
+            np.array([0.0, float(s.increment)]) if binary else np.asarray(s.increment, float),
+        )
+        for s in report_steps(items)
+    ]
 
-    A report (an echo cluster: one origin) assessed against several questions of one
-    linked group enters the network on one of them: the one it moves most (its strongest
-    discounted term; ties: the one with fewer ancestors, then by id). Through the links it
-    reaches the others. When the other assessments are the ones the links imply, this is
-    exactly the result of assessing it against that one question alone, because a link
-    only ever weakens what passes through it. (An interim rule: the other assessments of
-    the report are not used.)"""
-    group = components(links)
+
+@dataclass(frozen=True)
+class Counted:
+    """A linked group's evidence: each question's steps (``steps``); the questions each
+    report was assessed against (``assessed``) and the one it is shown as counted on
+    (``on``: of those, the one it moves most on its own)."""
+
+    steps: dict[str, list[NodeStep]]
+    assessed: dict[str, tuple[str, ...]]
+    on: dict[str, str]
+
+    def via(self, question: str, report_id: str) -> str:
+        """"" when the report was assessed against ``question``; else the question it is
+        shown as counted on."""
+        return "" if question in self.assessed[report_id] else self.on[report_id]
+
+    def reports(self, until: datetime) -> list[str]:
+        """Every report counted in the group published by ``until``, in publication order."""
+        found = {
+            (st.order, st.report_id) for ss in self.steps.values() for st in ss
+            if st.order[0] <= until
+        }  # fmt: skip
+        return [r for _, r in sorted(found)]
+
+    def without(self, report_ids: set[str]) -> Counted:
+        """The same evidence without some reports (leave-one-out)."""
+        kept = {
+            k: [st for st in ss if st.report_id not in report_ids] for k, ss in self.steps.items()
+        }
+        return Counted(kept, self.assessed, self.on)
+
+
+def count(
+    net: Network,
+    questions: Mapping[str, Question],
+    items: Mapping[str, Sequence[Item]],
+    links: Sequence[QuestionLink],
+    resolutions: Mapping[str, Resolution | None],
+) -> Counted:
+    """Each linked question's evidence as steps on its node, a claim assessed against
+    several questions of the group counted once, jointly.
+
+    A claim (an echo cluster: one origin, one report or several) assessed against several
+    questions is one piece of evidence with one likelihood over their joint states: a
+    factor exp(sum_k theta_k(x_k)), fitted so that each of those questions stands exactly
+    where its own assessment alone would put it (its cluster's term, as its trajectory
+    takes it) from the forecast without the claim. That is Jeffrey's rule on the joint,
+    by iterative proportional fitting: the smallest change to the joint that meets every
+    assessment. The factor is refitted when a report of the claim arrives, on what was
+    known just before (reports published earlier, an event question's silence, the
+    resolutions by then); the report's steps are the change it makes to the factor. When
+    the assessments agree with the links (each the one the others imply), the factor is
+    one question's own likelihood: the result of assessing the claim once. Once fitted,
+    a step is kept like any likelihood, for later days and for leave-one-out."""
+    steps = {k: node_steps(questions[k], its) for k, its in items.items()}
     depth = {k: len(a) for k, a in _ancestors(links).items()}
-    best: dict[tuple[int, str], tuple[float, int, str]] = {}
-    for k, its in items.items():
-        for i in its:
-            rank = (-strength(i), depth.get(k, 0), k)
-            key = (group.get(k, -1), i.origin)
-            if key not in best or rank < best[key]:
-                best[key] = rank
-    return {
-        k: [i for i in its if best[(group.get(k, -1), i.origin)][2] == k]
-        for k, its in items.items()
+    assessed: dict[str, dict[str, NodeStep]] = {}
+    for k, ss in steps.items():
+        for st in ss:
+            assessed.setdefault(st.report_id, {})[k] = st
+    on = {
+        r: min(found, key=lambda k: (-_reach(found[k].log_l), depth.get(k, 0), k))
+        for r, found in assessed.items()
     }
+    spread: dict[str, set[str]] = {}
+    for k, ss in steps.items():
+        for st in ss:
+            spread.setdefault(st.origin, set()).add(k)
+    shared = {o for o, ks in spread.items() if len(ks) > 1}
+    if shared:
+        steps = _jointly(net, questions, steps, shared, resolutions)
+    return Counted(steps, {r: tuple(sorted(f)) for r, f in assessed.items()}, on)
+
+
+def _reach(log_l: np.ndarray) -> float:
+    """How far a step moves its node: its largest log-likelihood gap between states."""
+    finite = log_l[np.isfinite(log_l)]
+    return float(finite.max() - finite.min()) if finite.size else 0.0
+
+
+def _jointly(
+    net: Network,
+    questions: Mapping[str, Question],
+    steps: dict[str, list[NodeStep]],
+    shared: set[str],
+    resolutions: Mapping[str, Resolution | None],
+) -> dict[str, list[NodeStep]]:
+    """The steps with the claims assessed against several questions fitted jointly (see
+    :func:`count`), report by report in the order they were published."""
+    from forecast.clock import day_start
+
+    start = day_start(min(q.opened for q in questions.values()))
+    offsets = {k: day_index(start, q.opened) for k, q in questions.items()}
+    known = {
+        k: (day_index(start, r.resolved_on), _known(questions[k], r))
+        for k, r in resolutions.items()
+        if r is not None and r.outcome != "annulled"
+    }
+    arrivals: dict[tuple[int, tuple, str], list[tuple[str, NodeStep]]] = {}
+    for k, ss in steps.items():
+        for st in ss:
+            when = (offsets[k] + max(0, st.day), st.order, st.report_id)
+            arrivals.setdefault(when, []).append((k, st))
+    totals = {k: np.zeros(_size(q)) for k, q in questions.items()}
+    terms: dict[str, dict[str, np.ndarray]] = {}  # claim -> question -> its cluster term
+    factors: dict[str, dict[str, np.ndarray]] = {}  # claim -> question -> theta
+    out: dict[str, list[NodeStep]] = {k: [] for k in steps}
+    for (i, order, report), found in sorted(arrivals.items()):
+        origin = found[0][1].origin
+        if origin not in shared:
+            for k, st in found:
+                totals[k] = totals[k] + st.log_l
+                out[k].append(st)
+            continue
+        term = terms.setdefault(origin, {})
+        for k, st in found:
+            term[k] = term.get(k, 0.0) + st.log_l
+        old = factors.get(origin, {})
+        rest = {k: totals[k] - old.get(k, 0.0) for k in questions}
+
+        def evidence(
+            theta: Mapping[str, np.ndarray], i: int = i, rest: dict[str, np.ndarray] = rest
+        ) -> dict[Any, np.ndarray]:
+            found_: dict[Any, np.ndarray] = {}
+            for k, q in questions.items():
+                resolved = known.get(k)
+                if resolved and resolved[0] < i:
+                    found_[k] = resolved[1]
+                else:
+                    found_[k] = _silenced(q, rest[k] + theta.get(k, 0.0), i - offsets[k])
+            return found_
+
+        new = _fit(net, evidence, term, {k: _size(questions[k]) for k in term})
+        factors[origin] = new
+        for k in new:
+            step = new[k] - old.get(k, 0.0)
+            totals[k] = totals[k] + step
+            out[k].append(NodeStep(report, origin, order, i - offsets[k], step))
+    return out
+
+
+def _fit(
+    net: Network,
+    evidence: Callable[[Mapping[str, np.ndarray]], dict[Any, np.ndarray]],
+    term: Mapping[str, np.ndarray],
+    sizes: Mapping[str, int],
+) -> dict[str, np.ndarray]:
+    """The factor theta (per question) under which each question's marginal is the one its
+    own term alone gives from the marginals without it (iterative proportional fitting)."""
+    before = net.marginals(evidence({}))
+    targets = {}
+    for k, log_l in term.items():
+        with np.errstate(divide="ignore", invalid="ignore"):
+            w = np.where(before[k] > 0, np.log(before[k]) + log_l, -np.inf)
+        w = np.exp(w - np.max(w))
+        targets[k] = w / w.sum()
+    theta = {k: np.zeros(n) for k, n in sizes.items()}
+    for _ in range(_SWEEPS):
+        worst = 0.0
+        for k in term:
+            now = net.marginals(evidence(theta))[k]
+            live = (targets[k] > 0) & (now > 0)
+            gap = np.zeros_like(now)
+            gap[live] = np.log(targets[k][live]) - np.log(now[live])
+            theta[k] = theta[k] + gap
+            worst = max(worst, float(np.max(np.abs(gap))))
+        if worst < _CONVERGED:
+            break
+    return theta
+
+
+_SWEEPS = 200
+_CONVERGED = 1e-12  # the largest log-gap between a fitted marginal and its target
 
 
 def _ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
@@ -394,34 +566,40 @@ def _delta(a: Reading, b: Reading) -> float | dict[str, float]:
 def linked_readings(
     net: Network,
     questions: Mapping[str, Question],
-    kept: Mapping[str, Sequence[Item]],
+    counted: Counted,
     ends: Mapping[str, datetime],
     resolutions: Mapping[str, Resolution | None],
     days: Mapping[str, int],
 ) -> tuple[dict[str, Reading], dict[str, list[Why]]]:
-    """Every linked question's reading from the network on its own evidence (``kept``:
-    counted once), and, for each, every report's leave-one-out part in it, largest first."""
+    """Every linked question's reading from the network on its evidence (``counted``), and,
+    for each, every report's leave-one-out part in it (an echo cluster's reports left out
+    together), largest first. ``days``: each question's day (from its opening)."""
 
-    def likelihoods(k: str, items: Sequence[Item]) -> np.ndarray:
-        q = questions[k]
-        return likelihood(q, compute(q, items, ends[k]), resolutions[k])
+    def evidence(c: Counted) -> dict[str | tuple[str, ...], np.ndarray]:
+        out: dict[str | tuple[str, ...], np.ndarray] = {}
+        for k, q in questions.items():
+            r = resolutions[k]
+            if r is not None and r.outcome != "annulled":
+                out[k] = _known(q, r)
+            else:
+                out[k] = daily_evidence(q, c.steps[k], np.array([day_index(q.opened, ends[k])]))[0]
+        return out
 
-    evidence: dict[str | tuple[str, ...], np.ndarray] = {
-        k: likelihoods(k, kept[k]) for k in questions
-    }
-    found = net.marginals(evidence)
+    found = net.marginals(evidence(counted))
     readings = {k: reading(questions[k], found[k], days[k]) for k in questions}
     why: dict[str, list[Why]] = {k: [] for k in questions}
-    for k0, its in kept.items():
-        for origin in dict.fromkeys(i.origin for i in its):
-            without = [i for i in its if i.origin != origin]
-            changed = dict(evidence)
-            changed[k0] = likelihoods(k0, without)
-            others = net.marginals(changed)
-            reports = tuple(dict.fromkeys(i.report_id for i in its if i.origin == origin))
-            for k, q in questions.items():
-                change = _delta(readings[k], reading(q, others[k], days[k]))
-                why[k].append(Why(origin, reports, k0, change))
+    clusters: dict[str, list[str]] = {}
+    for ss in counted.steps.values():
+        for st in ss:
+            clusters.setdefault(st.origin, [])
+            if st.report_id not in clusters[st.origin]:
+                clusters[st.origin].append(st.report_id)
+    for origin, reports in clusters.items():
+        others = net.marginals(evidence(counted.without(set(reports))))
+        via = counted.on[reports[0]]
+        for k, q in questions.items():
+            change = _delta(readings[k], reading(q, others[k], days[k]))
+            why[k].append(Why(origin, tuple(reports), via, change))
     for k in why:
         why[k].sort(key=lambda w: -_magnitude(w.change))
     return readings, why
@@ -434,31 +612,26 @@ def _magnitude(change: float | dict[str, float]) -> float:
 # --------------------------------------------------------------------------- day by day
 
 
-def daily_evidence(q: Question, items: Sequence[Item], days: np.ndarray) -> np.ndarray:
+def daily_evidence(q: Question, steps: Sequence[NodeStep], days: np.ndarray) -> np.ndarray:
     """The log-likelihood of ``q``'s own evidence on each of ``days`` (day indices from its
-    opening day; negative: before it opened), one row per day: the reports published by
-    then, and for an event question the days before ruled out (silence)."""
-    steps = report_steps(items)
-    size = _size(q)
-    totals = np.zeros((len(steps) + 1, size))
-    binary = not (kinds.has_options(q) or kinds.has_ladder(q))
-    for j, s in enumerate(steps, start=1):
-        # binary: a step adds to the log-odds, i.e. to the log-likelihood of "yes" against
-        # "no"; choice and event: a step is a vector over the options or the day cells
-        step = np.array([0.0, float(s.increment)]) if binary else np.asarray(s.increment)
-        totals[j] = totals[j - 1] + step
-    counted = np.searchsorted(np.array([s.day for s in steps], dtype=int), days, side="right")
-    out = totals[counted]
+    opening day; negative: before it opened), one row per day: the steps of the reports
+    published by then, and for an event question the days before ruled out (silence)."""
+    ordered = sorted(steps, key=lambda st: (max(0, st.day), st.order))
+    totals = np.zeros((len(ordered) + 1, _size(q)))
+    for j, st in enumerate(ordered, start=1):
+        totals[j] = totals[j - 1] + st.log_l
+    at = np.array([max(0, st.day) for st in ordered], dtype=int)
+    out = totals[np.searchsorted(at, days, side="right")]
     if kinds.has_ladder(q):
         for row, t in enumerate(days):
-            out[row, : max(0, min(int(t), size - 1))] = -np.inf
+            out[row] = _silenced(q, out[row], int(t))
     return out
 
 
 def series(
     net: Network,
     questions: Mapping[str, Question],
-    kept: Mapping[str, Sequence[Item]],
+    counted: Counted,
     resolutions: Mapping[str, Resolution | None],
     first: datetime,
     last: datetime,
@@ -472,7 +645,10 @@ def series(
     n = (day_start(last) - start).days + 1
     dates = [start + timedelta(days=i) for i in range(n)]
     offsets = {k: day_index(q.opened, start) for k, q in questions.items()}
-    rows = {k: daily_evidence(q, kept[k], np.arange(n) + offsets[k]) for k, q in questions.items()}
+    rows = {
+        k: daily_evidence(q, counted.steps[k], np.arange(n) + offsets[k])
+        for k, q in questions.items()
+    }
     known = {
         k: (day_index(start, r.resolved_on), _known(questions[k], r))
         for k, r in resolutions.items()
@@ -512,7 +688,7 @@ class GroupDays:
 def group_days(
     net: Network,
     questions: Mapping[str, Question],
-    kept: Mapping[str, Sequence[Item]],
+    counted: Counted,
     resolutions: Mapping[str, Resolution | None],
     ends: Mapping[str, datetime],
     *,
@@ -535,7 +711,7 @@ def group_days(
         if r is not None and r.outcome != "annulled"
     }
     rows = {
-        k: daily_evidence(q, kept[k], np.arange(last + 1) - offsets[k])
+        k: daily_evidence(q, counted.steps[k], np.arange(last + 1) - offsets[k])
         for k, q in questions.items()
     }
 
@@ -573,7 +749,7 @@ def group_days(
                 days[k].append(reading(q, marginal, i - offsets[k]))
                 if i == end_of[k]:
                     final[k] = marginal
-    arrivals = _group_moves(net, questions, kept, offsets, end_of, evidence_on) if moves else {}
+    arrivals = _group_moves(net, questions, counted, offsets, end_of, evidence_on) if moves else {}
     return GroupDays(days, arrivals, final)
 
 
@@ -589,30 +765,26 @@ def _silenced(q: Question, total: np.ndarray, t: int) -> np.ndarray:
 def _group_moves(
     net: Network,
     questions: Mapping[str, Question],
-    kept: Mapping[str, Sequence[Item]],
+    counted: Counted,
     offsets: Mapping[str, int],
     end_of: Mapping[str, int],
     evidence_on: Callable[..., dict[str | tuple[str, ...], np.ndarray]],
 ) -> dict[str, list[Move]]:
     """Each report's move on every question of the group it changes (see ``group_days``)."""
-    order = {i.report_id: i.order for its in kept.values() for i in its}
-    steps = sorted(
-        (
-            (offsets[k] + max(0, s.day), order[s.report_id], k, s)
-            for k, its in kept.items()
-            for s in report_steps(its)
-        ),
-        key=lambda x: (x[0], x[1], x[2]),
-    )
+    arrivals: dict[tuple[int, tuple, str], list[tuple[str, NodeStep]]] = {}
+    for k, ss in counted.steps.items():
+        for st in ss:
+            arrivals.setdefault((offsets[k] + max(0, st.day), st.order, st.report_id), []).append(
+                (k, st)
+            )
     totals = {k: np.zeros(_size(q)) for k, q in questions.items()}
     moves: dict[str, list[Move]] = {k: [] for k in questions}
-    binary = {k: not (kinds.has_options(q) or kinds.has_ladder(q)) for k, q in questions.items()}
     day = -1
     after: dict[str, np.ndarray] = {}
-    for i, _, k0, s in steps:
+    for (i, _, report), found in sorted(arrivals.items()):
         before = after if i == day else net.marginals(evidence_on(i, totals, strictly=True))
-        totals[k0] = totals[k0] + (np.array([0.0, float(s.increment)]) if binary[k0]
-                                   else np.asarray(s.increment, dtype=float))  # fmt: skip
+        for k0, st in found:
+            totals[k0] = totals[k0] + st.log_l
         after = net.marginals(evidence_on(i, totals, strictly=True))
         day = i
         for k, q in questions.items():
@@ -620,7 +792,7 @@ def _group_moves(
                 continue  # after its resolution: its trajectory has ended
             t = i - offsets[k]  # before it opened: a move that shapes its first day
             b, a = reading(q, before[k], t), reading(q, after[k], t)
-            moves[k].append(_move(q, s.report_id, max(0, t), b, a))
+            moves[k].append(_move(q, report, max(0, t), b, a))
     return moves
 
 
@@ -658,7 +830,7 @@ def linked_trajectory(own: Trajectory, found: GroupDays) -> Trajectory:
 def explain_linked(
     net: Network,
     questions: Mapping[str, Question],
-    kept: Mapping[str, Sequence[Item]],
+    counted: Counted,
     resolutions: Mapping[str, Resolution | None],
     end: datetime,
     target: str,
@@ -676,14 +848,13 @@ def explain_linked(
             if k != target and r is not None and r.outcome != "annulled" and r.resolved_on <= end:
                 out[k] = _known(q, r)
                 continue
-            items = [i for i in kept[k] if i.report_id != without]
+            steps = [st for st in counted.steps[k] if st.report_id != without]
             t = day_index(q.opened, end)
-            out[k] = daily_evidence(q, items, np.array([t]))[0]
+            out[k] = daily_evidence(q, steps, np.array([t]))[0]
         return out
 
     q = questions[target]
     day = max(0, day_index(q.opened, end))
-    counted = {i.report_id: k for k, its in kept.items() for i in its}
     out = []
     for move in moves:
         gone = reading(q, net.marginals(evidence(move.report_id))[target], day)
@@ -692,11 +863,10 @@ def explain_linked(
             if isinstance(gone.headline, dict)
             else gone.headline
         )
-        via = counted[move.report_id]
         jump = move.after - move.before
         out.append(
             Contribution(
-                move.report_id, move.increment, jump, without, "" if via == target else via
+                move.report_id, move.increment, jump, without, counted.via(target, move.report_id)
             )
         )
     return out

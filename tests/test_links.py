@@ -159,16 +159,21 @@ def test_a_report_on_both_linked_questions_counts_once(tmp_path: Path) -> None:
                    title="the same claim again", origin="the leak")  # fmt: skip
     t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED + timedelta(hours=2),
                    title="the claim first", origin="the leak")  # fmt: skip
-    odds_a = 0.4 / 0.6 * 3 * 3  # two claims on A, each LR 3
-    p_a = odds_a / (1 + odds_a)
+    # One claim, assessed LR 1.5 on B and LR 3 on A: one joint likelihood, fitted so each
+    # question moves from where it stood without the claim (A 2/3, B 17/30) exactly as its
+    # own assessment says (Jeffrey's rule on the joint). By hand: A odds 2 x 3 = 6, P 6/7;
+    # B odds (17/13) x 1.5, P = 25.5 / 38.5. Counted twice, A alone would read odds 6 and
+    # B 0.8 (6/7) + 0.1 (1/7) = 0.7 through the link before B's own LR 1.5 on top.
     found = _by_id(t)
-    assert found["a"].linked.headline == pytest.approx(p_a, abs=1e-12)  # type: ignore[attr-defined]
-    assert found["b"].linked.headline == pytest.approx(0.8 * p_a + 0.1 * (1 - p_a), abs=1e-12)  # type: ignore[attr-defined]
+    assert found["a"].linked.headline == pytest.approx(6 / 7, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["b"].linked.headline == pytest.approx(25.5 / 38.5, abs=1e-12)  # type: ignore[attr-defined]
 
 
-def test_a_report_counts_where_it_moves_most(tmp_path: Path) -> None:
-    """Assessed LR 1.2 against A and LR 4 against B: it enters on B, as if assessed
-    against B alone (the issue's second hand case)."""
+def test_a_report_on_both_moves_each_as_assessed(tmp_path: Path) -> None:
+    """Assessed LR 1.2 against A and LR 4 against B (more than the 1.2 on A implies for B,
+    less on A than the 4 on B implies for A): each question moves as its own assessment
+    says, from its prior. By hand: P(A) = 0.4 (1.2) / (0.48 + 0.6) = 4/9; P(B) = 0.38 (4) /
+    (1.52 + 0.62) = 1.52 / 2.14. The report is shown as counted on B, where it moves most."""
     t = Tracker.open(str(tmp_path / "x.db"))
     _pair(t)
     t.link(["a"], "b", IF_B)
@@ -177,8 +182,52 @@ def test_a_report_counts_where_it_moves_most(tmp_path: Path) -> None:
         source="Wire", published=PUBLISHED, title="mostly about B",
     )  # fmt: skip
     found = _by_id(t)
-    assert found["a"].linked.headline == pytest.approx(1.36 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
+    assert found["a"].linked.headline == pytest.approx(4 / 9, abs=1e-12)  # type: ignore[attr-defined]
     assert found["b"].linked.headline == pytest.approx(1.52 / 2.14, abs=1e-12)  # type: ignore[attr-defined]
+    (why,) = found["a"].why  # type: ignore[attr-defined]
+    assert why.via == "b"
+    assert t.state("a").probability == pytest.approx(4 / 9, abs=1e-12)
+    assert t.state("a").contributions[0].via == ""  # assessed against A itself
+
+
+def test_a_joint_claim_matches_brute_force_on_a_chain(tmp_path: Path) -> None:
+    """A -> B -> C (binary), one report assessed LR 2 on A and LR 0.5 on C. The joint
+    likelihood is checked against a brute-force fit over the 8 joint states in numpy:
+    exp(theta_A(a) + theta_C(c)) found by iterative proportional fitting to the targets
+    (each marginal without the report, times its own LR)."""
+    import itertools
+
+    import numpy as np
+
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.add_question(Question("c", "Will C happen?", Kind.BINARY, OPENED, prior=0.3))
+    t.link(["a"], "b", IF_B)
+    t.link(["b"], "c", [(("yes",), (0.7,)), (("no",), (0.2,))])
+    t.log_evidence(
+        [Judgement("a", lr=2.0), Judgement("c", lr=0.5)],
+        source="Wire", published=PUBLISHED, title="on A and C",
+    )  # fmt: skip
+    p_b = {1: 0.8, 0: 0.1}
+    p_c = {1: 0.7, 0: 0.2}
+    joint = np.zeros((2, 2, 2))
+    for a, b, c in itertools.product((0, 1), repeat=3):
+        joint[a, b, c] = (
+            (0.4 if a else 0.6)
+            * (p_b[a] if b else 1 - p_b[a])
+            * (p_c[b] if c else 1 - p_c[b])
+        )
+    before_a, before_c = joint.sum(axis=(1, 2)), joint.sum(axis=(0, 1))
+    target_a = before_a * [1, 2] / (before_a @ [1, 2])
+    target_c = before_c * [1, 0.5] / (before_c @ [1, 0.5])
+    fitted = joint.copy()
+    for _ in range(500):
+        fitted *= (target_a / fitted.sum(axis=(1, 2)))[:, None, None]
+        fitted *= (target_c / fitted.sum(axis=(0, 1)))[None, None, :]
+    found = {s.question.id: s.probability for s in t.states()}
+    assert found["a"] == pytest.approx(target_a[1], abs=1e-12)
+    assert found["c"] == pytest.approx(target_c[1], abs=1e-12)
+    assert found["b"] == pytest.approx(fitted.sum(axis=(0, 2))[1], abs=1e-10)
 
 
 def test_links_are_versions_shown_as_of_and_ended(tmp_path: Path) -> None:

@@ -277,7 +277,11 @@ def count(
     resolutions by then); the report's steps are the change it makes to the factor. When
     the assessments agree with the links (each the one the others imply), the factor is
     one question's own likelihood: the result of assessing the claim once. Once fitted,
-    a step is kept like any likelihood, for later days and for leave-one-out."""
+    a step is kept like any likelihood, for later days and for leave-one-out. Where the links
+    tie the questions so that their assessments cannot all hold at once (a venue that exists
+    only if the summit happens, assessed against both with different strengths), no factor
+    fits: the claim then counts on the one question it moves most, as assessed there, and
+    reaches the others through the links."""
     steps = {k: node_steps(questions[k], its) for k, its in items.items()}
     depth = {k: len(a) for k, a in _ancestors(links).items()}
     assessed: dict[str, dict[str, NodeStep]] = {}
@@ -293,9 +297,14 @@ def count(
         for st in ss:
             spread.setdefault(st.origin, set()).add(k)
     shared = {o for o, ks in spread.items() if len(ks) > 1}
+    unused: set[tuple[str, str]] = set()
     if shared:
-        steps = _jointly(net, questions, steps, shared, resolutions)
-    return Counted(steps, {r: tuple(sorted(f)) for r, f in assessed.items()}, on)
+        steps, unused = _jointly(net, questions, steps, shared, resolutions, depth)
+    return Counted(
+        steps,
+        {r: tuple(sorted(k for k in f if (k, r) not in unused)) for r, f in assessed.items()},
+        on,
+    )
 
 
 def _reach(log_l: np.ndarray) -> float:
@@ -310,9 +319,11 @@ def _jointly(
     steps: dict[str, list[NodeStep]],
     shared: set[str],
     resolutions: Mapping[str, Resolution | None],
-) -> dict[str, list[NodeStep]]:
+    depth: Mapping[str, int],
+) -> tuple[dict[str, list[NodeStep]], set[tuple[str, str]]]:
     """The steps with the claims assessed against several questions fitted jointly (see
-    :func:`count`), report by report in the order they were published."""
+    :func:`count`), report by report in the order they were published; and the (question,
+    report) assessments left unused where no factor fits."""
     from forecast.clock import day_start
 
     start = day_start(min(q.opened for q in questions.values()))
@@ -331,6 +342,7 @@ def _jointly(
     terms: dict[str, dict[str, np.ndarray]] = {}  # claim -> question -> its cluster term
     factors: dict[str, dict[str, np.ndarray]] = {}  # claim -> question -> theta
     out: dict[str, list[NodeStep]] = {k: [] for k in steps}
+    unused: set[tuple[str, str]] = set()
     for (i, order, report), found in sorted(arrivals.items()):
         origin = found[0][1].origin
         if origin not in shared:
@@ -357,12 +369,16 @@ def _jointly(
             return found_
 
         new = _fit(net, evidence, term, {k: _size(questions[k]) for k in term})
+        if new is None:  # the assessments cannot all hold: the strongest one stands
+            strongest = min(term, key=lambda k: (-_reach(term[k]), depth.get(k, 0), k))
+            new = {k: term[k] if k == strongest else np.zeros(_size(questions[k])) for k in term}
+            unused |= {(k, report) for k, _ in found if k != strongest}
         factors[origin] = new
         for k in new:
             step = new[k] - old.get(k, 0.0)
             totals[k] = totals[k] + step
             out[k].append(NodeStep(report, origin, order, i - offsets[k], step))
-    return out
+    return out, unused
 
 
 def _fit(
@@ -370,9 +386,11 @@ def _fit(
     evidence: Callable[[Mapping[str, np.ndarray]], dict[Any, np.ndarray]],
     term: Mapping[str, np.ndarray],
     sizes: Mapping[str, int],
-) -> dict[str, np.ndarray]:
+) -> dict[str, np.ndarray] | None:
     """The factor theta (per question) under which each question's marginal is the one its
-    own term alone gives from the marginals without it (iterative proportional fitting)."""
+    own term alone gives from the marginals without it (iterative proportional fitting);
+    None when no factor does: the links tie the questions so that their assessments cannot
+    all hold at once (the fit stops closing in)."""
     before = net.marginals(evidence({}))
     targets = {}
     for k, log_l in term.items():
@@ -381,6 +399,7 @@ def _fit(
         w = np.exp(w - np.max(w))
         targets[k] = w / w.sum()
     theta = {k: np.zeros(n) for k, n in sizes.items()}
+    last, stalled = np.inf, 0
     for _ in range(_SWEEPS):
         worst = 0.0
         for k in term:
@@ -389,14 +408,19 @@ def _fit(
             gap = np.zeros_like(now)
             gap[live] = np.log(targets[k][live]) - np.log(now[live])
             theta[k] = theta[k] + gap
-            worst = max(worst, float(np.max(np.abs(gap))))
+            worst = max(worst, float(np.max(np.abs(now - targets[k]))))
         if worst < _CONVERGED:
-            break
-    return theta
+            return theta
+        stalled = stalled + 1 if worst > _STALL * last else 0
+        if stalled == 3:
+            return None
+        last = worst
+    return None
 
 
 _SWEEPS = 200
-_CONVERGED = 1e-12  # the largest log-gap between a fitted marginal and its target
+_CONVERGED = 1e-14  # the largest gap between a fitted marginal's probability and its target
+_STALL = 0.9  # three sweeps in a row that close less than a tenth of the gap: no factor fits
 
 
 def _ancestors(links: Sequence[QuestionLink]) -> dict[str, set[str]]:
@@ -739,8 +763,16 @@ def group_days(
     end_of = {k: min(day_index(start, ends[k]), last) for k in questions}
     days: dict[str, list[Reading]] = {k: [] for k in questions}
     final: dict[str, np.ndarray] = {}
+    seen: dict[bytes, dict[str, np.ndarray]] = {}
     for i in range(last + 1):
-        found = net.marginals(evidence_on(i))
+        # days with the same evidence (past every deadline, no report since) share one
+        # inference: the marginals depend on the evidence alone
+        evidence = evidence_on(i)
+        key = b"".join(np.ascontiguousarray(evidence[k]).tobytes() for k in sorted(questions))
+        if key not in seen:
+            seen.clear()  # evidence never comes back once it has changed
+            seen[key] = net.marginals(evidence)
+        found = seen[key]
         for k, q in questions.items():
             if offsets[k] <= i <= end_of[k]:
                 marginal = found[k]

@@ -72,7 +72,10 @@ def test_demo_week_statistics(demo: Tracker) -> None:
     assert lavrov.question.id == "lavrov-rubio-meeting"
     start = demo.state("lavrov-rubio-meeting", as_of=MONDAY).probability
     end = demo.state("lavrov-rubio-meeting", as_of=stats.as_of).probability
-    assert (lavrov.before, lavrov.after, lavrov.change) == (start, end, end - start)
+    # linked: the network's sums may differ in their last bit from one computation to the next
+    assert (lavrov.before, lavrov.after, lavrov.change) == pytest.approx(
+        (start, end, end - start), abs=1e-12
+    )
     assert [m.question.id for m in stats.movers] == [
         "lavrov-rubio-meeting",
         "putin-trump-meeting",

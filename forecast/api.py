@@ -1219,8 +1219,14 @@ class Tracker:
                     _check_not_logged(tx, report, assessments, force)
                 result = Logged(report, assessments, {})
                 if dry_run:
+                    # a linked question is computed with its group: read it all in this write
+                    links = self.links(logged_at)
+                    linked = {k for link in links for k in (link.child, *link.parents)}
+                    whole = tx.history(None) if linked & set(ids) else None
                     after = {
-                        q: self.state(q, history=tx.history([q]), explain=False, as_of=logged_at)
+                        q: self.state(
+                            q, history=whole or tx.history([q]), explain=False, as_of=logged_at
+                        )
                         for q in ids
                     }
                     result = Logged(report, assessments, {q: (before[q], after[q]) for q in ids})
@@ -1682,9 +1688,13 @@ class Tracker:
         question, history = self._with_history(question_id, history)
         cutoff = as_of or self.now()
         links = self.links(cutoff)
-        if any(question_id in (link.child, *link.parents) for link in links):
+        group = {k for link in links for k in (link.child, *link.parents)}
+        if question_id in group:
+            # computed with its group: the history given, if it holds every question
+            if not group <= {q.id for q in history.questions}:
+                history = self.history(None)
             return self._linked_states(
-                self.history(None), [question_id], cutoff, analyst=analyst, explained=explain,
+                history, [question_id], cutoff, analyst=analyst, explained=explain,
                 learned=learned, links=links,
             )[question_id]  # fmt: skip
         return self._state(question, history, cutoff, analyst, explain, learned=learned)

@@ -488,3 +488,19 @@ def test_the_overview_and_the_question_page_agree(tmp_path: Path) -> None:
         assert sorted((c.report_id, c.via) for c in s.contributions) == sorted(
             (c.report_id, c.via) for c in page.contributions
         )
+
+
+def test_a_dry_run_previews_the_network_s_forecast(tmp_path: Path) -> None:
+    """The evidence form's preview of a linked question is the network's, before and after,
+    and nothing is stored."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", IF_B)
+    logged = t.log_evidence(
+        [Judgement("b", lr=4.0)], source="Wire", published=PUBLISHED, title="on B",
+        dry_run=True,
+    )  # fmt: skip
+    before, after = logged.previews["b"]
+    assert before.probability == pytest.approx(0.38, abs=1e-12)
+    assert after.probability == pytest.approx(1.52 / 2.14, abs=1e-12)
+    assert t.reports() == [] and t.state("b").probability == pytest.approx(0.38, abs=1e-12)

@@ -394,7 +394,13 @@ def judgement_for(
     judged = check_judged(q, probability)
     if isinstance(judged, tuple):
         now = dict(zip(q.option_names, np.asarray(state.trajectory.final).tolist(), strict=True))
-        likelihoods = tuple((n, p / now[n]) for n, p in judged)
+        stuck = [n for n, p in judged if now[n] == 0.0 and p > 0.0]
+        if stuck:
+            raise ForecastError(
+                f"question {q.id} gives {stuck[0]} 0% (with its links, if it has any): no "
+                "judgement can move it"
+            )
+        likelihoods = tuple((n, p / now[n] if now[n] > 0.0 else 1.0) for n, p in judged)
         return Judgement(q.id, likelihoods=likelihoods, rationale=rationale, judged=judged)
     p = judged
     stands = float(state.trajectory.final)
@@ -1749,9 +1755,15 @@ class Tracker:
         from forecast.learning.data import evidence_of, source_types
 
         question, history = self._with_history(question_id, history)
+        cutoff = as_of or self.now()
+        linked = any(question_id in (link.child, *link.parents) for link in self.links(cutoff))
+        if linked and not kinds.has_options(question):  # a choice question: refused below
+            raise ForecastError(
+                f"no credible band for {question_id}: it is linked, and bands cover a "
+                "question's own evidence only"
+            )
         if draws is None:
             draws = fits.load_draws(history=self.history(None))
-        cutoff = as_of or self.now()
         resolution = evidence.resolution_as_of(history, question_id, cutoff)
         end = cutoff if resolution is None else min(cutoff, resolution.resolved_on)
         stated = evidence.reliabilities(history.sources, cutoff)

@@ -147,9 +147,10 @@ def test_question_page_report_markers_carry_their_explanation(db: Path) -> None:
     busy = marks.loc[day]
     assert busy["reports"] == int(busy["label"]) > 1
     assert "CNN" in busy["source"]
-    assert "maria: LR 0.4" in busy["lr"]
+    # a report counted through a link shows the judgements it was counted on
+    assert "maria: strong-against (LR 0.0183)" in busy["lr"]
     assert busy["published"].startswith("1. 2025-10-21")
-    assert "preparatory meeting" in busy["rationale"]
+    assert "Postponed is not cancelled" in busy["rationale"]  # ivan's, on the Lavrov meeting
     tooltip = json.dumps(trajectory["layer"][-1]["encoding"]["tooltip"])
     for field in ("title", "source", "published", "lr", "rationale"):
         assert f'"{field}"' in tooltip
@@ -231,7 +232,9 @@ def test_waterfall_adds_up_from_prior_to_now(db: Path, tracker: Tracker) -> None
         s = tracker.state(qid, as_of=end_of_day(STORY_DAY))
         steps = frames.waterfall(s)
         inner = steps[~steps["kind"].isin(["prior", "now"])]
-        assert s.question.prior + inner["points"].sum() == pytest.approx(float(s.trajectory.final))
+        # a linked question starts from the prior its links imply (putin-trump: 49.5%)
+        start = s.implied_prior if s.implied_prior is not None else s.question.prior
+        assert start + inner["points"].sum() == pytest.approx(float(s.trajectory.final))
         assert steps.iloc[-1]["end"] == pytest.approx(float(s.trajectory.final))
         reports = steps[steps["kind"] == "report"].set_index("report")["without"]
         for c in s.contributions:

@@ -217,6 +217,9 @@ def test_save_without_a_preview_of_the_same_inputs_only_previews(
 
 
 def test_a_choice_judgement_shows_each_options_likelihood(db: Path, tracker: Tracker) -> None:
+    # linked, the venue reads no summit 100% today (the summit is past its deadlines), which
+    # no judgement can move (tests/test_links.py); on its own evidence it can be judged
+    tracker.unlink(CHOICE, reason="judged on its own here")
     at = judgement_page(CHOICE)
     wanted = {"budapest": 0.5, "elsewhere": 0.2, "no-summit": 0.3}
     for name, p in wanted.items():

@@ -504,3 +504,15 @@ def test_a_dry_run_previews_the_network_s_forecast(tmp_path: Path) -> None:
     assert before.probability == pytest.approx(0.38, abs=1e-12)
     assert after.probability == pytest.approx(1.52 / 2.14, abs=1e-12)
     assert t.reports() == [] and t.state("b").probability == pytest.approx(0.38, abs=1e-12)
+
+
+def test_a_question_its_links_make_certain_takes_no_judgement(tmp_path: Path) -> None:
+    """With its only parent resolved no, a child whose table gives 0 then is at 0%: a
+    judgement cannot move it, and says so."""
+    t = Tracker.open(str(tmp_path / "x.db"))
+    _pair(t)
+    t.link(["a"], "b", [(("yes",), (0.8,)), (("no",), (0.0,))])
+    t.resolve("a", "no", PUBLISHED)
+    assert t.state("b").probability == 0.0
+    with pytest.raises(ForecastError, match="question b stands at 0%: no judgement can move it"):
+        t.judge("b", 0.3)

@@ -113,10 +113,12 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
         f"{d['min_ess_bulk']:.0f}, lowest tail ESS {d['min_ess_tail']:.0f}, "
         f"{d['divergences']} divergences)"
     )
-    offered = "forecasts may use it" if fits.beats_stated(loo) else "NOT offered to forecasts"
+    h = s["holdout"]
+    offered = "offered to forecasts" if fits.beats_stated(h) else "NOT offered to forecasts"
+    say(f"  {offered}, out of time: {h['reason']}")
     say(
-        f"  LOO vs the stated values: {loo['difference']:+.1f} "
-        f"(SE {loo['se_difference']:.1f}) in log predictive density: {offered}"
+        f"  LOO vs the stated values (in-sample, a diagnostic): {loo['difference']:+.1f} "
+        f"(SE {loo['se_difference']:.1f}) in log predictive density"
     )
     a = s["alpha"]
     say(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")

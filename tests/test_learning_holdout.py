@@ -88,6 +88,29 @@ def test_a_record_too_short_to_split_is_not_judged() -> None:
     }
 
 
+def test_a_source_retyped_since_the_cut_leaves_the_fit_not_judged() -> None:
+    """The earlier fit learns each source's type as it stood at the cut; a type that no
+    source has any longer has no place in today's model, so the check cannot run."""
+    from dataclasses import replace
+
+    from forecast.learning.simulate import Team, draw_truth, simulate
+
+    team = Team(questions=100, assessments=800, sources=3, analysts=2)
+    rng = np.random.default_rng(3)
+    h = simulate(team, draw_truth(team, rng), rng)
+    first = h.sources[0]
+    assert first.type == "agency"  # the only agency
+    last = max(r.logged_at for r in h.resolutions if r.logged_at)
+    retyped = replace(first, type="wire", version=2, logged_at=last)
+    h = replace(h, sources=(*h.sources, retyped))
+    verdict = holdout.split(h, training_data(h))
+    assert isinstance(verdict, holdout.Verdict) and not verdict.offered
+    assert verdict.reason == (
+        "not judged: the track record at the cut does not fit today's labels (source type "
+        "'agency' is not in the fit)"
+    )
+
+
 # --------------------------------------------------------------------------- scoring
 
 

@@ -73,7 +73,9 @@ def calibrate(
     fits_dir: Path | None,
 ) -> None:
     """Learn source reliabilities, analyst calibration and event decay from resolved
-    questions; save the fit (with its diagnostics) for the forecasts to use."""
+    questions; save the fit (with its diagnostics) for the forecasts to use. It is offered
+    to forecasts only if a fit at an earlier cut beat the stated values on the questions
+    resolved after it."""
     from forecast.learning.calibrate import calibrate as run
     from forecast.learning.sampling import SamplerSettings
 

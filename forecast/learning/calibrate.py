@@ -40,11 +40,6 @@ class Calibration:
     def passed(self) -> bool:
         return bool(self.summary["diagnostics"]["passed"])
 
-    @property
-    def offered(self) -> bool:
-        """Whether its out-of-time check lets forecasts use it (if it also passed)."""
-        return fits.beats_stated(self.summary.get("holdout"))
-
 
 def calibrate(
     history: History,

@@ -282,3 +282,38 @@ def test_a_fit_saved_before_the_check_is_not_offered(tmp_path: Path) -> None:
     )
     learned = fits.load_learned(tmp_path, allow_failed=True)
     assert learned.holdout is None and not learned.beats_stated
+
+
+@pytest.mark.parametrize(
+    ("passed", "gain", "line"),
+    [
+        (True, 0.01, "  offered to forecasts, out of time: a fit on the 70"),
+        (True, -0.01, "  NOT offered to forecasts, out of time: a fit on the 70"),
+        (
+            False,
+            0.01,
+            "  NOT offered to forecasts (its diagnostics failed); out of time it would be: a fit "
+            "on the 70",
+        ),
+    ],
+)
+def test_calibrate_says_whether_the_fit_is_offered_and_why(
+    capsys: pytest.CaptureFixture[str], passed: bool, gain: float, line: str
+) -> None:
+    from forecast.cli.learning import _print_calibration
+
+    s = summary(holdout.decide(day(10), 70, np.full(30, gain)).to_json())
+    s["diagnostics"] = {
+        "passed": passed,
+        "problems": [] if passed else ["R-hat 1.100 >= 1.01"],
+        "max_r_hat": 1.0 if passed else 1.1,
+        "min_ess_bulk": 900,
+        "min_ess_tail": 800,
+        "divergences": 0,
+    }
+    s["counts"] = {"questions": 100, "assessments": 900, "sources": 1, "analysts": 0}
+    _print_calibration(Path("fit.json"), s)
+    out = capsys.readouterr().out
+    verdict = next(x for x in out.splitlines() if "offered to forecasts" in x)
+    assert verdict.startswith(line) and f"{gain:+.4f} nats/question" in verdict
+    assert "  LOO vs the stated values (in-sample, a diagnostic): +3.0 (SE 1.0)" in out

@@ -116,8 +116,13 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
         f"{d['divergences']} divergences)"
     )
     h = s["holdout"]
-    offered = "offered to forecasts" if fits.beats_stated(h) else "NOT offered to forecasts"
-    say(f"  {offered}, out of time: {h['reason']}")
+    if not fits.beats_stated(h):
+        offered = "NOT offered to forecasts, out of time"
+    elif not d["passed"]:
+        offered = "NOT offered to forecasts (its diagnostics failed); out of time it would be"
+    else:
+        offered = "offered to forecasts, out of time"
+    say(f"  {offered}: {h['reason']}")
     say(
         f"  LOO vs the stated values (in-sample, a diagnostic): {loo['difference']:+.1f} "
         f"(SE {loo['se_difference']:.1f}) in log predictive density"

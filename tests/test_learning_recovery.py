@@ -35,7 +35,7 @@ def _daily_log_scores(model: object, idata: object, test: object, seen: object, 
     """Learned and true minus stated daily log score on ``test``, nats per question, as the
     out-of-time check scores them (``forecast.learning.holdout``): each question's states'
     weighted log probability of the outcome (the track record's average over its days).
-    Learned: what forecasts take from the fit (posterior means of what it ``seen``);
+    Learned: what forecasts take from the fit (posterior means of what it saw, ``seen``);
     true: the parameters that generated the data; stated: stated reliabilities, k = 1,
     alpha = 1 (the model at its default point)."""
     from forecast.learning import holdout

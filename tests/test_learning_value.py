@@ -23,6 +23,12 @@ hundredth of a nat per question either way, it offers none. So three more teams 
 whose stated values are far off (type shifts drawn with sd 2, analysts' exponents with
 spread 0.6): there learning is worth up to a tenth of a nat per question, and the check
 must offer at least one of them.
+
+Measured 2026-12-05 (nutpie; figures move by a few ten-thousandths between runs): after the
+split the ordinary teams' fits gained -0.0104, +0.0128, -0.0015 and +0.0025 nats/question
+and none was offered (leave-one-out offered all four; "check gain above zero" would have
+offered the first and third, at +0.0029 and +0.0010, and both lost); the far-off teams'
+gained +0.0837, +0.0871 and +0.0019, and the check offered the first two.
 """
 
 from __future__ import annotations

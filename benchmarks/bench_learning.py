@@ -3,7 +3,9 @@
 1. Fit on 500 resolved questions, 10,000 assessments, 30 sources, 10 analysts: wall time in
    a fresh process from a cold compile cache (an empty PYTENSOR base_compiledir) and from
    the project's warm one, with nutpie and with PyMC's own NUTS; the worst R-hat, bulk and
-   tail ESS over every parameter, and divergences.
+   tail ESS over every parameter, and divergences. Then the out-of-time check that
+   ``forecast calibrate`` adds (the same compiled model fitted at the cut, the later
+   questions scored): its seconds, and its verdict.
 2. Coverage of 90% intervals over repeated simulations at that size (nutpie compiled
    once, new data swapped in), with a figure of intervals against the truth.
 3. Credible bands from 1,000 posterior draws for the trajectories of bench_core (365 days,
@@ -38,6 +40,7 @@ SIZE = {"questions": 500, "assessments": 10_000, "sources": 30, "analysts": 10}
 def one_fit(sampler: str, seed: int) -> dict:
     """Runs inside a fresh process: simulate, fit, diagnose; times of each stage."""
     start = time.perf_counter()
+    from forecast.learning import holdout
     from forecast.learning.data import training_data
     from forecast.learning.diagnostics import diagnose, loo_against_defaults
     from forecast.learning.model import SamplerSettings, build_model, fit
@@ -46,15 +49,21 @@ def one_fit(sampler: str, seed: int) -> dict:
     imported = time.perf_counter()
     rng = np.random.default_rng(seed)
     team = Team(**SIZE)
-    data = training_data(simulate(team, draw_truth(team, rng), rng))
+    history = simulate(team, draw_truth(team, rng), rng)
+    data = training_data(history)
     ready = time.perf_counter()
     model = build_model(data)
-    idata = fit(model, SamplerSettings(sampler=sampler, seed=seed))
+    settings = SamplerSettings(sampler=sampler, seed=seed)
+    idata = fit(model, settings)
     fitted = time.perf_counter()
     d = diagnose(idata)
     done = time.perf_counter()
+    verdict = holdout.check(model, history, data, settings)  # what calibrate adds
+    checked = time.perf_counter()
     loo = loo_against_defaults(model, idata, data)  # not timed: a report, not the fit
     return {
+        "check": checked - done,
+        "check_verdict": verdict.to_json(),
         "loo_difference": loo.difference,
         "loo_se": loo.se_difference,
         "loo_max_k": loo.max_pareto_k,
@@ -107,8 +116,20 @@ def fit_table() -> None:
         )
     print(
         "   (process: whole fresh Python process; fit: model build, compile, sampling and"
-        " diagnostics, after import and simulation)"
+        " diagnostics, after import and simulation; the process also ran the check)"
     )
+    for label, r in rows:
+        v = r["check_verdict"]
+        gain = (
+            f"gain {v['gain']:+.4f} [{v['gain_low']:+.4f}, {v['gain_high']:+.4f}] nats/question"
+            if v["gain"] is not None
+            else "not judged"
+        )
+        print(
+            f"   out-of-time check ({label}): {r['check']:.1f} s more ({r['check'] / r['fit']:.0%}"
+            f" of the fit), {v['train_questions']} questions before the cut and "
+            f"{v['test_questions']} after; {gain}: {'offered' if v['offered'] else 'not offered'}"
+        )
     for label, r in rows:
         print(
             f"   LOO against the defaults ({label}): {r['loo_difference']:+.1f} "

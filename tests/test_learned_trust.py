@@ -12,12 +12,13 @@ import math
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from forecast.api import Tracker
 from forecast.cli import main
 from forecast.domain import Kind, Question
-from forecast.learning import MODEL_VERSION, fits
+from forecast.learning import MODEL_VERSION, fits, holdout
 from forecast.learning.data import data_hash, training_data
 
 JAN = datetime(2025, 1, 1, tzinfo=UTC)
@@ -56,9 +57,10 @@ def _estimate(mean: float) -> dict[str, float]:
 
 
 def write_fit(
-    folder: Path, tracker: Tracker, *, passed: bool = True, gain: float = 2.5
+    folder: Path, tracker: Tracker, *, passed: bool = True, gain: float = 0.01
 ) -> Path:
-    """A fit summary as `forecast calibrate` saves it, with round numbers.
+    """A fit summary as `forecast calibrate` saves it, with round numbers; ``gain``: what
+    each of 30 questions resolved after the out-of-time check's cut gained.
 
     Wire: reliability 1; ana: exponent 0.5; type "wire": +1 on the logit scale (so the
     unseen "Other", stated 0.5, becomes expit(1)); alpha 3.
@@ -75,7 +77,8 @@ def write_fit(
         "alpha": _estimate(3.0),
         "type_shift": {"wire": _estimate(1.0)},
         "diagnostics": {"passed": passed, "problems": [] if passed else ["R-hat 1.2 >= 1.01"]},
-        "loo": {"difference": gain, "se_difference": 1.2},
+        "loo": {"difference": 2.5, "se_difference": 1.2},
+        "holdout": holdout.decide(JAN, 70, np.full(30, gain)).to_json(),
         "counts": {"questions": 1, "assessments": 1},
     }
     path = folder / "track-record.json"
@@ -147,14 +150,16 @@ def test_states_use_the_fit_for_every_question(tracker: Tracker, tmp_path: Path)
 def test_a_fit_that_does_not_beat_the_stated_values_is_never_offered(
     tracker: Tracker, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Issue 12: a fit whose leave-one-out score is no better than the stated values' stays
-    saved and readable, and forecasts never use it."""
-    write_fit(tmp_path, tracker, gain=-0.4)
+    """Issue 12: a fit whose out-of-time check is no better than the stated values' stays
+    saved and readable, and forecasts never use it, however good its leave-one-out."""
+    write_fit(tmp_path, tracker, gain=-0.004)
     with pytest.raises(fits.NoGain) as refused:
         tracker.learned_fit(tmp_path)
     assert str(refused.value).endswith(
-        "does not forecast the resolved questions better than the stated values "
-        "(leave-one-out -0.4, SE 1.2), so forecasts keep the stated values"
+        "is not offered to forecasts: a fit on the 70 questions resolved by 2025-01-01 "
+        "scored the 30 resolved after it -0.0040 nats/question against the stated values "
+        "(90% interval -0.0040 to -0.0040), not clearly better; forecasts keep the stated "
+        "values"
     )
     assert not fits.load_learned(tmp_path, allow_failed=True).beats_stated  # still readable
     write_fit(tmp_path, tracker, gain=0.0)  # no better is not better
@@ -221,6 +226,7 @@ def test_show_and_list_with_learned(
         (lambda s: {**s, "alpha": {"mean": None}}, "is damaged ('alpha' is {'mean': None})"),
         (lambda s: {**s, "exponents": {"ana": "high"}}, "is damaged ('exponents: ana' is 'high')"),
         (lambda s: {**s, "diagnostics": None}, "is damaged ('diagnostics' is None)"),
+        (lambda s: {**s, "holdout": None}, "is damaged ('holdout' is None)"),
     ],
 )
 def test_a_damaged_fit_summary_is_refused_by_name(

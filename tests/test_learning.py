@@ -570,6 +570,16 @@ def test_saved_fit_round_trip(saved: Path, team: tuple) -> None:
     assert all(0.2 < k < 5 for k in means.values())
 
 
+def test_the_saved_fit_carries_its_out_of_time_check(saved: Path) -> None:
+    """160 questions: a fit on the 112 resolved by the cut, scored on the 48 after it; the
+    saved verdict is the rule's, and decides whether forecasts may use the fit."""
+    held = json.loads((saved / "track-record.json").read_text())["holdout"]
+    assert (held["train_questions"], held["test_questions"]) == (112, 48)
+    assert held["gain_low"] <= held["gain"] <= held["gain_high"]
+    assert held["offered"] is (held["gain_low"] > 0)
+    assert fits.load_learned(saved, allow_failed=True).beats_stated is held["offered"]
+
+
 def test_stale_mismatched_failed_and_missing_fits_are_refused(
     saved: Path, team: tuple, tmp_path: Path
 ) -> None:
@@ -849,6 +859,14 @@ def test_calibrate_command_fits_and_saves(
     summary = json.loads(out)
     assert summary["counts"]["questions"] == 60
     assert Path(summary["path"]).exists()
+    # 60 questions: 70% (42) resolved by the cut, and one more logged that same day; the 17
+    # after it are too few to judge the fit by
+    held = summary["holdout"]
+    assert (held["train_questions"], held["test_questions"]) == (43, 17)
+    assert held["offered"] is False and held["gain"] is None
+    assert held["reason"].startswith(
+        "not judged: too few questions resolved after the cut (17 after "
+    ) and held["reason"].endswith("; 20 needed)")
     assert set(summary["diagnostics"]) >= {
         "max_r_hat",
         "min_ess_bulk",
@@ -869,6 +887,8 @@ def test_calibrate_command_fits_and_saves(
         str(tmp_path),
     )
     assert code == 0 and "fit saved to" in out and "reliability" in out
+    assert f"  NOT offered to forecasts, out of time: {held['reason']}\n" in out
+    assert "LOO vs the stated values (in-sample, a diagnostic): " in out
     # a cron log gets a line per stage, each with the time since the start
     # (PyMC's own sampler, forking on a 2-core machine, adds Python's fork warnings)
     lines = [line for line in err.splitlines() if not line.startswith("warning: ")]
@@ -879,7 +899,12 @@ def test_calibrate_command_fits_and_saves(
         "building the model (PyMC)",
         "sampling: 4 chains of 100 tuning and 100 draws (pymc; compiling first)",
     ]
-    assert stages[-2:] == ["drawing the calibration plot", "saved"]
+    assert stages[-4:] == [
+        "comparing with the stated values (leave-one-out, a diagnostic)",
+        f"out-of-time check: {held['reason']}",
+        "drawing the calibration plot",
+        "saved",
+    ]
 
 
 def _consistent(h: History) -> History:

@@ -31,48 +31,26 @@ def _covered(
     return [bool(lo[i] <= truth[x] <= hi[i]) for i, x in enumerate(labels)]
 
 
-def _daily_log_scores(model: object, idata: object, test: object, data: object, truth) -> tuple:
-    """Learned and true minus default daily log score on ``test``, per question: the
-    weighted sum over each question's states (the track record's average over its days) of
-    the log probability given to the outcome. Learned: the posterior means' forecasts;
-    true: the parameters that generated the data; defaults: stated reliabilities, k = 1,
+def _daily_log_scores(model: object, idata: object, test: object, seen: object, truth) -> tuple:
+    """Learned and true minus stated daily log score on ``test``, nats per question, as the
+    out-of-time check scores them (``forecast.learning.holdout``): each question's states'
+    weighted log probability of the outcome (the track record's average over its days).
+    Learned: what forecasts take from the fit (posterior means of what it saw, ``seen``);
+    true: the parameters that generated the data; stated: stated reliabilities, k = 1,
     alpha = 1 (the model at its default point)."""
-    from forecast.learning.model import default_point, point_log_likelihood, predict, set_data
+    from forecast.learning import holdout
+    from forecast.learning.model import default_point, engine_point
 
-    p = predict(model, idata, test).mean(axis=0)
-    y = test.outcomes[test.state_question]
-    learned = np.sum(test.state_weight * np.log(np.where(y == 1, p, 1 - p)))
-    set_data(model, test)
-    try:
-        defaults = point_log_likelihood(model, default_point(model))["outcome"].sum()
-        true = point_log_likelihood(model, _true_point(model, test, truth))["outcome"].sum()
-    finally:
-        set_data(model, data)
-    n = len(test.questions)
-    return float(learned - defaults) / n, float(true - defaults) / n
-
-
-def _true_point(model: object, data: object, truth) -> dict:
-    """The model's parameters (value space) at the truth: spreads of 1 (log 0), so that
-    each source's and analyst's deviation is its z."""
-    from forecast.learning.model import default_point
-
-    def logit(p: float) -> float:
-        return float(np.log(p / (1 - p)))
-
-    point = default_point(model)
-    point["type_shift"] = np.array([truth.type_shift.get(t, 0.0) for t in data.source_types])
-    point["source_z"] = np.array(
-        [
-            logit(truth.reliability[s])
-            - logit(truth.stated[s])
-            - truth.type_shift[truth.source_type[s]]
-            for s in data.sources
-        ]
+    learned = holdout.gains(model, idata, test, seen)
+    at_truth = engine_point(
+        model,
+        test,
+        np.array([truth.reliability[s] for s in test.sources]),
+        np.array([truth.exponents[a] for a in test.analysts]),
+        truth.alpha,
     )
-    point["analyst_z"] = np.log([truth.exponents[a] for a in data.analysts])
-    point["log_alpha"] = np.array(np.log(truth.alpha))
-    return point
+    true, stated = holdout.question_scores(model, test, [at_truth, default_point(model)])
+    return float(learned.mean()), float((true - stated).mean())
 
 
 @pytest.mark.slow

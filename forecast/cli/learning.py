@@ -73,7 +73,9 @@ def calibrate(
     fits_dir: Path | None,
 ) -> None:
     """Learn source reliabilities, analyst calibration and event decay from resolved
-    questions; save the fit (with its diagnostics) for the forecasts to use."""
+    questions; save the fit (with its diagnostics) for the forecasts to use. It is offered
+    to forecasts only if a fit at an earlier cut beat the stated values on the questions
+    resolved after it."""
     from forecast.learning.calibrate import calibrate as run
     from forecast.learning.sampling import SamplerSettings
 
@@ -113,10 +115,17 @@ def _print_calibration(path: Path, s: dict[str, Any]) -> None:
         f"{d['min_ess_bulk']:.0f}, lowest tail ESS {d['min_ess_tail']:.0f}, "
         f"{d['divergences']} divergences)"
     )
-    offered = "forecasts may use it" if fits.beats_stated(loo) else "NOT offered to forecasts"
+    h = s["holdout"]
+    if not fits.beats_stated(h):
+        offered = "NOT offered to forecasts, out of time"
+    elif not d["passed"]:
+        offered = "NOT offered to forecasts (its diagnostics failed); out of time it would be"
+    else:
+        offered = "offered to forecasts, out of time"
+    say(f"  {offered}: {h['reason']}")
     say(
-        f"  LOO vs the stated values: {loo['difference']:+.1f} "
-        f"(SE {loo['se_difference']:.1f}) in log predictive density: {offered}"
+        f"  LOO vs the stated values (in-sample, a diagnostic): {loo['difference']:+.1f} "
+        f"(SE {loo['se_difference']:.1f}) in log predictive density"
     )
     a = s["alpha"]
     say(f"  event decay alpha {a['mean']:.2f} [{a['low']:.2f}, {a['high']:.2f}]")

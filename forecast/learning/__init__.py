@@ -12,6 +12,8 @@ Modules, in the order data flows through them:
   ``forecast.decay``'s, written once for numpy and PyTensor;
 - ``diagnostics``: R-hat, ESS, divergences, LOO against the defaults, calibration plot;
 - ``calibrate``: the whole run behind ``forecast calibrate``;
+- ``holdout``: the out-of-time check (the same model fitted at an earlier cut, scored on
+  the questions resolved after it) and the rule for offering a fit to forecasts;
 - ``fits``: saving and loading a fit, refusing stale or mismatched ones (light: no PyMC);
 - ``draws`` and ``bands``: posterior draws as numpy arrays, and credible bands on
   trajectories from them (binary: layer 1 vectorised over draws; event: the exact core

@@ -1,10 +1,15 @@
-"""One calibration run: track record -> model -> posterior -> diagnostics -> saved fit.
+"""One calibration run: track record -> model -> posterior -> diagnostics -> out-of-time
+check -> saved fit.
 
 This is what ``forecast calibrate`` calls. The data is checked before PyMC is loaded (seconds
 saved when there is nothing to learn from), each stage is reported as it starts, and a fit
 that diverges is sampled once more with smaller steps before it is judged. The fit is saved
 even when it fails its diagnostics, marked as failed, so that the failure can be read and
-shown; the engine refuses to use it (``forecast.learning.fits.FailedFit``).
+shown; the engine refuses to use it (``forecast.learning.fits.FailedFit``). It is offered to
+forecasts only if the same model, fitted on what was known at an earlier cut, forecast the
+questions resolved after the cut clearly better than the stated values
+(``forecast.learning.holdout``); otherwise it is saved, marked, and refused
+(``forecast.learning.fits.NoGain``).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from typing import Any
 
 from forecast.clock import iso
 from forecast.domain import ForecastError, History
-from forecast.learning import MODEL_VERSION, fits
+from forecast.learning import MODEL_VERSION, fits, holdout
 from forecast.learning.data import data_hash, training_data
 from forecast.learning.sampling import RETRY_ACCEPT, SamplerSettings
 
@@ -69,8 +74,9 @@ def calibrate(
     say("building the model (PyMC)")
     model = build_model(data, priors)
     idata, checks, settings = _sample(model, settings, say)
-    say("comparing with the stated values (leave-one-out)")
+    say("comparing with the stated values (leave-one-out, a diagnostic)")
     loo = diagnostics.loo_against_defaults(model, idata, data)
+    verdict = holdout.check(model, history, data, settings, stage=say)
     summary = {
         "model_version": MODEL_VERSION,
         "data_hash": data_hash(data),
@@ -87,6 +93,7 @@ def calibrate(
         },
         "diagnostics": checks.to_json(),
         "loo": loo.to_json(),
+        "holdout": verdict.to_json(),
         **fits.summarize(
             idata, data.sources, data.analysts, data.source_types, data.stated, data.source_type
         ),

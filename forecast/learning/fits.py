@@ -3,10 +3,10 @@
 A fit is two files in the fits folder (``$FORECAST_FITS``, else ``fits/`` in the data home:
 see :mod:`forecast.settings`), saved as one unit: ``track-record.nc`` (the posterior draws,
 netCDF through ArviZ/xarray) and ``track-record.json`` (posterior means and 90% intervals,
-diagnostics, LOO, the model version, the hash of the data it learned from, and the SHA-256
-of the draws it belongs to). The JSON is written last, so an interrupted save never pairs new
-draws with an old summary. Point forecasts read only the JSON, so using a fit never imports
-PyMC; credible bands read the draws.
+diagnostics, LOO, the out-of-time check, the model version, the hash of the data it learned
+from, and the SHA-256 of the draws it belongs to). The JSON is written last, so an
+interrupted save never pairs new draws with an old summary. Point forecasts read only the
+JSON, so using a fit never imports PyMC; credible bands read the draws.
 
 Loading refuses, with a named error that says what to run:
 
@@ -14,9 +14,14 @@ Loading refuses, with a named error that says what to run:
 - ``FitMismatch``: saved by another model version;
 - ``StaleFit``: the track record changed since (new resolutions or evidence);
 - ``FailedFit``: the fit failed its diagnostics (unless ``allow_failed``);
-- ``NoGain``: the fit does not forecast the resolved questions better than the stated values
-  (its leave-one-out log score, day by day, is no higher): it stays saved and readable
-  (``allow_failed``), and is never offered for forecasts.
+- ``NoGain``: the fit is not offered to forecasts: the out-of-time check (a fit at an
+  earlier cut, scored day by day on the questions resolved after it:
+  ``forecast.learning.holdout``) did not show it clearly better than the stated values, could
+  not judge it (too few later questions), or the fit was saved before that check existed.
+  It stays saved and readable (``allow_failed``), and is never offered for forecasts.
+
+Leave-one-out (PSIS-LOO on the fit's own track record) stays in the summary as a diagnostic:
+it does not decide (on simulated teams it offered fits that lost on later questions).
 """
 
 from __future__ import annotations
@@ -61,13 +66,29 @@ class FailedFit(ForecastError):
 
 
 class NoGain(ForecastError):
-    """The saved fit does not forecast the track record better than the stated values."""
+    """The saved fit is not offered to forecasts: its out-of-time check did not show it
+    clearly better than the stated values, could not judge it, or was never run."""
 
 
-def beats_stated(loo: Mapping[str, Any] | None) -> bool:
-    """Whether a fit's leave-one-out comparison favours it over the stated values (no
-    better is not better): the one rule for offering a fit to forecasts."""
-    return loo is not None and float(loo.get("difference", math.nan)) > 0
+def beats_stated(holdout: Mapping[str, Any] | None) -> bool:
+    """Whether a saved fit may be offered to forecasts: the verdict of its out-of-time
+    check (``holdout`` in the summary, decided by ``forecast.learning.holdout.decide``).
+    A fit saved without one is not offered."""
+    return isinstance(holdout, Mapping) and holdout.get("offered") is True
+
+
+def not_offered(holdout: Mapping[str, Any] | None, path: Path) -> str:
+    """Why the fit at ``path`` is not offered, in one line that says what to do."""
+    if not isinstance(holdout, Mapping):
+        return (
+            f"the fit at {path} was saved without the out-of-time check (a fit at an earlier "
+            f"cut, scored on the questions resolved after it), so it is not offered to "
+            f"forecasts: re{RUN}"
+        )
+    reason = holdout.get("reason") or "its out-of-time check did not favour it"
+    return (
+        f"the fit at {path} is not offered to forecasts: {reason}; forecasts keep the stated values"
+    )
 
 
 def fits_dir(directory: str | Path | None = None) -> Path:
@@ -108,8 +129,9 @@ class Learned:
     alpha: Estimate
     type_shift: dict[str, Estimate]  # logit-scale bias of each source type
     diagnostics: dict[str, Any]
-    loo: dict[str, Any] | None
+    loo: dict[str, Any] | None  # a diagnostic: PSIS-LOO against the stated values
     counts: dict[str, int]
+    holdout: dict[str, Any] | None = None  # the out-of-time check (None: saved before it)
 
     @property
     def passed(self) -> bool:
@@ -117,9 +139,9 @@ class Learned:
 
     @property
     def beats_stated(self) -> bool:
-        """Whether its leave-one-out score beats the stated values' (the unlearned
-        defaults): forecasts are offered a fit only then."""
-        return beats_stated(self.loo)
+        """Whether its out-of-time check showed learning clearly better than the stated
+        values (the unlearned defaults): forecasts are offered a fit only then."""
+        return beats_stated(self.holdout)
 
     def reliabilities(
         self, stated: Mapping[str, float], types: Mapping[str, str] | None = None
@@ -129,18 +151,37 @@ class Learned:
         Sources in the fit get their posterior mean. Others keep their stated reliability,
         moved on the logit scale by the mean learned bias of their type (if it was learned).
         """
-        out = {}
-        for name, r in stated.items():
-            if name in self.reliability:
-                out[name] = self.reliability[name].mean
-                continue
-            shift = self.type_shift.get((types or {}).get(name, ""))
-            out[name] = r if shift is None or r in (0.0, 1.0) else _shifted(r, shift.mean)
-        return out
+        return learned_reliabilities(
+            {name: e.mean for name, e in self.reliability.items()},
+            {kind: e.mean for kind, e in self.type_shift.items()},
+            stated,
+            types,
+        )
 
     def exponent_means(self) -> dict[str, float]:
         """Posterior-mean calibration exponent per analyst (others: 1, by omission)."""
         return {name: e.mean for name, e in self.exponents.items()}
+
+
+def learned_reliabilities(
+    learned: Mapping[str, float],
+    type_shift: Mapping[str, float],
+    stated: Mapping[str, float],
+    types: Mapping[str, str] | None = None,
+) -> dict[str, float]:
+    """What a fit gives each source of ``stated`` (name -> stated reliability): its learned
+    reliability if the fit saw it, else its stated one moved on the logit scale by its
+    type's learned shift (if the fit learned one). One rule for forecasts
+    (``Learned.reliabilities``) and for the out-of-time check (``forecast.learning.holdout``).
+    """
+    out = {}
+    for name, r in stated.items():
+        if name in learned:
+            out[name] = learned[name]
+            continue
+        shift = type_shift.get((types or {}).get(name, ""))
+        out[name] = r if shift is None or r in (0.0, 1.0) else _shifted(r, shift)
+    return out
 
 
 def _shifted(r: float, shift: float) -> float:
@@ -259,12 +300,7 @@ def load_learned(
             f"used: {RUN} --draws 2000"
         )
     if not learned.beats_stated and not allow_failed:
-        loo = learned.loo or {}
-        raise NoGain(
-            f"the fit at {path} does not forecast the resolved questions better than the "
-            f"stated values (leave-one-out {loo.get('difference', math.nan):+.1f}, SE "
-            f"{loo.get('se_difference', math.nan):.1f}), so forecasts keep the stated values"
-        )
+        raise NoGain(not_offered(learned.holdout, path))
     return learned
 
 
@@ -320,6 +356,7 @@ def _learned(summary: Mapping[str, Any], path: Path) -> Learned:
         diagnostics=dict(field("diagnostics", dict)),
         loo=summary.get("loo"),
         counts=dict(field("counts", dict)) if "counts" in summary else {},
+        holdout=dict(field("holdout", dict)) if "holdout" in summary else None,
     )
 
 

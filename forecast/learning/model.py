@@ -483,3 +483,25 @@ def default_point(model: pm.Model) -> dict[str, np.ndarray]:
     spreads then multiply zeros, so any positive value (here 1) will do.
     """
     return {v.name: np.zeros_like(model.initial_point()[v.name]) for v in model.value_vars}
+
+
+def engine_point(
+    model: pm.Model,
+    data: TrainingData,
+    reliability: np.ndarray,
+    exponent: np.ndarray,
+    alpha: float,
+) -> dict[str, np.ndarray]:
+    """The parameter point (value space) at which the model's forecasts are the engine's
+    with these values: a reliability per source of ``data`` (the model's data), an exponent
+    per analyst, one alpha.
+
+    Shifts at 0 and spreads at 1 (log 0) make each source's deviation its logit distance
+    from its stated reliability, and each analyst's its log exponent.
+    """
+    r = np.clip(np.asarray(reliability, dtype=float), 1e-12, 1 - 1e-12)  # no infinite logit
+    point = default_point(model)
+    point["source_z"] = np.log(r / (1 - r)) - np.log(data.stated / (1 - data.stated))
+    point["analyst_z"] = np.log(np.asarray(exponent, dtype=float))
+    point["log_alpha"] = np.array(np.log(alpha))
+    return point

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from forecast.clock import parse_time
 from forecast.domain import Assessment, Kind, Question, Report, Source
+from forecast.links import QuestionLink
 from forecast.store import Store
 
 N_QUESTIONS, N_ASSESSMENTS, N_REPORTS, N_SOURCES = 500, 20_000, 8_000, 40
@@ -73,16 +74,29 @@ def build(path: str | Path, seed: int = 1) -> None:
 
 
 def link(path: str | Path, count: int) -> list[str]:
-    """Link ``count`` binary and event questions into one tree; returns their ids."""
-    from forecast.api import Tracker
-
-    tracker = Tracker.open(str(path))
+    """Link ``count`` binary and event questions into one tree, known from the opening
+    (stored as an import would, so the links stand at the benchmark's as-of); returns their
+    ids."""
     chosen = [f"q{i}" for i in range(N_QUESTIONS) if i % 5][:count]
-    for j, child in enumerate(chosen[1:], start=1):
-        parent = tracker.question(chosen[(j - 1) // 2])
-        by = [parent.deadlines[0]] if parent.deadlines else []
-        given = [(("yes",), (0.7,)), (("no",), (0.2,))]
-        tracker.link([parent.id], child, given, by=by, reason="benchmark")
+    questions = {q.id: q for q in map(_question, range(N_QUESTIONS))}
+    store = Store.open(str(path))
+    try:
+        with store.write() as tx:
+            for j, child in enumerate(chosen[1:], start=1):
+                parent = questions[chosen[(j - 1) // 2]]
+                tx.insert_link(
+                    QuestionLink(
+                        child,
+                        (parent.id,),
+                        ((("yes",), (0.7,)), (("no",), (0.2,))),
+                        (parent.deadlines[0] if parent.deadlines else None,),
+                        logged_at=OPENED,
+                        logged_by="benchmark",
+                        reason="benchmark",
+                    )
+                )
+    finally:
+        store.close()
     return chosen
 
 

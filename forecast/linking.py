@@ -391,7 +391,8 @@ def _fit(
     own term alone gives from the marginals without it (iterative proportional fitting);
     None when no factor does: the links tie the questions so that their assessments cannot
     all hold at once (the fit stops closing in)."""
-    before = net.marginals(evidence({}))
+    wanted = list(term)
+    before = net.marginals(evidence({}), wanted)
     targets = {}
     for k, log_l in term.items():
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -403,7 +404,7 @@ def _fit(
     for _ in range(_SWEEPS):
         worst = 0.0
         for k in term:
-            now = net.marginals(evidence(theta))[k]
+            now = net.marginals(evidence(theta), [k])[k]
             live = (targets[k] > 0) & (now > 0)
             gap = np.zeros_like(now)
             gap[live] = np.log(targets[k][live]) - np.log(now[live])

@@ -301,7 +301,7 @@ def show(
             "days": [iso(day) for day in state.trajectory.days],
             **{k: getattr(found, k).tolist() for k in ("low", "median", "high")},
         }
-    if analyst is None and fit is None:  # the network computes with the stated values
+    if state.alone is not None and analyst is None and fit is None:  # stated values
         linked = {x.question.id: x for x in opened.linked(state.as_of)}
         if qid in linked:
             data["linked"] = linked[qid].to_json()

@@ -76,8 +76,10 @@ class Network:
     def states(self, key: str) -> int:
         return known(self.nodes, key).states
 
-    def marginals(self, evidence: Evidence | None = None) -> dict[str, np.ndarray]:
-        """P(state | evidence) of every question, by key.
+    def marginals(
+        self, evidence: Evidence | None = None, keys: Sequence[str] | None = None
+    ) -> dict[str, np.ndarray]:
+        """P(state | evidence) of every question (``keys``: of those only), by key.
 
         ``evidence`` maps a question's key to a log-likelihood vector over its states, or a
         tuple of keys to a log-likelihood array over their combined states (shape: their
@@ -92,7 +94,7 @@ class Network:
             raise self._impossible(likelihoods)
         out: dict[str, np.ndarray] | None = None
         with suppress(gum.IncompatibleEvidence):
-            out = {key: engine.posterior(self._ids[key]) for key in self.keys}
+            out = {key: engine.posterior(self._ids[key]) for key in keys or self.keys}
         if out is None or not all(np.all(np.isfinite(p)) for p in out.values()):
             raise NetworkError("the evidence is too improbable to compute the marginals")
         return out

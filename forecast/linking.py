@@ -21,6 +21,7 @@ Questions with no link are not in any network and keep their own forecast, bit f
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -390,21 +391,39 @@ def _fit(
     """The factor theta (per question) under which each question's marginal is the one its
     own term alone gives from the marginals without it (iterative proportional fitting);
     None when no factor does: the links tie the questions so that their assessments cannot
-    all hold at once (the fit stops closing in)."""
-    wanted = list(term)
-    before = net.marginals(evidence({}), wanted)
+    all hold at once (the fit stops closing in).
+
+    The factor touches only these questions, so the fit runs on their joint distribution
+    given the rest of the evidence, read from the network once (when it is small enough:
+    else each sweep asks the network for their marginals)."""
+    keys = list(term)
+    if len(keys) == 1:  # one question so far: its own term is the factor
+        return {k: np.asarray(v, dtype=float) for k, v in term.items()}
+    joint = (
+        net.joint(evidence({}), keys) if math.prod(sizes[k] for k in keys) <= _JOINT_CELLS
+        else None
+    )  # fmt: skip
+
+    def marginal(k: str, theta: Mapping[str, np.ndarray]) -> np.ndarray:
+        if joint is None:
+            return net.marginals(evidence(theta), [k])[k]
+        others = tuple(a for a in range(len(keys)) if a != keys.index(k))
+        return _tilted(joint, keys, theta).sum(axis=others)
+
+    theta = {k: np.zeros(sizes[k]) for k in keys}
     targets = {}
     for k, log_l in term.items():
+        before = marginal(k, {})
         with np.errstate(divide="ignore", invalid="ignore"):
-            w = np.where(before[k] > 0, np.log(before[k]) + log_l, -np.inf)
+            w = np.where(before > 0, np.log(before) + log_l, -np.inf)
         w = np.exp(w - np.max(w))
         targets[k] = w / w.sum()
-    theta = {k: np.zeros(n) for k, n in sizes.items()}
     last, stalled = np.inf, 0
     for _ in range(_SWEEPS):
         worst = 0.0
-        for k in term:
-            now = net.marginals(evidence(theta), [k])[k]
+        for k in keys:
+            now = marginal(k, theta)
+            now = now / now.sum()
             live = (targets[k] > 0) & (now > 0)
             gap = np.zeros_like(now)
             gap[live] = np.log(targets[k][live]) - np.log(now[live])
@@ -419,6 +438,18 @@ def _fit(
     return None
 
 
+def _tilted(joint: np.ndarray, keys: Sequence[str], theta: Mapping[str, np.ndarray]) -> np.ndarray:
+    """``joint`` times exp(theta_k) along each key's axis (unnormalised)."""
+    out = joint
+    for axis, k in enumerate(keys):
+        if k in theta:
+            shape = [1] * joint.ndim
+            shape[axis] = -1
+            out = out * np.exp(theta[k] - np.max(theta[k])).reshape(shape)
+    return out
+
+
+_JOINT_CELLS = 2_000_000  # the largest joint the fit reads whole (16 MB of doubles)
 _SWEEPS = 200
 _CONVERGED = 1e-14  # the largest gap between a fitted marginal's probability and its target
 _STALL = 0.9  # three sweeps in a row that close less than a tenth of the gap: no factor fits

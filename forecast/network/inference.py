@@ -99,6 +99,22 @@ class Network:
             raise NetworkError("the evidence is too improbable to compute the marginals")
         return out
 
+    def joint(self, evidence: Evidence | None, keys: Sequence[str]) -> np.ndarray:
+        """P(states of ``keys`` together | evidence): an array with one axis per key, in
+        their order (several distinct questions)."""
+        if len(set(keys)) != len(keys) or len(keys) < 2:
+            raise NetworkError("a joint is of two or more distinct questions")
+        likelihoods = self._likelihoods(evidence or {})
+        engine = self._engine(likelihoods)
+        found = engine.joint(likelihoods, [self._ids[k] for k in keys])
+        if found is None:
+            if not self._possible(likelihoods):
+                raise self._impossible(likelihoods)
+            raise NetworkError("the evidence is too improbable to compute the marginals")
+        if not np.all(np.isfinite(found)):
+            raise NetworkError("the evidence is too improbable to compute the marginals")
+        return found
+
     def _likelihoods(self, evidence: Evidence) -> dict[Scope, np.ndarray]:
         """The likelihood of each question or combination with evidence, informative ones
         only, in a fixed order; several entries for one question or scope are multiplied."""
@@ -191,7 +207,31 @@ class _Engine:
         # through a list: ``toarray`` reshapes in place, which numpy now deprecates
         return np.array(self.inference.posterior(node).tolist(), dtype=float)
 
-    def _infer(self, likelihoods: dict[Scope, np.ndarray]) -> None:
+    def joint(self, likelihoods: dict[Scope, np.ndarray], nodes: list[int]) -> np.ndarray | None:
+        """The joint posterior of ``nodes`` (axes in their order) under the evidence, in one
+        propagation; None if the evidence has probability 0."""
+        try:
+            self._infer(likelihoods, joint=set(nodes))
+            ie = self.inference
+            assert ie is not None
+            # no separate P(evidence) here (it costs a propagation of its own): an
+            # impossible evidence shows as a table that is not a distribution
+            table = ie.jointPosterior(set(nodes))
+        except gum.IncompatibleEvidence:
+            return None
+        finally:
+            if self.inference is not None:  # back to every question's marginal
+                self.inference.eraseAllJointTargets()
+                self.inference.addAllTargets()
+        # pyAgrum lists a table with its last variable first
+        found = np.array(table.tolist(), dtype=float).transpose()
+        if not (np.all(np.isfinite(found)) and abs(found.sum() - 1.0) < 1e-9):
+            return None
+        names = list(table.names)
+        order = [names.index(self.bn.variable(n).name()) for n in nodes]
+        return np.transpose(found, order)
+
+    def _infer(self, likelihoods: dict[Scope, np.ndarray], joint: set[int] | None = None) -> None:
         for scope, node in self.virtual.items():
             self._set_joint(scope, node, likelihoods[scope])
         if self.inference is None:
@@ -206,6 +246,8 @@ class _Engine:
                 ie.addEvidence(self.ids[scope[0]], likelihood.tolist())
         for node in self.virtual.values():
             ie.addEvidence(node, YES)
+        if joint is not None:
+            ie.addJointTarget(joint)
         ie.makeInference()
 
     def _set_joint(self, scope: Scope, node: int, likelihood: np.ndarray) -> None:

@@ -138,6 +138,17 @@ def test_question_page_draws_trajectory_and_waterfall(db: Path, qid: str) -> Non
     assert "Resolution criteria" in texts(at) and "Prior" in texts(at)
 
 
+def test_a_linked_question_page_says_what_its_links_bring(db: Path, tracker: Tracker) -> None:
+    at = app("question", q="putin-trump-meeting")
+    s = tracker.state("putin-trump-meeting", as_of=end_of_day(STORY_DAY))
+    assert s.alone is not None
+    alone = text.pct(float(s.alone.final))
+    assert (
+        "Linked to lavrov-rubio-meeting, summit-venue: these forecasts carry what its links "
+        f"bring (see Scenario). On its own evidence it would read {alone}."
+    ) in texts(at, unescaped=True)
+
+
 def test_question_page_report_markers_carry_their_explanation(db: Path) -> None:
     at = app("question", q="putin-trump-meeting")
     trajectory = specs(at)[0]

@@ -527,16 +527,6 @@ def _linked(key: Key, as_of: date) -> list[LinkedQuestion]:
     return tracker().linked(end_of_day(as_of))
 
 
-def linked_series(as_of: date) -> tuple[list[datetime], dict[str, list[Any]]]:
-    """Every linked question's forecast with its links, day by day (cached with the data)."""
-    return _linked_series(_key(), as_of)
-
-
-@_read(max_entries=8)
-def _linked_series(key: Key, as_of: date) -> tuple[list[datetime], dict[str, list[Any]]]:
-    return tracker().linked_series(end_of_day(as_of))
-
-
 def links(as_of: date) -> list[QuestionLink]:
     return tracker().links(end_of_day(as_of))
 

@@ -912,25 +912,6 @@ class Tracker:
             )
         return out
 
-    def linked_series(
-        self, as_of: datetime | None = None
-    ) -> tuple[list[datetime], dict[str, list[Any]]]:
-        """Every linked question's forecast with its links (``linking.Reading``) on each day
-        from the first linked question's opening to ``as_of``: as the trajectories are, on
-        what is known at ``as_of``, each report counting from the day it was published."""
-        from forecast import linking
-
-        cutoff = as_of or self.now()
-        setup = self._linked_setup(cutoff)
-        if setup is None:
-            return [], {}
-        _, states, counted, net = setup
-        standing = {k: s.question for k, s in states.items()}
-        first = min(q.opened for q in standing.values())
-        return linking.series(
-            net, standing, counted, {k: s.resolution for k, s in states.items()}, first, cutoff
-        )
-
     def _linked_setup(self, cutoff: datetime) -> tuple[Any, ...] | None:
         """The links in force at ``cutoff``, their questions' states, their evidence counted
         once (``linking.Counted``), and the network (None: no links)."""

@@ -24,7 +24,7 @@ import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -682,44 +682,6 @@ def daily_evidence(q: Question, steps: Sequence[NodeStep], days: np.ndarray) -> 
         for row, t in enumerate(days):
             out[row] = _silenced(q, out[row], int(t))
     return out
-
-
-def series(
-    net: Network,
-    questions: Mapping[str, Question],
-    counted: Counted,
-    resolutions: Mapping[str, Resolution | None],
-    first: datetime,
-    last: datetime,
-) -> tuple[list[datetime], dict[str, list[Reading]]]:
-    """Every linked question's reading from the network on each day from ``first`` to
-    ``last`` (UTC days): each report counts from the day it was published, a resolution
-    from its date."""
-    from forecast.clock import day_start
-
-    start = day_start(first)
-    n = (day_start(last) - start).days + 1
-    dates = [start + timedelta(days=i) for i in range(n)]
-    offsets = {k: day_index(q.opened, start) for k, q in questions.items()}
-    rows = {
-        k: daily_evidence(q, counted.steps[k], np.arange(n) + offsets[k])
-        for k, q in questions.items()
-    }
-    known = {
-        k: (day_index(start, r.resolved_on), _known(questions[k], r))
-        for k, r in resolutions.items()
-        if r is not None and r.outcome != "annulled"
-    }
-    out: dict[str, list[Reading]] = {k: [] for k in questions}
-    for i in range(n):
-        evidence: dict[str | tuple[str, ...], np.ndarray] = {}
-        for k in questions:
-            resolved = known.get(k)
-            evidence[k] = resolved[1] if resolved and resolved[0] <= i else rows[k][i]
-        found = net.marginals(evidence)
-        for k, q in questions.items():
-            out[k].append(reading(q, found[k], max(0, i + offsets[k])))
-    return dates, out
 
 
 # --------------------------------------------------------------------------- the headline

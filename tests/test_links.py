@@ -405,28 +405,32 @@ def test_the_linked_forecast_day_by_day(tmp_path: Path) -> None:
     _pair(t)
     t.link(["a"], "b", IF_B)
     t.add_evidence("a", lr=3.0, source="Wire", published=PUBLISHED, title="on A")
-    days, found = t.linked_series()
-    assert days[0] == OPENED and days[1] == PUBLISHED
-    b = [r.headline for r in found["b"]]
+    s = t.state("b")
+    assert s.trajectory.days[0] == OPENED and s.trajectory.days[1] == PUBLISHED
+    b = s.trajectory.probability
     assert b[0] == pytest.approx(0.38, abs=1e-12)  # before the report was published
     assert b[1:] == pytest.approx([17 / 30] * (len(b) - 1), abs=1e-12)
+    assert s.alone is not None and list(s.alone.probability) == [0.5] * len(b)
 
 
-def test_the_series_ends_where_the_linked_forecast_stands(db: Path) -> None:
-    """On the demo (two event questions and a choice question), the last day of the daily
-    series is the linked forecast at the same knowledge time."""
+def test_the_trajectory_ends_where_the_linked_forecast_stands(db: Path) -> None:
+    """On the demo (two event questions and a choice question), the last day of each linked
+    trajectory is the network's forecast at the same knowledge time (``linked``)."""
     from datetime import date
 
     from forecast.clock import end_of_day
 
     as_of = end_of_day(date(2025, 11, 5))
     t = Tracker.open()
-    days, found = t.linked_series(as_of)
-    assert days[-1].date() == date(2025, 11, 5)
     for x in t.linked(as_of):
-        last = found[x.question.id][-1]
-        assert last.headline == pytest.approx(x.linked.headline, abs=1e-12)
-        assert last.ladder == pytest.approx(x.linked.ladder, abs=1e-12)
+        s = t.state(x.question.id, as_of=as_of)
+        assert s.trajectory.days[-1].date() == date(2025, 11, 5)
+        headline = x.linked.headline
+        if isinstance(headline, dict):
+            assert list(s.trajectory.final) == pytest.approx(list(headline.values()), abs=1e-12)
+        else:
+            assert float(s.trajectory.final) == pytest.approx(headline, abs=1e-12)
+            assert list(s.trajectory.ladder[-1]) == pytest.approx(x.linked.ladder, abs=1e-12)
 
 
 def test_linked_snapshots_are_the_network_s_at_each_day_end(tmp_path: Path) -> None:

@@ -16,6 +16,7 @@ import textwrap
 from datetime import datetime, timedelta
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -103,22 +104,19 @@ def _table(found: list[LinkedQuestion]) -> None:
 
 
 def _chart(x: LinkedQuestion) -> None:
-    """The question's forecast day by day: alone, and with its links."""
-    days, series = state.linked_series(asof.current())
-    linked = series.get(x.question.id, [])
-    if not linked:
+    """The question's forecast day by day: alone, and with its links (its state's)."""
+    s = state.state(x.question.id, asof.current())
+    if s.alone is None:
         return
-    own = state.state(x.question.id, asof.current()).headline_series()
-    first = x.question.opened.date()
-    shown = [(d.date(), r.headline) for d, r in zip(days, linked, strict=True)
-             if d.date() >= first]  # fmt: skip
-    if isinstance(shown[0][1], dict):
-        frame = pd.DataFrame([{"day": d, **h} for d, h in shown]).set_index("day")
-    else:
-        alone = [*own, *[None] * len(shown)][: len(shown)]  # ends at a resolution
+    days = [d.date() for d in s.trajectory.days]
+    if kinds.has_options(x.question):
         frame = pd.DataFrame(
-            {"with its links": [h for _, h in shown], "alone": alone},
-            index=[d for d, _ in shown],
+            np.asarray(s.trajectory.probability), index=days, columns=list(x.question.option_names)
+        )
+    else:
+        alone = np.asarray(s.alone.probability, dtype=float)
+        frame = pd.DataFrame(
+            {"with its links": s.headline_series(), "alone": alone[: len(days)]}, index=days
         )
     st.line_chart(frame, y_label="probability", height=260)
 

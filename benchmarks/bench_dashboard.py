@@ -1,8 +1,10 @@
 """Dashboard speed: 500 questions and 20,000 assessments, overview and question page.
 
-Builds the database in one transaction through the store, then times AppTest runs of the
-overview and of a question page, cold (every dashboard cache emptied before the run; the
-Python modules stay imported) and warm (caches kept, as for a second visitor).
+Builds the database in one transaction through the store, then times every question's state
+(``Tracker.states``, the overview's data: cold, again, and after a write), and AppTest runs
+of the overview and of a question page, cold (every dashboard cache and the linked groups'
+remembered networks and fits emptied before the run; the Python modules stay imported) and
+warm (caches kept, as for a second visitor).
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_dashboard.py
 Targets from the dashboard issue: overview under 2 s, question page under 1 s, warm.
 
@@ -133,6 +135,8 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from forecast import linking
+
     def one(*, cold: bool) -> float:
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.session_state["as_of"] = AS_OF.date()
@@ -143,6 +147,7 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
         if cold:
             st.cache_resource.clear()
             st.cache_data.clear()
+            linking.forget()
         start = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - start
@@ -159,6 +164,42 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
     )
 
 
+def _time_states(db: Path, linked: list[str]) -> None:
+    """Time every question's state (the overview's data): cold (nothing remembered), again
+    (the same records), and after a write: a new report on a linked question, published on
+    the last day, or 200 days before it (a late find: every day after it changes)."""
+    from forecast import linking
+    from forecast.api import Tracker
+
+    tracker = Tracker(Store.open(str(db)))
+
+    def once() -> float:
+        start = time.perf_counter()
+        tracker.states(as_of=AS_OF)
+        return time.perf_counter() - start
+
+    linking.forget()
+    figures = {"cold": once(), "again": once()}
+    if linked:
+        for label, back in (("a write on the last day", 1), ("a write 200 days back", 200)):
+            published = AS_OF - timedelta(days=back)
+            n = len(figures)
+            with tracker.store.write() as tx:
+                tx.insert_report(
+                    Report(f"late{n}", published, "source 0", title="late", origin=f"late{n}",
+                           logged_at=AS_OF - timedelta(hours=1))
+                )  # fmt: skip
+                tx.insert_assessment(
+                    Assessment(id=f"late{n}", report_id=f"late{n}", question_id=linked[0],
+                               analyst="bench", rationale="synthetic", lr=2.0,
+                               logged_at=AS_OF - timedelta(hours=1))
+                )  # fmt: skip
+            figures[f"after {label}"] = once()
+    tracker.store.close()
+    for label, seconds in figures.items():
+        print(f"{'states, ' + label:<40} {seconds:6.3f} s")
+
+
 def main() -> None:
     import argparse
 
@@ -173,9 +214,10 @@ def main() -> None:
             f"{'build (one transaction)':<28} {time.perf_counter() - start:6.3f} s "
             f"({N_QUESTIONS} questions, {N_ASSESSMENTS} assessments, {N_REPORTS} reports)"
         )
-        if linked:
-            chosen = link(db, linked)
+        chosen = link(db, linked) if linked else []
+        if chosen:
             print(f"{'linked':<28} {len(chosen)} questions in one network (root {chosen[0]})")
+        _time_states(db, chosen)
         os.environ["FORECAST_DB"] = str(db)
         from streamlit.testing.v1 import AppTest
 

@@ -126,14 +126,9 @@ def _per_question(key: Key) -> dict[str, History]:
 
 @_read(max_entries=16)
 def _states(key: Key, as_of: date, fit: FitKey | None = None) -> list[QuestionState]:
-    cutoff = end_of_day(as_of)
-    t = tracker()
-    learned = _learned(key, fit)
-    return [
-        t.state(qid, as_of=cutoff, history=sub, explain=False, learned=learned)
-        for qid, sub in _per_question(key).items()
-        if sub.questions[0].created_at is None or sub.questions[0].created_at <= cutoff
-    ]
+    return tracker().states(
+        as_of=end_of_day(as_of), learned=_learned(key, fit), history=_history(key)
+    )
 
 
 def states(as_of: date, *, learned: bool = False) -> list[QuestionState]:

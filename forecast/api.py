@@ -1697,10 +1697,16 @@ class Tracker:
         return question, history
 
     def states(
-        self, *, as_of: datetime | None = None, learned: Learned | None = None
+        self,
+        *,
+        as_of: datetime | None = None,
+        learned: Learned | None = None,
+        history: History | None = None,
     ) -> list[QuestionState]:
-        """Every question as it stood at ``as_of``, without leave-one-out explanations."""
-        history = self.history(None)
+        """Every question as it stood at ``as_of``, without leave-one-out explanations
+        (``history``: the whole record, default read now)."""
+        if history is None:
+            history = self.history(None)
         rel = evidence.reliabilities(history.sources, as_of)
         parts = evidence.by_question(history)
         shown = [
@@ -1840,9 +1846,9 @@ class Tracker:
     def linked_states(
         self, question_ids: Sequence[str], *, as_of: datetime, history: History | None = None
     ) -> dict[str, QuestionState]:
-        """The states at ``as_of`` of those of ``question_ids`` that are linked then, and of
-        the rest of their groups, without explanations: the network's forecasts. ``history``
-        (default: read now) must hold every question."""
+        """The states at ``as_of`` of those of ``question_ids`` that are linked then, without
+        explanations: the network's forecasts. ``history`` (default: read now) must hold
+        every question."""
         return self._linked_states(
             history or self.history(None), question_ids, as_of, moves=False
         )
@@ -1860,9 +1866,9 @@ class Tracker:
         learned: Learned | None = None,
         links: Sequence[QuestionLink] | None = None,
     ) -> dict[str, QuestionState]:
-        """The states of the wanted questions that are linked at ``as_of``, and of the rest
-        of their groups: each one the network's (``linking.group_days``). ``history`` must
-        hold every question of those groups. Unlinked questions are not in the result.
+        """The states of the wanted questions that are linked at ``as_of``: each one the
+        network's, computed with its group (``linking.group_days``). ``history`` must hold
+        every question of those groups. Unlinked questions are not in the result.
 
         Without ``moves`` (the overview, snapshots: one inference a day instead of one a
         report as well), a state's trajectory has no moves and its contributions list the
@@ -1873,6 +1879,7 @@ class Tracker:
         if links is None:
             links = self.links(cutoff)
         group = linking.components(links)
+        wanted = set(wanted)
         groups = sorted({group[k] for k in wanted if k in group})
         if not groups:
             return {}
@@ -1894,12 +1901,13 @@ class Tracker:
             items = {k: its for k, (_, its) in alone.items()}
             counted = linking.count(net, questions, items, mine, resolutions)
             ends = {k: _end(cutoff, resolutions[k]) for k in keys}
+            shown = [k for k in keys if k in wanted]
             found = linking.group_days(
-                net, questions, counted, resolutions, ends, moves=moves or explained
+                net, questions, counted, resolutions, ends, moves=moves or explained, shown=shown
             )
             implied = net.marginals()
             assessed = [s.assessments for s, _ in alone.values()]
-            for k in keys:
+            for k in shown:
                 own = alone[k][0]
                 traj = linking.linked_trajectory(own.trajectory, found)
                 if explained:

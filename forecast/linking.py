@@ -45,6 +45,8 @@ from forecast.network import (
     event_yes,
 )
 from forecast.network.graph import TOLERANCE
+from forecast.network.inference import network_key
+from forecast.network.memo import Memo, digest, frozen
 from forecast.trajectory import Contribution, Move, Trajectory
 from forecast.updating import Item, logit, report_steps
 
@@ -120,13 +122,29 @@ def _check_values(
 
 
 def network(questions: Mapping[str, Question], links: Sequence[QuestionLink]) -> Network:
-    """The network of the linked questions (every question some link names)."""
+    """The network of the linked questions (every question some link names).
+
+    The same nodes and tables give the same network object (``_NETWORKS``), with what it
+    remembers (its marginals by evidence, its claims' fits): a group read again after a
+    write recomputes only what the write changed."""
     keys = sorted({k for link in links for k in (link.child, *link.parents)})
     children = {link.child for link in links}
     nodes = [
         Node(k, _size(questions[k]), None if k in children else _prior(questions[k])) for k in keys
     ]
-    return Network(nodes, [_table(link, questions) for link in links])
+    tables = [_table(link, questions) for link in links]
+    key = network_key(nodes, tables)
+    return _NETWORKS.get(key) or _NETWORKS.put(key, Network(nodes, tables))
+
+
+# The networks kept, most recently used first: each holds its engines and what it remembers.
+_NETWORKS: Memo[Network] = Memo(4, lambda _: 1)
+
+
+def forget() -> None:
+    """Drop every network and fit remembered (a benchmark's cold run starts from nothing)."""
+    _NETWORKS.clear()
+    _FITS.clear()
 
 
 def _size(q: Question) -> int:
@@ -237,7 +255,7 @@ class Counted:
     on: dict[str, str]
 
     def via(self, question: str, report_id: str) -> str:
-        """"" when the report was assessed against ``question``; else the question it is
+        """ "" when the report was assessed against ``question``; else the question it is
         shown as counted on."""
         return "" if question in self.assessed[report_id] else self.on[report_id]
 
@@ -388,6 +406,22 @@ def _fit(
     term: Mapping[str, np.ndarray],
     sizes: Mapping[str, int],
 ) -> dict[str, np.ndarray] | None:
+    """:func:`_fit_now`, remembered by its inputs: the network, the evidence without the
+    claim, and the claim's terms."""
+    key = digest(net.key, evidence({}), dict(term), dict(sizes))
+    found = _FITS.get(key)
+    if found is None:
+        theta = _fit_now(net, evidence, term, sizes)
+        found = _FITS.put(key, (None if theta is None else frozen(theta),))
+    return found[0]
+
+
+def _fit_now(
+    net: Network,
+    evidence: Callable[[Mapping[str, np.ndarray]], dict[Any, np.ndarray]],
+    term: Mapping[str, np.ndarray],
+    sizes: Mapping[str, int],
+) -> dict[str, np.ndarray] | None:
     """The factor theta (per question) under which each question's marginal is the one its
     own term alone gives from the marginals without it (iterative proportional fitting);
     None when no factor does: the links tie the questions so that their assessments cannot
@@ -398,7 +432,7 @@ def _fit(
     else each sweep asks the network for their marginals)."""
     keys = list(term)
     if len(keys) == 1:  # one question so far: its own term is the factor
-        return {k: np.asarray(v, dtype=float) for k, v in term.items()}
+        return {k: np.array(v, dtype=float) for k, v in term.items()}
     joint = (
         net.joint(evidence({}), keys) if math.prod(sizes[k] for k in keys) <= _JOINT_CELLS
         else None
@@ -449,7 +483,13 @@ def _tilted(joint: np.ndarray, keys: Sequence[str], theta: Mapping[str, np.ndarr
     return out
 
 
-_JOINT_CELLS = 2_000_000  # the largest joint the fit reads whole (16 MB of doubles)
+# The claims' fits kept (a result: the factor, or None where none fits), by their inputs.
+_FITS: Memo[tuple[dict[str, np.ndarray] | None]] = Memo(
+    16 * 2**20, lambda found: sum(v.nbytes + 64 for v in (found[0] or {}).values()) + 64
+)
+# The largest joint the fit reads whole. A larger one (two event date nodes) can cost pyAgrum
+# a table over every question between them; the sweeps' marginals cost one propagation each.
+_JOINT_CELLS = 100_000
 _SWEEPS = 200
 _CONVERGED = 1e-14  # the largest gap between a fitted marginal's probability and its target
 _STALL = 0.9  # three sweeps in a row that close less than a tenth of the gap: no factor fits
@@ -711,13 +751,15 @@ def group_days(
     ends: Mapping[str, datetime],
     *,
     moves: bool = True,
+    shown: Sequence[str] | None = None,
 ) -> GroupDays:
-    """The network's reading of every question of a linked group on each of its days, and
-    (``moves``) each report's move on each question: the state just before and just after
-    it, reports taken in the order they were published (a resolution on a report's day is
-    read after it). Every report counted in the group moves every question of it (by
-    nothing, where the links keep them apart), so a linked question's reports are its
-    group's. The moves cost one inference per report; without them, ``moves`` is empty."""
+    """The network's reading of every question of a linked group (``shown``: of those
+    only) on each of its days, and (``moves``) each report's move on each: the state just
+    before and just after it, reports taken in the order they were published (a resolution
+    on a report's day is read after it). Every report counted in the group moves every
+    question of it (by nothing, where the links keep them apart), so a linked question's
+    reports are its group's. The moves cost one inference per report; without them,
+    ``moves`` is empty."""
     from forecast.clock import day_start
 
     start = day_start(min(q.opened for q in questions.values()))
@@ -755,7 +797,8 @@ def group_days(
         return out
 
     end_of = {k: min(day_index(start, ends[k]), last) for k in questions}
-    days: dict[str, list[Reading]] = {k: [] for k in questions}
+    keys = list(questions) if shown is None else [k for k in questions if k in shown]
+    days: dict[str, list[Reading]] = {k: [] for k in keys}
     final: dict[str, np.ndarray] = {}
     seen: dict[bytes, dict[str, np.ndarray]] = {}
     for i in range(last + 1):
@@ -765,17 +808,20 @@ def group_days(
         key = b"".join(np.ascontiguousarray(evidence[k]).tobytes() for k in sorted(questions))
         if key not in seen:
             seen.clear()  # evidence never comes back once it has changed
-            seen[key] = net.marginals(evidence)
+            seen[key] = net.marginals(evidence, keys)
         found = seen[key]
-        for k, q in questions.items():
+        for k in keys:
+            q = questions[k]
             if offsets[k] <= i <= end_of[k]:
                 marginal = found[k]
                 if i == end_of[k] and k in known and known[k][0] == i:
-                    marginal = net.marginals(evidence_on(i, drop=k))[k]
+                    marginal = net.marginals(evidence_on(i, drop=k), [k])[k]
                 days[k].append(reading(q, marginal, i - offsets[k]))
                 if i == end_of[k]:
                     final[k] = marginal
-    arrivals = _group_moves(net, questions, counted, offsets, end_of, evidence_on) if moves else {}
+    arrivals = (
+        _group_moves(net, questions, counted, offsets, end_of, evidence_on, keys) if moves else {}
+    )
     return GroupDays(days, arrivals, final)
 
 
@@ -795,8 +841,9 @@ def _group_moves(
     offsets: Mapping[str, int],
     end_of: Mapping[str, int],
     evidence_on: Callable[..., dict[str | tuple[str, ...], np.ndarray]],
+    keys: Sequence[str],
 ) -> dict[str, list[Move]]:
-    """Each report's move on every question of the group it changes (see ``group_days``)."""
+    """Each report's move on each of ``keys`` (see ``group_days``)."""
     arrivals: dict[tuple[int, tuple, str], list[tuple[str, NodeStep]]] = {}
     for k, ss in counted.steps.items():
         for st in ss:
@@ -804,16 +851,17 @@ def _group_moves(
                 (k, st)
             )
     totals = {k: np.zeros(_size(q)) for k, q in questions.items()}
-    moves: dict[str, list[Move]] = {k: [] for k in questions}
+    moves: dict[str, list[Move]] = {k: [] for k in keys}
     day = -1
     after: dict[str, np.ndarray] = {}
     for (i, _, report), found in sorted(arrivals.items()):
-        before = after if i == day else net.marginals(evidence_on(i, totals, strictly=True))
+        before = after if i == day else net.marginals(evidence_on(i, totals, strictly=True), keys)
         for k0, st in found:
             totals[k0] = totals[k0] + st.log_l
-        after = net.marginals(evidence_on(i, totals, strictly=True))
+        after = net.marginals(evidence_on(i, totals, strictly=True), keys)
         day = i
-        for k, q in questions.items():
+        for k in keys:
+            q = questions[k]
             if i > end_of[k]:
                 continue  # after its resolution: its trajectory has ended
             t = i - offsets[k]  # before it opened: a move that shapes its first day
@@ -867,23 +915,30 @@ def explain_linked(
     own resolution left out, as its trajectory ends before it). One per move, in order;
     ``via`` names the question the report is counted on when it is not ``target``."""
 
-    def evidence(without: str = "") -> dict[str | tuple[str, ...], np.ndarray]:
-        out: dict[str | tuple[str, ...], np.ndarray] = {}
-        for k, q in questions.items():
-            r = resolutions[k]
-            if k != target and r is not None and r.outcome != "annulled" and r.resolved_on <= end:
-                out[k] = _known(q, r)
-                continue
-            steps = [st for st in counted.steps[k] if st.report_id != without]
-            t = day_index(q.opened, end)
-            out[k] = daily_evidence(q, steps, np.array([t]))[0]
-        return out
+    def settled(k: str) -> bool:  # another question's outcome, known by then: its evidence
+        r = resolutions[k]
+        return k != target and r is not None and r.outcome != "annulled" and r.resolved_on <= end
 
+    def own(k: str, without: str = "") -> np.ndarray:
+        q = questions[k]
+        if settled(k):
+            return _known(q, resolutions[k])  # type: ignore[arg-type]
+        steps = [st for st in counted.steps[k] if st.report_id != without]
+        return daily_evidence(q, steps, np.array([day_index(q.opened, end)]))[0]
+
+    base: dict[str | tuple[str, ...], np.ndarray] = {k: own(k) for k in questions}
+    on = {
+        k: set() if settled(k) else {st.report_id for st in counted.steps[k]} for k in questions
+    }
     q = questions[target]
     day = max(0, day_index(q.opened, end))
     out = []
     for move in moves:
-        gone = reading(q, net.marginals(evidence(move.report_id))[target], day)
+        # only the questions the report has a step on change
+        evidence = dict(base)
+        evidence.update((k, own(k, move.report_id)) for k in questions if move.report_id in on[k])
+        found = net.marginals(evidence, [target])[target]
+        gone = reading(q, found, day)
         without: float | np.ndarray = (
             np.array([gone.headline[o] for o in q.option_names])
             if isinstance(gone.headline, dict)

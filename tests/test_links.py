@@ -520,3 +520,54 @@ def test_a_question_its_links_make_certain_takes_no_judgement(tmp_path: Path) ->
     assert t.state("b").probability == 0.0
     with pytest.raises(ForecastError, match="question b stands at 0%: no judgement can move it"):
         t.judge("b", 0.3)
+
+
+def test_a_group_read_again_recomputes_only_what_a_write_changed(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A linked group is remembered by what it is computed from (``linking.network``'s
+    networks, their marginals by evidence, the claims' fits): the same records read again
+    make no new inference, and after a write the forecast is the one computed from nothing,
+    to 1e-12 (the network's last bit is not fixed)."""
+    from forecast import linking
+    from forecast.network import Network
+
+    propagations: list[int] = []
+    real = Network._marginals
+
+    def counted(self: Network, *args: object) -> dict[str, object]:
+        propagations.append(1)
+        return real(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Network, "_marginals", counted)
+    t = Tracker.open()
+    ids = ["lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"]
+
+    def read() -> dict[str, object]:
+        return {q: t.state(q, explain=False).trajectory for q in ids}
+
+    linking.forget()
+    first = read()
+    assert propagations  # a cold read infers
+    propagations.clear()
+    again = read()
+    assert propagations == []  # the same records: every marginal remembered
+    for q in ids:
+        assert again[q] is not first[q]  # states are made afresh from the remembered parts
+        assert (again[q].probability == first[q].probability).all()
+
+    late = datetime(2025, 10, 19, 12, tzinfo=UTC)  # a late find, published before most
+    t.add_source("Late wire", 0.9)
+    t.add_evidence(
+        "lavrov-rubio-meeting", lr=2.5, source="Late wire", published=late, title="a late find"
+    )
+    propagations.clear()
+    after = read()
+    warm = len(propagations)
+    linking.forget()
+    propagations.clear()
+    fresh = read()
+    assert 0 < warm < len(propagations)  # the days before the late find were remembered
+    for q in ids:
+        assert after[q].probability == pytest.approx(fresh[q].probability, abs=1e-12)
+        assert after[q].final == pytest.approx(fresh[q].final, abs=1e-12)

@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -544,3 +545,69 @@ def test_the_joint_of_two_questions_matches_brute_force() -> None:
     np.testing.assert_allclose(net.marginals({"b": np.log(lik)})["a"], joint.sum(axis=(1, 2)))
     with pytest.raises(NetworkError, match="a joint is of two or more distinct questions"):
         net.joint({}, ["a", "a"])
+
+
+def test_a_digest_names_every_input_byte_for_byte() -> None:
+    from forecast.network.memo import digest
+
+    a = np.array([0.25, 0.75])
+    assert digest(a, "x") == digest(a.copy(), "x")
+    different = [
+        digest(a, "y"),
+        digest(np.array([0.25, 0.7500000000000001]), "x"),  # the last bit
+        digest(a.astype(np.float32), "x"),
+        digest(a.reshape(2, 1), "x"),
+        digest((a,), "x"),
+        digest({"x": a}),
+        digest(a, "x", None),
+    ]
+    assert len({digest(a, "x"), *different}) == 1 + len(different)
+    with pytest.raises(TypeError, match="cannot digest a object"):
+        digest(object())
+
+
+def test_a_memo_keeps_its_budget_dropping_the_least_recently_used() -> None:
+    from forecast.network.memo import Memo
+
+    memo: Memo[str] = Memo(10, len)
+    memo.put(b"a", "aaaa")
+    memo.put(b"b", "bbbb")
+    assert memo.get(b"a") == "aaaa"  # now the most recently used
+    memo.put(b"c", "cccc")  # 12 bytes: "b" goes
+    assert (memo.get(b"a"), memo.get(b"b"), memo.get(b"c")) == ("aaaa", None, "cccc")
+    assert memo.put(b"d", "d" * 11) == "d" * 11 and memo.get(b"d") is None  # over budget
+    memo.clear()
+    assert len(memo) == 0 and memo.get(b"a") is None
+
+
+def test_remembered_marginals_are_shared_read_only_and_asked_once() -> None:
+    net = a_to_b()
+    calls: list[object] = []
+    real = net._marginals
+    net._marginals = lambda *args: calls.append(args) or real(*args)  # type: ignore[method-assign]
+    first = net.marginals({"A": lr(3.0)})
+    second = net.marginals({"A": lr(3.0)})
+    assert len(calls) == 1
+    assert second["B"][YES] == pytest.approx(0.8 * 2 / 3 + 0.1 / 3, abs=1e-15)
+    assert second["B"] is first["B"]
+    with pytest.raises(ValueError, match="read-only"):
+        second["B"][YES] = 0.0
+    net.marginals({"A": lr(3.0)}, ["B"])  # other targets: asked anew
+    assert len(calls) == 2
+
+
+def test_the_same_tables_give_the_same_network() -> None:
+    from forecast import linking
+    from forecast.links import QuestionLink
+
+    a = Question("a", "A?", Kind.BINARY, parse_time("2026-01-01"), prior=0.4)
+    b = Question("b", "B?", Kind.BINARY, parse_time("2026-01-01"), prior=0.5)
+    questions = {"a": a, "b": b}
+    link = QuestionLink("b", ("a",), ((("yes",), (0.8,)), (("no",), (0.1,))))
+    net = linking.network(questions, [link])
+    assert linking.network(questions, [link]) is net
+    other = QuestionLink("b", ("a",), ((("yes",), (0.8,)), (("no",), (0.2,))))
+    assert linking.network(questions, [other]) is not net
+    assert linking.network({"a": replace(a, prior=0.5), "b": b}, [link]) is not net
+    linking.forget()
+    assert linking.network(questions, [link]) is not net

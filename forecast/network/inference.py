@@ -25,8 +25,9 @@ construction with one parent.
 
 pyAgrum's ``LazyPropagation`` does the exact inference on the junction tree of the network.
 A ``Network`` builds the Bayesian network once and keeps one propagation engine per set of
-joint-evidence scopes: a day's inference only changes evidence, and only a new value in a
-joint table (a new report on that combination) makes its engine afresh.
+joint-evidence scopes (and, within it, one per set of questions whose joint is asked): a
+day's inference only changes evidence, and only a new value in a joint table (a new report
+on that combination) makes its engines afresh.
 
 **Impossible evidence.** If no combination of states has both a positive probability and a
 positive likelihood, there is no posterior; ``marginals`` says which question's evidence
@@ -37,6 +38,7 @@ network's support, where very strong but possible evidence cannot underflow to 0
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -57,8 +59,11 @@ from forecast.network.graph import (
     quoted,
     topological,
 )
+from forecast.network.memo import Memo, arrays_size, digest, frozen
 
 Scope = tuple[str, ...]
+MEMO_BYTES = 32 * 2**20  # the marginals a network remembers, by their evidence (see memo)
+_Aim = tuple[str, frozenset[int]]  # what a propagation engine is for (see ``_Engine._infer``)
 Evidence = Mapping[str | Scope, ArrayLike]
 
 
@@ -68,10 +73,14 @@ class Network:
     def __init__(self, nodes: Sequence[Node], links: Sequence[Link] = ()):
         self.nodes = check_nodes(nodes)
         self.links = check_links(self.nodes, links)
+        self.key = network_key(nodes, links)  # the same for the same tables, byte for byte
         self.keys = topological(self.nodes, self.links)
         self._bn, self._ids = _build(self.nodes, self.links, self.keys)
         self._engines: dict[tuple[Scope, ...], _Engine] = {}
         self._support: Network | None = None  # built when evidence proves impossible
+        # pyAgrum's engines keep state between calls: one computation at a time
+        self._lock = threading.RLock()
+        self._memo: Memo[dict[str, np.ndarray]] = Memo(MEMO_BYTES, arrays_size)
 
     def states(self, key: str) -> int:
         return known(self.nodes, key).states
@@ -87,14 +96,28 @@ class Network:
         evidence the marginals are the priors the links imply.
         """
         likelihoods = self._likelihoods(evidence or {})
+        wanted = list(keys or self.keys)
+        key = digest(repr(list(likelihoods)), list(likelihoods.values()), repr(wanted))
+        remembered = self._memo.get(key)
+        if remembered is not None:
+            return dict(remembered)
+        with self._lock:
+            return dict(self._memo.put(key, frozen(self._marginals(likelihoods, wanted))))
+
+    def _marginals(
+        self, likelihoods: dict[Scope, np.ndarray], wanted: list[str]
+    ) -> dict[str, np.ndarray]:
         engine = self._engine(likelihoods)
+        # only some: an engine with those as its targets computes nothing for the others
+        targets = None if len(wanted) == len(self.keys) else frozenset(self._ids[k] for k in wanted)
         # P(evidence) = 0 in double precision: the evidence is impossible, or only too
         # improbable for the product of its numbers to be represented.
-        if not engine.run(likelihoods) and not self._possible(likelihoods):
+        ie, positive = engine.run(likelihoods, targets)
+        if not positive and not self._possible(likelihoods):
             raise self._impossible(likelihoods)
         out: dict[str, np.ndarray] | None = None
         with suppress(gum.IncompatibleEvidence):
-            out = {key: engine.posterior(self._ids[key]) for key in keys or self.keys}
+            out = {key: _posterior(ie, self._ids[key]) for key in wanted}
         if out is None or not all(np.all(np.isfinite(p)) for p in out.values()):
             raise NetworkError("the evidence is too improbable to compute the marginals")
         return out
@@ -105,8 +128,9 @@ class Network:
         if len(set(keys)) != len(keys) or len(keys) < 2:
             raise NetworkError("a joint is of two or more distinct questions")
         likelihoods = self._likelihoods(evidence or {})
-        engine = self._engine(likelihoods)
-        found = engine.joint(likelihoods, [self._ids[k] for k in keys])
+        with self._lock:
+            engine = self._engine(likelihoods)
+            found = engine.joint(likelihoods, [self._ids[k] for k in keys])
         if found is None:
             if not self._possible(likelihoods):
                 raise self._impossible(likelihoods)
@@ -154,7 +178,7 @@ class Network:
         if self._support is None:
             self._support = Network(*_supports(self.nodes, self.links))
         allowed = {scope: (v > 0.0).astype(float) for scope, v in likelihoods.items()}
-        return self._support._engine(allowed).run(allowed)
+        return self._support._engine(allowed).run(allowed)[1]
 
     def _impossible(self, likelihoods: dict[Scope, np.ndarray]) -> NetworkError:
         """Name the question whose evidence alone rules out every state its links allow, or
@@ -171,6 +195,14 @@ class Network:
         )
 
 
+def network_key(nodes: Sequence[Node], links: Sequence[Link]) -> bytes:
+    """A digest of a network's nodes and tables: what its results are computed from."""
+    return digest(
+        [(n.key, n.states, None if n.prior is None else np.asarray(n.prior, float)) for n in nodes],
+        [(k.child, k.parents, np.asarray(k.table, float)) for k in links],
+    )
+
+
 @dataclass
 class _Engine:
     """One Bayesian network (the compiled one, plus a virtual child per joint scope) and its
@@ -180,7 +212,7 @@ class _Engine:
     ids: dict[str, int]
     virtual: dict[Scope, int]
     tables: dict[Scope, np.ndarray] = field(default_factory=dict)
-    inference: gum.LazyPropagation | None = None
+    engines: dict[_Aim, gum.LazyPropagation] = field(default_factory=dict)
 
     @classmethod
     def build(cls, base: gum.BayesNet, ids: dict[str, int], scopes: tuple[Scope, ...]) -> _Engine:
@@ -190,39 +222,36 @@ class _Engine:
         }
         return cls(bn, ids, virtual)
 
-    def run(self, likelihoods: dict[Scope, np.ndarray]) -> bool:
-        """Propagate the evidence; False if its probability is 0.
+    def run(
+        self, likelihoods: dict[Scope, np.ndarray], targets: frozenset[int] | None = None
+    ) -> tuple[gum.LazyPropagation, bool]:
+        """Propagate the evidence for the marginals of ``targets`` (default: every node's):
+        the propagation engine, and whether the evidence's probability is above 0.
 
-        pyAgrum does not always say so itself: a likelihood that leaves one state is taken
-        as an observation of that state, and an observation of a state of probability 0
-        passes unnoticed, so P(evidence) is read after every propagation."""
+        pyAgrum says so itself (``IncompatibleEvidence``) for likelihoods, but takes one
+        that leaves a single state as an observation of that state, and an observation of a
+        state of probability 0 passes unnoticed (a joint scope's virtual child is observed
+        too). So where there is an observation, P(evidence) is read after the propagation;
+        it costs about as much as a propagation of its own, and is skipped elsewhere."""
+        aim: _Aim = ("some", targets) if targets else ("all", frozenset())
         try:
-            self._infer(likelihoods)
-            return bool(self.inference.evidenceProbability() > 0.0)  # type: ignore[union-attr]
+            ie = self._infer(likelihoods, aim)
+            if not (self.virtual or any(np.count_nonzero(v) == 1 for v in likelihoods.values())):
+                return ie, True
+            return ie, bool(ie.evidenceProbability() > 0.0)
         except gum.IncompatibleEvidence:
-            return False
-
-    def posterior(self, node: int) -> np.ndarray:
-        assert self.inference is not None
-        # through a list: ``toarray`` reshapes in place, which numpy now deprecates
-        return np.array(self.inference.posterior(node).tolist(), dtype=float)
+            return self.engines[aim], False
 
     def joint(self, likelihoods: dict[Scope, np.ndarray], nodes: list[int]) -> np.ndarray | None:
         """The joint posterior of ``nodes`` (axes in their order) under the evidence, in one
         propagation; None if the evidence has probability 0."""
         try:
-            self._infer(likelihoods, joint=set(nodes))
-            ie = self.inference
-            assert ie is not None
+            ie = self._infer(likelihoods, ("joint", frozenset(nodes)))
             # no separate P(evidence) here (it costs a propagation of its own): an
             # impossible evidence shows as a table that is not a distribution
             table = ie.jointPosterior(set(nodes))
         except gum.IncompatibleEvidence:
             return None
-        finally:
-            if self.inference is not None:  # back to every question's marginal
-                self.inference.eraseAllJointTargets()
-                self.inference.addAllTargets()
         # pyAgrum lists a table with its last variable first
         found = np.array(table.tolist(), dtype=float).transpose()
         if not (np.all(np.isfinite(found)) and abs(found.sum() - 1.0) < 1e-9):
@@ -231,24 +260,36 @@ class _Engine:
         order = [names.index(self.bn.variable(n).name()) for n in nodes]
         return np.transpose(found, order)
 
-    def _infer(self, likelihoods: dict[Scope, np.ndarray], joint: set[int] | None = None) -> None:
+    def _infer(self, likelihoods: dict[Scope, np.ndarray], aim: _Aim) -> gum.LazyPropagation:
+        """Propagate the evidence in the engine for ``aim``: every node's marginal
+        ("all"), some nodes' ("some"), or the joint of some ("joint"). An engine is kept per
+        aim, whose only targets are those: a propagation computes nothing else."""
         for scope, node in self.virtual.items():
             self._set_joint(scope, node, likelihoods[scope])
-        if self.inference is None:
-            self.inference = gum.LazyPropagation(self.bn)
+        ie = self.engines.get(aim)
+        if ie is None:
+            ie = gum.LazyPropagation(self.bn)
             # One thread: several would add the same terms in an order that varies from run
             # to run, and the same evidence must give the same probabilities to the last bit.
-            self.inference.setNumberOfThreads(1)
-        ie = self.inference
+            ie.setNumberOfThreads(1)
+            what, nodes = aim
+            if what != "all":
+                ie.eraseAllTargets()
+            if what == "joint":
+                ie.addJointTarget(set(nodes))
+            for node in nodes if what == "some" else ():
+                ie.addTarget(node)
+            if len(self.engines) >= _ENGINES:  # each holds its own messages
+                del self.engines[next(iter(self.engines))]
+            self.engines[aim] = ie
         ie.eraseAllEvidence()
         for scope, likelihood in likelihoods.items():
             if len(scope) == 1:
                 ie.addEvidence(self.ids[scope[0]], likelihood.tolist())
         for node in self.virtual.values():
             ie.addEvidence(node, YES)
-        if joint is not None:
-            ie.addJointTarget(joint)
         ie.makeInference()
+        return ie
 
     def _set_joint(self, scope: Scope, node: int, likelihood: np.ndarray) -> None:
         """Write a joint likelihood into its virtual child's table if it changed. The
@@ -259,7 +300,15 @@ class _Engine:
         rows = np.stack([1.0 - likelihood, likelihood], axis=-1)  # NO, YES
         _fill(self.bn, node, [self.ids[k] for k in scope], rows)
         self.tables[scope] = likelihood
-        self.inference = None
+        self.engines.clear()
+
+
+_ENGINES = 16  # the propagation engines kept per set of joint scopes, oldest dropped first
+
+
+def _posterior(ie: gum.LazyPropagation, node: int) -> np.ndarray:
+    # through a list: ``toarray`` reshapes in place, which numpy now deprecates
+    return np.array(ie.posterior(node).tolist(), dtype=float)
 
 
 def _supports(nodes: dict[str, Node], links: dict[str, Link]) -> tuple[list[Node], list[Link]]:

@@ -337,3 +337,39 @@ def test_the_cli_gives_the_same_band_as_the_api(
     assert f"90% credible band {low} to {high}" in capsys.readouterr().out
     assert main([*db, "show", OPEN[2], "--band"]) == 1
     assert "bands cover binary and event questions only" in capsys.readouterr().err
+
+
+def test_the_page_shows_the_out_of_time_check_that_decides(folder: Path) -> None:
+    """The Learned trust page gives the saved check's figures and its verdict as saved;
+    a fit saved before the check says to rerun calibrate."""
+    path = folder / "track-record.json"
+    summary = json.loads(path.read_text(encoding="utf-8"))
+    summary["holdout"] = {
+        **summary["holdout"],
+        "cut": "2025-06-01T00:00:00Z",
+        "train_questions": 58,
+        "test_questions": 25,
+        "gain": 0.0123,
+        "gain_low": -0.002,
+        "gain_high": 0.03,
+        "offered": False,
+        "reason": "scored the 25 resolved after it, not clearly better",
+    }
+    path.write_text(json.dumps(summary), encoding="utf-8")
+    at = app("learning")
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Gain over the stated values"] == "+0.0123 nats/question"
+    assert metrics["90% interval"] == "-0.0020 to +0.0300"
+    assert metrics["Questions"] == "58 by 2025-06-01, 25 after"
+    warnings = "\n".join(w.proto.body for w in at.warning)
+    assert "not offered to forecasts: scored the 25 resolved after it, not clearly better" in (
+        warnings
+    )
+
+    del summary["holdout"]
+    path.write_text(json.dumps(summary), encoding="utf-8")
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.metric
+    assert "saved before the out-of-time check" in "\n".join(i.proto.body for i in at.info)

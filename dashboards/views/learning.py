@@ -83,6 +83,40 @@ else:
 if isinstance(fit.problem, fits.StaleFit | fits.NoGain):
     st.warning(md(str(fit.problem)))
 
+st.subheader("Out of time")
+st.caption(
+    "The check that decides whether forecasts may use a fit: the model fitted again on the "
+    "questions resolved by a cut, then the questions resolved after it scored day by day "
+    "(log score, as the track record scores) with what it learned and with the stated "
+    "values. A fit is offered only when the lower end of the gain's 90% interval is above 0."
+)
+check = learned.holdout
+if check is None:
+    st.info("This fit was saved before the out-of-time check: run `forecast calibrate` again.")
+else:
+    gain, low, high = check.get("gain"), check.get("gain_low"), check.get("gain_high")
+    cut = str(check.get("cut") or "")[:10] or "none"
+    left, middle, right = st.columns(3)
+    left.metric(
+        "Gain over the stated values",
+        "not judged" if gain is None else f"{gain:+.4f} nats/question",
+        help="The mean, over the questions resolved after the cut, of the learned daily log "
+        "score minus the stated one: above 0, the fit forecast them better.",
+    )
+    middle.metric(
+        "90% interval",
+        "not judged" if low is None or high is None else f"{low:+.4f} to {high:+.4f}",
+        help="Paired bootstrap over the questions scored.",
+    )
+    right.metric(
+        "Questions",
+        f"{check.get('train_questions', '?')} by {cut}, {check.get('test_questions', '?')} after",
+        help="Resolved by the cut (what the check's fit learned from), and after it (scored).",
+    )
+    shown = st.success if check.get("offered") else st.warning
+    verdict = "offered to forecasts" if check.get("offered") else "not offered to forecasts"
+    shown(f"{verdict}: {md(str(check.get('reason', '')))}")
+
 st.subheader("Sources")
 st.caption(
     "Reliability: posterior mean (point) and 90% interval (bar); the gray tick is the "

@@ -164,6 +164,46 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
     )
 
 
+def _write(store: Store, question: str, published) -> None:
+    """A new report, and one assessment of it on ``question``, logged just before the as-of."""
+    n = f"new{time.perf_counter_ns()}"
+    with store.write() as tx:
+        tx.insert_report(
+            Report(n, published, "source 0", title="new", origin=n,
+                   logged_at=AS_OF - timedelta(hours=1))
+        )  # fmt: skip
+        tx.insert_assessment(
+            Assessment(id=n, report_id=n, question_id=question, analyst="bench",
+                       rationale="synthetic", lr=2.0, logged_at=AS_OF - timedelta(hours=1))
+        )  # fmt: skip
+
+
+def _time_after_writes(db: Path, question: str) -> None:
+    """The overview's first run after a write (a report on ``question`` published on the
+    last day), caches kept: what the first visitor after a colleague's write waits."""
+    from streamlit.testing.v1 import AppTest
+
+    store = Store.open(str(db))
+    found = []
+    try:
+        for _ in range(COLD_RUNS):
+            warm = AppTest.from_file(str(APP), default_timeout=120)
+            warm.session_state["as_of"] = AS_OF.date()
+            warm.run()  # caches warm
+            _write(store, question, AS_OF - timedelta(days=1))
+            at = AppTest.from_file(str(APP), default_timeout=120)
+            at.session_state["as_of"] = AS_OF.date()
+            start = time.perf_counter()
+            at.run()
+            found.append(time.perf_counter() - start)
+            if at.exception:
+                raise RuntimeError(f"overview after a write: {at.exception[0].message}")
+    finally:
+        store.close()
+    print(f"{'overview after a write':<24} median {statistics.median(found):6.3f} s "
+          f"(min {min(found):.3f}, max {max(found):.3f})")  # fmt: skip
+
+
 def _time_states(db: Path, linked: list[str]) -> None:
     """Time every question's state (the overview's data): cold (nothing remembered), again
     (the same records), and after a write: a new report on a linked question, published on
@@ -182,18 +222,7 @@ def _time_states(db: Path, linked: list[str]) -> None:
     figures = {"cold": once(), "again": once()}
     if linked:
         for label, back in (("a write on the last day", 1), ("a write 200 days back", 200)):
-            published = AS_OF - timedelta(days=back)
-            n = len(figures)
-            with tracker.store.write() as tx:
-                tx.insert_report(
-                    Report(f"late{n}", published, "source 0", title="late", origin=f"late{n}",
-                           logged_at=AS_OF - timedelta(hours=1))
-                )  # fmt: skip
-                tx.insert_assessment(
-                    Assessment(id=f"late{n}", report_id=f"late{n}", question_id=linked[0],
-                               analyst="bench", rationale="synthetic", lr=2.0,
-                               logged_at=AS_OF - timedelta(hours=1))
-                )  # fmt: skip
+            _write(tracker.store, linked[0], AS_OF - timedelta(days=back))
             figures[f"after {label}"] = once()
     tracker.store.close()
     for label, seconds in figures.items():
@@ -225,6 +254,8 @@ def main() -> None:
         AppTest.from_file(str(APP), default_timeout=120).run()  # imports, first connection
         print(f"{'first run in the process':<24} {time.perf_counter() - start:6.3f} s")
         _time_runs("overview", None, {})
+        if chosen:
+            _time_after_writes(db, chosen[0])
         for qid, kind in (("q1", "event"), ("q2", "binary"), ("q5", "choice")):
             _time_runs(f"question page ({kind})", "views/question.py", {"q": qid})
 

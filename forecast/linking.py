@@ -46,7 +46,7 @@ from forecast.network import (
 )
 from forecast.network.graph import TOLERANCE
 from forecast.network.inference import network_key
-from forecast.network.memo import Memo, digest, frozen
+from forecast.network.memo import Memo, arrays_size, digest, frozen
 from forecast.trajectory import Contribution, Move, Trajectory
 from forecast.updating import Item, logit, report_steps
 
@@ -138,7 +138,9 @@ def network(questions: Mapping[str, Question], links: Sequence[QuestionLink]) ->
 
 
 # The networks kept, most recently used first: each holds its engines and what it remembers.
-_NETWORKS: Memo[Network] = Memo(4, lambda _: 1)
+# More than a team's linked groups: an overview reads every group in turn, and a memo that
+# holds fewer than that never finds one again.
+_NETWORKS: Memo[Network] = Memo(16, lambda _: 1)
 
 
 def forget() -> None:
@@ -485,7 +487,7 @@ def _tilted(joint: np.ndarray, keys: Sequence[str], theta: Mapping[str, np.ndarr
 
 # The claims' fits kept (a result: the factor, or None where none fits), by their inputs.
 _FITS: Memo[tuple[dict[str, np.ndarray] | None]] = Memo(
-    16 * 2**20, lambda found: sum(v.nbytes + 64 for v in (found[0] or {}).values()) + 64
+    16 * 2**20, lambda found: arrays_size(found[0] or {}) + 64
 )
 # The largest joint the fit reads whole. A larger one (two event date nodes) can cost pyAgrum
 # a table over every question between them; the sweeps' marginals cost one propagation each.
@@ -799,6 +801,7 @@ def group_days(
     end_of = {k: min(day_index(start, ends[k]), last) for k in questions}
     keys = list(questions) if shown is None else [k for k in questions if k in shown]
     days: dict[str, list[Reading]] = {k: [] for k in keys}
+    last = max((end_of[k] for k in keys), default=-1)  # past every shown question's end
     final: dict[str, np.ndarray] = {}
     seen: dict[bytes, dict[str, np.ndarray]] = {}
     for i in range(last + 1):
@@ -854,7 +857,10 @@ def _group_moves(
     moves: dict[str, list[Move]] = {k: [] for k in keys}
     day = -1
     after: dict[str, np.ndarray] = {}
+    stop = max((end_of[k] for k in keys), default=-1)
     for (i, _, report), found in sorted(arrivals.items()):
+        if i > stop:
+            break  # every question asked for has ended
         before = after if i == day else net.marginals(evidence_on(i, totals, strictly=True), keys)
         for k0, st in found:
             totals[k0] = totals[k0] + st.log_l
@@ -927,9 +933,7 @@ def explain_linked(
         return daily_evidence(q, steps, np.array([day_index(q.opened, end)]))[0]
 
     base: dict[str | tuple[str, ...], np.ndarray] = {k: own(k) for k in questions}
-    on = {
-        k: set() if settled(k) else {st.report_id for st in counted.steps[k]} for k in questions
-    }
+    on = {k: set() if settled(k) else {st.report_id for st in counted.steps[k]} for k in questions}
     q = questions[target]
     day = max(0, day_index(q.opened, end))
     out = []

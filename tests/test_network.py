@@ -611,3 +611,30 @@ def test_the_same_tables_give_the_same_network() -> None:
     assert linking.network({"a": replace(a, prior=0.5), "b": b}, [link]) is not net
     linking.forget()
     assert linking.network(questions, [link]) is not net
+
+
+def test_impossible_evidence_is_found_whatever_is_asked() -> None:
+    """Evidence ruling out every state a question's prior allows is impossible even where
+    the question asked about is independent of it (pyAgrum's propagation for one target
+    leaves it out); the message names the question, for every target."""
+    both = np.full((2, 3, 2), 0.5)
+    net = Network(
+        [Node("A", 2, binary_prior(0.6)), Node("C", 3, np.array([1.0, 0.0, 0.0])), Node("D", 2)],
+        [Link("D", ("A", "C"), both)],
+    )
+    evidence = {"C": [RULED_OUT, 0.0, 0.0], "A": lr(3.0)}
+    for keys in (["A"], None, ["D"]):
+        with refused('the evidence on "C" rules out every state its links allow'):
+            net.marginals(evidence, keys)
+    with refused('the evidence on "C" rules out every state its links allow'):
+        net.joint(evidence, ["A", "D"])
+
+
+def test_possible_evidence_the_quick_search_misses_is_still_computed() -> None:
+    """B copies A; seeing B = yes leaves only A = yes, which the quick search (A first, at
+    its likeliest, no) misses: the exact check finds it possible, and P(A = yes) = 1."""
+    net = Network([Node("A", 2, binary_prior(0.3)), Node("B", 2)], [Link("B", ("A",), np.eye(2))])
+    seen = {"B": [RULED_OUT, 0.0]}
+    likelihoods = net._likelihoods(seen)
+    assert not net._witness({s: v > 0 for s, v in likelihoods.items()})
+    assert net.marginals(seen, ["A"])["A"][YES] == 1.0

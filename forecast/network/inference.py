@@ -81,6 +81,7 @@ class Network:
         # pyAgrum's engines keep state between calls: one computation at a time
         self._lock = threading.RLock()
         self._memo: Memo[dict[str, np.ndarray]] = Memo(MEMO_BYTES, arrays_size)
+        self._patterns: Memo[tuple[bool]] = Memo(4096, lambda _: 1)  # possible, by zeros
 
     def states(self, key: str) -> int:
         return known(self.nodes, key).states
@@ -107,17 +108,18 @@ class Network:
     def _marginals(
         self, likelihoods: dict[Scope, np.ndarray], wanted: list[str]
     ) -> dict[str, np.ndarray]:
+        if not self._possible(likelihoods):
+            raise self._impossible(likelihoods)
         engine = self._engine(likelihoods)
         # only some: an engine with those as its targets computes nothing for the others
         targets = None if len(wanted) == len(self.keys) else frozenset(self._ids[k] for k in wanted)
-        # P(evidence) = 0 in double precision: the evidence is impossible, or only too
-        # improbable for the product of its numbers to be represented.
-        ie, positive = engine.run(likelihoods, targets)
-        if not positive and not self._possible(likelihoods):
-            raise self._impossible(likelihoods)
+        # possible, yet pyAgrum finds P(evidence) = 0 or no number: the evidence is too
+        # improbable for the product of its numbers to be represented
+        ie = engine.run(likelihoods, targets)
         out: dict[str, np.ndarray] | None = None
-        with suppress(gum.IncompatibleEvidence):
-            out = {key: _posterior(ie, self._ids[key]) for key in wanted}
+        if ie is not None:
+            with suppress(gum.IncompatibleEvidence):
+                out = {key: _posterior(ie, self._ids[key]) for key in wanted}
         if out is None or not all(np.all(np.isfinite(p)) for p in out.values()):
             raise NetworkError("the evidence is too improbable to compute the marginals")
         return out
@@ -129,13 +131,10 @@ class Network:
             raise NetworkError("a joint is of two or more distinct questions")
         likelihoods = self._likelihoods(evidence or {})
         with self._lock:
-            engine = self._engine(likelihoods)
-            found = engine.joint(likelihoods, [self._ids[k] for k in keys])
-        if found is None:
             if not self._possible(likelihoods):
                 raise self._impossible(likelihoods)
-            raise NetworkError("the evidence is too improbable to compute the marginals")
-        if not np.all(np.isfinite(found)):
+            found = self._engine(likelihoods).joint(likelihoods, [self._ids[k] for k in keys])
+        if found is None or not np.all(np.isfinite(found)):
             raise NetworkError("the evidence is too improbable to compute the marginals")
         return found
 
@@ -172,13 +171,52 @@ class Network:
     def _possible(self, likelihoods: dict[Scope, np.ndarray]) -> bool:
         """Whether some combination of states has a positive probability and likelihood.
 
-        Only which entries are 0 matters, so the same question is put to this network's
-        *support*: each table uniform over the states it allows, each likelihood 1 where it
-        allows a state. There no product of small numbers can underflow to 0."""
-        if self._support is None:
-            self._support = Network(*_supports(self.nodes, self.links))
-        allowed = {scope: (v > 0.0).astype(float) for scope, v in likelihoods.items()}
-        return self._support._engine(allowed).run(allowed)[1]
+        Likelihoods above 0 everywhere always leave one: P(evidence) is then a mean of
+        positive numbers under the network's prior. Otherwise only which entries are 0
+        matters, so the question is put to this network's *support* (each table uniform
+        over the states it allows, each likelihood 1 where it allows a state), where no
+        product of small numbers can underflow to 0; the answer is remembered by that
+        pattern of zeros. pyAgrum cannot be left to say so: it takes a likelihood that
+        leaves one state as an observation, and an observation of a state of probability 0
+        passes unnoticed, as does evidence on questions a propagation for some targets
+        leaves out."""
+        zeros = {scope: v > 0.0 for scope, v in likelihoods.items() if not np.all(v > 0.0)}
+        if not zeros or self._witness(zeros):
+            return True
+        key = digest(repr(list(zeros)), list(zeros.values()))
+        found = self._patterns.get(key)
+        if found is None:
+            with self._lock:
+                if self._support is None:
+                    self._support = Network(*_supports(self.nodes, self.links))
+                allowed = {scope: mask.astype(float) for scope, mask in zeros.items()}
+                support = self._support._engine(allowed)
+                found = self._patterns.put(key, (support.probability(allowed) > 0.0,))
+        return found[0]
+
+    def _witness(self, allowed: dict[Scope, np.ndarray]) -> bool:
+        """Whether a quick search finds a combination of states that proves the evidence
+        possible: each question, parents first, takes of the states its evidence allows the
+        likeliest given the states its parents took. Finding one is a proof (its probability
+        and likelihood are above 0); not finding one proves nothing."""
+        chosen: dict[str, int] = {}
+        for key in self.keys:
+            link = self.links.get(key)
+            if link is None:
+                p = np.asarray(self.nodes[key].prior, dtype=float)
+            else:
+                p = np.asarray(link.table, dtype=float)[tuple(chosen[k] for k in link.parents)]
+            mask = allowed.get((key,))
+            if mask is not None:
+                p = np.where(mask, p, 0.0)
+            if not p.max() > 0.0:
+                return False
+            chosen[key] = int(np.argmax(p))
+        return all(
+            bool(mask[tuple(chosen[k] for k in scope)])
+            for scope, mask in allowed.items()
+            if len(scope) > 1
+        )
 
     def _impossible(self, likelihoods: dict[Scope, np.ndarray]) -> NetworkError:
         """Name the question whose evidence alone rules out every state its links allow, or
@@ -224,23 +262,22 @@ class _Engine:
 
     def run(
         self, likelihoods: dict[Scope, np.ndarray], targets: frozenset[int] | None = None
-    ) -> tuple[gum.LazyPropagation, bool]:
+    ) -> gum.LazyPropagation | None:
         """Propagate the evidence for the marginals of ``targets`` (default: every node's):
-        the propagation engine, and whether the evidence's probability is above 0.
-
-        pyAgrum says so itself (``IncompatibleEvidence``) for likelihoods, but takes one
-        that leaves a single state as an observation of that state, and an observation of a
-        state of probability 0 passes unnoticed (a joint scope's virtual child is observed
-        too). So where there is an observation, P(evidence) is read after the propagation;
-        it costs about as much as a propagation of its own, and is skipped elsewhere."""
+        the propagation engine, or None where pyAgrum finds the evidence incompatible. That
+        it is possible is for the caller to know first (``Network._possible``)."""
         aim: _Aim = ("some", targets) if targets else ("all", frozenset())
         try:
-            ie = self._infer(likelihoods, aim)
-            if not (self.virtual or any(np.count_nonzero(v) == 1 for v in likelihoods.values())):
-                return ie, True
-            return ie, bool(ie.evidenceProbability() > 0.0)
+            return self._infer(likelihoods, aim)
         except gum.IncompatibleEvidence:
-            return self.engines[aim], False
+            return None
+
+    def probability(self, likelihoods: dict[Scope, np.ndarray]) -> float:
+        """P(evidence): 0 where pyAgrum finds it incompatible."""
+        try:
+            return float(self._infer(likelihoods, ("all", frozenset())).evidenceProbability())
+        except gum.IncompatibleEvidence:
+            return 0.0
 
     def joint(self, likelihoods: dict[Scope, np.ndarray], nodes: list[int]) -> np.ndarray | None:
         """The joint posterior of ``nodes`` (axes in their order) under the evidence, in one

@@ -11,6 +11,7 @@ only age out, the least recently used first, once the memo holds its budget of b
 from __future__ import annotations
 
 import hashlib
+import sys
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -87,8 +88,9 @@ class Memo[T]:
 
 
 def arrays_size(found: dict[str, np.ndarray]) -> int:
-    """The bytes a dict of arrays holds (its keys count as a few bytes each)."""
-    return sum(v.nbytes + 64 for v in found.values())
+    """The bytes a dict of arrays takes in memory: the dict, and each array with its header
+    (a small array is mostly header)."""
+    return sys.getsizeof(found) + sum(sys.getsizeof(v) for v in found.values())
 
 
 def frozen(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

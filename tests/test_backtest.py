@@ -239,6 +239,8 @@ def test_run_reports_every_method_with_intervals(report: bt.Report) -> None:
     for label in bt.LABELS.values():
         assert label in text
     assert "ForecastBench" in text and "CC BY-SA 4.0" in text
+    tuning = report.to_json()["tuning"]
+    assert tuning["chosen"] in tuning["brier"] and tuning["end"] < report.to_json()["scored_from"]
     json.dumps(report.to_json())
 
 
@@ -442,3 +444,127 @@ def test_clustering_widens_the_interval_of_related_questions(files: tuple[Path, 
     assert a.brier["hold"].mean == pytest.approx(b.brier["hold"].mean, rel=1e-12)
     width = {k: g.brier["hold"].high - g.brier["hold"].low for k, g in (("a", a), ("b", b))}
     assert width["b"] > 2 * width["a"]  # about sqrt(10) wider
+
+
+# --------------------------------------------------------------------------- tuning (b)
+
+MONDAY = int(np.datetime64("2024-01-01", "D").astype(np.int64))  # bt.EPOCH: an update day
+WINDOW = MONDAY + 30  # the scored window opens here; the days before are the tuning period
+
+
+def _constant(qid: str, start: int, p: float, outcome: int, resolved: int) -> bt.Tracked:
+    """An event question read daily at ``p`` from ``start`` (an update day) until it
+    resolves, closing 14 days after ``start``."""
+    return bt.Tracked(
+        qid=qid, kind="event", outcome=outcome, resolved=resolved, close=float(start + 14),
+        obs_day=np.arange(start, min(resolved, start + 15)),
+        obs_p=np.full(min(resolved, start + 15) - start, p),
+    )  # fmt: skip
+
+
+def _lomax(p: float, horizon: float, elapsed: float, alpha: float | None) -> float:
+    """Layer 2's decay written out: P(by the deadline | ``elapsed`` silent days) when it was
+    ``p`` with ``horizon`` days to go, for a Gamma(alpha) rate; None holds."""
+    if alpha is None:
+        return p
+    b = horizon / ((1 - p) ** (-1 / alpha) - 1)
+    return 1 - ((b + elapsed) / (b + horizon)) ** alpha
+
+
+def _weekly(n: int) -> list[tuple[int, int]]:
+    """(horizon, elapsed) of the first ``n`` days from an update day 14 days before a close,
+    for a weekly team: 14 days ahead for a week, then 7."""
+    return [(14 - 7 * (d // 7), d % 7) for d in range(n)]
+
+
+TUNING = [  # three NO questions read at 0.5, one YES read at 0.7 that happens on day 10
+    *(_constant(f"no{i}", MONDAY, 0.5, 0, MONDAY + 15) for i in range(3)),
+    _constant("yes", MONDAY, 0.7, 1, MONDAY + 10),
+]
+LATER = _constant("later", MONDAY + 35, 0.4, 0, MONDAY + 50)  # in the scored window
+
+
+def _fit(day: int) -> bt.Fit:
+    flat = {"event": 0.0, "state": 0.0}
+    return bt.Fit(day, 4, flat, {"event": 1.0, "state": 1.0}, 1.0, 1.0)
+
+
+def test_decay_alpha_is_chosen_on_the_tuning_period_and_used_in_the_window() -> None:
+    questions = [*TUNING, LATER]
+    days = bt.replay(questions, 7)
+    # by hand: a NO question's 14 decaying days (the 15th is its close: held, not tuned on),
+    # the YES question's 10 days, each question's time average, then their mean
+    hand = {}
+    for alpha in (0.5, 1.0, 2.0, 5.0, 20.0, None):
+        no = sum(_lomax(0.5, h, e, alpha) ** 2 for h, e in _weekly(14)) / 14
+        yes = sum((1 - _lomax(0.7, h, e, alpha)) ** 2 for h, e in _weekly(10)) / 10
+        hand["hold" if alpha is None else f"{alpha:g}"] = (3 * no + yes) / 4
+    assert min(hand, key=hand.__getitem__) == "2"  # neither the default nor an end
+    assert hand["hold"] == pytest.approx(0.21) and hand["2"] == pytest.approx(0.14728, abs=1e-5)
+
+    report = bt.assess(questions, days, [_fit(WINDOW)], days.held.copy(), seed=0)
+    t = report.tuning
+    assert t is not None and (t.chosen, t.alpha, t.reason) == ("2", 2.0, "lowest")
+    assert t.questions == 4 and t.brier == pytest.approx(hand, rel=1e-12)
+    # (b) on the window: the later question decayed with alpha 2 (its close day held)
+    window = [_lomax(0.4, h, e, 2.0) ** 2 for h, e in _weekly(14)] + [0.4**2]
+    default = [_lomax(0.4, h, e, 1.0) ** 2 for h, e in _weekly(14)] + [0.4**2]
+    event = report.groups[1]
+    assert event.questions == 1 and event.days == 15
+    assert event.brier["decay"].mean == pytest.approx(np.mean(window), rel=1e-12)
+    assert abs(np.mean(window) - np.mean(default)) > 1e-3  # alpha 1 would read otherwise
+
+    out = report.to_json()
+    assert out["tuning"] == {
+        "end": "2024-01-30", "questions": 4, "brier": pytest.approx(hand, rel=1e-12),
+        "chosen": "2", "reason": "lowest",
+    }  # fmt: skip
+    lines = bt.table(report).splitlines()
+    line = next(s for s in lines if s.startswith("(b) "))
+    assert line.startswith(
+        "(b) decays with alpha 2, the lowest mean Brier on the 4 event questions resolved by "
+        "2024-01-30, on their decaying days (0.5 0.15221, 1 0.14774, 2 0.14728,"
+    )
+    assert lines.index(line) < len(lines) - 1 and lines[-1].startswith("Verdict: ")
+
+
+@pytest.mark.parametrize("resolved", [WINDOW, WINDOW + 5], ids=["window start", "after"])
+def test_a_question_resolved_from_the_window_on_never_tunes(resolved: int) -> None:
+    """Its days before the window decay, but its outcome is not known when the window
+    opens: flipping it moves nothing. Resolved the day before, it would count."""
+    from dataclasses import replace
+
+    late = _constant("late", MONDAY + 21, 0.6, 1, resolved)
+    base = bt.tune_decay([*TUNING, late], bt.replay([*TUNING, late], 7), WINDOW)
+    flipped = [*TUNING, replace(late, outcome=0)]
+    moved = bt.tune_decay(flipped, bt.replay(flipped, 7), WINDOW)
+    assert base.questions == moved.questions == 4
+    assert base.brier == moved.brier and base.chosen == moved.chosen == "2"
+    before = _constant("before", MONDAY + 21, 0.6, 1, WINDOW - 1)
+    counted = [bt.tune_decay(qs, bt.replay(qs, 7), WINDOW) for qs in
+               ([*TUNING, before], [*TUNING, replace(before, outcome=0)])]  # fmt: skip
+    assert counted[0].questions == 5 and counted[0].brier["2"] != counted[1].brier["2"]
+
+
+def test_no_question_to_tune_on_keeps_the_default_alpha_and_says_so() -> None:
+    days = bt.replay([LATER], 7)
+    report = bt.assess([LATER], days, [_fit(WINDOW)], days.held.copy())
+    t = report.tuning
+    assert t is not None and (t.chosen, t.alpha, t.reason) == ("1", 1.0, "no questions")
+    assert t.questions == 0 and t.brier == dict.fromkeys(["0.5", "1", "2", "5", "20", "hold"])
+    line = (
+        "(b) decays with the default alpha 1: no event question resolved by 2024-01-30 to "
+        "tune it on"
+    )
+    assert line in bt.table(report).splitlines()
+    default = [_lomax(0.4, h, e, 1.0) ** 2 for h, e in _weekly(14)] + [0.4**2]
+    assert report.groups[1].brier["decay"].mean == pytest.approx(np.mean(default), rel=1e-12)
+    json.dumps(report.to_json()["tuning"], allow_nan=False)  # null figures, not NaN
+
+
+def test_candidates_that_tie_keep_the_default_alpha() -> None:
+    """A team that updates daily holds nothing for a day: every candidate scores as holding."""
+    t = bt.tune_decay(TUNING, bt.replay(TUNING, 1), WINDOW)
+    assert (t.chosen, t.alpha, t.reason, t.questions) == ("1", 1.0, "tie", 4)
+    assert t.brier["hold"] == pytest.approx((3 * 0.25 + 0.09) / 4)
+    assert t.describe().startswith("(b) decays with the default alpha 1: the lowest candidates tie")

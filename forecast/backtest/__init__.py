@@ -14,7 +14,7 @@ resolution date). No day is chosen from the resolution date. Four ways to foreca
 
 - (a) ``hold``: the last update;
 - (b) ``decay``: (a), decayed by layer 2 between updates for event questions, with the
-  default alpha (1) and the scheduled close as deadline;
+  scheduled close as deadline and an alpha chosen on the tuning period (below);
 - (c) ``learned``: the last update recalibrated and, for event questions, decayed with
   the alpha learned by ``forecast.learning.recalibration``: refitted every ``refit_days``
   days on the questions resolved before the refit, a day is scored with the last fit
@@ -27,13 +27,20 @@ treated as state questions (no decay). Scores are Brier and log scores (``foreca
 scoring``), time-averaged per question (the Good Judgment convention) and averaged over
 questions, with 95% bootstrap intervals from resampling questions.
 
+Every method is scored on the window from the first fit of (c) on. The days before it are
+the tuning period: (b)'s alpha is the candidate of ``ALPHAS`` (0.5, 1, 2, 5, 20, or holding)
+with the lowest mean Brier on the event questions resolved before the window, scored the
+same way on their decaying days (``tune_decay``); a tie or no such question keeps the
+default alpha (1). The learned method's prior settings are the module defaults, not tuned.
+
 The modules, in the order the run uses them:
 
 - ``data``: reading the two files into ``Tracked`` questions; ``classify`` and its checks;
 - ``methods``: the team's update calendar, the scored days, methods (a)-(d) and the
   walk-forward fits of (c);
-- ``scores``: per-question time averages and bootstrap intervals;
-- ``report``: ``run`` (the whole backtest), the ``Report`` and its printed ``table``.
+- ``scores``: per-question time averages, bootstrap intervals and (b)'s tuning;
+- ``report``: ``run`` (the whole backtest), ``assess`` (tuning and scores from the fits),
+  the ``Report`` and its printed ``table``.
 
 Every name below can be imported from ``forecast.backtest`` directly.
 """
@@ -48,6 +55,7 @@ from forecast.backtest.data import (
     measure_classifier,
 )
 from forecast.backtest.methods import (
+    ALPHAS,
     CADENCE,
     EPOCH,
     METHODS,
@@ -57,6 +65,7 @@ from forecast.backtest.methods import (
     Fit,
     decaying,
     forecasts,
+    held_decayed,
     refit_schedule,
     replay,
     scored_days,
@@ -65,10 +74,23 @@ from forecast.backtest.methods import (
     value_on,
     walk_forward,
 )
-from forecast.backtest.report import LABELS, Report, run, table, verdict
-from forecast.backtest.scores import BOOTSTRAP, LOG_EPS, Group, Score, log_scores, score_group
+from forecast.backtest.report import LABELS, Report, assess, run, table, verdict
+from forecast.backtest.scores import (
+    BOOTSTRAP,
+    LOG_EPS,
+    TIE,
+    Group,
+    Score,
+    Tuning,
+    alpha_key,
+    log_scores,
+    score_group,
+    time_averages,
+    tune_decay,
+)
 
 __all__ = [
+    "ALPHAS",
     "BOOTSTRAP",
     "CADENCE",
     "EPOCH",
@@ -77,17 +99,22 @@ __all__ = [
     "METHODS",
     "MIN_TRAIN",
     "REFIT_DAYS",
+    "TIE",
     "Days",
     "Fit",
     "Group",
     "Report",
     "Score",
     "Tracked",
+    "Tuning",
+    "alpha_key",
+    "assess",
     "classify",
     "clusters",
     "decaying",
     "early_yes",
     "forecasts",
+    "held_decayed",
     "iso_day",
     "load",
     "log_scores",
@@ -98,7 +125,9 @@ __all__ = [
     "score_group",
     "scored_days",
     "table",
+    "time_averages",
     "training_rows",
+    "tune_decay",
     "update_days",
     "value_on",
     "verdict",

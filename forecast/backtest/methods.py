@@ -2,8 +2,9 @@
 
 ``replay`` walks every question's scored days and records what a team that updates every
 ``cadence`` days held on each (``update_days`` is its calendar). ``forecasts`` gives the
-four methods' forecasts on those days: (a), (b) and (d) straight from the replay, (c) from
-the learned model. ``walk_forward`` fits that model on the questions resolved before each
+four methods' forecasts on those days: (a), (b) and (d) straight from the replay ((b)
+decays with one of ``ALPHAS``, chosen on the tuning period by ``scores.tune_decay``), (c)
+from the learned model. ``walk_forward`` fits that model on the questions resolved before each
 refit day (``training_rows`` builds its data) and applies each fit to the days up to the
 next refit.
 """
@@ -26,6 +27,8 @@ EPOCH = date(2024, 1, 1)  # a Monday: update days are EPOCH + k * cadence
 REFIT_DAYS = 60  # days between walk-forward refits of the learned model
 MIN_TRAIN = 100  # resolved questions needed before the first fit
 METHODS = ("hold", "decay", "learned", "fresh")
+ALPHAS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 20.0, None)  # (b)'s candidates;
+# None holds (no decay). A large alpha is not holding: alpha -> inf is the constant hazard.
 
 
 # --------------------------------------------------------------------------- replay
@@ -94,12 +97,23 @@ def decaying(days: Days) -> np.ndarray:
     return days.event & (days.horizon > 0) & (days.elapsed < days.horizon)
 
 
-def forecasts(days: Days, learned: Callable[[Days], np.ndarray]) -> dict[str, np.ndarray]:
-    """The four methods' forecasts on every scored day."""
+def forecasts(
+    days: Days, learned: Callable[[Days], np.ndarray], alpha: float | None = DEFAULT_ALPHA
+) -> dict[str, np.ndarray]:
+    """The four methods' forecasts on every scored day; (b) decays with ``alpha`` (None:
+    no decay, (b) holds as (a) does)."""
+    decay = held_decayed(days, alpha)
+    return {"hold": days.held, "decay": decay, "learned": learned(days), "fresh": days.fresh}
+
+
+def held_decayed(days: Days, alpha: float | None) -> np.ndarray:
+    """Method (b): the held value, decayed by layer 2 with ``alpha`` on the days that decay
+    (:func:`decaying`); ``alpha`` None holds."""
     decay = days.held.copy()
     d = decaying(days)
-    decay[d] = decayed(days.held[d], days.horizon[d], days.elapsed[d], DEFAULT_ALPHA)
-    return {"hold": days.held, "decay": decay, "learned": learned(days), "fresh": days.fresh}
+    if alpha is not None:
+        decay[d] = decayed(days.held[d], days.horizon[d], days.elapsed[d], alpha)
+    return decay
 
 
 # --------------------------------------------------------------------------- learning

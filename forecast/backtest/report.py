@@ -1,30 +1,32 @@
 """The whole backtest run and what it prints.
 
-``run`` reads the files, replays the team, fits the learned model walk-forward and scores
-the four methods on the days after the first fit; ``Report`` holds the result (``to_json``
-for ``forecast backtest --json``) and ``table`` prints it as plain text.
+``run`` reads the files, replays the team and fits the learned model walk-forward;
+``assess`` then chooses (b)'s alpha on the days before the first fit (the tuning period)
+and scores the four methods on the days from it (the scored window). ``Report`` holds the
+result (``to_json`` for ``forecast backtest --json``) and ``table`` prints it as plain text.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from forecast.backtest.data import early_yes, iso_day, load
+from forecast.backtest.data import Tracked, early_yes, iso_day, load
 from forecast.backtest.methods import (
     CADENCE,
     METHODS,
     REFIT_DAYS,
+    Days,
     Fit,
     forecasts,
     replay,
     walk_forward,
 )
-from forecast.backtest.scores import Group, Score, score_group
+from forecast.backtest.scores import Group, Score, Tuning, score_group, tune_decay
 from forecast.domain import ForecastError
 
 LABELS = {
@@ -47,6 +49,7 @@ class Report:
     fits: list[Fit]
     groups: list[Group]
     window_start: int
+    tuning: Tuning | None = None  # how (b)'s alpha was chosen
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
@@ -60,6 +63,7 @@ class Report:
             "fits": [f.to_json() for f in self.fits],
             "groups": [g.to_json() for g in self.groups],
             "verdict": verdict(self),
+            "tuning": None if self.tuning is None else self.tuning.to_json(),
             **self.extra,
         }
 
@@ -83,9 +87,27 @@ def run(
     days = replay(questions, cadence)
     settings = settings or SamplerSettings(draws=300, tune=300, chains=2, seed=seed)
     fits, learned = walk_forward(questions, days, refit_days, settings, progress)
-    fc = forecasts(days, lambda _: learned)
+    return assess(questions, days, fits, learned, cadence=cadence, refit_days=refit_days, seed=seed)
+
+
+def assess(
+    questions: Sequence[Tracked],
+    days: Days,
+    fits: list[Fit],
+    learned: np.ndarray,
+    *,
+    cadence: int = CADENCE,
+    refit_days: int = REFIT_DAYS,
+    seed: int = 0,
+) -> Report:
+    """The report from the replay and the walk-forward fits: (b)'s alpha chosen on the
+    tuning period (``tune_decay``, on what resolved before the first fit), then every
+    method scored on the window from the first fit."""
+    window_start = int(fits[0].day)
+    tuning = tune_decay(questions, days, window_start)
+    fc = forecasts(days, lambda _: learned, tuning.alpha)
     outcome = np.array([q.outcome for q in questions])
-    window = days.day >= fits[0].day  # out of sample for (c): every method on these days
+    window = days.day >= window_start  # out of sample for (c): every method on these days
     rng = np.random.default_rng(seed)
     related = np.array([q.cluster for q in questions])
     groups = [
@@ -103,7 +125,8 @@ def run(
         early_yes=early_yes(questions),
         fits=fits,
         groups=groups,
-        window_start=int(fits[0].day),
+        window_start=window_start,
+        tuning=tuning,
     )
 
 
@@ -158,6 +181,8 @@ def table(report: Report) -> str:
         f"YES questions resolved >= 7 days before close: event {e['event']:.0%}, "
         f"state {e['state']:.0%} (a label-free check of the classification)"
     )
+    if report.tuning is not None:
+        lines.append(report.tuning.describe())
     lines.append("Data: ForecastBench (Karger et al., ICLR 2025), CC BY-SA 4.0.")
     lines.append(f"Verdict: {verdict(report)}")
     return "\n".join(lines)

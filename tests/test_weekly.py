@@ -448,3 +448,27 @@ def test_a_week_read_as_of_an_earlier_day_sees_only_what_was_logged_by_then(
     assert 0 < len(seen) < len(logged)
     with pytest.raises(ForecastError, match="week 2025-W44 has not started yet"):
         weekly.build(demo, "2025-W44", as_of=cutoff)
+
+
+def test_a_linked_question_moved_by_its_parent_is_a_mover() -> None:
+    """B has no record of its own in the week, but a report on A, to which it is linked,
+    moves it: the report lists it, moved as the network says (hand case of the links
+    issue: P(B) from 0.38 to 0.8 x 2/3 + 0.1 x 1/3 = 17/30), via A."""
+    clock = Clock(MONDAY - timedelta(days=10))
+    tracker = Tracker.open(clock=clock)
+    opened = MONDAY - timedelta(days=10)
+    tracker.add_question(Question("a", "Will A happen?", Kind.BINARY, opened, prior=0.4))
+    tracker.add_question(Question("b", "Will B happen?", Kind.BINARY, opened, prior=0.5))
+    tracker.add_source("Wire", 1.0)
+    tracker.link(["a"], "b", [(("yes",), (0.8,)), (("no",), (0.1,))])
+    clock.now = MONDAY + timedelta(days=2)
+    tracker.add_evidence(
+        "a", lr=3.0, source="Wire", published=MONDAY + timedelta(days=1), title="on A"
+    )
+    clock.now = MONDAY + timedelta(days=8)
+    stats = weekly.build(tracker, "2025-W43")
+    movers = {m.question.id: m for m in stats.movers}
+    assert set(movers) == {"a", "b"}
+    assert movers["b"].before == pytest.approx(0.38, abs=1e-12)
+    assert movers["b"].after == pytest.approx(17 / 30, abs=1e-12)
+    assert [c.via for c in movers["b"].reports] == ["a"]

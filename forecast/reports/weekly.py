@@ -227,7 +227,12 @@ def build(
     known = [q for q in history.questions if q.created_at is None or q.created_at <= as_of]
     open_now = [q for q in known if evidence.resolution_as_of(parts[q.id], q.id, as_of) is None]
     fresh = [q for q in known if q.created_at is not None and q.created_at >= start]
-    after = _States(tracker, parts, as_of)
+    # A linked question moves with its group: its state is computed from the whole record
+    # (not re-read for each), and a report on a question it is linked to moves it.
+    links = [link for t in (start, as_of) for link in tracker.links(t)]
+    linked = {k for link in links for k in (link.child, *link.parents)}
+    whole = {k: history if k in linked else part for k, part in parts.items()}
+    after = _States(tracker, whole, as_of)
     track = track_record.build(tracker, as_of=as_of, history=history, analysts=analysts)
     return WeeklyStats(
         week=label,
@@ -237,7 +242,7 @@ def build(
         open_questions=len(open_now),
         stale_days=stale_days,
         near_days=near_days,
-        movers=_movers(tracker, open_now, parts, after, start, as_of)[:top],
+        movers=_movers(tracker, open_now, parts, whole, after, start, as_of)[:top],
         new_evidence=_cut(_new_evidence(history, start, as_of)),
         changes=_cut(_changes(history, start, as_of)),
         new_questions=[_line(after[q.id], q.created_at) for q in fresh],
@@ -281,16 +286,20 @@ def _movers(
     tracker: Tracker,
     questions: Sequence[Question],
     parts: dict[str, History],
+    whole: dict[str, History],
     after: dict[str, QuestionState],
     start: datetime,
     as_of: datetime,
 ) -> list[Mover]:
+    """The questions that moved over the week (``parts``: each one's own records;
+    ``whole``: what its state is computed from, the whole record for a linked one)."""
     movers = []
     for q in questions:
-        if not kinds.has_ladder(q) and not _touched(parts[q.id], start, as_of):
+        alone = whole[q.id] is parts[q.id]
+        if not kinds.has_ladder(q) and alone and not _touched(parts[q.id], start, as_of):
             continue  # nothing decays and nothing new was known: it cannot have moved
         then = max(start, q.created_at or start)
-        before = _state(tracker, q, parts, then)
+        before = _state(tracker, q, whole, then)
         mover = _mover(q, before, after[q.id], parts[q.id], start, as_of)
         if abs(mover.change) >= MIN_MOVE:
             movers.append(mover)

@@ -199,10 +199,11 @@ def walk_forward(
         seen = resolved < t  # resolved, hence fully known, before the fit
         rows = training_rows(days, seen, outcome)
         if model is None:
-            model = recalibration.build_model(rows)
+            model = recalibration.build_model(rows, decays=True)
         else:
             recalibration.set_rows(model, rows)
         r = recalibration.learn(model, settings, int(seen.sum()))
+        assert r.alpha is not None and r.decay_share is not None  # built with decay
         fits.append(Fit(t, int(seen.sum()), r.shift, r.slope, r.alpha, r.decay_share))
         stop = schedule[k + 1] if k + 1 < len(schedule) else np.inf
         mine = (days.day >= t) & (days.day < stop)

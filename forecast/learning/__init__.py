@@ -19,7 +19,8 @@ Modules, in the order data flows through them:
   trajectories from them (binary: layer 1 vectorised over draws; event: the exact core
   of ``forecast.trajectory`` run per draw);
 - ``simulate``: team histories with known parameters, for tests and benchmarks;
-- ``recalibration``: the backtest's model of held forecasts (``forecast.backtest``).
+- ``recalibration``: the model of held forecasts: shift and slope by class and pooled
+  groups, and decay (``forecast.backtest``, ``team``);
 
 Importing this package does not import PyMC: only ``model``, ``diagnostics``,
 ``calibrate`` and ``recalibration`` do, so the point-forecast path stays fast.

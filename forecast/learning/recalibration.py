@@ -1,11 +1,13 @@
-"""The backtest's model: how to read a held forecast, learned from questions already resolved.
+"""How to read a held forecast, learned from questions already resolved: the backtest's
+method (c) (with decay) and the team's recalibration (:mod:`forecast.learning.team`).
 
 A team that updates every few days holds each update until the next. For a held
 probability ``p`` of class c (event or state question) the model learns
 
     logit p' = shift_c + slope_c * logit p                  (recalibration)
 
-and, for event questions, the Gamma shape ``alpha`` of layer 2's decay from ``p'`` over
+with partially pooled offsets by group where the rows carry groups (below), and, for
+event questions, the Gamma shape ``alpha`` of layer 2's decay from ``p'`` over
 the days since the update: ``P = 1 - ((s + e) / (s + H)) ** alpha``, with ``s`` set so that
 ``P = p'`` on the update day, ``H`` the days then left to the deadline and ``e`` the
 days since.
@@ -19,6 +21,20 @@ many YES questions the effective resolution date comes weeks after the market al
 stood near 1 (the event had happened), so "nothing happened" was recorded against
 forecasts near certainty. The outcome does not have that problem.
 
+**Groups** (optional): crossed factors such as the question's author and its tags (the
+team's recalibration, :mod:`forecast.learning.team`) or a forecast's platform. A row
+belongs to the levels of each factor with weights that sum to 1 (a question with two tags
+is half in each) or to 0 (no level: no offset), and its shift and slope gain the weighted
+sum of those levels' offsets::
+
+    shift = shift_c + sum_g w_g a_g        slope = slope_c + sum_g w_g b_g
+    a_g = sd_a[f] z_g,  b_g = sd_b[f] u_g,  z, u ~ Normal(0, 1),  sd ~ HalfNormal
+
+(non-centred; one pair of spreads per factor, so a level with a short record is pulled
+towards the class). The offsets add on the slope itself, not its log, so that posterior
+means plug in exactly: the mean forecast's shift and slope are the means' weighted sums.
+A level the rows never name keeps its prior: no offset.
+
 Priors are data, with defaults below. Build and fit are separate; the rows live in two
 ``pm.Data`` containers, so a walk-forward backtest refits without recompiling.
 """
@@ -26,7 +42,8 @@ Priors are data, with defaults below. Build and fit are separate; the rows live 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pymc as pm
@@ -48,10 +65,19 @@ DEFAULT_PRIORS: dict[str, float] = {
     # 2 assumes, with the data free to say otherwise.
     "decay_share_a": 2.0,
     "decay_share_b": 1.0,
+    # Half-normal scales of the spread of a factor's levels (an author, a tag) around the
+    # class: a shift of +-0.5 and a slope +-0.3 away at two sd are already large.
+    "group_shift_sd": 0.25,
+    "group_slope_sd": 0.15,
 }
 
-SAMPLED = ("shift", "log_slope", "log_alpha", "decay_share")
-DERIVED = ("slope", "alpha")
+
+@dataclass(frozen=True)
+class Factor:
+    """A grouping of the rows (``"author"``, ``"tag"``, ``"platform"``) and its levels."""
+
+    name: str
+    levels: tuple[str, ...]
 
 
 @dataclass(frozen=True, eq=False)
@@ -68,12 +94,37 @@ class Rows:
     held_logit: np.ndarray  # held rows
     held_outcome: np.ndarray
     held_weight: np.ndarray
-    held_kind: np.ndarray  # 0: event question, 1: state question (which recalibration)
+    held_kind: np.ndarray  # the index of the row's class in ``classes`` (which recalibration)
+    classes: tuple[str, ...] = CLASSES  # decaying rows are of the first class
+    factors: tuple[Factor, ...] = ()
+    # Membership weights, one column per level of every factor in turn (rows x levels).
+    members: np.ndarray | None = None  # of the decaying rows
+    held_members: np.ndarray | None = None  # of the held rows
+
+    def __post_init__(self) -> None:
+        levels = sum(len(f.levels) for f in self.factors)
+        for name, rows in (("members", len(self.logit)), ("held_members", len(self.held_logit))):
+            found = getattr(self, name)
+            shape = (rows, levels) if found is not None or levels else None
+            if shape is not None and (found is None or np.shape(found) != shape):
+                raise ForecastError(
+                    f"{name} must be {shape[0]} rows by {shape[1]} levels, not "
+                    f"{None if found is None else np.shape(found)}"
+                )
+
+    @property
+    def decays(self) -> bool:
+        """Whether any row decays (else the model has no decay at all)."""
+        return len(self.logit) > 0
 
     def containers(self) -> dict[str, np.ndarray]:
-        """Two packed ``pm.Data`` arrays (see ``model.containers`` on why packed)."""
+        """Two packed ``pm.Data`` arrays (see ``model.containers`` on why packed): each
+        row's fields, then its membership weights."""
         decaying = np.stack([self.logit, self.horizon, self.elapsed, self.outcome, self.weight])
         held = np.stack([self.held_logit, self.held_outcome, self.held_weight, self.held_kind])
+        if self.factors:
+            decaying = np.concatenate([decaying, np.asarray(self.members).T])
+            held = np.concatenate([held, np.asarray(self.held_members).T])
         return {"decaying": decaying.astype(float), "held": held.astype(float)}
 
 
@@ -83,14 +134,31 @@ class Recalibration:
 
     shift: dict[str, float]
     slope: dict[str, float]
-    alpha: float
-    decay_share: float
+    alpha: float | None  # None: the rows had no decay
+    decay_share: float | None
     questions: int
+    # Per factor, per level: the posterior means of its (shift, slope) offsets.
+    offsets: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
 
-    def apply(self, p: np.ndarray, kind: str) -> np.ndarray:
-        """Recalibrate held probabilities of one class."""
+    def line(
+        self, kind: str, members: Mapping[str, Mapping[str, float]] | None = None
+    ) -> tuple[float, float]:
+        """The (shift, slope) of a forecast of class ``kind`` whose groups are ``members``
+        (factor -> level -> weight; an unknown factor or level adds nothing)."""
+        shift, slope = self.shift[kind], self.slope[kind]
+        for factor, weights in (members or {}).items():
+            for level, w in weights.items():
+                a, b = self.offsets.get(factor, {}).get(level, (0.0, 0.0))
+                shift, slope = shift + w * a, slope + w * b
+        return shift, slope
+
+    def apply(
+        self, p: np.ndarray, kind: str, members: Mapping[str, Mapping[str, float]] | None = None
+    ) -> np.ndarray:
+        """Recalibrate held probabilities of one class (and one set of groups)."""
+        shift, slope = self.line(kind, members)
         x = np.log(p) - np.log1p(-p)
-        return 1.0 / (1.0 + np.exp(-(self.shift[kind] + self.slope[kind] * x)))
+        return 1.0 / (1.0 + np.exp(-(shift + slope * x)))
 
 
 def merged_priors(priors: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -100,29 +168,72 @@ def merged_priors(priors: Mapping[str, float] | None = None) -> dict[str, float]
     return {**DEFAULT_PRIORS, **(priors or {})}  # user settings win over the defaults
 
 
-def build_model(rows: Rows, priors: Mapping[str, float] | None = None) -> pm.Model:
-    """The recalibration-and-decay model of ``rows``."""
+def build_model(
+    rows: Rows, priors: Mapping[str, float] | None = None, *, decays: bool | None = None
+) -> pm.Model:
+    """The recalibration model of ``rows``, with pooled offsets for the rows' factors, and
+    with decay if ``decays`` (by default: if any row decays)."""
     p = merged_priors(priors)
-    with pm.Model(coords={"class": list(CLASSES)}) as model:
+    decays = rows.decays if decays is None else decays
+    coords = {"class": list(rows.classes), **{f.name: list(f.levels) for f in rows.factors}}
+    with pm.Model(coords=coords) as model:
+        model.rows_layout = _layout(rows, decays)
         d = {name: pm.Data(name, value) for name, value in rows.containers().items()}
         shift = pm.Normal("shift", 0.0, p["shift_sd"], dims="class")
         log_slope = pm.Normal("log_slope", 0.0, p["log_slope_sd"], dims="class")
-        pm.Deterministic("slope", pt.exp(log_slope), dims="class")
-        log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
-        alpha = pm.Deterministic("alpha", pt.exp(log_alpha))
+        slope = pm.Deterministic("slope", pt.exp(log_slope), dims="class")
         dec, held = d["decaying"], d["held"]
-        share = pm.Beta("decay_share", p["decay_share_a"], p["decay_share_b"])
-        log_p, log_q = _decayed_log_forecast(
-            shift[0] + pt.exp(log_slope[0]) * dec[0], dec[1], dec[2], alpha, share
-        )
-        pm.Potential("decaying_days", pt.sum(dec[4] * (dec[3] * log_p + (1 - dec[3]) * log_q)))
         kind = pt.cast(held[3], "int64")
-        x = shift[kind] + pt.exp(log_slope[kind]) * held[0]
+        dec_shift, dec_slope = shift[0], slope[0]
+        held_shift, held_slope = shift[kind], slope[kind]
+        if rows.factors:
+            a, b = _offsets(rows.factors, p)
+            dec_shift = dec_shift + pt.dot(dec[5:].T, a)
+            dec_slope = dec_slope + pt.dot(dec[5:].T, b)
+            held_shift = held_shift + pt.dot(held[4:].T, a)
+            held_slope = held_slope + pt.dot(held[4:].T, b)
+        if decays:
+            log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
+            alpha = pm.Deterministic("alpha", pt.exp(log_alpha))
+            share = pm.Beta("decay_share", p["decay_share_a"], p["decay_share_b"])
+            log_p, log_q = _decayed_log_forecast(
+                dec_shift + dec_slope * dec[0], dec[1], dec[2], alpha, share
+            )
+            pm.Potential("decaying_days", pt.sum(dec[4] * (dec[3] * log_p + (1 - dec[3]) * log_q)))
+        x = held_shift + held_slope * held[0]
         pm.Potential(
             "held_days",
             pt.sum(held[2] * (held[1] * -pt.softplus(-x) + (1 - held[1]) * -pt.softplus(x))),
         )
     return model
+
+
+def _offsets(factors: tuple[Factor, ...], p: Mapping[str, float]) -> tuple[Any, Any]:
+    """Every level's shift and slope offsets, factor after factor (non-centred)."""
+    shifts, slopes = [], []
+    for f in factors:
+        sd_a = pm.HalfNormal(f"{f.name}_shift_sd", p["group_shift_sd"])
+        sd_b = pm.HalfNormal(f"{f.name}_slope_sd", p["group_slope_sd"])
+        z = pm.Normal(f"{f.name}_shift_z", 0.0, 1.0, dims=f.name)
+        u = pm.Normal(f"{f.name}_slope_z", 0.0, 1.0, dims=f.name)
+        shifts.append(pm.Deterministic(f"{f.name}_shift", sd_a * z, dims=f.name))
+        slopes.append(pm.Deterministic(f"{f.name}_slope", sd_b * u, dims=f.name))
+    return pt.concatenate(shifts), pt.concatenate(slopes)
+
+
+def _layout(rows: Rows, decays: bool) -> tuple[Any, ...]:
+    """What the model's structure depends on: rows of another layout need a new model."""
+    return (rows.classes, rows.factors, decays)
+
+
+def sampled(model: pm.Model) -> tuple[str, ...]:
+    """The free parameters of a model built by :func:`build_model`."""
+    return tuple(v.name for v in model.free_RVs)
+
+
+def derived(model: pm.Model) -> tuple[str, ...]:
+    """Its derived quantities (slope, alpha, the levels' offsets)."""
+    return tuple(v.name for v in model.deterministics)
 
 
 def _decayed_log_forecast(
@@ -144,21 +255,37 @@ def _decayed_log_forecast(
 
 def set_rows(model: pm.Model, rows: Rows) -> None:
     """New training rows for an existing model (no recompilation with nutpie)."""
+    layout = getattr(model, "rows_layout", None)
+    if layout is None or layout != _layout(rows, layout[2] or rows.decays):
+        raise ForecastError(
+            "these rows have other classes, factors or levels, or decay where the model's "
+            "did not: build a new model"
+        )
     with model:
         pm.set_data(rows.containers())
 
 
 def learn(model: pm.Model, settings: SamplerSettings, questions: int) -> Recalibration:
     """Fit the model with its current rows and return the posterior means."""
-    post = fit(model, settings, sampled=SAMPLED, derived=DERIVED)["posterior"]
-    mean = {
-        name: np.asarray(post[name].mean(("chain", "draw")).values)
-        for name in ("shift", "slope", "alpha", "decay_share")
-    }
+    post = fit(model, settings, sampled=sampled(model), derived=derived(model))["posterior"]
+
+    def mean(name: str) -> np.ndarray:
+        return np.asarray(post[name].mean(("chain", "draw")).values)
+
+    classes, factors, decays = model.rows_layout
     return Recalibration(
-        shift=dict(zip(CLASSES, map(float, mean["shift"]), strict=True)),
-        slope=dict(zip(CLASSES, map(float, mean["slope"]), strict=True)),
-        alpha=float(mean["alpha"]),
-        decay_share=float(mean["decay_share"]),
+        shift=dict(zip(classes, map(float, mean("shift")), strict=True)),
+        slope=dict(zip(classes, map(float, mean("slope")), strict=True)),
+        alpha=float(mean("alpha")) if decays else None,
+        decay_share=float(mean("decay_share")) if decays else None,
         questions=questions,
+        offsets={
+            f.name: {
+                level: (float(a), float(b))
+                for level, a, b in zip(
+                    f.levels, mean(f"{f.name}_shift"), mean(f"{f.name}_slope"), strict=True
+                )
+            }
+            for f in factors
+        },
     )

@@ -859,6 +859,11 @@ def test_calibrate_command_fits_and_saves(
     summary = json.loads(out)
     assert summary["counts"]["questions"] == 60
     assert Path(summary["path"]).exists()
+    # an imported history without snapshots has no scored day: no team recalibration, and why
+    assert summary["team_recalibration"] == {
+        "skipped": "no binary or event question has been scored yet: there is no track record "
+        "to recalibrate on"
+    }
     # 60 questions: 70% (42) resolved by the cut, and one more logged that same day; the 17
     # after it are too few to judge the fit by
     held = summary["holdout"]
@@ -899,12 +904,15 @@ def test_calibrate_command_fits_and_saves(
         "building the model (PyMC)",
         "sampling: 4 chains of 100 tuning and 100 draws (pymc; compiling first)",
     ]
-    assert stages[-4:] == [
+    assert stages[-5:] == [
         "comparing with the stated values (leave-one-out, a diagnostic)",
         f"out-of-time check: {held['reason']}",
         "drawing the calibration plot",
         "saved",
+        "team recalibration skipped: no binary or event question has been scored yet: there "
+        "is no track record to recalibrate on",
     ]
+    assert "team recalibration: none (no binary or event question has been scored yet" in out
 
 
 def _consistent(h: History) -> History:

@@ -93,13 +93,45 @@ def calibrate(
     def stage(line: str) -> None:
         say(f"[{time.perf_counter() - started:6.1f} s] {line}", err=True)
 
-    history = tracker(ctx).history(None)
-    result = run(history, settings=settings, directory=fits_dir, stage=stage)
+    opened = tracker(ctx)
+    result = run(opened.history(None), settings=settings, directory=fits_dir, stage=stage)
     stage("saved")
+    team = _team(opened, settings, fits_dir, stage)
     if as_json:
-        print_json({"path": str(result.path), **result.summary})
+        print_json({"path": str(result.path), **result.summary, "team_recalibration": team})
         return
     _print_calibration(result.path, result.summary)
+    _print_team(team)
+
+
+def _team(opened: Any, settings: Any, fits_dir: Path | None, stage: Any) -> dict[str, Any]:
+    """The team's recalibration, fitted and saved; or why there is none."""
+    from forecast import recalibrated
+
+    try:
+        path, content = recalibrated.calibrate(opened, settings, directory=fits_dir, stage=stage)
+    except ForecastError as why:
+        stage(f"team recalibration skipped: {why}")
+        return {"skipped": str(why)}
+    stage("team recalibration saved")
+    return {"path": str(path), **content}
+
+
+def _print_team(t: dict[str, Any]) -> None:
+    if "skipped" in t:
+        say(f"team recalibration: none ({t['skipped']})")
+        return
+    h = t["holdout"]
+    say(f"team recalibration saved to {t['path']}")
+    offered = "shown beside the stated forecasts" if h["offered"] else "NOT shown"
+    say(f"  {offered}, walk-forward: {h['reason']}")
+    say("  log-odds of the stated forecast (slope x, then shift +):")
+    for name, c in t["classes"].items():
+        say(f"    {pad(name + ' questions', 28)} x {c['slope']:.2f} {c['shift']:+.2f}")
+    for factor in ("author", "tag"):
+        for name, g in t[factor].items():
+            say(f"    {pad(cell(f'{factor} {name}'), 28)} slope {g['slope']:+.2f}, shift "
+                f"{g['shift']:+.2f} ({g['questions']} questions)")  # fmt: skip
 
 
 def _print_calibration(path: Path, s: dict[str, Any]) -> None:

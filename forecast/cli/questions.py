@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
 LEARNED_HELP = (
     "Use the trust learned from the track record (`forecast calibrate`): reliabilities, "
-    "analyst calibration and decay from the saved fit, refused if stale or failed."
+    "analyst calibration and decay from the saved fit, refused if stale or failed; `show` "
+    "also gives the team's recalibrated forecast beside the stated one."
 )
 
 
@@ -289,18 +290,28 @@ def show(
     as_json: bool,
 ) -> None:
     """A question's probability, trajectory and the reports that moved it."""
+    from forecast import recalibrated
+
     opened = tracker(ctx)
     cutoff = knowledge_time(as_of)
-    fit = _fit(opened, learned or band)
+    found = recalibrated.learning(opened) if learned or band else None
+    fit = opened.learned_fit() if band else found.fit if found else None  # a band needs it
     state = opened.state(qid, as_of=cutoff, analyst=analyst, learned=fit)
     data = state.to_json()
     if band:
-        found = opened.band(qid, as_of=state.as_of, analyst=analyst)
+        drawn = opened.band(qid, as_of=state.as_of, analyst=analyst)
         data["band"] = {
-            "prob": found.prob,
+            "prob": drawn.prob,
             "days": [iso(day) for day in state.trajectory.days],
-            **{k: getattr(found, k).tolist() for k in ("low", "median", "high")},
+            **{k: getattr(drawn, k).tolist() for k in ("low", "median", "high")},
         }
+    if found is not None and found.refused is not None:
+        data["trust"]["refused"] = found.refused
+    if found is not None and analyst is None:  # the team's forecast, recalibrated beside it
+        stated = state if fit is None else opened.state(qid, as_of=cutoff)
+        beside = recalibrated.beside(stated, found.team)
+        if beside is not None:
+            data["recalibrated"] = beside
     if state.alone is not None and analyst is None and fit is None:  # stated values
         linked = {x.question.id: x for x in opened.linked(state.as_of)}
         if qid in linked:
@@ -328,6 +339,8 @@ def _print_state(data: dict[str, Any]) -> None:
     trust = data["trust"]
     if trust["learned"]:
         say(f"  learned trust: the fit of {trust['fitted_at'][:16]}")
+    if trust.get("refused"):
+        say(f"  learned trust not used: {trust['refused']}")
     p = data["probability"]
     if isinstance(p, dict):
         for name, value in p.items():
@@ -338,6 +351,8 @@ def _print_state(data: dict[str, Any]) -> None:
         b = data["band"]
         low, high = _pct(b["low"][-1]).strip(), _pct(b["high"][-1]).strip()
         say(f"  {b['prob']:.0%} credible band {low} to {high} (the saved fit's draws)")
+    if "recalibrated" in data:
+        say(f"  {_recalibrated_line(data['recalibrated'])}")
     for d in data["deadlines"]:
         say(f"    by {d['date']:<12} {_pct(d['probability'])}")
     if data["alone"] is not None:
@@ -362,6 +377,17 @@ def _print_state(data: dict[str, Any]) -> None:
     header = ("published", "step", "without it", "source", "report", "title")
     for line in table((header, *rows), indent="    "):
         say(line)
+
+
+def _recalibrated_line(r: dict[str, Any]) -> str:
+    if not r["offered"]:
+        return f"team recalibration not shown: {r['reason']}"
+    groups = ", ".join([f"author {cell(r['author'])}", *(f"tag {cell(t)}" for t in r["tags"])])
+    return (
+        f"recalibrated by the team's track record: {_pct(r['probability']).strip()} "
+        f"(stated {_pct(r['stated']).strip()}; log-odds x {r['slope']:.2f} "
+        f"{r['shift']:+.2f} for {groups})"
+    )
 
 
 def _contribution_row(c: dict[str, Any]) -> tuple[str, ...]:

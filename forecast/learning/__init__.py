@@ -19,11 +19,13 @@ Modules, in the order data flows through them:
   trajectories from them (binary: layer 1 vectorised over draws; event: the exact core
   of ``forecast.trajectory`` run per draw);
 - ``simulate``: team histories with known parameters, for tests and benchmarks;
+- ``team``: the team's recalibration (rows from scored days, walk-forward check, saved file);
 - ``recalibration``: the model of held forecasts: shift and slope by class and pooled
   groups, and decay (``forecast.backtest``, ``team``);
 
-Importing this package does not import PyMC: only ``model``, ``diagnostics``,
-``calibrate`` and ``recalibration`` do, so the point-forecast path stays fast.
+Importing this package does not import PyMC: only ``model`` and ``diagnostics`` do (and
+``calibrate``, ``recalibration`` and ``team`` when they fit), so the point-forecast path
+stays fast.
 
 For the engine: ``fits.load_learned(history=...)`` gives a ``Learned`` whose
 ``reliabilities(stated, types)``, ``exponent_means()`` and ``alpha.mean`` plug into

@@ -35,7 +35,8 @@ towards the class). The offsets add on the slope itself, not its log, so that po
 means plug in exactly: the mean forecast's shift and slope are the means' weighted sums.
 A level the rows never name keeps its prior: no offset.
 
-Priors are data, with defaults below. Build and fit are separate; the rows live in two
+Priors are data, with defaults below. PyMC is imported only to build and fit a model: the
+rows and applying a recalibration are numpy. Build and fit are separate; the rows live in two
 ``pm.Data`` containers, so a walk-forward backtest refits without recompiling.
 """
 
@@ -43,15 +44,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pymc as pm
-import pytensor.tensor as pt
 
 from forecast import decay
 from forecast.domain import ForecastError
-from forecast.learning.model import SamplerSettings, fit
+
+if TYPE_CHECKING:
+    import pymc as pm
+    import pytensor.tensor as pt
+
+    from forecast.learning.sampling import SamplerSettings
 
 CLASSES = ("event", "state")
 
@@ -173,6 +177,9 @@ def build_model(
 ) -> pm.Model:
     """The recalibration model of ``rows``, with pooled offsets for the rows' factors, and
     with decay if ``decays`` (by default: if any row decays)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
     p = merged_priors(priors)
     decays = rows.decays if decays is None else decays
     coords = {"class": list(rows.classes), **{f.name: list(f.levels) for f in rows.factors}}
@@ -210,6 +217,9 @@ def build_model(
 
 def _offsets(factors: tuple[Factor, ...], p: Mapping[str, float]) -> tuple[Any, Any]:
     """Every level's shift and slope offsets, factor after factor (non-centred)."""
+    import pymc as pm
+    import pytensor.tensor as pt
+
     shifts, slopes = [], []
     for f in factors:
         sd_a = pm.HalfNormal(f"{f.name}_shift_sd", p["group_shift_sd"])
@@ -248,6 +258,8 @@ def _decayed_log_forecast(
 
     The decayed part is the law of :func:`forecast.decay.log_none_by_deadline`.
     """
+    import pytensor.tensor as pt
+
     q_decayed = pt.exp(decay.log_none_by_deadline(logit, horizon, elapsed, alpha, pt))
     q = share * q_decayed + (1.0 - share) * pt.exp(-decay.softplus(logit, pt))
     return pt.log1p(-q), pt.log(q)
@@ -261,12 +273,16 @@ def set_rows(model: pm.Model, rows: Rows) -> None:
             "these rows have other classes, factors or levels, or decay where the model's "
             "did not: build a new model"
         )
+    import pymc as pm
+
     with model:
         pm.set_data(rows.containers())
 
 
 def learn(model: pm.Model, settings: SamplerSettings, questions: int) -> Recalibration:
     """Fit the model with its current rows and return the posterior means."""
+    from forecast.learning.model import fit
+
     post = fit(model, settings, sampled=sampled(model), derived=derived(model))["posterior"]
 
     def mean(name: str) -> np.ndarray:

@@ -31,7 +31,7 @@ from typing import Any
 import streamlit as st
 
 from dashboards import identity
-from forecast import demo, news, reference, settings, track_record
+from forecast import demo, news, recalibrated, reference, settings, track_record
 from forecast.alerts.rules import Setting, Subscription
 from forecast.api import (
     BAND,
@@ -58,9 +58,10 @@ from forecast.domain import (
 from forecast.drafting import Suggester
 from forecast.evidence import by_question
 from forecast.inbox import Action, Feed, FeedStatus, Page
-from forecast.learning import bands, fits
+from forecast.learning import bands, fits, team
 from forecast.learning.draws import Draws
 from forecast.learning.fits import Learned
+from forecast.learning.team import TeamRecalibration
 from forecast.links import QuestionLink
 from forecast.reports import weekly
 from forecast.store.urls import default_url
@@ -383,6 +384,28 @@ def saved_fit() -> SavedFit:
 def learned() -> Learned | None:
     """The saved fit if forecasts may use it now (what ``Tracker.learned_fit`` accepts)."""
     return saved_fit().usable
+
+
+@dataclass(frozen=True)
+class SavedRecalibration:
+    """The team's recalibration in the fits folder, as the dashboard shows it."""
+
+    saved: TeamRecalibration | None  # None: none saved, or refused (``problem`` says why)
+    problem: ForecastError | None
+
+
+@_read(max_entries=4)
+def _saved_recalibration(key: Key, fit: FitKey) -> SavedRecalibration:
+    try:
+        return SavedRecalibration(recalibrated.load(tracker(), Path(fit[0]).parent), None)
+    except ForecastError as exc:  # stale, damaged, another version
+        return SavedRecalibration(None, exc)
+
+
+def saved_recalibration() -> SavedRecalibration:
+    """The team's recalibration (``forecast calibrate``), re-read when its file or the
+    database changes."""
+    return _saved_recalibration(_key(), _file_key(fits.fits_dir() / f"{team.NAME}.json"))
 
 
 def _trust(key: Key, learned: bool) -> FitKey | None:

@@ -373,3 +373,60 @@ def test_the_page_shows_the_out_of_time_check_that_decides(folder: Path) -> None
     assert not at.exception, at.exception
     assert not at.metric
     assert "saved before the out-of-time check" in "\n".join(i.proto.body for i in at.info)
+
+
+def _save_team(tracker: Tracker, folder: Path, gains: float) -> Any:
+    """A team recalibration saved by hand (its walk-forward gains set), for the tracker's
+    resolutions as they stand."""
+    from forecast.learning import team
+    from forecast.learning.recalibration import Recalibration
+
+    final = Recalibration(
+        shift={"binary": -0.2, "event": 0.1},
+        slope={"binary": 0.8, "event": 1.2},
+        alpha=None,
+        decay_share=None,
+        questions=30,
+        offsets={"author": {}, "tag": {}},
+    )
+    verdict = team._verdict(OPENED, 20, np.full(25, gains), 4)
+    content = team.summary(final, verdict, {"fits": 4}, [], tracker.history(None), OPENED)
+    team.save(content, folder)
+    return team.load(folder, history=tracker.history(None))
+
+
+def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
+    tracker: Tracker, folder: Path
+) -> None:
+    """Issue 12: the question page gives the recalibrated forecast beside the stated one
+    (of the stated trust, even with learned trust on: it learned to read stated forecasts),
+    and the Learned trust page its walk-forward check; one that did not help is not shown."""
+    saved = _save_team(tracker, folder, 0.01)
+    stated = tracker.state(OPEN[1], as_of=end_of_day(TODAY))
+    expected = saved.apply(float(stated.probability), "event", stated.question.created_by, ())
+    assert abs(expected - float(stated.probability)) > 0.005  # the two differ on the page
+    for learned in (False, True):
+        at = app("question", learned=learned, q=OPEN[1])
+        assert not at.exception, at.exception
+        shown = texts(at, unescaped=True).splitlines()
+        line = next(c for c in shown if "Recalibrated by the team" in c)
+        assert line.startswith(
+            f"Recalibrated by the team's track record: **{text.pct(expected)}** (stated "
+            f"{text.pct(float(stated.probability))}; log-odds x 1.20 +0.10 for author "
+            f"{stated.question.created_by}). Learned from the questions resolved by "
+        ), line
+    at = app("question", q=OPEN[2])  # a choice question: nothing to recalibrate
+    assert not at.exception and "Recalibrated by the team" not in texts(at)
+
+    at = app("learning")
+    assert not at.exception, at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Walk-forward gain"] == "+0.0100 nats/question"
+    assert metrics["Questions"] == "25 scored, 4 fits"
+    assert "shown beside the stated forecasts: 4 walk-forward fits from" in texts(
+        at, unescaped=True
+    )
+
+    _save_team(tracker, folder, -0.01)  # no help: saved, not shown
+    at = app("question", q=OPEN[1])
+    assert not at.exception and "Recalibrated by the team" not in texts(at)

@@ -47,6 +47,62 @@ def _interval_chart(frame: pd.DataFrame, label: str, title: str, ref: str | None
     return chart.properties(height=max(120, 22 * len(frame)))
 
 
+def _team() -> None:
+    """The team's recalibration: how to read the team's stated forecasts, its walk-forward
+    check, and its lines by class, author and tag."""
+    st.subheader("Team recalibration")
+    st.caption(
+        "How to read the team's stated forecasts: a shift and a slope on their log-odds, by "
+        "kind, by the question's author and by its tags (partially pooled), learned from the "
+        "scored days of resolved questions. Refitted walk-forward every 30 days on what had "
+        "resolved; shown beside the stated forecast only when those fits scored the later "
+        "questions better (the lower end of the 90% interval of the gain above 0)."
+    )
+    found = state.saved_recalibration()
+    if found.saved is None:
+        st.info(
+            md(str(found.problem)) if found.problem is not None
+            else "None saved: `forecast calibrate` fits it once questions are scored."
+        )  # fmt: skip
+        return
+    c = found.saved.content
+    check, walk = c["holdout"], c.get("walk_forward", {})
+    gain, low, high = check.get("gain"), check.get("gain_low"), check.get("gain_high")
+    left, middle, right = st.columns(3)
+    left.metric(
+        "Walk-forward gain",
+        "not judged" if gain is None else f"{gain:+.4f} nats/question",
+        help="The mean over the questions scored walk-forward of the recalibrated daily log "
+        "score minus the stated one.",
+    )
+    middle.metric(
+        "90% interval",
+        "not judged" if low is None or high is None else f"{low:+.4f} to {high:+.4f}",
+    )
+    right.metric(
+        "Questions",
+        f"{check.get('test_questions', '?')} scored, {walk.get('fits', '?')} fits",
+    )
+    shown = st.success if check.get("offered") else st.warning
+    verdict = "shown beside the stated forecasts" if check.get("offered") else "not shown"
+    shown(f"{verdict}: {md(str(check.get('reason', '')))}")
+    rows = [
+        {"group": f"{name} questions", "slope": v["slope"], "shift": v["shift"],
+         "questions": v["questions"]}
+        for name, v in c["classes"].items()
+    ] + [
+        {"group": f"{factor} {name}", "slope": v["slope"], "shift": v["shift"],
+         "questions": v["questions"]}
+        for factor in ("author", "tag") for name, v in c[factor].items()
+    ]  # fmt: skip
+    st.caption(
+        "Kinds: the slope and shift themselves; authors and tags: what each adds (a question "
+        "with two tags gets half of each). A slope below 1 says the stated forecasts are too "
+        "bold; above 1, too timid."
+    )
+    components.table(pd.DataFrame(rows), hide_index=True, width="stretch")
+
+
 st.title("Learned from the track record")
 fit = state.saved_fit()  # cached: re-read when the fit file or the database changes
 learned = fit.saved
@@ -55,6 +111,7 @@ if learned is None:
         f"{md(str(fit.problem))}. The fit learns source reliabilities, analyst calibration "
         "and event decay from resolved questions."
     )
+    _team()
     st.stop()
 
 c = learned.counts
@@ -147,3 +204,5 @@ if learned.loo:
         f"(standard error {learned.loo['se_difference']:.1f}) in expected log "
         "predictive density; positive favours the fit."
     )
+
+_team()

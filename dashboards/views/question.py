@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import asof, charts, components, frames, state, trust
 from dashboards.text import clip, day, md, moment, pct, pts
-from forecast import kinds
+from forecast import kinds, recalibrated
 from forecast.api import QuestionState
 from forecast.domain import ForecastError, Question, Status
 
@@ -146,6 +146,23 @@ def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray
         )
         return None
     return b.low, b.high
+
+
+def _recalibrated(s: QuestionState) -> None:
+    """The team's recalibrated forecast beside the stated one, when one is saved and the
+    walk-forward check showed it helps (``forecast.recalibrated.beside``)."""
+    saved = state.saved_recalibration().saved
+    stated = s if not trust.on() else state.state(s.question.id, asof.current(), None)
+    found = recalibrated.beside(stated, saved)
+    if found is None or not found["offered"]:
+        return
+    groups = ", ".join([f"author {found['author']}", *(f"tag {t}" for t in found["tags"])])
+    st.caption(  # user text (author, tags) through md(); the figures are ours
+        f"Recalibrated by the team's track record: **{pct(found['probability'])}** "
+        f"(stated {pct(found['stated'])}; log-odds x {found['slope']:.2f} "
+        f"{found['shift']:+.2f} for {md(groups)}). Learned from the questions resolved by "
+        f"{found['fitted_at'][:10]}; it helped walk-forward: {md(found['reason'])}."
+    )
 
 
 def _trajectory(s: QuestionState, analyst: str | None) -> None:
@@ -351,6 +368,8 @@ analyst = who.selectbox(
 current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
 _header(current)
 _metrics(current)
+if not analyst:
+    _recalibrated(current)
 _trajectory(current, analyst or None)
 _when(current)
 explain, read = st.columns([3, 2])

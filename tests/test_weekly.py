@@ -472,3 +472,66 @@ def test_a_linked_question_moved_by_its_parent_is_a_mover() -> None:
     assert movers["b"].before == pytest.approx(0.38, abs=1e-12)
     assert movers["b"].after == pytest.approx(17 / 30, abs=1e-12)
     assert [c.via for c in movers["b"].reports] == ["a"]
+
+
+def test_the_movers_carry_the_teams_recalibration_when_it_is_shown(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 12: with a team recalibration saved, offered and fitted by the report's time,
+    each binary or event mover gets its end-of-week forecast recalibrated (as worked out
+    by hand) in a column of its own; one fitted later, or stale, is not shown, and the
+    report says why."""
+    import numpy as np
+
+    from forecast.learning import team
+    from forecast.learning.recalibration import Recalibration
+
+    monkeypatch.setenv("FORECAST_FITS", str(tmp_path))
+    clock = Clock(MONDAY - timedelta(days=10))
+    tracker = Tracker.open(clock=clock, user="ana")
+    opened = MONDAY - timedelta(days=10)
+    tracker.add_question(
+        Question("a", "Will A happen?", Kind.BINARY, opened, prior=0.4, tags=("war",))
+    )
+    tracker.add_source("Wire", 1.0)
+    clock.now = MONDAY + timedelta(days=2)
+    tracker.add_evidence("a", lr=3.0, source="Wire", published=MONDAY + timedelta(days=1))
+    clock.now = MONDAY + timedelta(days=8)
+
+    def save(fitted: datetime) -> None:
+        final = Recalibration(
+            shift={"binary": 0.3, "event": 0.0},
+            slope={"binary": 0.5, "event": 1.0},
+            alpha=None,
+            decay_share=None,
+            questions=25,
+            offsets={"author": {"ana": (-0.1, 0.1)}, "tag": {"war": (0.2, 0.0)}},
+        )
+        verdict = team._verdict(MONDAY, 20, np.full(25, 0.02), 5)
+        team.save(team.summary(final, verdict, {}, [], tracker.history(None), fitted), tmp_path)
+
+    save(MONDAY - timedelta(days=30))
+    stats = weekly.build(tracker, "2025-W43")
+    (m,) = stats.movers
+    assert m.after == pytest.approx(2 / 3, abs=1e-12)  # 0.4 with LR 3: 1.2 / 1.8
+    shift, slope = 0.3 - 0.1 + 0.2, 0.5 + 0.1
+    expected = 1 / (1 + np.exp(-(shift + slope * np.log(2))))  # logit(2/3) = log 2
+    assert m.recalibrated == pytest.approx(expected, rel=1e-12)
+    md = render.markdown(stats)
+    assert "| Question | Start of week | End of week | Change | Recalibrated |" in md
+    assert f"| {100 * expected:.1f}% |" in md
+    assert "Recalibrated: the end-of-week forecast read as the team's track record" in md
+    assert f"<td>{100 * expected:.1f}%</td>" in render.html(stats)
+
+    save(MONDAY + timedelta(days=7, hours=12))  # after the report's time (end of Sunday)
+    stats = weekly.build(tracker, "2025-W43", as_of=MONDAY + timedelta(days=6, hours=23))
+    assert stats.movers[0].recalibrated is None and stats.recalibration is None
+    assert stats.recalibration_note == "not shown: fitted 2025-10-27, after this report's time"
+    md = render.markdown(stats)
+    assert "Recalibrated |" not in md
+    assert "Team recalibration not shown: fitted 2025-10-27, after this report's time" in md
+
+    tracker.resolve("a", "yes", MONDAY + timedelta(days=8))  # the record changed: stale
+    stats = weekly.build(tracker, "2025-W43")
+    assert stats.recalibration is None
+    assert stats.recalibration_note is not None and "is stale" in stats.recalibration_note

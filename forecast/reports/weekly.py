@@ -10,15 +10,16 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import clock, evidence, kinds, snapshots, track_record
-from forecast.clock import utc
+from forecast import clock, evidence, kinds, recalibrated, snapshots, track_record
+from forecast.clock import parse_time, utc
 from forecast.domain import Assessment, ForecastError, History, Question, Report
+from forecast.learning.team import TeamRecalibration
 from forecast.readmodel import STALE_DAYS
 from forecast.reference import load as load_reference
 from forecast.reference import names as reference_names
@@ -58,6 +59,7 @@ class Mover:
     reports: list[Contribution]
     other: float | None  # binary/event: the part of the change no report explains (decay)
     of: str = ""  # an event's headline at the end of the week: which deadline
+    recalibrated: float | None = None  # the team's recalibration of ``after``, when shown
 
 
 @dataclass(frozen=True)
@@ -156,6 +158,10 @@ class WeeklyStats:
     track: track_record.TrackRecord
     references: list[str] = field(default_factory=list)
     versus: Cut[Versus] = field(default_factory=lambda: Cut([]))
+    # The team's recalibration beside the movers: what it is (None: none shown), and why
+    # a saved one is not shown.
+    recalibration: str | None = None
+    recalibration_note: str | None = None
 
     @property
     def last_day(self) -> date:
@@ -234,6 +240,10 @@ def build(
     whole = {k: history if k in linked else part for k, part in parts.items()}
     after = _States(tracker, whole, as_of)
     track = track_record.build(tracker, as_of=as_of, history=history, analysts=analysts)
+    movers = _movers(tracker, open_now, parts, whole, after, start, as_of)[:top]
+    saved, shown, note = _recalibration(tracker, as_of)
+    if shown is not None:
+        movers = [_recalibrate(m, after[m.question.id], saved) for m in movers]
     return WeeklyStats(
         week=label,
         start=start,
@@ -242,7 +252,7 @@ def build(
         open_questions=len(open_now),
         stale_days=stale_days,
         near_days=near_days,
-        movers=_movers(tracker, open_now, parts, whole, after, start, as_of)[:top],
+        movers=movers,
         new_evidence=_cut(_new_evidence(history, start, as_of)),
         changes=_cut(_changes(history, start, as_of)),
         new_questions=[_line(after[q.id], q.created_at) for q in fresh],
@@ -252,7 +262,33 @@ def build(
         track=track,
         references=[r.name for r in reference_names(tracker)],
         versus=_cut(_versus(tracker, open_now, after, as_of)),
+        recalibration=shown,
+        recalibration_note=note,
     )
+
+
+def _recalibration(
+    tracker: Tracker, as_of: datetime
+) -> tuple[TeamRecalibration | None, str | None, str | None]:
+    """The team's recalibration if the report may show it: saved, current, offered, and
+    fitted by the report's time (a report as it could have been written then). Returns it,
+    what it is, and why a saved one is not shown."""
+    try:
+        saved = recalibrated.load(tracker)
+    except ForecastError as why:  # stale or damaged: the report still goes out
+        return None, None, f"not shown: {why}"
+    if saved is None or not saved.offered:
+        return None, None, None
+    if parse_time(saved.fitted_at) > as_of:
+        return None, None, f"not shown: fitted {saved.fitted_at[:10]}, after this report's time"
+    return saved, f"fitted {saved.fitted_at[:10]}; walk-forward: {saved.reason}", None
+
+
+def _recalibrate(m: Mover, after: QuestionState, saved: TeamRecalibration | None) -> Mover:
+    found = recalibrated.beside(after, saved)
+    if found is None or not found["offered"]:
+        return m
+    return replace(m, recalibrated=found["probability"])
 
 
 def _state(

@@ -11,6 +11,8 @@
 3. Credible bands from 1,000 posterior draws for the trajectories of bench_core (365 days,
    50 reports): the 500 binary ones together (vectorised), and event ones per question (the
    exact core run once per draw, on ``bands.EVENT_DRAWS`` of them).
+4. The team's recalibration that ``forecast calibrate`` adds, at the size of 1: the scored
+   days read from backfilled snapshots, the walk-forward fits and the final one.
 
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_learning.py
 """
@@ -307,11 +309,53 @@ def band_timing() -> None:
     )
 
 
+# --------------------------------------------------------------------------- 4. team
+
+
+def team_timing() -> None:
+    """The team's recalibration as ``forecast calibrate`` runs it, on a simulated record of
+    that size (10 authors, 5 tags, dealt round), with snapshots backfilled."""
+    from dataclasses import replace
+
+    from forecast import recalibrated, snapshots
+    from forecast.api import Tracker
+    from forecast.learning import team
+    from forecast.learning.model import SamplerSettings
+    from forecast.learning.simulate import Team, draw_truth, simulate
+
+    rng = np.random.default_rng(11)
+    size = Team(**SIZE)
+    history = simulate(size, draw_truth(size, rng), rng)
+    topics = ("war", "energy", "elections", "trade", "health")
+    questions = tuple(
+        replace(q, created_by=f"analyst-{i % 10:02d}", tags=(topics[i % 5],))
+        for i, q in enumerate(history.questions)
+    )
+    with tempfile.TemporaryDirectory() as folder:
+        tracker = Tracker.open(f"sqlite:///{folder}/team.db")
+        tracker.import_history(replace(history, questions=questions))
+        snapshots.backfill(tracker)
+        t0 = time.perf_counter()
+        found = recalibrated.scored(tracker)
+        t1 = time.perf_counter()
+        rows = team.rows(found, team.factors(found))
+        final, verdict, figures = team.learn(found, SamplerSettings(seed=1, progressbar=False))
+        t2 = time.perf_counter()
+        tracker.store.close()
+    print(
+        f"4. team recalibration on {len(found)} scored questions ({len(rows.held_logit):,} "
+        f"rows): scored days read in {t1 - t0:.1f} s; {figures['fits']} walk-forward fits and "
+        f"the final one in {t2 - t1:.1f} s; {verdict.reason}: "
+        f"{'offered' if verdict.offered else 'not offered'}; final slopes "
+        + ", ".join(f"{k} {v:.2f}" for k, v in final.slope.items())
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--replicates", type=int, default=10)
     parser.add_argument("--out", type=Path, default=ROOT / "test-output")
-    parser.add_argument("--only", choices=["fit", "coverage", "bands"])
+    parser.add_argument("--only", choices=["fit", "coverage", "bands", "team"])
     args = parser.parse_args()
     os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={WARM_CACHE}")
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
@@ -321,6 +365,8 @@ def main() -> None:
         coverage(args.replicates, args.out)
     if args.only in (None, "bands"):
         band_timing()
+    if args.only in (None, "team"):
+        team_timing()
 
 
 if __name__ == "__main__":

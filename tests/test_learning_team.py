@@ -51,16 +51,15 @@ def _sigmoid(x: float) -> float:
 # --------------------------------------------------------------------------- rows
 
 
-def test_rows_are_runs_of_a_forecast_weighted_by_their_share_of_its_days() -> None:
+def test_rows_are_days_alike_weighted_by_their_share_of_their_questions_days() -> None:
     a = _scored("a", [0.2, 0.2, 0.3, 0.3, 0.3], tags=("war", "econ"), outcome=1)
     b = _scored("b", [0.5, 0.4], kind="event", author="", outcome=0)
     found = team.factors([a, b])
     assert found == (Factor("author", ("(no author)", "ana")), Factor("tag", ("econ", "war")))
     rows = team.rows([a, b], found)
-    np.testing.assert_allclose(
-        rows.held_logit, [_logit(0.2), _logit(0.3), _logit(0.5), _logit(0.4)], rtol=1e-12
-    )
-    np.testing.assert_array_equal(rows.held_weight, [0.4, 0.6, 0.5, 0.5])
+    # forecasts read to 0.01 on the log-odds: logit 0.2 = -1.386, 0.3 = -0.847, 0.4 = -0.405
+    np.testing.assert_allclose(rows.held_logit, [-1.39, -0.85, -0.41, 0.0], atol=1e-12)
+    np.testing.assert_allclose(rows.held_weight, [0.4, 0.6, 0.5, 0.5], rtol=1e-12)
     np.testing.assert_array_equal(rows.held_outcome, [1, 1, 0, 0])
     np.testing.assert_array_equal(rows.held_kind, [0, 0, 1, 1])  # binary, event
     # columns: (no author), ana, econ, war: two tags share the question half each
@@ -70,9 +69,30 @@ def test_rows_are_runs_of_a_forecast_weighted_by_their_share_of_its_days() -> No
     assert not rows.decays and rows.members is not None and rows.members.shape == (0, 4)
 
 
+def test_days_alike_across_questions_share_a_row_and_others_do_not() -> None:
+    # c's days read as a's 0.3 (logit -0.847 and -0.8473 both read -0.85): one row of
+    # weight 3/5 + 2/2; d is the same but resolved NO; e has another author
+    a = _scored("a", [0.2, 0.2, 0.3, 0.3, 0.3])
+    c = _scored("c", [0.3, 0.29995])
+    d = _scored("d", [0.3, 0.3], outcome=0)
+    e = _scored("e", [0.3, 0.3], author="bo")
+    rows = team.rows([a, c, d, e], team.factors([a, c, d, e]))
+    at = {
+        (round(x, 2), y, tuple(m)): w
+        for x, y, m, w in zip(
+            rows.held_logit, rows.held_outcome, rows.held_members, rows.held_weight, strict=True
+        )
+    }
+    assert at == pytest.approx(
+        {(-1.39, 1, (1, 0)): 0.4, (-0.85, 1, (1, 0)): 1.6, (-0.85, 0, (1, 0)): 1.0,
+         (-0.85, 1, (0, 1)): 1.0}
+    )  # fmt: skip
+    assert rows.held_weight.sum() == pytest.approx(4.0)  # each question weighs one
+
+
 def test_a_forecast_of_certainty_is_read_just_inside() -> None:
     rows = team.rows([_scored("a", [1.0, 0.0])], team.factors([_scored("a", [1.0, 0.0])]))
-    np.testing.assert_allclose(rows.held_logit, [_logit(1 - team.EDGE), _logit(team.EDGE)])
+    np.testing.assert_allclose(rows.held_logit, [-13.82, 13.82], atol=1e-12)
 
 
 def test_a_choice_question_or_an_empty_one_is_refused_by_name() -> None:

@@ -122,14 +122,24 @@ class Rows:
         return len(self.logit) > 0
 
     def containers(self) -> dict[str, np.ndarray]:
-        """Two packed ``pm.Data`` arrays (see ``model.containers`` on why packed): each
-        row's fields, then its membership weights."""
+        """The packed ``pm.Data`` arrays (see ``model.containers`` on why packed): each
+        row's fields, then, with factors, the index of its set of weights in ``combos``
+        (the distinct membership rows: a few dozen where rows are tens of thousands, so
+        the offsets are summed once per set, not once per row)."""
         decaying = np.stack([self.logit, self.horizon, self.elapsed, self.outcome, self.weight])
         held = np.stack([self.held_logit, self.held_outcome, self.held_weight, self.held_kind])
-        if self.factors:
-            decaying = np.concatenate([decaying, np.asarray(self.members).T])
-            held = np.concatenate([held, np.asarray(self.held_members).T])
-        return {"decaying": decaying.astype(float), "held": held.astype(float)}
+        if not self.factors:
+            return {"decaying": decaying.astype(float), "held": held.astype(float)}
+        both = np.concatenate([np.asarray(self.members), np.asarray(self.held_members)])
+        combos, which = np.unique(both, axis=0, return_inverse=True)
+        which = which.ravel()
+        decaying = np.concatenate([decaying, which[None, : len(self.logit)]])
+        held = np.concatenate([held, which[None, len(self.logit) :]])
+        return {
+            "decaying": decaying.astype(float),
+            "held": held.astype(float),
+            "combos": combos.astype(float).reshape(-1, both.shape[1]),
+        }
 
 
 @dataclass(frozen=True)
@@ -195,10 +205,12 @@ def build_model(
         held_shift, held_slope = shift[kind], slope[kind]
         if rows.factors:
             a, b = _offsets(rows.factors, p)
-            dec_shift = dec_shift + pt.dot(dec[5:].T, a)
-            dec_slope = dec_slope + pt.dot(dec[5:].T, b)
-            held_shift = held_shift + pt.dot(held[4:].T, a)
-            held_slope = held_slope + pt.dot(held[4:].T, b)
+            combo_a, combo_b = pt.dot(d["combos"], a), pt.dot(d["combos"], b)
+            dec_combo, held_combo = pt.cast(dec[5], "int64"), pt.cast(held[4], "int64")
+            dec_shift = dec_shift + combo_a[dec_combo]
+            dec_slope = dec_slope + combo_b[dec_combo]
+            held_shift = held_shift + combo_a[held_combo]
+            held_slope = held_slope + combo_b[held_combo]
         if decays:
             log_alpha = pm.Normal("log_alpha", p["log_alpha_mu"], p["log_alpha_sd"])
             alpha = pm.Deterministic("alpha", pt.exp(log_alpha))

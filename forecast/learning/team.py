@@ -66,6 +66,9 @@ MIN_TRAIN = 20
 REFIT_DAYS = 30
 """Days between walk-forward refits."""
 EDGE = 1e-6  # forecasts of exactly 0 or 1 are read as this far inside (logit stays finite)
+LOGIT_STEP = 0.01
+"""The rows read forecasts to this step on the log-odds: within 0.13 points of probability,
+and an event question's slowly decaying days fall into a few dozen rows, not hundreds."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,33 +108,37 @@ def factors(scored: Sequence[Scored]) -> tuple[Factor, Factor]:
 
 
 def rows(scored: Sequence[Scored], found: tuple[Factor, ...]) -> Rows:
-    """The model's rows: one per run of days a question's forecast stood unchanged,
-    weighted by its share of the question's scored days."""
+    """The model's rows: the scored days, each weighing one over its question's days, with
+    their forecasts read to ``LOGIT_STEP`` on the log-odds; days alike in that forecast,
+    the outcome, the kind and the groups share one row, their weights summed. (An event
+    question's forecast decays a little every day: read exactly, each day would be a row.)"""
     column = {(f.name, level): i for i, (f, level) in enumerate(
         (f, level) for f in found for level in f.levels
     )}  # fmt: skip
-    logit, outcome, weight, kind, member = [], [], [], [], []
+    parts = []
     for s in scored:
         p = np.asarray(s.forecast, dtype=float)
-        starts = np.flatnonzero(np.r_[True, p[1:] != p[:-1]])
-        runs = np.diff(np.r_[starts, len(p)])
         w = np.zeros(len(column))
         for factor, weights in members(s.author, s.tags).items():
             for level, share in weights.items():
                 w[column[(factor, level)]] = share
-        for start, n in zip(starts, runs, strict=True):
-            logit.append(_logit(p[start]))
-            outcome.append(float(s.outcome))
-            weight.append(n / len(p))
-            kind.append(float(CLASSES.index(s.kind)))
-            member.append(w)
+        fixed = [float(s.outcome), float(CLASSES.index(s.kind)), *w]
+        part = np.empty((len(p), 3 + len(fixed)))
+        part[:, 0] = np.round(_logit(p) / LOGIT_STEP) * LOGIT_STEP
+        part[:, 1] = 1.0 / len(p)
+        part[:, 2] = 0.0  # (the weight's column is summed, not matched)
+        part[:, 3:] = fixed
+        parts.append(part)
+    every = np.concatenate(parts) if parts else np.zeros((0, 5 + len(column)))
+    keys = np.delete(every, [1, 2], axis=1)
+    unique, which = np.unique(keys, axis=0, return_inverse=True)
+    weight = np.bincount(which.ravel(), weights=every[:, 1], minlength=len(unique))
     empty = np.zeros(0)
     return Rows(
         logit=empty, horizon=empty, elapsed=empty, outcome=empty, weight=empty,
-        held_logit=np.array(logit), held_outcome=np.array(outcome),
-        held_weight=np.array(weight), held_kind=np.array(kind), classes=CLASSES,
-        factors=tuple(found), members=np.zeros((0, len(column))),
-        held_members=np.array(member).reshape(len(member), len(column)),
+        held_logit=unique[:, 0], held_outcome=unique[:, 1], held_weight=weight,
+        held_kind=unique[:, 2], classes=CLASSES, factors=tuple(found),
+        members=np.zeros((0, len(column))), held_members=unique[:, 3:],
     )  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboards import components, state
 from dashboards.text import md
-from forecast.learning import fits
+from forecast.learning import fits, team
 
 
 def _estimates(table: dict[str, fits.Estimate], label: str, **extra: dict[str, float]) -> Any:
@@ -54,7 +54,8 @@ def _team() -> None:
     st.caption(
         "How to read the team's stated forecasts: a shift and a slope on their log-odds, by "
         "kind, by the question's author and by its tags (partially pooled), learned from the "
-        "scored days of resolved questions. Refitted walk-forward every 30 days on what had "
+        "scored days of resolved questions. Refitted walk-forward every "
+        f"{team.REFIT_DAYS} days on what had "
         "resolved; shown beside the stated forecast only when those fits scored the later "
         "questions better (the lower end of the 90% interval of the gain above 0)."
     )

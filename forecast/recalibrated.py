@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from forecast import clock, snapshots, track_record
-from forecast.domain import ForecastError, History
+from forecast.domain import ForecastError, History, Status
 from forecast.learning import team
 from forecast.learning.data import resolved_at
 
@@ -99,11 +99,12 @@ def learning(tracker: Tracker, directory: str | Path | None = None) -> Learning:
 def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[str, Any] | None:
     """What the team's recalibration makes of a state's headline, for showing beside it (a
     state on the stated values: the recalibration learned how to read those):
-    None for a choice question or when nothing is saved; ``"offered": false`` (and why)
-    when the walk-forward check did not show it helps, with no value to show."""
+    None for a choice question, a resolved or annulled one, or when nothing is saved;
+    ``"offered": false`` (and why) when the walk-forward check did not show it helps, with
+    no value to show."""
     q = state.question
-    if saved is None or q.kind not in team.CLASSES:
-        return None
+    if saved is None or q.kind not in team.CLASSES or state.status is not Status.OPEN:
+        return None  # nothing saved, a choice question, or the outcome is known
     if not saved.offered:
         return {"offered": False, "reason": saved.reason, "fitted_at": saved.fitted_at}
     stated = float(state.probability)  # type: ignore[arg-type]  # binary or event: a float

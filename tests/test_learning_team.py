@@ -357,3 +357,22 @@ def test_show_learned_puts_the_recalibrated_forecast_beside_the_stated_one(
     code, _, err = _cli(capsys, "--db", db, "show", "q", "--learned")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "the team recalibration at" in err and "is damaged" in err
+
+
+def test_a_resolved_question_gets_no_recalibration(tmp_path: Path) -> None:
+    """Its outcome is known: there is nothing left to read its forecast for."""
+    from forecast import recalibrated
+    from forecast.api import Tracker
+    from forecast.domain import Kind
+
+    now = DAY0 + timedelta(days=30)
+    t = Tracker.open(clock=lambda: now, user="ana")
+    t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.3))
+    final = _plain(1.0)
+    verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
+    team.save(team.summary(final, verdict, {}, [], t.history(None), now), tmp_path)
+    saved = team.load(tmp_path, history=t.history(None))
+    found = recalibrated.beside(t.state("q"), saved)
+    assert found is not None and found["probability"] == pytest.approx(_sigmoid(1 + _logit(0.3)))
+    t.resolve("q", "yes", DAY0 + timedelta(days=20))  # (the saved one is now stale too)
+    assert recalibrated.beside(t.state("q"), saved) is None

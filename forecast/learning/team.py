@@ -177,8 +177,9 @@ def learn(
             "recalibrate on"
         )
     found = factors(scored)
-    say(f"team recalibration: {len(scored)} scored questions, {len(found[0].levels)} authors, "
-        f"{len(found[1].levels)} tags")  # fmt: skip
+    authors, tags = len(found[0].levels), len(found[1].levels)
+    say(f"team recalibration: {len(scored)} scored questions, {authors} "
+        f"author{'s' * (authors != 1)}, {tags} tag{'s' * (tags != 1)}")  # fmt: skip
     model = recalibration.build_model(rows(scored, found), decays=False)
     quick = replace(
         settings, draws=min(settings.draws, WALK_DRAWS), tune=min(settings.tune, WALK_DRAWS)

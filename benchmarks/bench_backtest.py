@@ -8,6 +8,8 @@ Data: ../shared/data/forecastbench (Karger et al., "ForecastBench: A Dynamic Ben
 AI Forecasting Capabilities", ICLR 2025; CC BY-SA 4.0).
 
 Run: .venv/bin/python benchmarks/bench_backtest.py [--folder DIR] [--cadences 7 14]
+[--platform | --no-platform] (the learned method with or without offsets by platform;
+default: ``forecast.backtest.BY_PLATFORM``)
 """
 
 from __future__ import annotations
@@ -27,11 +29,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--folder", type=Path, default=FOLDER)
     parser.add_argument("--cadences", type=int, nargs="+", default=[7, 14])
+    parser.add_argument("--platform", action=argparse.BooleanOptionalAction, default=None)
     args = parser.parse_args()
     os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={ROOT / '.pytensor'}")
     logging.getLogger("pymc").setLevel(logging.WARNING)
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores")
     from forecast import backtest as bt
+
+    by_platform = bt.BY_PLATFORM if args.platform is None else args.platform
+    print(f"learned method (c) with offsets by platform: {by_platform}")
 
     m = bt.measure_classifier(LABELS)
     print(
@@ -42,7 +48,10 @@ def main() -> None:
     for cadence in args.cadences:
         t = time.perf_counter()
         report = bt.run(
-            args.folder / "questions.parquet", args.folder / "timeseries.parquet", cadence=cadence
+            args.folder / "questions.parquet",
+            args.folder / "timeseries.parquet",
+            cadence=cadence,
+            by_platform=by_platform,
         )
         print(
             f"\n=== cadence {cadence} days: {time.perf_counter() - t:.1f} s wall "
@@ -56,6 +65,9 @@ def main() -> None:
                 f"slope {f.slope['event']:.2f}, state shift {f.shift['state']:+.2f} "
                 f"slope {f.slope['state']:.2f}"
             )
+            for factor, levels in f.offsets.items():
+                shown = "; ".join(f"{n} {a:+.2f} {b:+.2f}" for n, (a, b) in levels.items())
+                print(f"    {factor} offsets (shift, slope): {shown}")
 
 
 if __name__ == "__main__":

@@ -60,6 +60,7 @@ def test_classification_against_hand_labels(report_figure) -> None:
 # --------------------------------------------------------------------------- synthetic data
 
 EPOCH = date(2025, 1, 1)
+PLATFORMS = ("polymarket", "manifold", "metaculus")  # the synthetic questions', in turn
 
 
 def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
@@ -93,6 +94,7 @@ def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
         questions.append(
             {
                 "qid": f"q{i:03d}",
+                "source": PLATFORMS[i % 3],
                 "question": title,
                 "outcome": float(yes),
                 "close_datetime": f"{close.isoformat()}T00:00:00Z",
@@ -116,6 +118,7 @@ def _write(tmp: Path, n: int = 130, seed: int = 3) -> tuple[Path, Path]:
     questions.append(
         {
             "qid": "no-series",
+            "source": None,
             "question": "x",
             "outcome": 0.0,
             "close_datetime": None,
@@ -135,7 +138,8 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 @pytest.fixture(scope="session")
 def report(files: tuple[Path, Path]) -> bt.Report:
-    return bt.run(*files, refit_days=45, settings=TINY)
+    """With offsets by platform (not the default): the command's test fits without them."""
+    return bt.run(*files, refit_days=45, settings=TINY, by_platform=True)
 
 
 # --------------------------------------------------------------------------- replay
@@ -257,6 +261,7 @@ def test_every_scored_day_of_the_learned_method_comes_after_its_fit(
     resolved = np.array([q.resolved for q in questions])
     for f in fits:
         assert f.questions == int((resolved < f.day).sum())
+        assert f.offsets == {}  # by default by class alone (bt.BY_PLATFORM)
 
 
 def test_scores_use_the_project_scoring_rules() -> None:
@@ -278,6 +283,7 @@ def test_backtest_command(
     out = json.loads(capsys.readouterr().out)
     assert out["cadence"] == 14 and out["groups"][0]["name"] == "all"
     assert set(out["groups"][0]["brier"]) == set(bt.METHODS)
+    assert all(f["offsets"] == {} for f in out["fits"])  # no platform offsets by default
 
 
 def test_backtest_errors_are_one_line(
@@ -568,3 +574,135 @@ def test_candidates_that_tie_keep_the_default_alpha() -> None:
     assert (t.chosen, t.alpha, t.reason, t.questions) == ("1", 1.0, "tie", 4)
     assert t.brier["hold"] == pytest.approx((3 * 0.25 + 0.09) / 4)
     assert t.describe().startswith("(b) decays with the default alpha 1: the lowest candidates tie")
+
+
+# --------------------------------------------------------------------------- platforms
+
+
+def test_the_platform_is_read_from_the_source_column(
+    files: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import pandas as pd
+
+    questions = bt.load(*files)
+    assert [q.platform for q in questions[:4]] == [
+        "polymarket", "manifold", "metaculus", "polymarket",
+    ]  # fmt: skip
+    frame = pd.read_parquet(files[0])
+    frame.loc[1, "source"] = None
+    frame.loc[2, "source"] = "  "
+    some = tmp_path / "some.parquet"
+    frame.to_parquet(some)
+    assert [q.platform for q in bt.load(some, files[1])[:4]] == [
+        "polymarket", "unknown", "unknown", "polymarket",
+    ]  # fmt: skip
+    none = tmp_path / "none.parquet"
+    frame.drop(columns="source").to_parquet(none)
+    assert {q.platform for q in bt.load(none, files[1])} == {bt.UNKNOWN_PLATFORM}
+    bad = tmp_path / "bad.parquet"
+    frame.assign(source=2.0).to_parquet(bad)
+    with pytest.raises(ForecastError, match=r"question 'q000' has source 2\.0; the source is"):
+        bt.load(bad, files[1])
+
+
+def _state(qid: str, start: int, p: float, resolved: int, platform: str) -> bt.Tracked:
+    """A state question read daily at ``p`` from ``start`` until it resolves."""
+    return bt.Tracked(
+        qid=qid, kind="state", outcome=0, resolved=resolved, close=float(resolved),
+        obs_day=np.arange(start, resolved), obs_p=np.full(resolved - start, p), platform=platform,
+    )  # fmt: skip
+
+
+def _three() -> list[bt.Tracked]:
+    """An event question on polymarket, a state question on manifold, an event question of
+    unknown platform; weekly, each has 14 decaying days (events) and 3 updates (the state)."""
+    from dataclasses import replace
+
+    return [
+        replace(_constant("poly", MONDAY, 0.5, 0, MONDAY + 15), platform="polymarket"),
+        _state("mani", MONDAY, 0.6, MONDAY + 15, "manifold"),
+        _constant("none", MONDAY, 0.3, 1, MONDAY + 15),  # platform unknown: no level
+    ]
+
+
+def test_training_rows_belong_to_their_question_s_platform() -> None:
+    from forecast.learning.recalibration import Factor
+
+    questions = _three()
+    days = bt.replay(questions, 7)
+    outcome = np.array([q.outcome for q in questions])
+    platforms = [q.platform for q in questions]
+    assert bt.platform_levels(platforms) == ("manifold", "polymarket")
+    rows = bt.training_rows(days, np.ones(3, dtype=bool), outcome, platforms)
+    assert rows.factors == (Factor("platform", ("manifold", "polymarket")),)
+    # decaying rows: 14 days of "poly", then 14 of "none" (no level: no weight)
+    assert rows.members.tolist() == [[0.0, 1.0]] * 14 + [[0.0, 0.0]] * 14
+    # held rows by question and update: the close day of "poly", "mani"'s three updates,
+    # the close day of "none"
+    assert rows.held_kind.tolist() == [0.0, 1.0, 1.0, 1.0, 0.0]
+    assert rows.held_members.tolist() == [[0.0, 1.0]] + [[1.0, 0.0]] * 3 + [[0.0, 0.0]]
+    assert rows.held_weight.tolist() == pytest.approx([1 / 15, 7 / 15, 7 / 15, 1 / 15, 1 / 15])
+    # the levels stay those of every question when only some are seen (so set_rows works)
+    part = bt.training_rows(days, np.array([False, False, True]), outcome, platforms)
+    assert part.factors == rows.factors and part.members.tolist() == [[0.0, 0.0]] * 14
+    assert part.held_members.tolist() == [[0.0, 0.0]]
+    # without platforms, or with none known, no factor
+    assert bt.training_rows(days, np.ones(3, dtype=bool), outcome).factors == ()
+    unknown = bt.training_rows(days, np.ones(3, dtype=bool), outcome, ["unknown"] * 3)
+    assert unknown.factors == () and unknown.members is None
+
+
+def test_the_learned_forecast_uses_its_platform_s_offsets() -> None:
+    """Method (c) by hand: the class's line plus the platform's offsets, then the decay."""
+    from forecast.backtest.methods import _apply
+    from forecast.learning.recalibration import Recalibration
+
+    questions = _three()
+    days = bt.replay(questions, 7)
+    r = Recalibration(
+        shift={"event": 0.1, "state": -0.2}, slope={"event": 1.2, "state": 0.9},
+        alpha=2.0, decay_share=0.7, questions=3,
+        offsets={"platform": {"polymarket": (0.3, 0.1), "manifold": (-0.4, -0.2)}},
+    )  # fmt: skip
+
+    def line(p: float, shift: float, slope: float) -> float:
+        return 1 / (1 + math.exp(-(shift + slope * math.log(p / (1 - p)))))
+
+    def event(p: float, shift: float, slope: float) -> list[float]:
+        start = line(p, shift, slope)
+        mixed = [0.7 * _lomax(start, h, e, 2.0) + 0.3 * start for h, e in _weekly(14)]
+        return [*mixed, start]  # the close day holds
+
+    hand = [
+        *event(0.5, 0.1 + 0.3, 1.2 + 0.1),  # polymarket's offsets
+        *[line(0.6, -0.2 - 0.4, 0.9 - 0.2)] * 15,  # manifold's
+        *event(0.3, 0.1, 1.2),  # unknown: the class's line alone
+    ]
+    everything = np.ones(len(days.day), dtype=bool)
+    learned = _apply(r, days, everything, [q.platform for q in questions])
+    assert learned.tolist() == pytest.approx(hand, rel=1e-12)
+    # without platforms every question gets its class's line alone
+    plain = _apply(r, days, everything)
+    assert plain[:15].tolist() == pytest.approx(event(0.5, 0.1, 1.2), rel=1e-12)
+    assert plain[15:30].tolist() == pytest.approx([line(0.6, -0.2, 0.9)] * 15, rel=1e-12)
+    assert np.array_equal(plain[30:], learned[30:])
+    # on part of the days (one refit's), the same values
+    part = days.day >= MONDAY + 10
+    assert _apply(r, days, part, [q.platform for q in questions]).tolist() == pytest.approx(
+        np.asarray(hand)[part].tolist(), rel=1e-12
+    )
+
+
+def test_the_walk_forward_learns_offsets_by_platform(report: bt.Report) -> None:
+    """The synthetic questions name three platforms: every fit has their offsets, in the
+    JSON too, and the table shows the last fit's."""
+    for f in report.fits:
+        assert sorted(f.offsets) == ["platform"]
+        assert sorted(f.offsets["platform"]) == ["manifold", "metaculus", "polymarket"]
+        assert all(abs(a) < 2 and abs(b) < 2 for a, b in f.offsets["platform"].values())
+    shown = report.to_json()["fits"][-1]["offsets"]["platform"]
+    a, b = report.fits[-1].offsets["platform"]["manifold"]
+    assert shown["manifold"] == {"shift": a, "slope": b}
+    assert f"  platform offsets on shift and slope: manifold {a:+.2f} {b:+.2f}; " in bt.table(
+        report
+    )

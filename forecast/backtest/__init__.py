@@ -15,7 +15,8 @@ resolution date). No day is chosen from the resolution date. Four ways to foreca
 - (a) ``hold``: the last update;
 - (b) ``decay``: (a), decayed by layer 2 between updates for event questions, with the
   scheduled close as deadline and an alpha chosen on the tuning period (below);
-- (c) ``learned``: the last update recalibrated and, for event questions, decayed with
+- (c) ``learned``: the last update recalibrated (by class and, with ``by_platform``, by the
+  question's platform, partially pooled) and, for event questions, decayed with
   the alpha learned by ``forecast.learning.recalibration``: refitted every ``refit_days``
   days on the questions resolved before the refit, a day is scored with the last fit
   made before it (walk-forward: the fit never sees the outcome it is scored on);
@@ -46,6 +47,7 @@ Every name below can be imported from ``forecast.backtest`` directly.
 """
 
 from forecast.backtest.data import (
+    UNKNOWN_PLATFORM,
     Tracked,
     classify,
     clusters,
@@ -56,16 +58,19 @@ from forecast.backtest.data import (
 )
 from forecast.backtest.methods import (
     ALPHAS,
+    BY_PLATFORM,
     CADENCE,
     EPOCH,
     METHODS,
     MIN_TRAIN,
+    PLATFORM,
     REFIT_DAYS,
     Days,
     Fit,
     decaying,
     forecasts,
     held_decayed,
+    platform_levels,
     refit_schedule,
     replay,
     scored_days,
@@ -92,14 +97,17 @@ from forecast.backtest.scores import (
 __all__ = [
     "ALPHAS",
     "BOOTSTRAP",
+    "BY_PLATFORM",
     "CADENCE",
     "EPOCH",
     "LABELS",
     "LOG_EPS",
     "METHODS",
     "MIN_TRAIN",
+    "PLATFORM",
     "REFIT_DAYS",
     "TIE",
+    "UNKNOWN_PLATFORM",
     "Days",
     "Fit",
     "Group",
@@ -119,6 +127,7 @@ __all__ = [
     "load",
     "log_scores",
     "measure_classifier",
+    "platform_levels",
     "refit_schedule",
     "replay",
     "run",

@@ -62,6 +62,8 @@ def classify(text: str | None) -> str:
 
 # --------------------------------------------------------------------------- data
 
+UNKNOWN_PLATFORM = "unknown"  # a question whose file has no ``source`` column, or no value
+
 
 @dataclass(frozen=True, eq=False)
 class Tracked:
@@ -75,6 +77,7 @@ class Tracked:
     obs_day: np.ndarray  # days with a series value, ascending
     obs_p: np.ndarray
     cluster: int = -1  # related questions share one (see ``clusters``); -1: on its own
+    platform: str = UNKNOWN_PLATFORM  # the ``source`` column: polymarket, manifold, ...
 
 
 def load(questions_path: str | Path, series_path: str | Path) -> list[Tracked]:
@@ -121,11 +124,25 @@ def load(questions_path: str | Path, series_path: str | Path) -> list[Tracked]:
                 obs_day=g["day"].to_numpy(dtype=np.int64),
                 obs_p=g["prob"].to_numpy(dtype=float),
                 cluster=int(cluster),
+                platform=_platform(pd, getattr(row, "source", None), row.qid, questions_path),
             )
         )
     if not out:
         raise ForecastError(f"no question of {questions_path} has a series in {series_path}")
     return out
+
+
+def _platform(pd: Any, value: Any, qid: Any, path: str | Path) -> str:
+    """A question's platform: its ``source``, ``UNKNOWN_PLATFORM`` where the column or the
+    value is missing; a value that is not a name is one line, not a replay."""
+    if isinstance(value, str):
+        return value.strip() or UNKNOWN_PLATFORM
+    if pd.api.types.is_scalar(value) and pd.isna(value):  # None, NaN, NA, no column
+        return UNKNOWN_PLATFORM
+    raise ForecastError(
+        f"{path}: question {str(qid)[:80]!r} has source {value!r:.20}; "
+        "the source is the platform's name (polymarket, manifold, ...)"
+    )
 
 
 RELATED = 85

@@ -6,19 +6,21 @@ four methods' forecasts on those days: (a), (b) and (d) straight from the replay
 decays with one of ``ALPHAS``, chosen on the tuning period by ``scores.tune_decay``), (c)
 from the learned model. ``walk_forward`` fits that model on the questions resolved before each
 refit day (``training_rows`` builds its data) and applies each fit to the days up to the
-next refit.
+next refit. With ``by_platform`` the model also learns pooled offsets on shift and slope by
+the question's platform (polymarket, manifold, ...), and each day is recalibrated with its
+platform's.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 import numpy as np
 
-from forecast.backtest.data import Tracked, iso_day
+from forecast.backtest.data import UNKNOWN_PLATFORM, Tracked, iso_day
 from forecast.decay import decayed
 from forecast.domain import DEFAULT_ALPHA, ForecastError
 
@@ -26,6 +28,9 @@ CADENCE = 7  # days between the team's updates
 EPOCH = date(2024, 1, 1)  # a Monday: update days are EPOCH + k * cadence
 REFIT_DAYS = 60  # days between walk-forward refits of the learned model
 MIN_TRAIN = 100  # resolved questions needed before the first fit
+PLATFORM = "platform"  # the name of the learned model's factor of platforms
+BY_PLATFORM = False  # whether (c) learns offsets by platform: off, as on the ForecastBench
+# folder they changed no score beyond the noise (README, "Backtest on ForecastBench")
 METHODS = ("hold", "decay", "learned", "fresh")
 ALPHAS: tuple[float | None, ...] = (0.5, 1.0, 2.0, 5.0, 20.0, None)  # (b)'s candidates;
 # None holds (no decay). A large alpha is not holding: alpha -> inf is the constant hazard.
@@ -119,14 +124,25 @@ def held_decayed(days: Days, alpha: float | None) -> np.ndarray:
 # --------------------------------------------------------------------------- learning
 
 
-def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
+def platform_levels(platforms: Sequence[str]) -> tuple[str, ...]:
+    """The levels of the platform factor: every platform named, sorted, but the unknown one
+    (a question of unknown platform belongs to no level, so it gets no offset)."""
+    return tuple(sorted(set(platforms) - {UNKNOWN_PLATFORM}))
+
+
+def training_rows(
+    days: Days, seen: np.ndarray, outcome: np.ndarray, platforms: Sequence[str] | None = None
+) -> Any:
     """The recalibration model's rows from the scored days of the questions in ``seen``
     (a mask over questions): the very days and forecasts the backtest scores.
 
     Days that decay (:func:`decaying`) are a row each; days that hold one update without
     decay (state questions, and event questions from their close on) share one weighted row.
+    With ``platforms`` (one per question, all of them, not only the seen ones, so that the
+    levels stay the same through a walk-forward) every row belongs to its question's
+    platform, a level of the factor ``platform`` (:func:`platform_levels`).
     """
-    from forecast.learning.recalibration import Rows
+    from forecast.learning.recalibration import Factor, Rows
 
     m = seen[days.question]
     q, held, h, e = days.question[m], days.held[m], days.horizon[m], days.elapsed[m]
@@ -139,6 +155,19 @@ def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
         np.column_stack([q, days.day[m] - e])[flat], axis=0, return_index=True, return_inverse=True
     )
     idx = np.flatnonzero(flat)[first]
+    groups: dict[str, Any] = {}
+    levels = platform_levels(platforms) if platforms is not None else ()
+    if levels:
+        index = {name: i for i, name in enumerate(levels)}
+        one_hot = np.zeros((len(seen), len(levels)))  # a row per question
+        for i, name in enumerate(platforms or ()):
+            if name in index:
+                one_hot[i, index[name]] = 1.0
+        groups = {
+            "factors": (Factor(PLATFORM, levels),),
+            "members": one_hot[q[decays]],
+            "held_members": one_hot[q[idx]],
+        }
     return Rows(
         logit=_logit(held[decays]),
         horizon=h[decays],
@@ -149,6 +178,7 @@ def training_rows(days: Days, seen: np.ndarray, outcome: np.ndarray) -> Any:
         held_outcome=y[idx],
         held_weight=np.bincount(group.ravel(), weights=weight[flat]),
         held_kind=np.where(event[idx], 0.0, 1.0),
+        **groups,
     )
 
 
@@ -166,6 +196,8 @@ class Fit:
     slope: dict[str, float]
     alpha: float
     decay_share: float
+    # factor -> level -> its (shift, slope) offsets; empty without factors
+    offsets: dict[str, dict[str, tuple[float, float]]] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -175,6 +207,10 @@ class Fit:
             "slope": self.slope,
             "alpha": self.alpha,
             "decay_share": self.decay_share,
+            "offsets": {
+                factor: {name: {"shift": a, "slope": b} for name, (a, b) in levels.items()}
+                for factor, levels in self.offsets.items()
+            },
         }
 
 
@@ -184,30 +220,34 @@ def walk_forward(
     refit_days: int,
     settings: Any,
     progress: Callable[[int, int], None] | None = None,
+    *,
+    by_platform: bool = BY_PLATFORM,
 ) -> tuple[list[Fit], np.ndarray]:
     """Fit on the questions resolved before each refit day; the learned forecast of every
-    scored day (nan before the first fit)."""
+    scored day (nan before the first fit). ``by_platform``: with offsets by platform."""
     from forecast.learning import recalibration
 
     schedule = refit_schedule(questions, days, refit_days)
     learned = np.full(len(days.day), np.nan)
     resolved = np.array([q.resolved for q in questions])
     outcome = np.array([q.outcome for q in questions])
+    platforms = [q.platform for q in questions] if by_platform else None
     fits: list[Fit] = []
     model = None
     for k, t in enumerate(schedule):
         seen = resolved < t  # resolved, hence fully known, before the fit
-        rows = training_rows(days, seen, outcome)
+        rows = training_rows(days, seen, outcome, platforms)
         if model is None:
             model = recalibration.build_model(rows, decays=True)
         else:
             recalibration.set_rows(model, rows)
         r = recalibration.learn(model, settings, int(seen.sum()))
         assert r.alpha is not None and r.decay_share is not None  # built with decay
-        fits.append(Fit(t, int(seen.sum()), r.shift, r.slope, r.alpha, r.decay_share))
+        offsets = {f: dict(levels) for f, levels in r.offsets.items()}
+        fits.append(Fit(t, int(seen.sum()), r.shift, r.slope, r.alpha, r.decay_share, offsets))
         stop = schedule[k + 1] if k + 1 < len(schedule) else np.inf
         mine = (days.day >= t) & (days.day < stop)
-        learned[mine] = _apply(r, days, mine)
+        learned[mine] = _apply(r, days, mine, platforms)
         if progress is not None:
             progress(k + 1, len(schedule))
     return fits, learned
@@ -224,13 +264,32 @@ def refit_schedule(questions: Sequence[Tracked], days: Days, refit_days: int) ->
     return list(range(first, int(days.day.max()) + 1, refit_days))
 
 
-def _apply(r: Any, days: Days, mask: np.ndarray) -> np.ndarray:
-    """Method (c) on the masked days: recalibrate, then decay event questions."""
+def _apply(
+    r: Any, days: Days, mask: np.ndarray, platforms: Sequence[str] | None = None
+) -> np.ndarray:
+    """Method (c) on the masked days: recalibrate, then decay event questions; with
+    ``platforms`` (one per question) each day with its platform's offsets."""
+    if platforms is None:
+        return _apply_one(r, days, mask, None)
+    names = np.asarray(platforms, dtype=object)[days.question[mask]]
+    out = np.empty(int(mask.sum()))
+    for name in np.unique(names):
+        mine = names == name
+        sub = mask.copy()
+        sub[mask] = mine
+        out[mine] = _apply_one(r, days, sub, {PLATFORM: {str(name): 1.0}})
+    return out
+
+
+def _apply_one(
+    r: Any, days: Days, mask: np.ndarray, members: dict[str, dict[str, float]] | None
+) -> np.ndarray:
+    """Method (c) on the masked days, all of one set of groups ``members``."""
     e = days.event[mask]
     d = decaying(days)[mask][e]  # among the event rows, those before their close
     held = days.held[mask]
-    out = r.apply(held, "state")
-    start = r.apply(held[e], "event")
+    out = r.apply(held, "state", members)
+    start = r.apply(held[e], "event", members)
     decay = decayed(start[d], days.horizon[mask][e][d], days.elapsed[mask][e][d], r.alpha)
     start[d] = r.decay_share * decay + (1.0 - r.decay_share) * start[d]
     out[e] = start

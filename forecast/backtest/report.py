@@ -17,6 +17,7 @@ import numpy as np
 
 from forecast.backtest.data import Tracked, early_yes, iso_day, load
 from forecast.backtest.methods import (
+    BY_PLATFORM,
     CADENCE,
     METHODS,
     REFIT_DAYS,
@@ -77,8 +78,10 @@ def run(
     seed: int = 0,
     settings: Any = None,
     progress: Callable[[int, int], None] | None = None,
+    by_platform: bool = BY_PLATFORM,
 ) -> Report:
-    """The whole backtest (see the docstring of ``forecast.backtest``)."""
+    """The whole backtest (see the docstring of ``forecast.backtest``); ``by_platform``:
+    the learned method (c) with offsets by platform."""
     from forecast.learning.model import SamplerSettings
 
     if cadence < 1 or refit_days < 1:
@@ -86,7 +89,9 @@ def run(
     questions = load(questions_path, series_path)
     days = replay(questions, cadence)
     settings = settings or SamplerSettings(draws=300, tune=300, chains=2, seed=seed)
-    fits, learned = walk_forward(questions, days, refit_days, settings, progress)
+    fits, learned = walk_forward(
+        questions, days, refit_days, settings, progress, by_platform=by_platform
+    )
     return assess(questions, days, fits, learned, cadence=cadence, refit_days=refit_days, seed=seed)
 
 
@@ -176,6 +181,9 @@ def table(report: Report) -> str:
         f"event shift {last.shift['event']:+.2f} slope {last.slope['event']:.2f}; "
         f"state shift {last.shift['state']:+.2f} slope {last.slope['state']:.2f}"
     )
+    for factor, levels in last.offsets.items():
+        shown = (f"{name} {a:+.2f} {b:+.2f}" for name, (a, b) in levels.items())
+        lines.append(f"  {factor} offsets on shift and slope: {'; '.join(shown)}")
     e = report.early_yes
     lines.append(
         f"YES questions resolved >= 7 days before close: event {e['event']:.0%}, "

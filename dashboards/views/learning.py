@@ -55,7 +55,7 @@ def _team() -> None:
         "How to read the team's stated forecasts: a shift and a slope on their log-odds, by "
         "kind, by the question's author and by its tags (partially pooled), learned from the "
         "scored days of resolved questions. Refitted walk-forward every "
-        f"{team.REFIT_DAYS} days on what had "
+        f"{team.REFIT_DAYS:d} days on what had "
         "resolved; shown beside the stated forecast only when those fits scored the later "
         "questions better (the lower end of the 90% interval of the gain above 0)."
     )

@@ -161,7 +161,7 @@ def _recalibrated(s: QuestionState) -> None:
         f"Recalibrated by the team's track record: **{pct(found['probability'])}** "
         f"(stated {pct(found['stated'])}; log-odds x {found['slope']:.2f} "
         f"{found['shift']:+.2f} for {md(groups)}). Learned from the questions resolved by "
-        f"{found['fitted_at'][:10]}; it helped walk-forward: {md(found['reason'])}."
+        f"{md(found['fitted_at'][:10])}; it helped walk-forward: {md(found['reason'])}."
     )
 
 

@@ -47,6 +47,31 @@ def _interval_chart(frame: pd.DataFrame, label: str, title: str, ref: str | None
     return chart.properties(height=max(120, 22 * len(frame)))
 
 
+def _check(
+    check: dict[str, Any],
+    label: str,
+    about: str,
+    questions: str,
+    which: str,
+    verdicts: tuple[str, str],
+) -> None:
+    """A saved check of learning against the stated values (the holdout rule): its gain,
+    the gain's 90% interval, the questions, and the verdict as saved."""
+    gain, low, high = check.get("gain"), check.get("gain_low"), check.get("gain_high")
+    left, middle, right = st.columns(3)
+    shown = "not judged" if gain is None else f"{gain:+.4f} nats/question"
+    left.metric(label, shown, help=about)  # md: the callers' fixed words
+    middle.metric(
+        "90% interval",
+        "not judged" if low is None or high is None else f"{low:+.4f} to {high:+.4f}",
+        help="Paired bootstrap over the questions scored.",
+    )
+    right.metric("Questions", questions, help=which)  # md: the callers' fixed words
+    say = st.success if check.get("offered") else st.warning
+    verdict = verdicts[0] if check.get("offered") else verdicts[1]
+    say(f"{verdict}: {md(str(check.get('reason', '')))}")
+
+
 def _team() -> None:
     """The team's recalibration: how to read the team's stated forecasts, its walk-forward
     check, and its lines by class, author and tag."""
@@ -68,25 +93,15 @@ def _team() -> None:
         return
     c = found.saved.content
     check, walk = c["holdout"], c.get("walk_forward", {})
-    gain, low, high = check.get("gain"), check.get("gain_low"), check.get("gain_high")
-    left, middle, right = st.columns(3)
-    left.metric(
+    _check(
+        check,
         "Walk-forward gain",
-        "not judged" if gain is None else f"{gain:+.4f} nats/question",
-        help="The mean over the questions scored walk-forward of the recalibrated daily log "
-        "score minus the stated one.",
-    )
-    middle.metric(
-        "90% interval",
-        "not judged" if low is None or high is None else f"{low:+.4f} to {high:+.4f}",
-    )
-    right.metric(
-        "Questions",
+        "The mean over the questions scored walk-forward of the recalibrated daily log score "
+        "minus the stated one.",
         f"{check.get('test_questions', '?')} scored, {walk.get('fits', '?')} fits",
+        "Scored walk-forward (none learned by the fit that scored it), and the fits made.",
+        ("shown beside the stated forecasts", "not shown"),
     )
-    shown = st.success if check.get("offered") else st.warning
-    verdict = "shown beside the stated forecasts" if check.get("offered") else "not shown"
-    shown(f"{verdict}: {md(str(check.get('reason', '')))}")
     rows = [
         {"group": f"{name} questions", "slope": v["slope"], "shift": v["shift"],
          "questions": v["questions"]}
@@ -152,28 +167,16 @@ check = learned.holdout
 if check is None:
     st.info("This fit was saved before the out-of-time check: run `forecast calibrate` again.")
 else:
-    gain, low, high = check.get("gain"), check.get("gain_low"), check.get("gain_high")
     cut = str(check.get("cut") or "")[:10] or "none"
-    left, middle, right = st.columns(3)
-    left.metric(
+    _check(
+        check,
         "Gain over the stated values",
-        "not judged" if gain is None else f"{gain:+.4f} nats/question",
-        help="The mean, over the questions resolved after the cut, of the learned daily log "
-        "score minus the stated one: above 0, the fit forecast them better.",
-    )
-    middle.metric(
-        "90% interval",
-        "not judged" if low is None or high is None else f"{low:+.4f} to {high:+.4f}",
-        help="Paired bootstrap over the questions scored.",
-    )
-    right.metric(
-        "Questions",
+        "The mean, over the questions resolved after the cut, of the learned daily log score "
+        "minus the stated one: above 0, the fit forecast them better.",
         f"{check.get('train_questions', '?')} by {cut}, {check.get('test_questions', '?')} after",
-        help="Resolved by the cut (what the check's fit learned from), and after it (scored).",
+        "Resolved by the cut (what the check's fit learned from), and after it (scored).",
+        ("offered to forecasts", "not offered to forecasts"),
     )
-    shown = st.success if check.get("offered") else st.warning
-    verdict = "offered to forecasts" if check.get("offered") else "not offered to forecasts"
-    shown(f"{verdict}: {md(str(check.get('reason', '')))}")
 
 st.subheader("Sources")
 st.caption(

@@ -3,8 +3,9 @@
 Builds the database in one transaction through the store, then times every question's state
 (``Tracker.states``, the overview's data: cold, again, and after a write), and AppTest runs
 of the overview and of a question page, cold (every dashboard cache and the linked groups'
-remembered networks and fits emptied before the run; the Python modules stay imported) and
-warm (caches kept, as for a second visitor).
+remembered networks and fits emptied before the run, the cache folder's too; the Python
+modules stay imported), restarted (the same, but the cache folder kept, as after the
+dashboard's restart or in a second worker) and warm (caches kept, as for a second visitor).
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_dashboard.py
 Targets from the dashboard issue: overview under 2 s, question page under 1 s, warm.
 
@@ -137,7 +138,7 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
 
     from forecast import linking
 
-    def one(*, cold: bool) -> float:
+    def one(*, cold: bool, kept: bool = False) -> float:
         at = AppTest.from_file(str(APP), default_timeout=120)
         at.session_state["as_of"] = AS_OF.date()
         if page is not None:
@@ -147,7 +148,7 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
         if cold:
             st.cache_resource.clear()
             st.cache_data.clear()
-            linking.forget()
+            linking.forget(kept=not kept)
         start = time.perf_counter()
         at.run()
         elapsed = time.perf_counter() - start
@@ -156,9 +157,11 @@ def _time_runs(label: str, page: str | None, query: dict[str, str]) -> None:
         return elapsed
 
     cold = [one(cold=True) for _ in range(COLD_RUNS)]
+    restarted = [one(cold=True, kept=True) for _ in range(COLD_RUNS)]
     warm = [one(cold=False) for _ in range(WARM_RUNS)]
     print(
         f"{label:<24} cold median {statistics.median(cold):6.3f} s   "
+        f"restarted median {statistics.median(restarted):6.3f} s   "
         f"warm median {statistics.median(warm):6.3f} s "
         f"(min {min(warm):.3f}, max {max(warm):.3f})"
     )
@@ -220,6 +223,8 @@ def _time_states(db: Path, linked: list[str]) -> None:
 
     linking.forget()
     figures = {"cold": once(), "again": once()}
+    linking.forget(kept=False)
+    figures["restarted (the cache folder kept)"] = once()
     if linked:
         for label, back in (("a write on the last day", 1), ("a write 200 days back", 200)):
             _write(tracker.store, linked[0], AS_OF - timedelta(days=back))
@@ -236,6 +241,7 @@ def main() -> None:
     parser.add_argument("--linked", type=int, default=0, help="questions to link (0: none)")
     linked = parser.parse_args().linked
     with tempfile.TemporaryDirectory() as folder:
+        os.environ["FORECAST_CACHE"] = str(Path(folder) / "cache")
         db = Path(folder) / "bench.db"
         start = time.perf_counter()
         build(db)

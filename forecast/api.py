@@ -1844,13 +1844,20 @@ class Tracker:
         return {str(k): v for k, v in reports.items()}
 
     def linked_states(
-        self, question_ids: Sequence[str], *, as_of: datetime, history: History | None = None
+        self,
+        question_ids: Sequence[str],
+        *,
+        as_of: datetime,
+        history: History | None = None,
+        moves: bool = False,
     ) -> dict[str, QuestionState]:
         """The states at ``as_of`` of those of ``question_ids`` that are linked then, without
-        explanations: the network's forecasts. ``history`` (default: read now) must hold
-        every question."""
+        leave-one-out explanations: the network's forecasts, each group computed once for
+        all of them. ``history`` (default: read now) must hold every question. ``moves``:
+        with each report's move (as :meth:`state` with ``explain=False`` gives them), at one
+        inference per report of the group."""
         return self._linked_states(
-            history or self.history(None), question_ids, as_of, moves=False
+            history or self.history(None), question_ids, as_of, moves=moves
         )
 
     def _linked_states(

@@ -46,7 +46,7 @@ from forecast.network import (
 )
 from forecast.network.graph import TOLERANCE
 from forecast.network.inference import network_key
-from forecast.network.memo import Memo, arrays_size, digest, frozen
+from forecast.network.memo import Kept, Memo, arrays_size, digest, frozen, shelf
 from forecast.trajectory import Contribution, Move, Trajectory
 from forecast.updating import Item, logit, report_steps
 
@@ -143,10 +143,14 @@ def network(questions: Mapping[str, Question], links: Sequence[QuestionLink]) ->
 _NETWORKS: Memo[Network] = Memo(16, lambda _: 1)
 
 
-def forget() -> None:
-    """Drop every network and fit remembered (a benchmark's cold run starts from nothing)."""
+def forget(*, kept: bool = True) -> None:
+    """Drop every network and fit remembered (a benchmark's cold run starts from nothing),
+    and (``kept``) what the cache folder holds."""
     _NETWORKS.clear()
     _FITS.clear()
+    on = shelf() if kept else None
+    if on is not None:
+        on.clear()
 
 
 def _size(q: Question) -> int:
@@ -487,7 +491,9 @@ def _tilted(joint: np.ndarray, keys: Sequence[str], theta: Mapping[str, np.ndarr
 
 # The claims' fits kept (a result: the factor, or None where none fits), by their inputs.
 _FITS: Memo[tuple[dict[str, np.ndarray] | None]] = Memo(
-    16 * 2**20, lambda found: arrays_size(found[0] or {}) + 64
+    16 * 2**20,
+    lambda found: arrays_size(found[0] or {}) + 64,
+    Kept(b"fit", lambda found: found[0], lambda kept: (kept,)),
 )
 # The largest joint the fit reads whole. A larger one (two event date nodes) can cost pyAgrum
 # a table over every question between them; the sweeps' marginals cost one propagation each.

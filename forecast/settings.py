@@ -9,6 +9,8 @@ The data home holds the default database and the saved fits:
 - else the per-user data folder: ``$XDG_DATA_HOME/forecast``, or ``~/.local/share/forecast``.
 
 ``$FORECAST_DB`` and ``$FORECAST_FITS`` still name the database and the fits folder outright.
+The cache of linked groups' results is ``cache/`` in the data home, or ``$FORECAST_CACHE``
+(``off``: none).
 Every value is read when asked for, so a changed environment is seen at once.
 """
 
@@ -24,6 +26,7 @@ from pathlib import Path
 HOME_ENV = "FORECAST_HOME"  # the data home (default database and fits)
 DB_ENV = "FORECAST_DB"  # the database: an SQLAlchemy URL or an SQLite file
 FITS_ENV = "FORECAST_FITS"  # the folder of the saved fit
+CACHE_ENV = "FORECAST_CACHE"  # the folder of the linked groups' cache; "off": no cache
 USER_ENV = "FORECAST_USER"  # who is writing, when --analyst or sign-in does not say
 DASHBOARD_ADDRESS_ENV = "FORECAST_DASHBOARD_ADDRESS"  # where `forecast dashboard` listens
 DASHBOARD_MODE_ENV = "FORECAST_DASHBOARD_MODE"  # "viewer": the dashboard is read-only
@@ -36,6 +39,8 @@ PROJECT = "forecast"  # the distribution name in pyproject.toml, and the data fo
 PACKAGE_DIR = Path(__file__).resolve().parent
 DB_FILE = "forecast.db"
 FITS_DIR = "fits"
+CACHE_DIR = "cache"
+CACHE_OFF = "off"
 DEMO_SCENARIO = "putin-trump-2025.yaml"
 LOCAL_ADDRESS = "127.0.0.1"  # the dashboard serves this machine only unless told otherwise
 
@@ -82,6 +87,15 @@ def fits_dir() -> Path:
     """The folder of the saved fit: ``$FORECAST_FITS``, else ``fits/`` in the data home."""
     configured = env(FITS_ENV)
     return Path(configured).expanduser().absolute() if configured else data_home() / FITS_DIR
+
+
+def cache_dir() -> Path | None:
+    """The folder of the linked groups' cache: ``$FORECAST_CACHE``, else ``cache/`` in the
+    data home; None when ``$FORECAST_CACHE`` is ``off``."""
+    configured = env(CACHE_ENV)
+    if configured.lower() == CACHE_OFF:
+        return None
+    return Path(configured).expanduser().absolute() if configured else data_home() / CACHE_DIR
 
 
 def demo_file() -> Path:

@@ -295,7 +295,7 @@ def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]
     return code, out, err
 
 
-def test_show_learned_puts_the_recalibrated_forecast_beside_the_stated_one(
+def test_show_and_list_learned_put_the_recalibrated_forecast_beside_the_stated_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     from forecast.api import Tracker
@@ -341,6 +341,15 @@ def test_show_learned_puts_the_recalibrated_forecast_beside_the_stated_one(
     ) in out
     code, out, _ = _cli(capsys, "--db", db, "show", "c", "--learned", "--json")
     assert code == 0 and "recalibrated" not in json.loads(out)  # a choice question: not learned
+    # the list gives the same value per question, and None for the choice question
+    code, out, _ = _cli(capsys, "--db", db, "question", "list", "--learned", "--json")
+    listed = {row["id"]: row for row in json.loads(out)}
+    assert code == 0 and listed["q"]["recalibrated"] == r and listed["c"]["recalibrated"] is None
+    code, out, _ = _cli(capsys, "--db", db, "question", "list", "--learned")
+    assert code == 0 and f"30.0% (recalibrated {expected})" in out
+    assert "learned trust not used: " in out and "forecast calibrate" in out
+    code, out, _ = _cli(capsys, "--db", db, "question", "list", "--json")
+    assert "recalibrated" not in json.loads(out)[0]  # only with --learned
     code, out, _ = _cli(capsys, "--db", db, "show", "q", "--json")
     assert "recalibrated" not in json.loads(out)  # only with --learned
 
@@ -350,6 +359,12 @@ def test_show_learned_puts_the_recalibrated_forecast_beside_the_stated_one(
     code, out, _ = _cli(capsys, "--db", db, "show", "q", "--learned")
     assert code == 0 and "team recalibration not shown: 3 walk-forward fits from" in out
     assert "not clearly better" in out and "recalibrated by" not in out
+    code, out, _ = _cli(capsys, "--db", db, "question", "list", "--learned")
+    assert code == 0 and "team recalibration not shown: 3 walk-forward fits from" in out
+    assert "(recalibrated" not in out
+    code, out, _ = _cli(capsys, "--db", db, "question", "list", "--learned", "--json")
+    listed = {row["id"]: row for row in json.loads(out)}
+    assert listed["q"]["recalibrated"]["offered"] is False
 
     # damaged: one line naming it
     path = tmp_path / "fits" / "team-recalibration.json"

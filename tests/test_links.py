@@ -13,10 +13,12 @@ P(B) = 1.52/2.14.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 from test_cli import Run
 
@@ -576,3 +578,54 @@ def test_a_group_read_again_recomputes_only_what_a_write_changed(
     for q in ids:
         assert after[q].probability == pytest.approx(fresh[q].probability, abs=1e-12)
         assert after[q].final == pytest.approx(fresh[q].final, abs=1e-12)
+
+
+def test_a_new_process_reads_the_groups_results_from_the_cache_folder(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What one process computed for a linked group (marginals, claims' fits) is kept in the
+    cache folder: a process that remembers nothing (``forget(kept=False)``) reads it there,
+    with no inference or fit, and finds the same numbers bit for bit. With the cache off,
+    it computes them again; ``forget()`` empties the folder too."""
+    from forecast import linking
+    from forecast.network import Network
+
+    propagations: list[int] = []
+    real, real_fit = Network._marginals, linking._fit_now
+
+    def counted(self: Network, *args: object) -> dict[str, object]:
+        propagations.append(1)
+        return real(self, *args)  # type: ignore[arg-type]
+
+    def fitted(*args: object) -> object:
+        propagations.append(1)
+        return real_fit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Network, "_marginals", counted)
+    monkeypatch.setattr(linking, "_fit_now", fitted)
+    t = Tracker.open()
+    ids = ["lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"]
+
+    def read() -> dict[str, bytes]:
+        return {q: t.state(q, explain=False).trajectory.probability.tobytes() for q in ids}
+
+    linking.forget()
+    first = read()
+    assert propagations
+    kept = os.environ["FORECAST_CACHE"]
+    assert (Path(kept) / "linked.sqlite").is_file()
+    linking.forget(kept=False)  # a new process: nothing in memory, the folder kept
+    propagations.clear()
+    assert read() == first
+    assert propagations == []
+    monkeypatch.setenv("FORECAST_CACHE", "off")
+    linking.forget(kept=False)
+    again = read()
+    assert propagations  # nothing kept to read: computed again
+    for q in ids:  # (the network's last bit may differ when computed again)
+        assert np.frombuffer(again[q]) == pytest.approx(np.frombuffer(first[q]), abs=1e-12)
+    monkeypatch.setenv("FORECAST_CACHE", kept)
+    linking.forget()
+    propagations.clear()
+    read()
+    assert propagations  # forget() emptied the folder: computed again

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -638,3 +639,123 @@ def test_possible_evidence_the_quick_search_misses_is_still_computed() -> None:
     likelihoods = net._likelihoods(seen)
     assert not net._witness({s: v > 0 for s, v in likelihoods.items()})
     assert net.marginals(seen, ["A"])["A"][YES] == 1.0
+
+
+# --------------------------------------------------------------------------- the shelf
+
+
+def test_arrays_go_onto_the_shelf_and_come_back_byte_for_byte() -> None:
+    from forecast.network.memo import pack, unpack
+
+    found = {
+        "event": np.array([0.25, 1e-300, 0.0, 0.75]),
+        "grid": np.arange(6, dtype=np.int32).reshape(2, 3),
+        "scalar": np.array(7.5),
+        "empty": np.zeros(0),
+    }
+    back = unpack(pack(found))
+    assert back is not None and list(back) == list(found)
+    for k, v in found.items():
+        assert back[k].dtype == v.dtype and back[k].shape == v.shape
+        assert back[k].tobytes() == v.tobytes()
+        assert not back[k].flags.writeable
+    assert unpack(pack(None)) is None
+    assert unpack(pack({})) == {}
+
+
+@pytest.mark.parametrize(
+    ("blob", "message"),
+    [
+        (b'[["a", "<f8", [2]]]\n' + b"\0" * 8, "cut short"),
+        (b'[["a", "<f8", [1]]]\n' + b"\0" * 9, "bytes to spare"),
+        (b'[["a", "|O", [1]]]\n' + b"\0" * 8, "object array"),
+        (b"not json\n", "Expecting value"),
+    ],
+)
+def test_a_damaged_shelf_entry_is_refused(blob: bytes, message: str) -> None:
+    from forecast.network.memo import unpack
+
+    with pytest.raises(ValueError, match=message):
+        unpack(blob)
+
+
+def test_the_shelf_keeps_results_across_processes_and_a_damaged_entry_is_a_miss(
+    tmp_path: Path,
+) -> None:
+    """A second shelf on the same file (another process) finds what the first kept; an
+    entry that no longer reads back is a miss, not an error."""
+    import sqlite3
+
+    from forecast.network.memo import Shelf
+
+    first = Shelf(tmp_path / "s.sqlite", b"code 1")
+    first.put(b"k", {"p": np.array([0.2, 0.8])})
+    first.put(b"none", None)
+    second = Shelf(tmp_path / "s.sqlite", b"code 1")
+    kept = second.get(b"k")
+    assert kept is not None and kept[0] is not None and kept[0]["p"].tolist() == [0.2, 0.8]
+    assert second.get(b"none") == (None,)  # None kept (no factor fits), told from a miss
+    assert second.get(b"other") is None
+    with sqlite3.connect(tmp_path / "s.sqlite") as db:
+        db.execute("UPDATE entry SET value = ? WHERE key = ?", (b"garbage", b"k"))
+    assert second.get(b"k") is None
+    first.close(), second.close()
+
+
+def test_a_shelf_written_by_other_code_is_emptied(tmp_path: Path) -> None:
+    from forecast.network.memo import Shelf
+
+    old = Shelf(tmp_path / "s.sqlite", b"code 1")
+    old.put(b"k", {"p": np.array([0.5, 0.5])})
+    old.close()
+    new = Shelf(tmp_path / "s.sqlite", b"code 2")
+    assert new.get(b"k") is None and len(new) == 0
+    new.close()
+
+
+def test_the_shelf_keeps_its_budget_dropping_the_least_recently_used_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Entries carry the day they were last used; past its budget the shelf drops the
+    oldest-used ones (then the oldest written) until it holds 80% of the budget."""
+    from forecast.network import memo
+
+    day = [100]
+    monkeypatch.setattr(memo, "_today", lambda: day[0])
+    one = len(memo.pack({"p": np.zeros(100)}))
+    shelf = memo.Shelf(tmp_path / "s.sqlite", b"code", budget=int(3.5 * one))
+    for k in (b"a", b"b", b"c"):
+        shelf.put(k, {"p": np.zeros(100)})
+    day[0] = 101
+    assert shelf.get(b"a") is not None  # used today: now the most recently used
+    shelf.put(b"d", {"p": np.zeros(100)})  # 4 entries > 3.5: down to 2.8, so two go
+    assert [shelf.get(k) is not None for k in (b"a", b"b", b"c", b"d")] == [
+        True, False, False, True
+    ]  # fmt: skip
+    shelf.close()
+
+
+def test_a_shelf_that_cannot_be_opened_is_no_shelf(tmp_path: Path) -> None:
+    from forecast.network.memo import Shelf
+
+    (tmp_path / "file").write_text("not a folder")
+    shelf = Shelf(tmp_path / "file" / "s.sqlite", b"code")
+    shelf.put(b"k", {"p": np.zeros(2)})
+    assert shelf.get(b"k") is None and len(shelf) == 0
+
+
+def test_the_cache_folder_is_the_settings_and_off_means_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from forecast import settings
+    from forecast.network import memo
+
+    monkeypatch.setenv("FORECAST_CACHE", "off")
+    assert settings.cache_dir() is None and memo.shelf() is None
+    monkeypatch.delenv("FORECAST_CACHE")
+    monkeypatch.setenv("FORECAST_HOME", str(tmp_path / "home"))
+    assert settings.cache_dir() == tmp_path / "home" / "cache"
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "elsewhere"))
+    found = memo.shelf()
+    assert found is not None and found.path == tmp_path / "elsewhere" / memo.SHELF_FILE
+    assert memo.shelf() is found  # opened once

@@ -474,6 +474,33 @@ def test_a_linked_question_moved_by_its_parent_is_a_mover() -> None:
     assert [c.via for c in movers["b"].reports] == ["a"]
 
 
+def test_a_linked_group_is_computed_once_per_side_of_the_week(
+    demo: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The linked questions' states at the week's start and end are computed with their
+    group once each (two group computations, not two per question), and equal the ones
+    ``state`` computes one question at a time (to 1e-12: the network's last bit)."""
+    calls: list[int] = []
+    real = Tracker._linked_states
+
+    def counted(self: Tracker, *args: object, **kwargs: object) -> object:
+        calls.append(1)
+        return real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Tracker, "_linked_states", counted)
+    stats = weekly.build(demo, "2025-W43")
+    assert len(calls) == 2
+    monkeypatch.setattr(Tracker, "_linked_states", real)
+    linked = {k for link in demo.links(stats.as_of) for k in (link.child, *link.parents)}
+    movers = [m for m in stats.movers if m.question.id in linked]
+    assert movers
+    for m in movers:
+        before = demo.state(m.question.id, as_of=MONDAY, explain=False)
+        after = demo.state(m.question.id, as_of=stats.as_of, explain=False)
+        assert m.before == pytest.approx(before.probability, abs=1e-12)
+        assert m.after == pytest.approx(after.probability, abs=1e-12)
+
+
 def test_the_movers_carry_the_teams_recalibration_when_it_is_shown(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

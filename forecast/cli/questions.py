@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -13,14 +13,10 @@ from forecast.clock import iso, parse_time
 from forecast.domain import Kind, Question, check_number, check_share
 from forecast.terminal import cell, clip, pad, say, table
 
-if TYPE_CHECKING:
-    from forecast.api import Tracker
-    from forecast.learning.fits import Learned
-
 LEARNED_HELP = (
     "Use the trust learned from the track record (`forecast calibrate`): reliabilities, "
-    "analyst calibration and decay from the saved fit, refused if stale or failed; `show` "
-    "also gives the team's recalibrated forecast beside the stated one."
+    "analyst calibration and decay from the saved fit, refused if stale or failed; with "
+    "the team's recalibrated forecast beside the stated one, where `calibrate` saved one."
 )
 
 
@@ -30,11 +26,6 @@ def register(root: click.Group) -> None:
     root.add_command(show)
     root.add_command(resolve)
     root.add_command(search)
-
-
-def _fit(tracker: Tracker, wanted: bool) -> Learned | None:
-    """The saved fit when ``--learned`` asks for it (refused if stale or failed)."""
-    return tracker.learned_fit() if wanted else None
 
 
 def _pct(p: float | None) -> str:
@@ -228,8 +219,17 @@ def question_history(ctx: click.Context, qid: str, as_json: bool) -> None:
 @click.pass_context
 def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json: bool) -> None:
     """List questions with their current probability."""
+    from forecast import recalibrated
+
     opened = tracker(ctx)
-    states = opened.states(as_of=knowledge_time(as_of), learned=_fit(opened, learned))
+    cutoff = knowledge_time(as_of)
+    found = recalibrated.learning(opened) if learned else None
+    fit = found.fit if found else None
+    states = opened.states(as_of=cutoff, learned=fit)
+    team = found.team if found else None
+    # the recalibration reads stated forecasts: with learned trust, the stated states too
+    stated = states if team is None or fit is None else opened.states(as_of=cutoff)
+    beside = {s.question.id: recalibrated.beside(s, team) for s in stated} if team else {}
     rows: list[dict[str, Any]] = [
         {
             "id": s.question.id,
@@ -243,12 +243,17 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             "last_evidence": None if s.last_evidence is None else iso(s.last_evidence),
             "reports": len(s.contributions),
             "stale": s.stale(),
+            **({"recalibrated": beside.get(s.question.id)} if found is not None else {}),
         }
         for s in states
     ]
     if as_json:
         print_json(rows)
         return
+    if found is not None and found.refused is not None:
+        say(f"learned trust not used: {found.refused}")
+    if team is not None and not team.offered:
+        say(f"team recalibration not shown: {team.reason}")
     for row in rows:
         p = row["probability"]
         shown = (
@@ -256,6 +261,9 @@ def question_list(ctx: click.Context, as_of: str | None, learned: bool, as_json:
             if isinstance(p, dict)
             else f"{_pct(p)} {row['of']}".rstrip()
         )
+        r = row.get("recalibrated")
+        if r is not None and r["offered"]:
+            shown += f" (recalibrated {_pct(r['probability']).strip()})"
         say(
             f"{pad(cell(row['id']), 28)} {row['kind']:<7} {row['status']:<19} {cell(shown)}  "
             f"{cell(row['title'])}"

@@ -59,7 +59,7 @@ from forecast.network.graph import (
     quoted,
     topological,
 )
-from forecast.network.memo import Memo, arrays_size, digest, frozen
+from forecast.network.memo import Kept, Memo, arrays_size, digest, frozen
 
 Scope = tuple[str, ...]
 MEMO_BYTES = 32 * 2**20  # the marginals a network remembers, by their evidence (see memo)
@@ -80,7 +80,9 @@ class Network:
         self._support: Network | None = None  # built when evidence proves impossible
         # pyAgrum's engines keep state between calls: one computation at a time
         self._lock = threading.RLock()
-        self._memo: Memo[dict[str, np.ndarray]] = Memo(MEMO_BYTES, arrays_size)
+        self._memo: Memo[dict[str, np.ndarray]] = Memo(
+            MEMO_BYTES, arrays_size, Kept(b"marginals" + self.key, _arrays, _arrays)
+        )
         self._patterns: Memo[tuple[bool]] = Memo(4096, lambda _: 1)  # possible, by zeros
 
     def states(self, key: str) -> int:
@@ -231,6 +233,12 @@ class Network:
             f"the evidence on {named(keys)} is impossible: together it rules out "
             "every combination of states the links allow"
         )
+
+
+def _arrays(found: dict[str, np.ndarray] | None) -> dict[str, np.ndarray]:
+    """Marginals as the shelf keeps them (never None)."""
+    assert found is not None
+    return found
 
 
 def network_key(nodes: Sequence[Node], links: Sequence[Link]) -> bytes:

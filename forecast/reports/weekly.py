@@ -238,9 +238,11 @@ def build(
     links = [link for t in (start, as_of) for link in tracker.links(t)]
     linked = {k for link in links for k in (link.child, *link.parents)}
     whole = {k: history if k in linked else part for k, part in parts.items()}
-    after = _States(tracker, whole, as_of)
+    open_linked = sorted(q.id for q in open_now if q.id in linked)
+    after = _States(tracker, whole, as_of, history, open_linked)
     track = track_record.build(tracker, as_of=as_of, history=history, analysts=analysts)
-    movers = _movers(tracker, open_now, parts, whole, after, start, as_of)[:top]
+    before = tracker.linked_states(open_linked, as_of=start, history=history)
+    movers = _movers(tracker, open_now, parts, whole, before, after, start, as_of)[:top]
     saved, shown, note = _recalibration(tracker, as_of)
     if shown is not None:
         movers = [_recalibrate(m, after[m.question.id], saved) for m in movers]
@@ -301,14 +303,32 @@ class _States(dict[str, "QuestionState"]):
     """Question states at the end of the week, each computed the first time it is asked for.
 
     Most sections need only some questions (movers, stale, near a deadline), and a state
-    is the costly part of the report.
+    is the costly part of the report. The linked questions (``linked``) are computed
+    together the first time one is asked for: a group's days and moves once, not once per
+    question.
     """
 
-    def __init__(self, tracker: Tracker, parts: dict[str, History], as_of: datetime):
+    def __init__(
+        self,
+        tracker: Tracker,
+        parts: dict[str, History],
+        as_of: datetime,
+        history: History,
+        linked: Sequence[str],
+    ):
         super().__init__()
         self.tracker, self.parts, self.as_of = tracker, parts, as_of
+        self.history, self.linked = history, linked
 
     def __missing__(self, qid: str) -> QuestionState:
+        if qid in self.linked:
+            found = self.tracker.linked_states(
+                self.linked, as_of=self.as_of, history=self.history, moves=True
+            )
+            for k, state in found.items():
+                self.setdefault(k, state)
+            if qid in self:
+                return self[qid]
         state = self.tracker.state(qid, history=self.parts[qid], as_of=self.as_of, explain=False)
         self[qid] = state
         return state
@@ -323,19 +343,24 @@ def _movers(
     questions: Sequence[Question],
     parts: dict[str, History],
     whole: dict[str, History],
+    linked_before: dict[str, QuestionState],
     after: dict[str, QuestionState],
     start: datetime,
     as_of: datetime,
 ) -> list[Mover]:
     """The questions that moved over the week (``parts``: each one's own records;
-    ``whole``: what its state is computed from, the whole record for a linked one)."""
+    ``whole``: what its state is computed from, the whole record for a linked one;
+    ``linked_before``: the linked questions' states at ``start``, computed together)."""
     movers = []
     for q in questions:
         alone = whole[q.id] is parts[q.id]
         if not kinds.has_ladder(q) and alone and not _touched(parts[q.id], start, as_of):
             continue  # nothing decays and nothing new was known: it cannot have moved
         then = max(start, q.created_at or start)
-        before = _state(tracker, q, whole, then)
+        before = (
+            linked_before[q.id] if then == start and q.id in linked_before
+            else _state(tracker, q, whole, then)
+        )  # fmt: skip
         mover = _mover(q, before, after[q.id], parts[q.id], start, as_of)
         if abs(mover.change) >= MIN_MOVE:
             movers.append(mover)

@@ -98,12 +98,15 @@ class Network:
         states in that order). -inf rules a state out; a constant adds nothing. With no
         evidence the marginals are the priors the links imply.
         """
-        likelihoods = self._likelihoods(evidence or {})
+        given = evidence or {}
         wanted = list(keys or self.keys)
-        key = digest(repr(list(likelihoods)), list(likelihoods.values()), repr(wanted))
+        # keyed by the evidence as given: a remembered result was checked when computed
+        values = [np.asarray(v, dtype=float) for v in given.values()]
+        key = digest(repr(list(given)), values, repr(wanted))
         remembered = self._memo.get(key)
         if remembered is not None:
             return dict(remembered)
+        likelihoods = self._likelihoods(given)
         with self._lock:
             return dict(self._memo.put(key, frozen(self._marginals(likelihoods, wanted))))
 

@@ -1,7 +1,8 @@
 """Dashboard speed: 500 questions and 20,000 assessments, overview and question page.
 
 Builds the database in one transaction through the store, then times every question's state
-(``Tracker.states``, the overview's data: cold, again, and after a write), and AppTest runs
+(``Tracker.states``, the overview's data: cold, again, and after a write), the weekly
+report, and AppTest runs
 of the overview and of a question page, cold (every dashboard cache and the linked groups'
 remembered networks and fits emptied before the run, the cache folder's too; the Python
 modules stay imported), restarted (the same, but the cache folder kept, as after the
@@ -234,6 +235,33 @@ def _time_states(db: Path, linked: list[str]) -> None:
         print(f"{'states, ' + label:<40} {seconds:6.3f} s")
 
 
+def _time_weekly(db: Path) -> None:
+    """Time the weekly report's statistics (``weekly.build``, the last complete week before
+    the as-of) and its md and html files: cold, again, and restarted (the cache folder
+    kept). With links, each linked question's before and after come from its group."""
+    from forecast import linking
+    from forecast.api import Tracker
+    from forecast.reports import render, weekly
+
+    tracker = Tracker(Store.open(str(db)), clock=lambda: AS_OF)
+    figures = {}
+    linking.forget()
+    for label in ("cold", "again", "restarted (the cache folder kept)"):
+        if label.startswith("restarted"):
+            linking.forget(kept=False)
+        start = time.perf_counter()
+        stats = weekly.build(tracker)
+        figures[label] = time.perf_counter() - start
+    with tempfile.TemporaryDirectory() as out:
+        start = time.perf_counter()
+        render.write(stats, Path(out), ["md", "html"])
+        figures["md and html files, charts included"] = time.perf_counter() - start
+    tracker.store.close()
+    for label, seconds in figures.items():
+        print(f"{'weekly report, ' + label:<40} {seconds:6.3f} s")
+    print(f"  ({stats.open_questions} open questions, {len(stats.movers)} movers)")
+
+
 def main() -> None:
     import argparse
 
@@ -253,6 +281,7 @@ def main() -> None:
         if chosen:
             print(f"{'linked':<28} {len(chosen)} questions in one network (root {chosen[0]})")
         _time_states(db, chosen)
+        _time_weekly(db)
         os.environ["FORECAST_DB"] = str(db)
         from streamlit.testing.v1 import AppTest
 

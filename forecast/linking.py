@@ -20,6 +20,7 @@ Questions with no link are not in any network and keep their own forecast, bit f
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -586,11 +587,19 @@ def reading(q: Question, marginal: np.ndarray, day: int) -> Reading:
         return Reading(dict(zip(q.option_names, map(float, marginal), strict=True)))
     if not kinds.has_ladder(q):
         return Reading(float(marginal[1]))
-    calendar = Calendar(q)
+    deadlines = _deadline_days(q)
     mass = np.cumsum(marginal)
-    ladder = tuple(float(mass[d]) if day <= d else 0.0 for d in calendar.deadlines)
-    rung = int(np.searchsorted(calendar.deadlines, day, side="left"))
+    ladder = tuple(float(mass[d]) if day <= d else 0.0 for d in deadlines)
+    rung = int(np.searchsorted(deadlines, day, side="left"))
     return Reading(ladder[min(rung, len(ladder) - 1)], ladder)
+
+
+@functools.lru_cache(maxsize=1024)
+def _deadline_days(q: Question) -> np.ndarray:
+    """An event question's deadlines as day cells (read every day of every linked event)."""
+    found = Calendar(q).deadlines
+    found.setflags(write=False)
+    return found
 
 
 INCOHERENT = 0.10

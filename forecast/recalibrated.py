@@ -96,9 +96,13 @@ def learning(tracker: Tracker, directory: str | Path | None = None) -> Learning:
         return Learning(None, str(why), saved)
 
 
+BAND = 0.9  # the credible band shown with a recalibrated forecast
+
+
 def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[str, Any] | None:
     """What the team's recalibration makes of a state's headline, for showing beside it (a
-    state on the stated values: the recalibration learned how to read those):
+    state on the stated values: the recalibration learned how to read those), with its
+    ``BAND`` credible band over the saved draws:
     None for a choice question, a resolved or annulled one, or when nothing is saved;
     ``"offered": false`` (and why) when the walk-forward check did not show it helps, with
     no value to show."""
@@ -109,9 +113,11 @@ def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[s
         return {"offered": False, "reason": saved.reason, "fitted_at": saved.fitted_at}
     stated = float(state.probability)  # type: ignore[arg-type]  # binary or event: a float
     shift, slope = saved.line(q.kind, q.created_by, q.tags)
+    band = saved.band(stated, q.kind, q.created_by, q.tags, BAND)
     return {
         "offered": True,
         "probability": saved.apply(stated, q.kind, q.created_by, q.tags),
+        "band": None if band is None else {"prob": BAND, "low": band[0], "high": band[1]},
         "stated": stated,
         "shift": shift,
         "slope": slope,

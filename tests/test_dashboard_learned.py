@@ -13,6 +13,7 @@ checks the refusal of the verdict as saved (failed).
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -388,6 +389,11 @@ def _save_team(tracker: Tracker, folder: Path, gains: float) -> Any:
         decay_share=None,
         questions=30,
         offsets={"author": {}, "tag": {}},
+        draws={  # three draws: event shifts 0, 0.1, 0.2 at slope 1.2
+            "shift": np.array([[-0.2, 0.0], [-0.2, 0.1], [-0.2, 0.2]]),
+            "slope": np.array([[0.8, 1.2]] * 3),
+            **{f"{f}_{x}": np.zeros((3, 0)) for f in ("author", "tag") for x in ("shift", "slope")},
+        },
     )
     verdict = team._verdict(OPENED, 20, np.full(25, gains), 4)
     content = team.summary(final, verdict, {"fits": 4}, [], tracker.history(None), OPENED)
@@ -405,6 +411,9 @@ def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
     stated = tracker.state(OPEN[1], as_of=end_of_day(TODAY))
     expected = saved.apply(float(stated.probability), "event", stated.question.created_by, ())
     assert abs(expected - float(stated.probability)) > 0.005  # the two differ on the page
+    x = math.log(float(stated.probability) / (1 - float(stated.probability)))
+    v = [1 / (1 + math.exp(-(a + 1.2 * x))) for a in (0.0, 0.1, 0.2)]
+    low, high = v[0] + 0.1 * (v[1] - v[0]), v[1] + 0.9 * (v[2] - v[1])  # numpy's 5%, 95%
     for learned in (False, True):
         at = app("question", learned=learned, q=OPEN[1])
         assert not at.exception, at.exception
@@ -412,7 +421,8 @@ def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
         line = next(c for c in shown if "Recalibrated by the team" in c)
         assert line.startswith(
             f"Recalibrated by the team's track record: **{text.pct(expected)}** (stated "
-            f"{text.pct(float(stated.probability))}; log-odds x 1.20 +0.10 for author "
+            f"{text.pct(float(stated.probability))}; 90% band {text.pct(low)} to "
+            f"{text.pct(high)}; log-odds x 1.20 +0.10 for author "
             f"{stated.question.created_by}). Learned from the questions resolved by "
         ), line
     at = app("question", q=OPEN[2])  # a choice question: nothing to recalibrate

@@ -234,6 +234,55 @@ def test_a_saved_recalibration_applies_as_worked_out_by_hand(tmp_path: Path) -> 
         saved.apply(0.3, "choice", "ana", ())
 
 
+# Three kept draws: the class's line and one author's and one tag's offsets in each.
+DRAWS = {
+    "shift": np.array([[-0.4, 0.1], [-0.2, 0.1], [0.0, 0.1]]),  # binary, event
+    "slope": np.array([[0.8, 1.0], [0.8, 1.0], [0.8, 1.0]]),
+    "author_shift": np.array([[0.0], [0.1], [0.2]]),
+    "author_slope": np.array([[0.05], [0.05], [0.05]]),
+    "tag_shift": np.array([[-0.3], [-0.3], [-0.3]]),
+    "tag_slope": np.array([[0.0], [0.0], [0.0]]),
+}
+
+
+def _band_by_hand(p: float) -> tuple[float, float]:
+    """The 90% band of ``p`` (binary, author ana, tag war) over DRAWS: the three draws'
+    lines are shifts -0.7, -0.4, -0.1 and slope 0.85; numpy's linear quantiles at 5% and
+    95% of three sorted values sit at positions 0.1 and 1.9."""
+    v = [_sigmoid(a + 0.85 * _logit(p)) for a in (-0.7, -0.4, -0.1)]
+    return v[0] + 0.1 * (v[1] - v[0]), v[1] + 0.9 * (v[2] - v[1])
+
+
+def test_a_band_comes_from_the_kept_draws_as_worked_out_by_hand(tmp_path: Path) -> None:
+    final = Recalibration(
+        shift={"binary": -0.2, "event": 0.1}, slope={"binary": 0.8, "event": 1.0},
+        alpha=None, decay_share=None, questions=1,
+        offsets={"author": {"ana": (0.1, 0.05)}, "tag": {"war": (-0.3, 0.0)}}, draws=DRAWS,
+    )  # fmt: skip
+    members = team.members("ana", ("war",))
+    assert final.band(0.3, "binary", members) == pytest.approx(_band_by_hand(0.3), rel=1e-12)
+    assert Recalibration(final.shift, final.slope, None, None, 1).band(0.3, "binary") is None
+    verdict = team._verdict(None, 0, np.full(25, 0.01), 3)
+    content = team.summary(final, verdict, {}, [_scored("a", [0.5] * 3, tags=("war",))],
+                           _history(), DAY0)  # fmt: skip
+    team.save(content, tmp_path)
+    saved = team.load(tmp_path, history=_history())
+    assert saved is not None
+    assert saved.band(0.3, "binary", "ana", ("war",)) == pytest.approx(
+        _band_by_hand(0.3), rel=1e-12
+    )  # saved and read back as numbers, not rounded
+    low, high = saved.band(0.3, "binary", "ana", ("war",)) or (0, 0)
+    assert low < saved.apply(0.3, "binary", "ana", ("war",)) < high
+    with pytest.raises(ForecastError, match="only binary and event forecasts are recalibrated"):
+        saved.band(0.3, "choice", "ana", ())
+    path = tmp_path / "team-recalibration.json"
+    broken = json.loads(path.read_text())
+    broken["draws"]["tag_shift"] = [[0.1, 0.2]] * 3  # two columns for one tag
+    path.write_text(json.dumps(broken))
+    with pytest.raises(ForecastError, match=r"is damaged .*draws 'tag_shift' are not one row"):
+        team.load(tmp_path, history=_history())
+
+
 def test_a_changed_resolution_or_version_makes_it_refused_with_what_to_run(
     tmp_path: Path,
 ) -> None:
@@ -281,6 +330,13 @@ def test_a_fit_finds_the_overconfident_author_and_is_offered() -> None:
     assert abs(bold[0]) < 0.3 and abs(fair[0]) < 0.3
     assert verdict.offered and verdict.gain_low is not None and verdict.gain_low > 0
     assert figures["fits"] >= 4 and figures["questions"] >= 250
+    # 200 draws kept, evenly over the chains; the band of a bold 90% brackets its mean line
+    assert final.draws["shift"].shape == (200, 2) and final.draws["author_slope"].shape == (200, 2)
+    members = team.members("bold", ())
+    low, high = final.band(0.9, "binary", members) or (1.0, 0.0)
+    assert low < float(final.apply(np.array(0.9), "binary", members)) < high
+    _, slopes = final.lines("binary", members) or (np.zeros(1), np.zeros(1))
+    assert np.mean(slopes) == pytest.approx(bold[1], abs=0.02)  # thinned: near the mean
 
 
 # --------------------------------------------------------------------------- show
@@ -317,6 +373,7 @@ def test_show_and_list_learned_put_the_recalibrated_forecast_beside_the_stated_o
         decay_share=None,
         questions=25,
         offsets={"author": {"ana": (0.1, 0.05)}, "tag": {"war": (-0.3, 0.0)}},
+        draws=DRAWS,
     )
     verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
     scored = [_scored("q", [0.3] * 3, tags=("war",))]
@@ -333,11 +390,14 @@ def test_show_and_list_learned_put_the_recalibrated_forecast_beside_the_stated_o
     assert r["stated"] == pytest.approx(0.3)
     assert r["probability"] == pytest.approx(_sigmoid(shift + slope * _logit(0.3)), rel=1e-12)
     assert (r["author"], r["tags"], r["offered"]) == ("ana", ["war"], True)
+    low, high = _band_by_hand(0.3)
+    assert r["band"]["prob"] == 0.9
+    assert (r["band"]["low"], r["band"]["high"]) == pytest.approx((low, high), rel=1e-12)
     code, out, _ = _cli(capsys, "--db", db, "show", "q", "--learned")
     expected = f"{100 * r['probability']:.1f}%"
     assert code == 0 and (
-        f"recalibrated by the team's track record: {expected} (stated 30.0%; log-odds x 0.85 "
-        "-0.40 for author ana, tag war)"
+        f"recalibrated by the team's track record: {expected} (stated 30.0%; 90% band "
+        f"{100 * low:.1f}% to {100 * high:.1f}%; log-odds x 0.85 -0.40 for author ana, tag war)"
     ) in out
     code, out, _ = _cli(capsys, "--db", db, "show", "c", "--learned", "--json")
     assert code == 0 and "recalibrated" not in json.loads(out)  # a choice question: not learned

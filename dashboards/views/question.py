@@ -157,9 +157,11 @@ def _recalibrated(s: QuestionState) -> None:
     if found is None or not found["offered"]:
         return
     groups = ", ".join([f"author {found['author']}", *(f"tag {t}" for t in found["tags"])])
-    st.caption(  # user text (author, tags) through md(); the figures are ours
+    b = found["band"]
+    band = "" if b is None else f"; {pct(b['prob'], 0)} band {pct(b['low'])} to {pct(b['high'])}"
+    st.caption(  # md: user text (author, tags) through md(); band and figures are ours
         f"Recalibrated by the team's track record: **{pct(found['probability'])}** "
-        f"(stated {pct(found['stated'])}; log-odds x {found['slope']:.2f} "
+        f"(stated {pct(found['stated'])}{band}; log-odds x {found['slope']:.2f} "
         f"{found['shift']:+.2f} for {md(groups)}). Learned from the questions resolved by "
         f"{md(found['fitted_at'][:10])}; it helped walk-forward: {md(found['reason'])}."
     )

@@ -391,9 +391,14 @@ def _recalibrated_line(r: dict[str, Any]) -> str:
     if not r["offered"]:
         return f"team recalibration not shown: {r['reason']}"
     groups = ", ".join([f"author {cell(r['author'])}", *(f"tag {cell(t)}" for t in r["tags"])])
+    b = r["band"]
+    band = (
+        "" if b is None
+        else f"; {b['prob']:.0%} band {_pct(b['low']).strip()} to {_pct(b['high']).strip()}"
+    )  # fmt: skip
     return (
         f"recalibrated by the team's track record: {_pct(r['probability']).strip()} "
-        f"(stated {_pct(r['stated']).strip()}; log-odds x {r['slope']:.2f} "
+        f"(stated {_pct(r['stated']).strip()}{band}; log-odds x {r['slope']:.2f} "
         f"{r['shift']:+.2f} for {groups})"
     )
 

@@ -42,6 +42,7 @@ rows and applying a recalibration are numpy. Build and fit are separate; the row
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -58,6 +59,10 @@ if TYPE_CHECKING:
     from forecast.learning.sampling import SamplerSettings
 
 CLASSES = ("event", "state")
+BAND_DRAWS = 200
+"""Posterior draws kept (evenly thinned over the chains) for credible bands of a
+recalibrated forecast: the ends of a 90% interval fall near the 10th and the 190th of
+the 200 values."""
 
 DEFAULT_PRIORS: dict[str, float] = {
     "shift_sd": 0.5,  # logit-scale shift of a held forecast: +-1 at two sd
@@ -153,6 +158,10 @@ class Recalibration:
     questions: int
     # Per factor, per level: the posterior means of its (shift, slope) offsets.
     offsets: Mapping[str, Mapping[str, tuple[float, float]]] = field(default_factory=dict)
+    # Posterior draws, evenly thinned (empty: none kept): "shift" and "slope" (draw x class,
+    # in ``shift``'s order) and per factor "<name>_shift", "<name>_slope" (draw x level, in
+    # ``offsets[name]``'s order). What a credible band of a recalibrated forecast is read from.
+    draws: Mapping[str, np.ndarray] = field(default_factory=dict)
 
     def line(
         self, kind: str, members: Mapping[str, Mapping[str, float]] | None = None
@@ -173,6 +182,41 @@ class Recalibration:
         shift, slope = self.line(kind, members)
         x = np.log(p) - np.log1p(-p)
         return 1.0 / (1.0 + np.exp(-(shift + slope * x)))
+
+    def lines(
+        self, kind: str, members: Mapping[str, Mapping[str, float]] | None = None
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """:meth:`line` in every kept draw: (shifts, slopes); None when no draw was kept."""
+        if not self.draws:
+            return None
+        at = list(self.shift).index(kind)
+        shift, slope = self.draws["shift"][:, at].copy(), self.draws["slope"][:, at].copy()
+        for factor, weights in (members or {}).items():
+            levels = list(self.offsets.get(factor, {}))
+            for level, w in weights.items():
+                if level in levels:
+                    j = levels.index(level)
+                    shift += w * self.draws[f"{factor}_shift"][:, j]
+                    slope += w * self.draws[f"{factor}_slope"][:, j]
+        return shift, slope
+
+    def band(
+        self,
+        p: float,
+        kind: str,
+        members: Mapping[str, Mapping[str, float]] | None = None,
+        prob: float = 0.9,
+    ) -> tuple[float, float] | None:
+        """The central ``prob`` credible interval of the recalibrated ``p`` over the kept
+        draws (numpy's linear quantiles); None when no draw was kept."""
+        found = self.lines(kind, members)
+        if found is None:
+            return None
+        shift, slope = found
+        x = math.log(p) - math.log1p(-p)
+        values = 1.0 / (1.0 + np.exp(-(shift + slope * x)))
+        low, high = np.quantile(values, [(1 - prob) / 2, (1 + prob) / 2])
+        return float(low), float(high)
 
 
 def merged_priors(priors: Mapping[str, float] | None = None) -> dict[str, float]:
@@ -300,7 +344,16 @@ def learn(model: pm.Model, settings: SamplerSettings, questions: int) -> Recalib
     def mean(name: str) -> np.ndarray:
         return np.asarray(post[name].mean(("chain", "draw")).values)
 
+    def kept(name: str) -> np.ndarray:  # draw x entry, evenly thinned
+        v = post[name].transpose("chain", "draw", ...).values
+        found = v.reshape(v.shape[0] * v.shape[1], *v.shape[2:])  # (an empty factor too)
+        at = np.unique(np.linspace(0, len(found) - 1, BAND_DRAWS).round().astype(int))
+        kept = np.asarray(found[at], dtype=float)
+        return kept[:, None] if kept.ndim == 1 else kept
+
     classes, factors, decays = model.rows_layout
+    parts = ("shift", "slope")
+    names = [*parts, *(f"{f.name}_{part}" for f in factors for part in parts)]
     return Recalibration(
         shift=dict(zip(classes, map(float, mean("shift")), strict=True)),
         slope=dict(zip(classes, map(float, mean("slope")), strict=True)),
@@ -316,4 +369,5 @@ def learn(model: pm.Model, settings: SamplerSettings, questions: int) -> Recalib
             }
             for f in factors
         },
+        draws={name: kept(name) for name in names},
     )

@@ -58,7 +58,7 @@ if TYPE_CHECKING:
     from forecast.learning.sampling import SamplerSettings
 
 NAME = "team-recalibration"
-VERSION = "1"  # of the saved file; another version is refused
+VERSION = "2"  # of the saved file; another version is refused (2: posterior draws kept)
 CLASSES = ("binary", "event")
 AUTHOR, TAG = "author", "tag"
 NO_AUTHOR = "(no author)"
@@ -340,6 +340,9 @@ def summary(
         },
         "walk_forward": dict(figures),
         "holdout": verdict.to_json(),
+        # evenly thinned posterior draws, for credible bands: per class and per level, in
+        # the order of "classes" and of each factor's levels above
+        "draws": {name: np.asarray(v).tolist() for name, v in final.draws.items()},
     }
 
 
@@ -378,11 +381,22 @@ class TeamRecalibration:
             alpha=None, decay_share=None, questions=int(c["questions"]),
             offsets={f: {level: (v["shift"], v["slope"]) for level, v in c[f].items()}
                      for f in (AUTHOR, TAG)},
+            draws={k: np.asarray(v, dtype=float) for k, v in c["draws"].items()},
         )  # fmt: skip
 
     def line(self, kind: str, author: str, tags: Sequence[str]) -> tuple[float, float]:
         """The (shift, slope) on the log-odds of a question of this kind, author and tags."""
         return self._recalibration().line(kind, members(author, tags))
+
+    def band(
+        self, p: float, kind: str, author: str, tags: Sequence[str], prob: float = 0.9
+    ) -> tuple[float, float] | None:
+        """The central ``prob`` credible interval of the recalibrated ``p`` over the saved
+        draws (None when the fit kept none)."""
+        if kind not in CLASSES:
+            raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
+        x = min(max(p, EDGE), 1 - EDGE)
+        return self._recalibration().band(x, kind, members(author, tags), prob)
 
     def apply(self, p: float, kind: str, author: str, tags: Sequence[str]) -> float:
         """The recalibrated forecast of a stated ``p``."""
@@ -390,6 +404,23 @@ class TeamRecalibration:
             raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
         shift, slope = self.line(kind, author, tags)
         return float(1.0 / (1.0 + math.exp(-(shift + slope * _logit(p)))))
+
+
+def _check_draws(r: Recalibration) -> None:
+    """Draws saved as the fit keeps them: one row per draw, one column per class or level
+    (none at all is allowed: no band then)."""
+    if not r.draws:
+        return
+    widths = {"shift": len(r.shift), "slope": len(r.slope)}
+    for factor, levels in r.offsets.items():
+        widths |= {f"{factor}_shift": len(levels), f"{factor}_slope": len(levels)}
+    rows = {v.shape[0] for v in r.draws.values() if v.ndim == 2}
+    for name, width in widths.items():
+        v = r.draws.get(name)
+        if v is None or v.ndim != 2 or v.shape[1] != width or len(rows) != 1:
+            raise ValueError(f"draws {name!r} are not one row per draw, {width} a row")
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"draws {name!r} are not all finite")
 
 
 def load(directory: str | Path | None = None, *, history: History) -> TeamRecalibration | None:
@@ -415,6 +446,7 @@ def load(directory: str | Path | None = None, *, history: History) -> TeamRecali
     try:  # everything applying and showing it reads
         parse_time(content["fitted_at"])
         found._recalibration().line("binary", {})
+        _check_draws(found._recalibration())
         bool(content["holdout"]["offered"]), str(content["holdout"]["reason"])
     except (KeyError, TypeError, ValueError, AttributeError, ForecastError) as why:
         raise ForecastError(

@@ -7,7 +7,7 @@ the dashboard's learned view and the weekly report show it (:func:`beside`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from forecast import clock, snapshots, track_record
-from forecast.domain import ForecastError, History, Status
+from forecast import clock, evidence, snapshots, track_record
+from forecast.domain import Assessment, ForecastError, History, Status
 from forecast.learning import team
 from forecast.learning.data import resolved_at
 
@@ -45,11 +45,25 @@ def scored(tracker: Tracker, *, as_of: datetime | None = None,
         # the forecast standing on each day: the last snapshot dated by then
         at = np.searchsorted(days, scored_days, side="right") - 1
         known = resolved_at(history, q.id, record.as_of) or clock.end_of_day(s.end)
+        logged = evidence.known_as_of(
+            (a for a in history.assessments if a.question_id == q.id), lambda a: a.id, known
+        )
+        gone = {r.id for r in evidence.known_as_of(history.reports, lambda r: r.id, known).values()
+                if r.retracted}  # fmt: skip
+        logged = {k: a for k, a in logged.items() if a.report_id not in gone}
         found.append(
             team.Scored(q.id, q.kind, q.created_by, q.tags, int(s.outcome), known,
-                        scored_days, values[np.maximum(at, 0)])
+                        scored_days, values[np.maximum(at, 0)], analysts(logged.values(), q.id))
         )  # fmt: skip
     return found
+
+
+def analysts(assessments: Iterable[Assessment], question_id: str) -> dict[str, float]:
+    """Each analyst's share of the question's assessments in force (retracted ones left out):
+    the weights of the team recalibration's analyst offsets."""
+    return team.shares(
+        a.analyst for a in assessments if a.question_id == question_id and not a.retracted
+    )
 
 
 def calibrate(
@@ -112,17 +126,19 @@ def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[s
     if not saved.offered:
         return {"offered": False, "reason": saved.reason, "fitted_at": saved.fitted_at}
     stated = float(state.probability)  # type: ignore[arg-type]  # binary or event: a float
-    shift, slope = saved.line(q.kind, q.created_by, q.tags)
-    band = saved.band(stated, q.kind, q.created_by, q.tags, BAND)
+    shares = analysts(state.assessments, q.id)
+    shift, slope = saved.line(q.kind, q.created_by, q.tags, shares)
+    band = saved.band(stated, q.kind, q.created_by, q.tags, shares, BAND)
     return {
         "offered": True,
-        "probability": saved.apply(stated, q.kind, q.created_by, q.tags),
+        "probability": saved.apply(stated, q.kind, q.created_by, q.tags, shares),
         "band": None if band is None else {"prob": BAND, "low": band[0], "high": band[1]},
         "stated": stated,
         "shift": shift,
         "slope": slope,
         "author": q.created_by or team.NO_AUTHOR,
         "tags": list(q.tags),
+        "analysts": shares,
         "fitted_at": saved.fitted_at,
         "reason": saved.reason,
     }

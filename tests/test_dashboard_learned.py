@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import shutil
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -392,7 +393,7 @@ def _save_team(tracker: Tracker, folder: Path, gains: float) -> Any:
         draws={  # three draws: event shifts 0, 0.1, 0.2 at slope 1.2
             "shift": np.array([[-0.2, 0.0], [-0.2, 0.1], [-0.2, 0.2]]),
             "slope": np.array([[0.8, 1.2]] * 3),
-            **{f"{f}_{x}": np.zeros((3, 0)) for f in ("author", "tag") for x in ("shift", "slope")},
+            **{f"{f}_{x}": np.zeros((3, 0)) for f in team.FACTORS for x in ("shift", "slope")},
         },
     )
     verdict = team._verdict(OPENED, 20, np.full(25, gains), 4)
@@ -414,6 +415,11 @@ def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
     x = math.log(float(stated.probability) / (1 - float(stated.probability)))
     v = [1 / (1 + math.exp(-(a + 1.2 * x))) for a in (0.0, 0.1, 0.2)]
     low, high = v[0] + 0.1 * (v[1] - v[0]), v[1] + 0.9 * (v[2] - v[1])  # numpy's 5%, 95%
+    # each assessing analyst named with their share of the question's assessments (no
+    # offsets were learned for them here, so they move nothing)
+    counts = Counter(a.analyst for a in stated.assessments)
+    assert len(counts) == 2
+    by = "".join(f", analyst {a} {n / sum(counts.values()):.0%}" for a, n in sorted(counts.items()))
     for learned in (False, True):
         at = app("question", learned=learned, q=OPEN[1])
         assert not at.exception, at.exception
@@ -423,7 +429,7 @@ def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
             f"Recalibrated by the team's track record: **{text.pct(expected)}** (stated "
             f"{text.pct(float(stated.probability))}; 90% band {text.pct(low)} to "
             f"{text.pct(high)}; log-odds x 1.20 +0.10 for author "
-            f"{stated.question.created_by}). Learned from the questions resolved by "
+            f"{stated.question.created_by}{by}). Learned from the questions resolved by "
         ), line
     at = app("question", q=OPEN[2])  # a choice question: nothing to recalibrate
     assert not at.exception and "Recalibrated by the team" not in texts(at)

@@ -33,11 +33,14 @@ def _scored(
     outcome: int = 1,
     start: int = 0,
     known: int | None = None,
+    analysts: dict[str, float] | None = None,
 ) -> team.Scored:
     first = np.datetime64((DAY0 + timedelta(days=start)).date(), "D")
     days = first + np.arange(len(forecast))
     when = DAY0 + timedelta(days=start + len(forecast) if known is None else known, hours=9)
-    return team.Scored(qid, kind, author, tags, outcome, when, days, np.array(forecast))
+    return team.Scored(
+        qid, kind, author, tags, outcome, when, days, np.array(forecast), analysts or {}
+    )
 
 
 def _logit(p: float) -> float:
@@ -55,7 +58,11 @@ def test_rows_are_days_alike_weighted_by_their_share_of_their_questions_days() -
     a = _scored("a", [0.2, 0.2, 0.3, 0.3, 0.3], tags=("war", "econ"), outcome=1)
     b = _scored("b", [0.5, 0.4], kind="event", author="", outcome=0)
     found = team.factors([a, b])
-    assert found == (Factor("author", ("(no author)", "ana")), Factor("tag", ("econ", "war")))
+    assert found == (
+        Factor("author", ("(no author)", "ana")),
+        Factor("tag", ("econ", "war")),
+        Factor("analyst", ()),  # no assessment: no analyst level
+    )
     rows = team.rows([a, b], found)
     # forecasts read to 0.02 on the log-odds: logit 0.2 = -1.386, 0.3 = -0.847, 0.4 = -0.405
     np.testing.assert_allclose(rows.held_logit, [-1.38, -0.84, -0.40, 0.0], atol=1e-12)
@@ -67,6 +74,33 @@ def test_rows_are_days_alike_weighted_by_their_share_of_their_questions_days() -
         rows.held_members, [[0, 1, 0.5, 0.5], [0, 1, 0.5, 0.5], [1, 0, 0, 0], [1, 0, 0, 0]]
     )
     assert not rows.decays and rows.members is not None and rows.members.shape == (0, 4)
+
+
+def test_the_assessing_analysts_weigh_by_their_share_of_the_assessments() -> None:
+    """Issue 12, by analyst: a question's analysts are the ones who assessed its reports,
+    each in proportion to the assessments they logged on it."""
+    assert team.shares(["ivan", "maria", "ivan", "ivan", "olga"]) == {
+        "ivan": 0.6, "maria": 0.2, "olga": 0.2
+    }  # fmt: skip
+    assert team.members("ana", (), {"ivan": 0.75, "maria": 0.25}) == {
+        "author": {"ana": 1.0}, "analyst": {"ivan": 0.75, "maria": 0.25}
+    }  # fmt: skip
+    a = _scored("a", [0.3, 0.3], analysts={"ivan": 0.75, "maria": 0.25})
+    b = _scored("b", [0.3, 0.3], analysts={"maria": 1.0})
+    found = team.factors([a, b])
+    assert found[2] == Factor("analyst", ("ivan", "maria"))
+    rows = team.rows([a, b], found)
+    # columns: ana, ivan, maria (no tag level): the two differ in their analysts only
+    np.testing.assert_array_equal(rows.held_members, [[1, 0, 1], [1, 0.75, 0.25]])
+    np.testing.assert_allclose(rows.held_weight, [1.0, 1.0], rtol=1e-12)
+    r = Recalibration(
+        shift={"binary": 0.0, "event": 0.0}, slope={"binary": 1.0, "event": 1.0},
+        alpha=None, decay_share=None, questions=2,
+        offsets={"author": {"ana": (0.1, 0.0)}, "tag": {},
+                 "analyst": {"ivan": (0.4, -0.2), "maria": (-0.4, 0.2)}},
+    )  # fmt: skip
+    shift, slope = r.line("binary", team.members("ana", (), a.analysts))
+    assert (shift, slope) == pytest.approx((0.1 + 0.75 * 0.4 - 0.25 * 0.4, 1 - 0.15 + 0.05))
 
 
 def test_days_alike_across_questions_share_a_row_and_others_do_not() -> None:
@@ -242,6 +276,8 @@ DRAWS = {
     "author_slope": np.array([[0.05], [0.05], [0.05]]),
     "tag_shift": np.array([[-0.3], [-0.3], [-0.3]]),
     "tag_slope": np.array([[0.0], [0.0], [0.0]]),
+    "analyst_shift": np.zeros((3, 0)),  # no analyst level
+    "analyst_slope": np.zeros((3, 0)),
 }
 
 
@@ -432,6 +468,87 @@ def test_show_and_list_learned_put_the_recalibrated_forecast_beside_the_stated_o
     code, _, err = _cli(capsys, "--db", db, "show", "q", "--learned")
     assert code == 1 and len(err.strip().splitlines()) == 1
     assert "the team recalibration at" in err and "is damaged" in err
+
+
+def test_scored_questions_come_from_the_track_record_with_their_analysts_shares() -> None:
+    """``recalibrated.scored`` reads each resolved binary question's scored days and the
+    forecast standing on each from its snapshots, and its analysts' shares of the
+    assessments in force when its resolution was logged (a retracted report's assessment
+    left out)."""
+    from support import Clock
+
+    from forecast import recalibrated, snapshots
+    from forecast.api import Tracker
+    from forecast.domain import Kind
+
+    clock = Clock(DAY0)
+    t = Tracker.open(clock=clock, user="ana")
+    t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.5, tags=("war",)))
+    t.add_source("Wire", 1.0)
+    logged = []
+    for day, who, lr in ((1, "ivan", 2.0), (2, "ivan", 1.5), (3, "maria", 0.8), (4, "maria", 3)):
+        clock.now = DAY0 + timedelta(days=day, hours=12)
+        published = DAY0 + timedelta(days=day)
+        report, _ = t.add_evidence(
+            "q", lr=lr, source="Wire", analyst=who, published=published, title=f"report {day}"
+        )
+        logged.append(report)
+    clock.now = DAY0 + timedelta(days=5, hours=12)
+    t.retract_report(logged[3].id, reason="a fake")
+    clock.now = DAY0 + timedelta(days=10, hours=9)
+    t.resolve("q", "yes", DAY0 + timedelta(days=10))
+    snapshots.backfill(t)
+    (found,) = recalibrated.scored(t)
+    assert (found.question_id, found.kind, found.author, found.tags) == ("q", "binary", "ana",
+                                                                        ("war",))  # fmt: skip
+    assert found.analysts == pytest.approx({"ivan": 2 / 3, "maria": 1 / 3})
+    assert found.outcome == 1 and found.known == DAY0 + timedelta(days=10, hours=9)
+    # each scored day's forecast: the odds as known at that day's end (the 4th report
+    # counted on its own day, retracted the day after: as it was believed then)
+    expected = {1: 2.0, 2: 2.0 * 1.5, 3: 2.0 * 1.5 * 0.8, 4: 2.0 * 1.5 * 0.8 * 3}
+    assert len(found.days) >= 6
+    for day, value in zip(found.days, found.forecast, strict=True):
+        n = int((day - np.datetime64(DAY0.date(), "D")).astype(int))
+        odds = expected.get(n, 2.4) if n >= 1 else 1.0
+        assert value == pytest.approx(odds / (1 + odds), abs=1e-12), n
+
+
+def test_an_open_questions_analysts_add_their_offsets_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12, by analyst: an open question's recalibration adds each assessing analyst's
+    offsets in proportion to their assessments on it (worked out by hand), and says so."""
+    from forecast import recalibrated
+    from forecast.api import Tracker
+    from forecast.domain import Kind
+
+    now = DAY0 + timedelta(days=30)
+    t = Tracker.open(clock=lambda: now, user="ana")
+    t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.3))
+    t.add_source("Wire", 1.0)
+    for day, who in ((1, "ivan"), (2, "ivan"), (3, "maria")):
+        t.add_evidence("q", lr=1.5, source="Wire", analyst=who, title=f"r{day}",
+                       published=DAY0 + timedelta(days=day))  # fmt: skip
+    final = Recalibration(
+        shift={"binary": 0.0, "event": 0.0}, slope={"binary": 1.0, "event": 1.0},
+        alpha=None, decay_share=None, questions=25,
+        offsets={"author": {"ana": (0.1, 0.0)}, "tag": {},
+                 "analyst": {"ivan": (0.3, -0.3), "maria": (-0.6, 0.6)}},
+    )  # fmt: skip
+    verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
+    team.save(team.summary(final, verdict, {}, [], t.history(None), now), tmp_path)
+    saved = team.load(tmp_path, history=t.history(None))
+    found = recalibrated.beside(t.state("q"), saved)
+    assert found is not None and found["analysts"] == pytest.approx({"ivan": 2 / 3, "maria": 1 / 3})
+    shift, slope = 0.1 + 2 / 3 * 0.3 - 1 / 3 * 0.6, 1 - 2 / 3 * 0.3 + 1 / 3 * 0.6
+    assert (found["shift"], found["slope"]) == pytest.approx((shift, slope), abs=1e-12)
+    stated = 0.3 * 1.5**3 / (0.3 * 1.5**3 + 0.7)
+    assert found["stated"] == pytest.approx(stated, rel=1e-12)
+    assert found["probability"] == pytest.approx(_sigmoid(shift + slope * _logit(stated)))
+    from forecast.cli import questions
+
+    line = questions._recalibrated_line(found)
+    assert line.endswith("for author ana, analyst ivan 67%, analyst maria 33%)"), line
 
 
 def test_a_resolved_question_gets_no_recalibration(tmp_path: Path) -> None:

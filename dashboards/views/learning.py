@@ -74,11 +74,12 @@ def _check(
 
 def _team() -> None:
     """The team's recalibration: how to read the team's stated forecasts, its walk-forward
-    check, and its lines by class, author and tag."""
+    check, and its lines by class, author, tag and assessing analyst."""
     st.subheader("Team recalibration")
     st.caption(
         "How to read the team's stated forecasts: a shift and a slope on their log-odds, by "
-        "kind, by the question's author and by its tags (partially pooled), learned from the "
+        "kind, by the question's author, its tags and the analysts who assessed it (partially "
+        "pooled), learned from the "
         "scored days of resolved questions. Refitted walk-forward every "
         f"{team.REFIT_DAYS:d} days on what had "
         "resolved; shown beside the stated forecast only when those fits scored the later "
@@ -109,11 +110,12 @@ def _team() -> None:
     ] + [
         {"group": f"{factor} {name}", "slope": v["slope"], "shift": v["shift"],
          "questions": v["questions"]}
-        for factor in ("author", "tag") for name, v in c[factor].items()
+        for factor in team.FACTORS for name, v in c[factor].items()
     ]  # fmt: skip
     st.caption(
-        "Kinds: the slope and shift themselves; authors and tags: what each adds (a question "
-        "with two tags gets half of each). A slope below 1 says the stated forecasts are too "
+        "Kinds: the slope and shift themselves; authors, tags and analysts: what each adds (a "
+        "question with two tags gets half of each, an analyst their share of its assessments). "
+        "A slope below 1 says the stated forecasts are too "
         "bold; above 1, too timid."
     )
     components.table(pd.DataFrame(rows), hide_index=True, width="stretch")

@@ -156,7 +156,11 @@ def _recalibrated(s: QuestionState) -> None:
     found = recalibrated.beside(stated, saved)
     if found is None or not found["offered"]:
         return
-    groups = ", ".join([f"author {found['author']}", *(f"tag {t}" for t in found["tags"])])
+    groups = ", ".join([
+        f"author {found['author']}",
+        *(f"tag {t}" for t in found["tags"]),
+        *(f"analyst {a} {w:.0%}" for a, w in found["analysts"].items()),
+    ])  # fmt: skip
     b = found["band"]
     band = "" if b is None else f"; {pct(b['prob'], 0)} band {pct(b['low'])} to {pct(b['high'])}"
     st.caption(  # md: user text (author, tags) through md(); band and figures are ours

@@ -118,6 +118,7 @@ def _team(opened: Any, settings: Any, fits_dir: Path | None, stage: Any) -> dict
 
 
 def _print_team(t: dict[str, Any]) -> None:
+    from forecast.learning.team import FACTORS
     if "skipped" in t:
         say(f"team recalibration: none ({t['skipped']})")
         return
@@ -128,7 +129,7 @@ def _print_team(t: dict[str, Any]) -> None:
     say("  log-odds of the stated forecast (slope x, then shift +):")
     for name, c in t["classes"].items():
         say(f"    {pad(name + ' questions', 28)} x {c['slope']:.2f} {c['shift']:+.2f}")
-    for factor in ("author", "tag"):
+    for factor in FACTORS:
         for name, g in t[factor].items():
             say(f"    {pad(cell(f'{factor} {name}'), 28)} slope {g['slope']:+.2f}, shift "
                 f"{g['shift']:+.2f} ({g['questions']} questions)")  # fmt: skip

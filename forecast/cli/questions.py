@@ -390,7 +390,11 @@ def _print_state(data: dict[str, Any]) -> None:
 def _recalibrated_line(r: dict[str, Any]) -> str:
     if not r["offered"]:
         return f"team recalibration not shown: {r['reason']}"
-    groups = ", ".join([f"author {cell(r['author'])}", *(f"tag {cell(t)}" for t in r["tags"])])
+    groups = ", ".join([
+        f"author {cell(r['author'])}",
+        *(f"tag {cell(t)}" for t in r["tags"]),
+        *(f"analyst {cell(a)} {w:.0%}" for a, w in r["analysts"].items()),
+    ])  # fmt: skip
     b = r["band"]
     band = (
         "" if b is None

@@ -9,10 +9,12 @@ layer 2 says)::
 
     logit p' = shift_class + sum_g w_g a_g + (slope_class + sum_g w_g b_g) * logit p
 
-with two crossed, partially pooled factors: the question's **author** (who wrote it and its
-prior: the analyst a question's forecast belongs to) and its **tags** (a question with two
-tags is half in each). Each question weighs one in all, spread over its scored days, so a
-question open 300 days counts as much as one open 8.
+with three crossed, partially pooled factors: the question's **author** (who wrote it and
+its prior), the **analysts** who assessed its reports (each in proportion to the
+assessments they logged on it: the team's forecast is their likelihood ratios on the
+author's prior) and its **tags** (a question with two tags is half in each). Each question
+weighs one in all, spread over its scored days, so a question open 300 days counts as much
+as one open 8.
 
 Whether it helps is judged **walk-forward**, as the team would have lived it: from the day
 ``MIN_TRAIN`` questions had their resolution logged, the model is refitted every
@@ -39,8 +41,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,9 +60,10 @@ if TYPE_CHECKING:
     from forecast.learning.sampling import SamplerSettings
 
 NAME = "team-recalibration"
-VERSION = "2"  # of the saved file; another version is refused (2: posterior draws kept)
+VERSION = "3"  # of the saved file; another version is refused (2: draws; 3: analysts)
 CLASSES = ("binary", "event")
-AUTHOR, TAG = "author", "tag"
+AUTHOR, TAG, ANALYST = "author", "tag", "analyst"
+FACTORS = (AUTHOR, TAG, ANALYST)
 NO_AUTHOR = "(no author)"
 MIN_TRAIN = 20
 """Questions whose resolution is logged before the first walk-forward fit."""
@@ -88,6 +91,7 @@ class Scored:
     known: datetime  # when its resolution was first logged
     days: np.ndarray  # its scored days (datetime64[D]), ascending
     forecast: np.ndarray  # the team's forecast standing on each
+    analysts: Mapping[str, float] = field(default_factory=dict)  # shares of its assessments
 
     def __post_init__(self) -> None:
         if self.kind not in CLASSES:
@@ -97,19 +101,38 @@ class Scored:
                                 "forecasts of different lengths")  # fmt: skip
 
 
-def members(author: str, tags: Sequence[str]) -> dict[str, dict[str, float]]:
-    """A question's weights in each factor: all in its author, an equal share in each tag."""
+def members(
+    author: str, tags: Sequence[str], analysts: Mapping[str, float] | None = None
+) -> dict[str, dict[str, float]]:
+    """A question's weights in each factor: all in its author, an equal share in each tag,
+    and each assessing analyst's share of its assessments (none: no analyst offset)."""
     found: dict[str, dict[str, float]] = {AUTHOR: {author or NO_AUTHOR: 1.0}}
     if tags:
         found[TAG] = {t: 1.0 / len(set(tags)) for t in sorted(set(tags))}
+    if analysts:
+        found[ANALYST] = {a: float(w) for a, w in sorted(analysts.items())}
     return found
 
 
-def factors(scored: Sequence[Scored]) -> tuple[Factor, Factor]:
-    """The factors and their levels: every author and tag of the questions."""
+def shares(analysts: Iterable[str]) -> dict[str, float]:
+    """Each analyst's share of a question's assessments (one name per assessment)."""
+    counts: dict[str, int] = {}
+    for a in analysts:
+        counts[a] = counts.get(a, 0) + 1
+    total = sum(counts.values())
+    return {a: n / total for a, n in sorted(counts.items())}
+
+
+def factors(scored: Sequence[Scored]) -> tuple[Factor, Factor, Factor]:
+    """The factors and their levels: every author, tag and assessing analyst."""
     authors = sorted({s.author or NO_AUTHOR for s in scored})
     tags = sorted({t for s in scored for t in s.tags})
-    return Factor(AUTHOR, tuple(authors)), Factor(TAG, tuple(tags))
+    analysts = sorted({a for s in scored for a in s.analysts})
+    return (
+        Factor(AUTHOR, tuple(authors)),
+        Factor(TAG, tuple(tags)),
+        Factor(ANALYST, tuple(analysts)),
+    )
 
 
 def rows(scored: Sequence[Scored], found: tuple[Factor, ...]) -> Rows:
@@ -124,7 +147,7 @@ def rows(scored: Sequence[Scored], found: tuple[Factor, ...]) -> Rows:
     for s in scored:
         p = np.asarray(s.forecast, dtype=float)
         w = np.zeros(len(column))
-        for factor, weights in members(s.author, s.tags).items():
+        for factor, weights in members(s.author, s.tags, s.analysts).items():
             for level, share in weights.items():
                 w[column[(factor, level)]] = share
         fixed = [float(s.outcome), float(CLASSES.index(s.kind)), *w]
@@ -246,7 +269,7 @@ def walk_forward(
             s = scored[i]
             on = (s.days >= day) & (True if stop is None else s.days < stop)
             stated = np.clip(s.forecast[on], EDGE, 1 - EDGE)
-            mine = r.apply(stated, s.kind, members(s.author, s.tags))
+            mine = r.apply(stated, s.kind, members(s.author, s.tags, s.analysts))
             gains.setdefault(i, []).extend(
                 log_score(s.outcome, mine) - log_score(s.outcome, stated)
             )
@@ -315,7 +338,7 @@ def summary(
     """The saved file's content."""
     count: dict[tuple[str, str], int] = {}
     for s in scored:
-        for factor, weights in members(s.author, s.tags).items():
+        for factor, weights in members(s.author, s.tags, s.analysts).items():
             for level in weights:
                 count[(factor, level)] = count.get((factor, level), 0) + 1
     return {
@@ -336,7 +359,7 @@ def summary(
                 level: {"shift": a, "slope": b, "questions": count.get((factor, level), 0)}
                 for level, (a, b) in final.offsets.get(factor, {}).items()
             }
-            for factor in (AUTHOR, TAG)
+            for factor in FACTORS
         },
         "walk_forward": dict(figures),
         "holdout": verdict.to_json(),
@@ -380,29 +403,49 @@ class TeamRecalibration:
             slope={k: v["slope"] for k, v in c["classes"].items()},
             alpha=None, decay_share=None, questions=int(c["questions"]),
             offsets={f: {level: (v["shift"], v["slope"]) for level, v in c[f].items()}
-                     for f in (AUTHOR, TAG)},
+                     for f in FACTORS},
             draws={k: np.asarray(v, dtype=float) for k, v in c["draws"].items()},
         )  # fmt: skip
 
-    def line(self, kind: str, author: str, tags: Sequence[str]) -> tuple[float, float]:
-        """The (shift, slope) on the log-odds of a question of this kind, author and tags."""
-        return self._recalibration().line(kind, members(author, tags))
+    def line(
+        self,
+        kind: str,
+        author: str,
+        tags: Sequence[str],
+        analysts: Mapping[str, float] | None = None,
+    ) -> tuple[float, float]:
+        """The (shift, slope) on the log-odds of a question of this kind, author, tags and
+        assessing analysts (their shares of its assessments)."""
+        return self._recalibration().line(kind, members(author, tags, analysts))
 
     def band(
-        self, p: float, kind: str, author: str, tags: Sequence[str], prob: float = 0.9
+        self,
+        p: float,
+        kind: str,
+        author: str,
+        tags: Sequence[str],
+        analysts: Mapping[str, float] | None = None,
+        prob: float = 0.9,
     ) -> tuple[float, float] | None:
         """The central ``prob`` credible interval of the recalibrated ``p`` over the saved
         draws (None when the fit kept none)."""
         if kind not in CLASSES:
             raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
         x = min(max(p, EDGE), 1 - EDGE)
-        return self._recalibration().band(x, kind, members(author, tags), prob)
+        return self._recalibration().band(x, kind, members(author, tags, analysts), prob)
 
-    def apply(self, p: float, kind: str, author: str, tags: Sequence[str]) -> float:
+    def apply(
+        self,
+        p: float,
+        kind: str,
+        author: str,
+        tags: Sequence[str],
+        analysts: Mapping[str, float] | None = None,
+    ) -> float:
         """The recalibrated forecast of a stated ``p``."""
         if kind not in CLASSES:
             raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
-        shift, slope = self.line(kind, author, tags)
+        shift, slope = self.line(kind, author, tags, analysts)
         return float(1.0 / (1.0 + math.exp(-(shift + slope * _logit(p)))))
 
 

@@ -524,6 +524,27 @@ def test_a_question_its_links_make_certain_takes_no_judgement(tmp_path: Path) ->
         t.judge("b", 0.3)
 
 
+def _count_inferences(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """A list that grows by one at every propagation and every claim's fit."""
+    from forecast import linking
+    from forecast.network import Network
+
+    found: list[int] = []
+    real, real_fit = Network._marginals, linking._fit_now
+
+    def counted(self: Network, *args: object) -> dict[str, object]:
+        found.append(1)
+        return real(self, *args)  # type: ignore[arg-type]
+
+    def fitted(*args: object) -> object:
+        found.append(1)
+        return real_fit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Network, "_marginals", counted)
+    monkeypatch.setattr(linking, "_fit_now", fitted)
+    return found
+
+
 def test_a_group_read_again_recomputes_only_what_a_write_changed(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -532,22 +553,8 @@ def test_a_group_read_again_recomputes_only_what_a_write_changed(
     make no new inference or fit, and after a write the forecast is the one computed from nothing,
     to 1e-12 (the network's last bit is not fixed)."""
     from forecast import linking
-    from forecast.network import Network
 
-    propagations: list[int] = []
-    real = Network._marginals
-    real_fit = linking._fit_now
-
-    def counted(self: Network, *args: object) -> dict[str, object]:
-        propagations.append(1)
-        return real(self, *args)  # type: ignore[arg-type]
-
-    def fitted(*args: object) -> object:
-        propagations.append(1)
-        return real_fit(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Network, "_marginals", counted)
-    monkeypatch.setattr(linking, "_fit_now", fitted)
+    propagations = _count_inferences(monkeypatch)
     t = Tracker.open()
     ids = ["lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"]
 
@@ -588,21 +595,8 @@ def test_a_new_process_reads_the_groups_results_from_the_cache_folder(
     with no inference or fit, and finds the same numbers bit for bit. With the cache off,
     it computes them again; ``forget()`` empties the folder too."""
     from forecast import linking
-    from forecast.network import Network
 
-    propagations: list[int] = []
-    real, real_fit = Network._marginals, linking._fit_now
-
-    def counted(self: Network, *args: object) -> dict[str, object]:
-        propagations.append(1)
-        return real(self, *args)  # type: ignore[arg-type]
-
-    def fitted(*args: object) -> object:
-        propagations.append(1)
-        return real_fit(*args)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Network, "_marginals", counted)
-    monkeypatch.setattr(linking, "_fit_now", fitted)
+    propagations = _count_inferences(monkeypatch)
     t = Tracker.open()
     ids = ["lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"]
 

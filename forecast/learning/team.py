@@ -429,8 +429,7 @@ class TeamRecalibration:
     ) -> tuple[float, float] | None:
         """The central ``prob`` credible interval of the recalibrated ``p`` over the saved
         draws (None when the fit kept none)."""
-        if kind not in CLASSES:
-            raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
+        _check_kind(kind)
         x = min(max(p, EDGE), 1 - EDGE)
         return self._recalibration().band(x, kind, members(author, tags, analysts), prob)
 
@@ -443,10 +442,14 @@ class TeamRecalibration:
         analysts: Mapping[str, float] | None = None,
     ) -> float:
         """The recalibrated forecast of a stated ``p``."""
-        if kind not in CLASSES:
-            raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
+        _check_kind(kind)
         shift, slope = self.line(kind, author, tags, analysts)
         return float(1.0 / (1.0 + math.exp(-(shift + slope * _logit(p)))))
+
+
+def _check_kind(kind: str) -> None:
+    if kind not in CLASSES:
+        raise ForecastError(f"only binary and event forecasts are recalibrated, not {kind}")
 
 
 def _check_draws(r: Recalibration) -> None:

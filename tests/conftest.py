@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -15,18 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 FULL_SUITE = os.environ.get("FORECAST_FULL_SUITE", "") == "1"
 # Before anything imports pytensor: keep its compile cache in an ignored project folder.
 os.environ.setdefault("PYTENSOR_FLAGS", f"base_compiledir={ROOT / '.pytensor'}")
-# The linked groups' cache, for what runs outside a test (module fixtures): never the
-# project's data folder. Each test then gets a fresh one (``_isolated_database``).
-os.environ["FORECAST_CACHE"] = tempfile.mkdtemp(prefix="forecast-cache-")
+# No on-disk cache of linked groups (subprocesses too): every test computes what it reads,
+# remembered in memory only, and nothing is written into the project's data folder. The
+# tests of the cache itself (test_network's shelf tests, test_links' new process) point
+# $FORECAST_CACHE at a folder of their own. (On for every test, it only wrote entries that
+# no other process reads.)
+os.environ["FORECAST_CACHE"] = "off"
 
 
 @pytest.fixture(autouse=True)
 def _isolated_database(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point the default database (and the linked groups' cache) at fresh files for every
-    test."""
+    """Point the default database at a fresh file for every test."""
     db = tmp_path / "forecast.db"
     monkeypatch.setenv("FORECAST_DB", str(db))
-    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("FORECAST_USER", "tester")
     return db
 

@@ -588,7 +588,7 @@ def test_a_group_read_again_recomputes_only_what_a_write_changed(
 
 
 def test_a_new_process_reads_the_groups_results_from_the_cache_folder(
-    db: Path, monkeypatch: pytest.MonkeyPatch
+    db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """What one process computed for a linked group (marginals, claims' fits) is kept in the
     cache folder: a process that remembers nothing (``forget(kept=False)``) reads it there,
@@ -596,6 +596,7 @@ def test_a_new_process_reads_the_groups_results_from_the_cache_folder(
     it computes them again; ``forget()`` empties the folder too."""
     from forecast import linking
 
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
     propagations = _count_inferences(monkeypatch)
     t = Tracker.open()
     ids = ["lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"]

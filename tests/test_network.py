@@ -581,7 +581,10 @@ def test_a_memo_keeps_its_budget_dropping_the_least_recently_used() -> None:
     assert len(memo) == 0 and memo.get(b"a") is None
 
 
-def test_remembered_marginals_are_shared_read_only_and_asked_once() -> None:
+def test_remembered_marginals_are_shared_read_only_and_asked_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("FORECAST_CACHE", "off")  # the memo in memory, alone
     net = a_to_b()
     calls: list[object] = []
     real = net._marginals

@@ -314,7 +314,8 @@ def band_timing() -> None:
 
 def team_timing() -> None:
     """The team's recalibration as ``forecast calibrate`` runs it, on a simulated record of
-    that size (10 authors, 5 tags, dealt round), with snapshots backfilled."""
+    that size (10 authors, 5 tags, dealt round; the simulated analysts' assessments give
+    each question's analysts), with snapshots backfilled."""
     from dataclasses import replace
 
     from forecast import recalibrated, snapshots
@@ -344,7 +345,8 @@ def team_timing() -> None:
         tracker.store.close()
     print(
         f"4. team recalibration on {len(found)} scored questions ({len(rows.held_logit):,} "
-        f"rows): scored days read in {t1 - t0:.1f} s; {figures['fits']} walk-forward fits and "
+        f"rows; {len(team.factors(found)[2].levels)} analysts): scored days read in "
+        f"{t1 - t0:.1f} s; {figures['fits']} walk-forward fits and "
         f"the final one in {t2 - t1:.1f} s; {verdict.reason}: "
         f"{'offered' if verdict.offered else 'not offered'}; final slopes "
         + ", ".join(f"{k} {v:.2f}" for k, v in final.slope.items())

@@ -145,10 +145,12 @@ _NETWORKS: Memo[Network] = Memo(16, lambda _: 1)
 
 
 def forget(*, kept: bool = True) -> None:
-    """Drop every network and fit remembered (a benchmark's cold run starts from nothing),
-    and (``kept``) what the cache folder holds."""
+    """Drop every network, fit and group's days remembered (a benchmark's cold run starts
+    from nothing), and (``kept``) what the cache folder holds."""
     _NETWORKS.clear()
     _FITS.clear()
+    _JOINTLY.clear()
+    _DAYS.clear()
     on = shelf() if kept else None
     if on is not None:
         on.clear()
@@ -349,7 +351,60 @@ def _jointly(
 ) -> tuple[dict[str, list[NodeStep]], set[tuple[str, str]]]:
     """The steps with the claims assessed against several questions fitted jointly (see
     :func:`count`), report by report in the order they were published; and the (question,
-    report) assessments left unused where no factor fits."""
+    report) assessments left unused where no factor fits. Remembered (in memory and on the
+    shelf) by everything they are computed from."""
+    order = sorted(questions)
+    key = digest(
+        net.key,
+        [repr(questions[k]) for k in order],
+        repr([[(st.report_id, st.origin, st.order, st.day) for st in steps[k]] for k in order]),
+        [st.log_l for k in order for st in steps[k]],
+        sorted(shared),
+        repr([(k, resolutions.get(k), depth.get(k, 0)) for k in order]),
+    )
+    kept = _JOINTLY.get(key)
+    if kept is None:
+        kept = _JOINTLY.put(
+            key, _joint_arrays(*_jointly_now(net, questions, steps, shared, resolutions, depth))
+        )
+    reports = {st.report_id: st for ss in steps.values() for st in ss}
+    out = {}
+    for k in steps:
+        ids, days, log_l = kept[f"i{k}"], kept[f"d{k}"], kept[f"l{k}"]
+        out[k] = [
+            NodeStep(r, reports[r].origin, reports[r].order, int(d), row)
+            for r, d, row in zip(ids.tolist(), days.tolist(), log_l, strict=True)
+        ]
+    return out, {(str(k), str(r)) for k, r in kept["unused"].tolist()}
+
+
+def _joint_arrays(
+    steps: dict[str, list[NodeStep]], unused: set[tuple[str, str]]
+) -> dict[str, np.ndarray]:
+    """:func:`_jointly_now`'s result as named arrays (its reports' origins and order are
+    the input steps')."""
+    out = {"unused": np.array(sorted(unused), dtype=str).reshape(-1, 2)}
+    for k, ss in steps.items():
+        out[f"i{k}"] = np.array([st.report_id for st in ss], dtype=str)
+        out[f"d{k}"] = np.array([st.day for st in ss], dtype=np.int64)
+        out[f"l{k}"] = np.array([st.log_l for st in ss], dtype=float) if ss else np.zeros((0, 0))
+    return frozen(out)
+
+
+# The groups' joint fits (see ``_jointly``), by their inputs.
+_JOINTLY: Memo[dict[str, np.ndarray]] = Memo(
+    32 * 2**20, arrays_size, Kept(b"jointly", lambda found: found, lambda kept: kept or {})
+)
+
+
+def _jointly_now(
+    net: Network,
+    questions: Mapping[str, Question],
+    steps: dict[str, list[NodeStep]],
+    shared: set[str],
+    resolutions: Mapping[str, Resolution | None],
+    depth: Mapping[str, int],
+) -> tuple[dict[str, list[NodeStep]], set[tuple[str, str]]]:
     from forecast.clock import day_start
 
     start = day_start(min(q.opened for q in questions.values()))
@@ -748,16 +803,22 @@ def daily_evidence(q: Question, steps: Sequence[NodeStep], days: np.ndarray) -> 
 class GroupDays:
     """A linked group computed day by day, as every face reads it (``Tracker.state``).
 
-    ``days[k]`` holds question ``k``'s reading on each day from its opening day to
-    ``ends[k]``'s day; ``moves[k]`` each report's arrival that moved it (its own reports,
-    and reports on the questions it is linked to); ``final[k]`` its node's marginal on its
-    last day. A question resolved by then reads, on its resolution day, what was known
-    before its own resolution (its trajectory ends there, as an unlinked one does), while
-    the questions linked to it learn the outcome that day."""
+    ``probability[k]`` holds question ``k``'s headline on each day from its opening day to
+    ``ends[k]``'s day (a choice question: one column per option), ``ladder[k]`` its ladder
+    on each (an event question: one column per deadline; else none); ``moves[k]`` each
+    report's arrival that moved it (its own reports, and reports on the questions it is
+    linked to); ``final[k]`` its node's marginal on its last day. A question resolved by
+    then reads, on its resolution day, what was known before its own resolution (its
+    trajectory ends there, as an unlinked one does), while the questions linked to it learn
+    the outcome that day."""
 
-    days: dict[str, list[Reading]]
+    probability: dict[str, np.ndarray]
+    ladder: dict[str, np.ndarray]
     moves: dict[str, list[Move]]
     final: dict[str, np.ndarray]
+
+
+_Days = tuple[dict[str, np.ndarray], dict[str, np.ndarray], dict[str, np.ndarray]]
 
 
 def group_days(
@@ -776,7 +837,11 @@ def group_days(
     on a report's day is read after it). Every report counted in the group moves every
     question of it (by nothing, where the links keep them apart), so a linked question's
     reports are its group's. The moves cost one inference per report; without them,
-    ``moves`` is empty."""
+    ``moves`` is empty.
+
+    The days are remembered (in memory and on the shelf) by everything they are read from:
+    the network, the questions, each report's step and day, the resolutions and the ends'
+    days."""
     from forecast.clock import day_start
 
     start = day_start(min(q.opened for q in questions.values()))
@@ -787,10 +852,14 @@ def group_days(
         for k, r in resolutions.items()
         if r is not None and r.outcome != "annulled"
     }
-    rows = {
-        k: daily_evidence(q, counted.steps[k], np.arange(last + 1) - offsets[k])
-        for k, q in questions.items()
-    }
+
+    @functools.cache
+    def rows() -> dict[str, np.ndarray]:
+        """Each question's evidence on each group day (see ``daily_evidence``)."""
+        return {
+            k: daily_evidence(q, counted.steps[k], np.arange(last + 1) - offsets[k])
+            for k, q in questions.items()
+        }
 
     def evidence_on(
         i: int,
@@ -808,13 +877,42 @@ def group_days(
             if resolved and k != drop and (resolved[0] < i or (resolved[0] == i and not strictly)):
                 out[k] = resolved[1]
             elif totals is None:
-                out[k] = rows[k][i]
+                out[k] = rows()[k][i]
             else:
                 out[k] = _silenced(q, totals[k], i - offsets[k])
         return out
 
     end_of = {k: min(day_index(start, ends[k]), last) for k in questions}
     keys = list(questions) if shown is None else [k for k in questions if k in shown]
+    order = sorted(questions)
+    key = digest(
+        net.key,
+        [repr(questions[k]) for k in order],
+        [[(st.report_id, st.day, st.log_l) for st in counted.steps[k]] for k in order],
+        repr([(k, resolutions.get(k), end_of[k]) for k in order]),  # ends: their days
+        keys,
+    )
+    found = _DAYS.get(key)
+    if found is None:
+        read = _read_days(net, questions, keys, offsets, end_of, known, evidence_on)
+        found = _DAYS.put(key, read)
+    probability, ladder, final = found
+    arrivals = (
+        _group_moves(net, questions, counted, offsets, end_of, evidence_on, keys) if moves else {}
+    )
+    return GroupDays(probability, ladder, arrivals, final)
+
+
+def _read_days(
+    net: Network,
+    questions: Mapping[str, Question],
+    keys: Sequence[str],
+    offsets: Mapping[str, int],
+    end_of: Mapping[str, int],
+    known: Mapping[str, tuple[int, np.ndarray]],
+    evidence_on: Callable[..., dict[str | tuple[str, ...], np.ndarray]],
+) -> _Days:
+    """The readings of ``keys`` on each of their days (see ``group_days``)."""
     days: dict[str, list[Reading]] = {k: [] for k in keys}
     last = max((end_of[k] for k in keys), default=-1)  # past every shown question's end
     final: dict[str, np.ndarray] = {}
@@ -837,10 +935,35 @@ def group_days(
                 days[k].append(reading(q, marginal, i - offsets[k]))
                 if i == end_of[k]:
                     final[k] = marginal
-    arrivals = (
-        _group_moves(net, questions, counted, offsets, end_of, evidence_on, keys) if moves else {}
-    )
-    return GroupDays(days, arrivals, final)
+    probability, ladder = {}, {}
+    for k in keys:
+        q, read = questions[k], days[k]
+        if kinds.has_options(q):
+            probability[k] = np.array([list(r.headline.values()) for r in read])  # type: ignore[union-attr]
+        else:
+            probability[k] = np.array([r.headline for r in read], dtype=float)
+        ladder[k] = np.array([r.ladder for r in read], dtype=float).reshape(len(read), -1)
+    return frozen(probability), frozen(ladder), frozen(final)
+
+
+def _days_kept(found: _Days) -> dict[str, np.ndarray]:
+    """A group's days as named arrays for the shelf (see ``_days_read``)."""
+    return {f"{part}{k}": v for part, d in zip("plf", found, strict=True) for k, v in d.items()}
+
+
+def _days_read(kept: dict[str, np.ndarray] | None) -> _Days:
+    out: _Days = ({}, {}, {})
+    for name, v in (kept or {}).items():
+        out["plf".index(name[0])][name[1:]] = v
+    return out
+
+
+# A group's days, by what they are read from (the overview reads every group's each run).
+_DAYS: Memo[_Days] = Memo(
+    64 * 2**20,
+    lambda found: sum(arrays_size(d) for d in found),
+    Kept(b"days", _days_kept, _days_read),
+)
 
 
 def _silenced(q: Question, total: np.ndarray, t: int) -> np.ndarray:
@@ -908,18 +1031,14 @@ def _move(q: Question, report_id: str, day: int, before: Reading, after: Reading
 def linked_trajectory(own: Trajectory, found: GroupDays) -> Trajectory:
     """A linked question's trajectory: the network's reading of it on each of its days."""
     q = own.question
-    days = found.days[q.id]
-    if kinds.has_options(q):
-        probability = np.array([list(r.headline.values()) for r in days])  # type: ignore[union-attr]
-    else:
-        probability = np.array([r.headline for r in days], dtype=float)
-    ladder = np.array([r.ladder for r in days], dtype=float).reshape(len(days), -1)
     log_weights = None
     if kinds.has_ladder(q):
         with np.errstate(divide="ignore"):
             log_weights = np.log(found.final[q.id])
     moves = found.moves.get(q.id, [])
-    return Trajectory(q, own.first_day, probability, ladder, moves, log_weights)
+    return Trajectory(
+        q, own.first_day, found.probability[q.id], found.ladder[q.id], moves, log_weights
+    )
 
 
 def explain_linked(

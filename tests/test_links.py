@@ -215,9 +215,7 @@ def test_a_joint_claim_matches_brute_force_on_a_chain(tmp_path: Path) -> None:
     joint = np.zeros((2, 2, 2))
     for a, b, c in itertools.product((0, 1), repeat=3):
         joint[a, b, c] = (
-            (0.4 if a else 0.6)
-            * (p_b[a] if b else 1 - p_b[a])
-            * (p_c[b] if c else 1 - p_c[b])
+            (0.4 if a else 0.6) * (p_b[a] if b else 1 - p_b[a]) * (p_c[b] if c else 1 - p_c[b])
         )
     before_a, before_c = joint.sum(axis=(1, 2)), joint.sum(axis=(0, 1))
     target_a = before_a * [1, 2] / (before_a @ [1, 2])
@@ -468,9 +466,7 @@ def test_linked_snapshots_are_the_network_s_at_each_day_end(tmp_path: Path) -> N
     # on A was logged (day 6), 17/30 from its day on
     assert found[("b", end_of_day(OPENED + timedelta(days=2)))] == 0.5
     assert found[("b", end_of_day(OPENED + timedelta(days=4)))] == pytest.approx(0.38, abs=1e-12)
-    assert found[("b", end_of_day(OPENED + timedelta(days=6)))] == pytest.approx(
-        17 / 30, abs=1e-12
-    )
+    assert found[("b", end_of_day(OPENED + timedelta(days=6)))] == pytest.approx(17 / 30, abs=1e-12)
     # the report on B (LR 0.5) moves A too: P(A) = 0.4 * 3 * 0.6 / (that + 0.6 * 0.55)
     a_end = 0.4 * 3 * (0.8 * 0.5 + 0.2)
     assert found[("a", end_of_day(OPENED + timedelta(days=11)))] == pytest.approx(
@@ -543,6 +539,67 @@ def _count_inferences(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     monkeypatch.setattr(Network, "_marginals", counted)
     monkeypatch.setattr(linking, "_fit_now", fitted)
     return found
+
+
+def test_a_new_process_reads_a_groups_days_and_joint_fits_whole(
+    db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The overview's linked part, in a process that remembers nothing, is read whole from
+    the cache folder: each group's days (every question's readings) and its claims' joint
+    fits, with no inference, bit for bit what was computed. Both are kept under everything
+    they are computed from, so a new report is never answered from them: the group is
+    computed again, and equals a computation from nothing."""
+    from forecast import linking
+    from forecast.network import Network
+
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
+    calls: dict[str, list[int]] = {"inferred": [], "days read": [], "claims fitted": []}
+
+    def counting(name: str, real: Callable[..., object]) -> Callable[..., object]:
+        def counted(*args: object, **kwargs: object) -> object:
+            calls[name].append(1)
+            return real(*args, **kwargs)
+
+        return counted
+
+    monkeypatch.setattr(Network, "_marginals", counting("inferred", Network._marginals))
+    monkeypatch.setattr(linking, "_read_days", counting("days read", linking._read_days))
+    monkeypatch.setattr(linking, "_jointly_now", counting("claims fitted", linking._jointly_now))
+    t = Tracker.open()
+    linked = {"lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue"}
+
+    def read() -> dict[str, bytes]:
+        return {
+            s.question.id: s.trajectory.probability.tobytes() + s.trajectory.ladder.tobytes()
+            for s in t.states()
+            if s.question.id in linked
+        }
+
+    linking.forget()
+    first = read()
+    assert set(first) == linked
+    assert all(calls.values())  # computed: the demo's group has a claim assessed against two
+    linking.forget(kept=False)  # a new process: nothing in memory, the folder kept
+    for found in calls.values():
+        found.clear()
+    assert read() == first
+    assert calls == {"inferred": [], "days read": [], "claims fitted": []}
+
+    t.add_source("Late wire", 0.9)
+    t.add_evidence(
+        "putin-trump-meeting",
+        lr=2.0,
+        source="Late wire",
+        published=datetime(2025, 10, 19, 12, tzinfo=UTC),
+        title="a late find",
+    )
+    after = read()
+    assert calls["days read"] and calls["claims fitted"]  # another record: not read
+    assert after != first
+    linking.forget()
+    fresh = read()
+    for q in linked:
+        assert np.frombuffer(after[q]) == pytest.approx(np.frombuffer(fresh[q]), abs=1e-12)
 
 
 def test_a_group_read_again_recomputes_only_what_a_write_changed(

@@ -24,8 +24,10 @@ from __future__ import annotations
 import getpass
 import math
 import os
+import threading
 import uuid
 import warnings
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -95,6 +97,54 @@ if TYPE_CHECKING:
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 BAND = 0.9  # the central mass of a credible band
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
+
+
+class _Recent:
+    """Questions' states on their own evidence computed lately, by everything they are
+    computed from (see ``Tracker._alone``), the least recently used dropped first once
+    ``size`` are held; safe to share between threads. A key holds the records themselves,
+    so a state is never read for records it was not computed from."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._found: OrderedDict[tuple[Any, ...], tuple[QuestionState, list[Item]]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[Any, ...]) -> tuple[QuestionState, list[Item]] | None:
+        with self._lock:
+            found = self._found.get(key)
+            if found is not None:
+                self._found.move_to_end(key)
+            return found
+
+    def put(
+        self, key: tuple[Any, ...], value: tuple[QuestionState, list[Item]]
+    ) -> tuple[QuestionState, list[Item]]:
+        with self._lock:
+            self._found[key] = value
+            while len(self._found) > self.size:
+                self._found.popitem(last=False)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._found.clear()
+
+
+# A write adds records to one question (or a source, which every key holds), so the overview
+# after it computes that question again and reads the others here: enough for every
+# question of a large team at a few as-of dates.
+_RECENT = _Recent(4096)
+
+
+def forget(*, kept: bool = True) -> None:
+    """Drop the states this process remembers (``_Recent``) and the linked groups' results,
+    and (``kept``) the cache folder's (``linking.forget``): a benchmark's cold run starts
+    from nothing, a restarted one from the cache folder."""
+    from forecast import linking
+
+    _RECENT.clear()
+    linking.forget(kept=kept)
 
 
 @dataclass(frozen=True)
@@ -1800,6 +1850,29 @@ class Tracker:
         cutoff = as_of or self.now()
         if cutoff > self.now() + MAX_LOOKAHEAD:
             raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
+        if analyst is not None or explained or learned is not None:
+            return self._alone_now(question, history, cutoff, analyst, explained, rel, learned)
+        key = (
+            question, cutoff, tuple(sorted(rel.items())) if rel is not None else None,
+            *(tuple(records) for records in (
+                history.sources, history.reports, history.assessments, history.resolutions,
+                history.question_versions,
+            )),
+        )  # fmt: skip
+        return _RECENT.get(key) or _RECENT.put(
+            key, self._alone_now(question, history, cutoff, analyst, explained, rel, learned)
+        )
+
+    def _alone_now(
+        self,
+        question: Question,
+        history: History,
+        cutoff: datetime,
+        analyst: str | None,
+        explained: bool,
+        rel: dict[str, float] | None,
+        learned: Learned | None,
+    ) -> tuple[QuestionState, list[Item]]:
         question = evidence.question_as_of(question, history, cutoff)
         resolution = evidence.resolution_as_of(history, question.id, cutoff)
         end = _end(cutoff, resolution)

@@ -602,6 +602,61 @@ def test_a_new_process_reads_a_groups_days_and_joint_fits_whole(
         assert np.frombuffer(after[q]) == pytest.approx(np.frombuffer(fresh[q]), abs=1e-12)
 
 
+def test_states_read_again_compute_only_the_question_a_write_touched(
+    db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each question's state on its own evidence is remembered by its records (the question,
+    its reports, assessments, resolution and versions, every source): after a report on
+    one question the overview's states compute that question alone again, and read every
+    other one (the linked group's own states too); a source re-rated touches every
+    question's records. Each equals a computation from nothing."""
+    from forecast import api
+
+    t = Tracker.open()
+    at = t.now() + timedelta(days=1)  # after the writes below
+
+    def read() -> dict[str, bytes]:
+        return {
+            s.question.id: s.trajectory.probability.tobytes() + s.trajectory.ladder.tobytes()
+            for s in t.states(as_of=at)
+        }
+
+    api.forget()
+    first = read()
+    computed: list[str] = []
+    real = api.compute
+
+    def counted(question: Question, *args: object) -> object:
+        computed.append(question.id)
+        return real(question, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(api, "compute", counted)
+    assert read() == first
+    assert computed == []  # the same records: nothing computed
+    t.add_evidence(
+        "russia-ceasefire-line",
+        lr=2.0,
+        source="Reuters",
+        published=datetime(2025, 10, 20, 12, tzinfo=UTC),
+        title="a new signal",
+    )
+    computed.clear()
+    after = read()
+    assert computed == ["russia-ceasefire-line"]
+    assert after["russia-ceasefire-line"] != first["russia-ceasefire-line"]
+    assert {k: v for k, v in after.items() if k != "russia-ceasefire-line"} == {
+        k: v for k, v in first.items() if k != "russia-ceasefire-line"
+    }
+    t.update_source("Reuters", reliability=0.5, reason="re-rated")
+    computed.clear()
+    rated = read()
+    assert sorted(computed) == sorted(first)  # every question's records hold the sources
+    api.forget()
+    fresh = read()
+    for q in rated:  # (the network's last bit may differ when computed again)
+        assert np.frombuffer(fresh[q]) == pytest.approx(np.frombuffer(rated[q]), abs=1e-12)
+
+
 def test_a_group_read_again_recomputes_only_what_a_write_changed(
     db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

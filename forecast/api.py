@@ -1764,8 +1764,9 @@ class Tracker:
             if as_of is None or q.created_at is None or q.created_at <= as_of
         ]  # fmt: skip
         linked = self._linked_states(
-            history, [q.id for q in shown], as_of, moves=False, rel=rel, learned=learned
-        )
+            history, [q.id for q in shown], as_of, moves=False, rel=rel, learned=learned,
+            parts=parts,
+        )  # fmt: skip
         return [
             linked.get(q.id)
             or self._state(q, parts[q.id], as_of, None, False, rel, learned=learned)
@@ -1945,6 +1946,7 @@ class Tracker:
         rel: dict[str, float] | None = None,
         learned: Learned | None = None,
         links: Sequence[QuestionLink] | None = None,
+        parts: dict[str, History] | None = None,
     ) -> dict[str, QuestionState]:
         """The states of the wanted questions that are linked at ``as_of``: each one the
         network's, computed with its group (``linking.group_days``). ``history`` must hold
@@ -1963,7 +1965,8 @@ class Tracker:
         groups = sorted({group[k] for k in wanted if k in group})
         if not groups:
             return {}
-        parts = evidence.by_question(history)
+        if parts is None:
+            parts = evidence.by_question(history)
         if rel is None:
             rel = evidence.reliabilities(history.sources, cutoff)
         latest = {q.id: q for q in history.questions}
@@ -1987,6 +1990,8 @@ class Tracker:
             )
             implied = net.marginals()
             assessed = [s.assessments for s, _ in alone.values()]
+            # every report counted in the group is cited by one of its questions
+            cited = replace(history, reports=[r for k in keys for r in parts[k].reports])
             for k in shown:
                 own = alone[k][0]
                 traj = linking.linked_trajectory(own.trajectory, found)
@@ -2010,7 +2015,7 @@ class Tracker:
                     own,
                     trajectory=traj,
                     contributions=contributions,
-                    reports=self._reports_of(history, ids | set(own.reports), cutoff),
+                    reports=self._reports_of(cited, ids | set(own.reports), cutoff),
                     assessments=[a for its in assessed for a in its if a.report_id in ids],
                     alone=own.trajectory,
                     linked_to=tuple(x for x in keys if x != k),

@@ -38,6 +38,7 @@ network's support, where very strong but possible evidence cannot underflow to 0
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Mapping, Sequence
 from contextlib import suppress
@@ -75,7 +76,6 @@ class Network:
         self.links = check_links(self.nodes, links)
         self.key = network_key(nodes, links)  # the same for the same tables, byte for byte
         self.keys = topological(self.nodes, self.links)
-        self._bn, self._ids = _build(self.nodes, self.links, self.keys)
         self._engines: dict[tuple[Scope, ...], _Engine] = {}
         self._support: Network | None = None  # built when evidence proves impossible
         # pyAgrum's engines keep state between calls: one computation at a time
@@ -84,6 +84,20 @@ class Network:
             MEMO_BYTES, arrays_size, Kept(b"marginals" + self.key, _arrays, _arrays)
         )
         self._patterns: Memo[tuple[bool]] = Memo(4096, lambda _: 1)  # possible, by zeros
+
+    @functools.cached_property
+    def _built(self) -> tuple[gum.BayesNet, dict[str, int]]:
+        """pyAgrum's network and each key's node id, built when first inferred from (a
+        network whose results are all remembered never is)."""
+        return _build(self.nodes, self.links, self.keys)
+
+    @property
+    def _bn(self) -> gum.BayesNet:
+        return self._built[0]
+
+    @property
+    def _ids(self) -> dict[str, int]:
+        return self._built[1]
 
     def states(self, key: str) -> int:
         return known(self.nodes, key).states

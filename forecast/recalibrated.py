@@ -113,10 +113,15 @@ def learning(tracker: Tracker, directory: str | Path | None = None) -> Learning:
 BAND = 0.9  # the credible band shown with a recalibrated forecast
 
 
-def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[str, Any] | None:
+def beside(
+    state: QuestionState, saved: team.TeamRecalibration | None, *, analyst: str | None = None
+) -> dict[str, Any] | None:
     """What the team's recalibration makes of a state's headline, for showing beside it (a
     state on the stated values: the recalibration learned how to read those), with its
-    ``BAND`` credible band over the saved draws:
+    ``BAND`` credible band over the saved draws. The state is the team's (its analysts
+    weighted by their shares of its assessments) or, with ``analyst``, that analyst's own
+    (a state of their judgements alone: their offset in full; an analyst the fit has not
+    seen adds none). It is
     None for a choice question, a resolved or annulled one, or when nothing is saved;
     ``"offered": false`` (and why) when the walk-forward check did not show it helps, with
     no value to show."""
@@ -126,7 +131,7 @@ def beside(state: QuestionState, saved: team.TeamRecalibration | None) -> dict[s
     if not saved.offered:
         return {"offered": False, "reason": saved.reason, "fitted_at": saved.fitted_at}
     stated = float(state.probability)  # type: ignore[arg-type]  # binary or event: a float
-    shares = analysts(state.assessments, q.id)
+    shares = {analyst: 1.0} if analyst is not None else analysts(state.assessments, q.id)
     shift, slope = saved.line(q.kind, q.created_by, q.tags, shares)
     band = saved.band(stated, q.kind, q.created_by, q.tags, shares, BAND)
     return {

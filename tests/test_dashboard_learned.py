@@ -431,6 +431,17 @@ def test_the_team_recalibration_is_shown_beside_the_stated_forecast(
             f"{text.pct(high)}; log-odds x 1.20 +0.10 for author "
             f"{stated.question.created_by}{by}). Learned from the questions resolved by "
         ), line
+    # one analyst's judgements: their own forecast, recalibrated with their offset in full
+    analyst = sorted(counts)[0]
+    own = float(tracker.state(OPEN[1], as_of=end_of_day(TODAY), analyst=analyst).probability)
+    assert abs(own - float(stated.probability)) > 0.001  # not the team's forecast
+    mine = saved.apply(own, "event", stated.question.created_by, (), {analyst: 1.0})
+    at = app("question", q=OPEN[1])
+    next(s for s in at.selectbox if s.label == "Judgements of").set_value(analyst).run()
+    assert not at.exception, at.exception
+    line = next(c for c in texts(at, unescaped=True).splitlines() if "Recalibrated by" in c)
+    assert f"**{text.pct(mine)}** (stated {text.pct(own)};" in line, line
+    assert f"for author {stated.question.created_by}, analyst {analyst} 100%)" in line, line
     at = app("question", q=OPEN[2])  # a choice question: nothing to recalibrate
     assert not at.exception and "Recalibrated by the team" not in texts(at)
 

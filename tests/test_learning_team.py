@@ -551,6 +551,58 @@ def test_an_open_questions_analysts_add_their_offsets_beside_it(
     assert line.endswith("for author ana, analyst ivan 67%, analyst maria 33%)"), line
 
 
+def test_an_analysts_own_forecast_is_recalibrated_with_their_offset_in_full(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Each analyst's own trajectory (``show --analyst``) is recalibrated too: their own
+    stated forecast, with their offsets in full (worked out by hand); an analyst the fit has
+    not seen adds none. The CLI gives it in the JSON and the text."""
+    from forecast import recalibrated
+    from forecast.api import Tracker
+    from forecast.domain import Kind
+
+    fits = tmp_path / "fits"
+    monkeypatch.setenv("FORECAST_FITS", str(fits))
+    now = DAY0 + timedelta(days=30)
+    t = Tracker.open(clock=lambda: now, user="ana")
+    t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.3))
+    t.add_source("Wire", 1.0)
+    for day, who, lr in ((1, "ivan", 1.5), (2, "ivan", 1.5), (3, "maria", 3.0), (4, "olga", 0.5)):
+        t.add_evidence("q", lr=lr, source="Wire", analyst=who, title=f"r{day}",
+                       published=DAY0 + timedelta(days=day))  # fmt: skip
+    final = Recalibration(
+        shift={"binary": 0.0, "event": 0.0}, slope={"binary": 1.0, "event": 1.0},
+        alpha=None, decay_share=None, questions=25,
+        offsets={"author": {"ana": (0.1, 0.0)}, "tag": {},
+                 "analyst": {"ivan": (0.3, -0.3), "maria": (-0.6, 0.6)}},
+    )  # fmt: skip
+    verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
+    team.save(team.summary(final, verdict, {}, [], t.history(None), now), fits)
+    saved = team.load(fits, history=t.history(None))
+    found = recalibrated.beside(t.state("q", analyst="maria"), saved, analyst="maria")
+    assert found is not None and found["analysts"] == {"maria": 1.0}
+    shift, slope = 0.1 - 0.6, 1.0 + 0.6
+    assert (found["shift"], found["slope"]) == pytest.approx((shift, slope), abs=1e-12)
+    stated = 0.3 * 3.0 / (0.3 * 3.0 + 0.7)  # her one report
+    assert found["stated"] == pytest.approx(stated, rel=1e-12)
+    assert found["probability"] == pytest.approx(_sigmoid(shift + slope * _logit(stated)))
+    unseen = recalibrated.beside(t.state("q", analyst="olga"), saved, analyst="olga")
+    olga = 0.3 * 0.5 / (0.3 * 0.5 + 0.7)
+    assert unseen is not None and (unseen["shift"], unseen["slope"]) == (0.1, 1.0)
+    assert unseen["probability"] == pytest.approx(_sigmoid(0.1 + _logit(olga)), rel=1e-12)
+
+    db = t.store.url
+    code, out, err = _cli(capsys, "--db", db, "show", "q", "--analyst", "maria", "--learned",
+                          "--json")  # fmt: skip
+    assert code == 0, err
+    assert json.loads(out)["recalibrated"] == found  # (JSON keeps a float exactly)
+    code, out, _ = _cli(capsys, "--db", db, "show", "q", "--analyst", "maria", "--learned")
+    assert code == 0 and (
+        f"recalibrated by the team's track record: {100 * found['probability']:.1f}% "
+        f"(stated {100 * stated:.1f}%; log-odds x 1.60 -0.50 for author ana, analyst maria 100%)"
+    ) in out
+
+
 def test_a_resolved_question_gets_no_recalibration(tmp_path: Path) -> None:
     """Its outcome is known: there is nothing left to read its forecast for."""
     from forecast import recalibrated

@@ -148,12 +148,12 @@ def _band(s: QuestionState, analyst: str | None) -> tuple[np.ndarray, np.ndarray
     return b.low, b.high
 
 
-def _recalibrated(s: QuestionState) -> None:
-    """The team's recalibrated forecast beside the stated one, when one is saved and the
-    walk-forward check showed it helps (``forecast.recalibrated.beside``)."""
+def _recalibrated(s: QuestionState, analyst: str | None) -> None:
+    """The team's recalibrated forecast (or the analyst's) beside the stated one, when one
+    is saved and the walk-forward check showed it helps (``forecast.recalibrated.beside``)."""
     saved = state.saved_recalibration().saved
-    stated = s if not trust.on() else state.state(s.question.id, asof.current(), None)
-    found = recalibrated.beside(stated, saved)
+    stated = s if not trust.on() else state.state(s.question.id, asof.current(), analyst)
+    found = recalibrated.beside(stated, saved, analyst=analyst)
     if found is None or not found["offered"]:
         return
     groups = ", ".join([
@@ -374,8 +374,7 @@ analyst = who.selectbox(
 current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
 _header(current)
 _metrics(current)
-if not analyst:
-    _recalibrated(current)
+_recalibrated(current, analyst or None)
 _trajectory(current, analyst or None)
 _when(current)
 explain, read = st.columns([3, 2])

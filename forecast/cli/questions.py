@@ -315,9 +315,9 @@ def show(
         }
     if found is not None and found.refused is not None:
         data["trust"]["refused"] = found.refused
-    if found is not None and analyst is None:  # the team's forecast, recalibrated beside it
-        stated = state if fit is None else opened.state(qid, as_of=cutoff)
-        beside = recalibrated.beside(stated, found.team)
+    if found is not None:  # the team's (or the analyst's) forecast, recalibrated beside it
+        stated = state if fit is None else opened.state(qid, as_of=cutoff, analyst=analyst)
+        beside = recalibrated.beside(stated, found.team, analyst=analyst)
         if beside is not None:
             data["recalibrated"] = beside
     if state.alone is not None and analyst is None and fit is None:  # stated values

@@ -64,8 +64,9 @@ def test_rows_are_days_alike_weighted_by_their_share_of_their_questions_days() -
         Factor("analyst", ()),  # no assessment: no analyst level
     )
     rows = team.rows([a, b], found)
-    # forecasts read to 0.02 on the log-odds: logit 0.2 = -1.386, 0.3 = -0.847, 0.4 = -0.405
-    np.testing.assert_allclose(rows.held_logit, [-1.38, -0.84, -0.40, 0.0], atol=1e-12)
+    # forecasts read to 0.05 on the log-odds: logit 0.2 = -1.386 (-27.7 steps: -28),
+    # 0.3 = -0.847 (-16.9: -17), 0.4 = -0.405 (-8.1: -8)
+    np.testing.assert_allclose(rows.held_logit, [-1.40, -0.85, -0.40, 0.0], atol=1e-12)
     np.testing.assert_allclose(rows.held_weight, [0.4, 0.6, 0.5, 0.5], rtol=1e-12)
     np.testing.assert_array_equal(rows.held_outcome, [1, 1, 0, 0])
     np.testing.assert_array_equal(rows.held_kind, [0, 0, 1, 1])  # binary, event
@@ -104,7 +105,7 @@ def test_the_assessing_analysts_weigh_by_their_share_of_the_assessments() -> Non
 
 
 def test_days_alike_across_questions_share_a_row_and_others_do_not() -> None:
-    # c's days read as a's 0.3 (logit -0.847 and -0.8473 both read -0.84): one row of
+    # c's days read as a's 0.3 (logit -0.847 and -0.8473 both read -0.85): one row of
     # weight 3/5 + 2/2; d is the same but resolved NO; e has another author
     a = _scored("a", [0.2, 0.2, 0.3, 0.3, 0.3])
     c = _scored("c", [0.3, 0.29995])
@@ -118,15 +119,16 @@ def test_days_alike_across_questions_share_a_row_and_others_do_not() -> None:
         )
     }
     assert at == pytest.approx(
-        {(-1.38, 1, (1, 0)): 0.4, (-0.84, 1, (1, 0)): 1.6, (-0.84, 0, (1, 0)): 1.0,
-         (-0.84, 1, (0, 1)): 1.0}
+        {(-1.4, 1, (1, 0)): 0.4, (-0.85, 1, (1, 0)): 1.6, (-0.85, 0, (1, 0)): 1.0,
+         (-0.85, 1, (0, 1)): 1.0}
     )  # fmt: skip
     assert rows.held_weight.sum() == pytest.approx(4.0)  # each question weighs one
 
 
 def test_a_forecast_of_certainty_is_read_just_inside() -> None:
     rows = team.rows([_scored("a", [1.0, 0.0])], team.factors([_scored("a", [1.0, 0.0])]))
-    np.testing.assert_allclose(rows.held_logit, [-13.82, 13.82], atol=1e-12)
+    # logit(1e-6) = -13.8155: -276.3 steps of 0.05, read as -276
+    np.testing.assert_allclose(rows.held_logit, [-13.80, 13.80], atol=1e-12)
 
 
 def test_a_choice_question_or_an_empty_one_is_refused_by_name() -> None:

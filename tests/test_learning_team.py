@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -515,12 +517,12 @@ def test_scored_questions_come_from_the_track_record_with_their_analysts_shares(
         assert value == pytest.approx(odds / (1 + odds), abs=1e-12), n
 
 
-def test_an_open_questions_analysts_add_their_offsets_beside_it(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    """Issue 12, by analyst: an open question's recalibration adds each assessing analyst's
-    offsets in proportion to their assessments on it (worked out by hand), and says so."""
-    from forecast import recalibrated
+def _analysts_team(
+    folder: Path, reports: Sequence[tuple[int, str, float]]
+) -> tuple[Any, team.TeamRecalibration]:
+    """A binary question "q" (prior 0.3, by ana) with one report per (day, analyst, LR) from
+    a fully trusted wire, and a recalibration saved in ``folder`` by hand: no class shift,
+    slope 1; author ana +0.1; analysts ivan (+0.3, -0.3) and maria (-0.6, +0.6)."""
     from forecast.api import Tracker
     from forecast.domain import Kind
 
@@ -528,8 +530,8 @@ def test_an_open_questions_analysts_add_their_offsets_beside_it(
     t = Tracker.open(clock=lambda: now, user="ana")
     t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.3))
     t.add_source("Wire", 1.0)
-    for day, who in ((1, "ivan"), (2, "ivan"), (3, "maria")):
-        t.add_evidence("q", lr=1.5, source="Wire", analyst=who, title=f"r{day}",
+    for day, who, lr in reports:
+        t.add_evidence("q", lr=lr, source="Wire", analyst=who, title=f"r{day}",
                        published=DAY0 + timedelta(days=day))  # fmt: skip
     final = Recalibration(
         shift={"binary": 0.0, "event": 0.0}, slope={"binary": 1.0, "event": 1.0},
@@ -538,8 +540,18 @@ def test_an_open_questions_analysts_add_their_offsets_beside_it(
                  "analyst": {"ivan": (0.3, -0.3), "maria": (-0.6, 0.6)}},
     )  # fmt: skip
     verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
-    team.save(team.summary(final, verdict, {}, [], t.history(None), now), tmp_path)
-    saved = team.load(tmp_path, history=t.history(None))
+    team.save(team.summary(final, verdict, {}, [], t.history(None), now), folder)
+    return t, team.load(folder, history=t.history(None))
+
+
+def test_an_open_questions_analysts_add_their_offsets_beside_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Issue 12, by analyst: an open question's recalibration adds each assessing analyst's
+    offsets in proportion to their assessments on it (worked out by hand), and says so."""
+    from forecast import recalibrated
+
+    t, saved = _analysts_team(tmp_path, [(1, "ivan", 1.5), (2, "ivan", 1.5), (3, "maria", 1.5)])
     found = recalibrated.beside(t.state("q"), saved)
     assert found is not None and found["analysts"] == pytest.approx({"ivan": 2 / 3, "maria": 1 / 3})
     shift, slope = 0.1 + 2 / 3 * 0.3 - 1 / 3 * 0.6, 1 - 2 / 3 * 0.3 + 1 / 3 * 0.6
@@ -560,27 +572,12 @@ def test_an_analysts_own_forecast_is_recalibrated_with_their_offset_in_full(
     stated forecast, with their offsets in full (worked out by hand); an analyst the fit has
     not seen adds none. The CLI gives it in the JSON and the text."""
     from forecast import recalibrated
-    from forecast.api import Tracker
-    from forecast.domain import Kind
 
     fits = tmp_path / "fits"
     monkeypatch.setenv("FORECAST_FITS", str(fits))
-    now = DAY0 + timedelta(days=30)
-    t = Tracker.open(clock=lambda: now, user="ana")
-    t.add_question(Question("q", "Q?", Kind.BINARY, DAY0, prior=0.3))
-    t.add_source("Wire", 1.0)
-    for day, who, lr in ((1, "ivan", 1.5), (2, "ivan", 1.5), (3, "maria", 3.0), (4, "olga", 0.5)):
-        t.add_evidence("q", lr=lr, source="Wire", analyst=who, title=f"r{day}",
-                       published=DAY0 + timedelta(days=day))  # fmt: skip
-    final = Recalibration(
-        shift={"binary": 0.0, "event": 0.0}, slope={"binary": 1.0, "event": 1.0},
-        alpha=None, decay_share=None, questions=25,
-        offsets={"author": {"ana": (0.1, 0.0)}, "tag": {},
-                 "analyst": {"ivan": (0.3, -0.3), "maria": (-0.6, 0.6)}},
-    )  # fmt: skip
-    verdict = team._verdict(DAY0, 20, np.full(25, 0.01), 3)
-    team.save(team.summary(final, verdict, {}, [], t.history(None), now), fits)
-    saved = team.load(fits, history=t.history(None))
+    t, saved = _analysts_team(
+        fits, [(1, "ivan", 1.5), (2, "ivan", 1.5), (3, "maria", 3.0), (4, "olga", 0.5)]
+    )
     found = recalibrated.beside(t.state("q", analyst="maria"), saved, analyst="maria")
     assert found is not None and found["analysts"] == {"maria": 1.0}
     shift, slope = 0.1 - 0.6, 1.0 + 0.6

@@ -1851,7 +1851,8 @@ class Tracker:
         cutoff = as_of or self.now()
         if cutoff > self.now() + MAX_LOOKAHEAD:
             raise ForecastError(f"as-of {iso(cutoff)} is more than ten years ahead")
-        if analyst is not None or explained or learned is not None:
+        if analyst is not None or explained or learned is not None or len(history.questions) > 1:
+            # (a history of many questions: its key would cost a pass over all their records)
             return self._alone_now(question, history, cutoff, analyst, explained, rel, learned)
         key = (
             question, cutoff, tuple(sorted(rel.items())) if rel is not None else None,

@@ -3,9 +3,9 @@
 Builds the database in one transaction through the store, then times every question's state
 (``Tracker.states``, the overview's data: cold, again, and after a write), the weekly
 report, and AppTest runs
-of the overview and of a question page, cold (every dashboard cache and the linked groups'
-remembered networks and fits emptied before the run, the cache folder's too; the Python
-modules stay imported), restarted (the same, but the cache folder kept, as after the
+of the overview and of a question page, cold (every dashboard cache, the states and the
+linked groups' results the process remembers, and the cache folder emptied before the run;
+the Python modules stay imported), restarted (the same, but the cache folder kept, as after the
 dashboard's restart or in a second worker) and warm (caches kept, as for a second visitor).
 Prints figures; asserts nothing. Run: .venv/bin/python benchmarks/bench_dashboard.py
 Targets from the dashboard issue: overview under 2 s, question page under 1 s, warm.

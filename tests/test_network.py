@@ -666,6 +666,38 @@ def test_arrays_go_onto_the_shelf_and_come_back_byte_for_byte() -> None:
     assert unpack(pack({})) == {}
 
 
+def test_a_result_read_from_the_shelf_is_counted_with_its_data() -> None:
+    """A memo's budget counts what an entry holds: one read back from the shelf is a view of
+    the entry's bytes, counted with its data like an array of its own."""
+    from forecast.network.memo import arrays_size, pack, unpack
+
+    own = {"p": np.zeros(1000)}
+    back = unpack(pack(own))
+    assert back is not None and back["p"].base is not None  # a view
+    assert arrays_size(back) >= 8000 and arrays_size(own) >= 8000
+    assert abs(arrays_size(back) - arrays_size(own)) < 200  # headers apart
+
+
+def test_the_shelfs_stamp_covers_the_models_sources(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Results are kept under their inputs as records (a question, a resolution, a day),
+    which the model's modules turn into evidence: a change to any of them, not only to the
+    network's, gives another stamp (and an emptied shelf)."""
+    from forecast.network import memo
+
+    stamp = memo.code_stamp.__wrapped__
+    before = stamp()
+    real = Path.read_bytes
+    for module in ("event_dates.py", "clock.py", "domain.py", "kinds.py", "linking.py"):
+
+        def changed(self: Path, module: str = module) -> bytes:
+            return real(self) + (b"# changed" if self.name == module else b"")
+
+        monkeypatch.setattr(Path, "read_bytes", changed)
+        assert stamp() != before, module
+        monkeypatch.setattr(Path, "read_bytes", real)
+    assert stamp() == before
+
+
 @pytest.mark.parametrize(
     ("blob", "message"),
     [

@@ -10,8 +10,8 @@ only age out, the least recently used first, once the memo holds its budget of b
 A memo may also keep its results on disk (a :class:`Shelf`, one SQLite file in the cache
 folder): a new process (the dashboard restarted, a second worker, the CLI after the
 dashboard) then reads what an earlier one computed instead of computing it again. The key
-names the inputs; the shelf's stamp names the code that computed from them (this package's
-network sources and the numerical libraries' versions), and a shelf written by other code is
+names the inputs; the shelf's stamp names the code that computed from them (the package's
+model sources and the numerical libraries' versions), and a shelf written by other code is
 emptied when opened. The shelf is a cache: any failure to read or write it is a miss.
 """
 
@@ -135,8 +135,11 @@ class Memo[T]:
 
 def arrays_size(found: dict[str, np.ndarray]) -> int:
     """The bytes a dict of arrays takes in memory: the dict, and each array with its header
-    (a small array is mostly header)."""
-    return sys.getsizeof(found) + sum(sys.getsizeof(v) for v in found.values())
+    (a small array is mostly header) and its data (a view's too: one read from the shelf is
+    a view of the entry's bytes, which ``sys.getsizeof`` counts as a header alone)."""
+    return sys.getsizeof(found) + sum(
+        sys.getsizeof(v) + (0 if v.base is None else v.nbytes) for v in found.values()
+    )
 
 
 def frozen(found: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -321,12 +324,15 @@ def shelf() -> Shelf | None:
 
 @functools.cache
 def code_stamp() -> bytes:
-    """A digest of the code the shelf's results come from: the network's and the linked
-    groups' sources, and the versions of the libraries that compute them."""
+    """A digest of the code the shelf's results come from, and the versions of the
+    libraries that compute them. Some results are kept under their inputs as records (a
+    question, a resolution, a report's day), which the model's modules turn into evidence
+    (days, deadlines, outcomes): every source of the package's top level and of the
+    network is stamped, so any change to them empties the shelf."""
     import pyagrum
 
     package = Path(__file__).resolve().parents[1]
-    sources = [*sorted((package / "network").glob("*.py")), package / "linking.py"]
+    sources = [*sorted(package.glob("*.py")), *sorted((package / "network").glob("*.py"))]
     return digest(
         [p.read_bytes() for p in sources], pyagrum.__version__, np.__version__, sys.version
     )

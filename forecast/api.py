@@ -21,13 +21,12 @@ and carry when and by whom they were imported.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import math
 import os
-import threading
 import uuid
 import warnings
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -93,57 +92,34 @@ if TYPE_CHECKING:
     from forecast.learning.bands import Band
     from forecast.learning.draws import Draws
     from forecast.learning.fits import Learned
+    from forecast.network.memo import Memo
 
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of our clock another machine's may be
 BAND = 0.9  # the central mass of a credible band
 MAX_LOOKAHEAD = timedelta(days=3660)  # --as-of beyond this is a typo, not a question
 
 
-class _Recent:
-    """Questions' states on their own evidence computed lately, by everything they are
-    computed from (see ``Tracker._alone``), the least recently used dropped first once
-    ``size`` are held; safe to share between threads. A key holds the records themselves,
-    so a state is never read for records it was not computed from."""
+@functools.cache
+def _recent() -> Memo[tuple[QuestionState, list[Item]]]:
+    """Questions' states on their own evidence computed lately (``Tracker._alone``), by
+    everything they are computed from: the key holds the records themselves, so a state is
+    never read for records it was not computed from. A write adds records to one question
+    (or a source, which every key holds), so the overview after it computes that question
+    again and reads the others here. 4,096 states: every question of a large team at a few
+    as-of dates. (Made when first used: the memo's package loads pyAgrum, which a command
+    that computes no state does not need.)"""
+    from forecast.network.memo import Memo
 
-    def __init__(self, size: int):
-        self.size = size
-        self._found: OrderedDict[tuple[Any, ...], tuple[QuestionState, list[Item]]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[Any, ...]) -> tuple[QuestionState, list[Item]] | None:
-        with self._lock:
-            found = self._found.get(key)
-            if found is not None:
-                self._found.move_to_end(key)
-            return found
-
-    def put(
-        self, key: tuple[Any, ...], value: tuple[QuestionState, list[Item]]
-    ) -> tuple[QuestionState, list[Item]]:
-        with self._lock:
-            self._found[key] = value
-            while len(self._found) > self.size:
-                self._found.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._found.clear()
-
-
-# A write adds records to one question (or a source, which every key holds), so the overview
-# after it computes that question again and reads the others here: enough for every
-# question of a large team at a few as-of dates.
-_RECENT = _Recent(4096)
+    return Memo(4096, lambda _: 1)
 
 
 def forget(*, kept: bool = True) -> None:
-    """Drop the states this process remembers (``_Recent``) and the linked groups' results,
+    """Drop the states this process remembers (``_recent``) and the linked groups' results,
     and (``kept``) the cache folder's (``linking.forget``): a benchmark's cold run starts
     from nothing, a restarted one from the cache folder."""
     from forecast import linking
 
-    _RECENT.clear()
+    _recent().clear()
     linking.forget(kept=kept)
 
 
@@ -1861,7 +1837,7 @@ class Tracker:
                 history.question_versions,
             )),
         )  # fmt: skip
-        return _RECENT.get(key) or _RECENT.put(
+        return _recent().get(key) or _recent().put(
             key, self._alone_now(question, history, cutoff, analyst, explained, rel, learned)
         )
 

@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,19 +75,20 @@ class Kept[T]:
 
 
 class Memo[T]:
-    """A least-recently-used map from digests to results, up to ``budget`` bytes (each
-    result's size as ``size`` gives it), safe to share between threads; with ``kept``, also
-    on the shelf (:func:`shelf`), read there when not in memory."""
+    """A least-recently-used map from keys to results, up to ``budget`` bytes (each result's
+    size as ``size`` gives it), safe to share between threads; with ``kept``, also on the
+    shelf (:func:`shelf`), read there when not in memory. A key is a digest (bytes), or,
+    for a memo not kept on the shelf, any hashable value that holds a result's inputs."""
 
     def __init__(self, budget: int, size: Callable[[T], int], kept: Kept[T] | None = None):
         self.budget = budget
         self._size = size
         self._kept = kept
-        self._found: OrderedDict[bytes, tuple[T, int]] = OrderedDict()
+        self._found: OrderedDict[Hashable, tuple[T, int]] = OrderedDict()
         self._held = 0
         self._lock = threading.Lock()
 
-    def get(self, key: bytes) -> T | None:
+    def get(self, key: Hashable) -> T | None:
         with self._lock:
             found = self._found.get(key)
             if found is not None:
@@ -98,6 +99,7 @@ class Memo[T]:
         on = shelf()
         if on is None:
             return None
+        assert isinstance(key, bytes)  # kept on the shelf: a digest
         stored = on.get(self._kept.prefix + key)
         if stored is None:
             return None
@@ -105,15 +107,16 @@ class Memo[T]:
         self._hold(key, value)
         return value
 
-    def put(self, key: bytes, value: T) -> T:
+    def put(self, key: Hashable, value: T) -> T:
         self._hold(key, value)
         if self._kept is not None:
             on = shelf()
             if on is not None:
+                assert isinstance(key, bytes)  # kept on the shelf: a digest
                 on.put(self._kept.prefix + key, self._kept.encode(value))
         return value
 
-    def _hold(self, key: bytes, value: T) -> None:
+    def _hold(self, key: Hashable, value: T) -> None:
         n = self._size(value)
         with self._lock:
             if key in self._found or n > self.budget:

@@ -40,7 +40,7 @@ from forecast import event_dates, evidence, kinds, matching
 from forecast.alerts import channels
 from forecast.alerts.rules import Alert, Setting, Subscription
 from forecast.audit import plain
-from forecast.clock import day_start, iso, utc
+from forecast.clock import day_start, end_of_day, iso, utc
 from forecast.domain import (
     EDITABLE,
     MODEL_FIELDS,
@@ -156,6 +156,17 @@ class QuestionEdit:
 
 class SnapshotWarning(UserWarning):
     """A write landed but the snapshot it should have taken could not be stored."""
+
+
+@dataclass(frozen=True)
+class Precomputed:
+    """What :meth:`Tracker.precompute` computed: the questions' states at ``as_of``, the
+    linked groups among them and the questions in those."""
+
+    as_of: datetime
+    questions: int
+    groups: int
+    linked: int
 
 
 def default_user() -> str:
@@ -1748,6 +1759,23 @@ class Tracker:
             or self._state(q, parts[q.id], as_of, None, False, rel, learned=learned)
             for q in shown
         ]
+
+    def precompute(self, *, as_of: datetime | None = None) -> Precomputed:
+        """Compute what the dashboard opens on: every question's state at knowledge time
+        ``as_of`` (default: the end of today, the overview's default).
+
+        What costs is the linked groups' (one inference a day and one fit a claim shared
+        by several questions), and the cache folder keeps it: a later process (the
+        dashboard, the weekly report) reads it instead, until the records or the code
+        change. So after an upgrade, which empties the folder, the first visitor need not
+        wait for it. With the cache off, this only fills this process's memory."""
+        from forecast import linking
+
+        cutoff = as_of or end_of_day(self.now())
+        shown = self.states(as_of=cutoff)
+        created = {s.question.id for s in shown}
+        group = {k: g for k, g in linking.components(self.links(cutoff)).items() if k in created}
+        return Precomputed(cutoff, len(shown), len(set(group.values())), len(group))
 
     def band(
         self,

@@ -314,6 +314,51 @@ def test_the_dashboard_listens_locally_unless_told_and_shows_no_tracebacks(
     )
 
 
+def test_the_dashboard_precomputes_in_the_background_unless_told_not_to(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """As it starts, the dashboard runs ``forecast precompute`` on its database in the
+    background (the cache folder then holds the linked groups when the first visitor
+    comes); not with --no-precompute, nor with the cache off (nothing would be kept)."""
+    import sys
+
+    from forecast.cli import dashboard as face
+
+    started: list[tuple[list[str], dict[str, str]]] = []
+    monkeypatch.setattr(face, "_in_background", lambda cmd, env: started.append((cmd, env)))
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
+    _started(monkeypatch)
+    ((cmd, env),) = started
+    assert cmd == [sys.executable, "-m", "forecast.cli", "precompute"]
+    assert env["FORECAST_DB"] == Tracker.open().store.url
+    started.clear()
+    _started(monkeypatch, "--no-precompute")
+    monkeypatch.setenv("FORECAST_CACHE", "off")
+    _started(monkeypatch)
+    assert started == []
+
+
+def test_a_background_command_runs_on_apart_from_the_dashboard(tmp_path: Path) -> None:
+    """The background command runs, and not as a child of the process that becomes the
+    server (which would never reap it)."""
+    import sys
+    import time
+
+    from forecast.cli import dashboard as face
+
+    done = tmp_path / "done"
+    write = (
+        "import os, pathlib, sys; p = pathlib.Path(sys.argv[1]); "
+        "p.with_suffix('.tmp').write_text(str(os.getppid())); p.with_suffix('.tmp').rename(p)"
+    )
+    face._in_background([sys.executable, "-c", write, str(done)], dict(os.environ))
+    for _ in range(600):  # a fresh Python starts in well under a minute
+        if done.exists():
+            break
+        time.sleep(0.1)
+    assert int(done.read_text()) != os.getpid()
+
+
 def test_the_app_itself_turns_error_details_off(db: Path) -> None:
     from streamlit import config
 

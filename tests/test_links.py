@@ -736,3 +736,75 @@ def test_a_new_process_reads_the_groups_results_from_the_cache_folder(
     propagations.clear()
     read()
     assert propagations  # forget() emptied the folder: computed again
+
+
+STORY_END = datetime(2025, 10, 22, 23, 59, 59, 999999, tzinfo=UTC)  # the demo's story day
+
+
+def test_precompute_leaves_the_overview_to_be_read(
+    db: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """``precompute`` (run by ``forecast dashboard`` as the server starts) computes every
+    question's state: a process that remembers nothing then shows the overview with no
+    inference and no claim fitted, and the same forecasts as a computation from nothing.
+    A linked question's page (each report's leave-one-out part) is still computed when it
+    is opened."""
+    from forecast import api
+
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
+    t = Tracker.open()
+    api.forget()  # the folder emptied, as after an upgrade
+    done = t.precompute(as_of=STORY_END)
+    assert (done.as_of, done.questions, done.groups, done.linked) == (STORY_END, 4, 1, 3)
+    api.forget(kept=False)  # the dashboard's process: nothing in memory, the folder kept
+    propagations = _count_inferences(monkeypatch)
+
+    def read() -> dict[str, bytes]:
+        return {
+            s.question.id: s.trajectory.probability.tobytes() + s.trajectory.ladder.tobytes()
+            for s in t.states(as_of=STORY_END)
+        }
+
+    kept = read()
+    assert propagations == []
+    assert set(kept) == {"lavrov-rubio-meeting", "putin-trump-meeting", "summit-venue",
+                         "russia-ceasefire-line"}  # fmt: skip
+    assert t.state("summit-venue", as_of=STORY_END).contributions
+    assert propagations  # the page's leave-one-out parts: computed when opened
+    api.forget()
+    propagations.clear()
+    fresh = read()
+    assert propagations  # from nothing: inferred
+    for q, value in fresh.items():  # (the network's last bit may differ when computed again)
+        assert np.frombuffer(kept[q]) == pytest.approx(np.frombuffer(value), abs=1e-12)
+
+
+def test_the_cli_precompute_says_what_it_kept(
+    db: Path, run: Run, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from forecast import api
+
+    monkeypatch.setenv("FORECAST_CACHE", str(tmp_path / "cache"))
+    api.forget()  # this process opens the folder anew, as a new command would
+    out = run.ok("precompute", "--as-of", "2025-10-22")
+    assert out.startswith(
+        "computed 4 questions as of the end of 2025-10-22, 3 of them in 1 linked group, in "
+    )
+    assert out.endswith(f" s; kept in {tmp_path / 'cache'}\n")
+    assert (tmp_path / "cache" / "linked.sqlite").is_file()
+    shown = run.json("precompute", "--as-of", "2025-10-22T12:00:00Z")
+    assert {k: v for k, v in shown.items() if k != "seconds"} == {  # type: ignore[union-attr]
+        "as_of": "2025-10-22T12:00:00Z",
+        "questions": 4,
+        "linked_groups": 1,
+        "linked_questions": 3,
+        "cache": str(tmp_path / "cache"),
+    }
+    monkeypatch.setenv("FORECAST_CACHE", "off")
+    api.forget()
+    assert run.ok("precompute", "--as-of", "2025-10-22").endswith(
+        "; the cache is off: nothing kept for other processes\n"
+    )
+    assert run.fails("precompute", "--as-of", "22/10/2025") == (
+        "error: --as-of '22/10/2025' is not an ISO date (YYYY-MM-DD) or date-time\n"
+    )

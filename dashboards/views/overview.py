@@ -144,7 +144,10 @@ if target:
 st.title("Questions")
 asof.banner()
 trust.banner()
-states = state.states(asof.current(), learned=trust.on())
+# shown only if it takes over half a second: a new server's first view, or the first after an
+# upgrade (the linked groups computed again, unless `forecast precompute` has run since)
+with st.spinner("Computing every question's forecast…", show_time=True):
+    states = state.states(asof.current(), learned=trust.on())
 if not states:
     st.info(
         "No questions yet: add one on the New question page, or load the demo with `forecast demo`."

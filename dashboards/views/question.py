@@ -371,7 +371,10 @@ people = sorted({a.analyst for a in state.assessments_of(qid)})
 analyst = who.selectbox(
     "Judgements of", [POOLED, *people], format_func=lambda a: a or "every analyst (pooled)"
 )
-current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
+# shown only if it takes over half a second (a linked question, first opened: each of its
+# group's reports' move and part, one inference each)
+with st.spinner("Computing the forecast and each report's part…", show_time=True):
+    current = state.state(qid, asof.current(), analyst or None, learned=trust.on())
 _header(current)
 _metrics(current)
 _recalibrated(current, analyst or None)

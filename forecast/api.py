@@ -1766,9 +1766,11 @@ class Tracker:
 
         What costs is the linked groups' (one inference a day and one fit a claim shared
         by several questions), and the cache folder keeps it: a later process (the
-        dashboard, the weekly report) reads it instead, until the records or the code
+        dashboard's overview, a snapshot) reads it instead, until the records or the code
         change. So after an upgrade, which empties the folder, the first visitor need not
-        wait for it. With the cache off, this only fills this process's memory."""
+        wait for it. A linked question's page and the weekly report also ask each report's
+        move, which this does not compute. With the cache off, this only fills this
+        process's memory."""
         from forecast import linking
 
         cutoff = as_of or end_of_day(self.now())

@@ -28,10 +28,9 @@ def register(root: click.Group) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 def precompute(ctx: click.Context, as_of: str | None, as_json: bool) -> None:
-    """Compute every question's forecast, so the dashboard opens on it and the weekly report
-    reads its linked groups from the cache folder (`dashboard` runs it in the background as
-    it starts; after an upgrade, which empties the folder, that saves the first visitor the
-    wait)."""
+    """Compute every question's forecast into the cache folder, so the dashboard's overview
+    opens on it (`dashboard` runs it in the background as it starts; after an upgrade, which
+    empties the folder, that saves the first visitor the wait)."""
     start = time.perf_counter()
     done = tracker(ctx).precompute(as_of=knowledge_time(as_of))
     seconds = time.perf_counter() - start

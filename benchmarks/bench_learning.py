@@ -101,10 +101,13 @@ def fit_table() -> None:
     rows.append(("nutpie, warm cache", timed_fit("nutpie", WARM_CACHE)))
     rows.append(("nutpie, warm cache", timed_fit("nutpie", WARM_CACHE, seed=2)))
     rows.append(("PyMC NUTS, warm cache", timed_fit("pymc", WARM_CACHE)))
+    from forecast.learning.sampling import SamplerSettings
+
+    s = SamplerSettings()  # what one_fit samples with: the defaults
     print(
         f"1. fit of {SIZE['questions']} questions, {SIZE['assessments']:,} assessments, "
-        f"{SIZE['sources']} sources, {SIZE['analysts']} analysts (4 chains on 2 cores, "
-        "1000 draws + 500 tuning each)"
+        f"{SIZE['sources']} sources, {SIZE['analysts']} analysts ({s.chains} chains on "
+        f"{s.cores} cores, {s.draws} draws + {s.tune} tuning each)"
     )
     print(
         f"   {'sampler':<24}{'process':>8}{'import':>8}{'fit':>7}   max R-hat  min bulk ESS"

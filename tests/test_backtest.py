@@ -6,6 +6,7 @@ data; ``benchmarks/bench_backtest.py`` runs the real ForecastBench folder.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from datetime import date, timedelta
@@ -243,6 +244,13 @@ def test_run_reports_every_method_with_intervals(report: bt.Report) -> None:
     for label in bt.LABELS.values():
         assert label in text
     assert "ForecastBench" in text and "CC BY-SA 4.0" in text
+    for g in report.groups:  # the learned method's most influential cluster, both weightings
+        for weighting, line in (("per_question", "per question"), ("by_day", "by scored days")):
+            found = g.influence[weighting]
+            assert f"(c)'s most influential, {line}: {found.describe()}" in text
+            assert report.to_json()["groups"][report.groups.index(g)]["influence"][weighting][
+                "days"
+            ] == found.days
     tuning = report.to_json()["tuning"]
     assert tuning["chosen"] in tuning["brier"] and tuning["end"] < report.to_json()["scored_from"]
     json.dumps(report.to_json())
@@ -450,6 +458,95 @@ def test_clustering_widens_the_interval_of_related_questions(files: tuple[Path, 
     assert a.brier["hold"].mean == pytest.approx(b.brier["hold"].mean, rel=1e-12)
     width = {k: g.brier["hold"].high - g.brier["hold"].low for k, g in (("a", a), ("b", b))}
     assert width["b"] > 2 * width["a"]  # about sqrt(10) wider
+
+
+def test_the_most_influential_cluster_is_left_out_by_hand() -> None:
+    """Leave one cluster out, by hand: gaps -1, -1, +2 against holding. Per question the
+    mean gap is 0; without question 2 it is -1 (a move of 1), without question 0 or 1 it is
+    +0.5 (0.5). Weighted 1, 1, 10 the mean is 18/12 = 1.5; without question 2 it is -1 (2.5),
+    without question 0 it is 19/11 (0.23). A cluster of questions 0 and 1 weighted alike:
+    without it +2 (2), without question 2 -1 (1)."""
+    from forecast.backtest.scores import most_influential
+
+    hold = np.array([0.10, 0.20, 0.30])
+    learned = hold + np.array([-1.0, -1.0, 2.0])
+    rng = np.random.default_rng(0)
+    out, without = most_influential(learned, hold, np.arange(3), None, rng)
+    assert out.tolist() == [2] and without.diff == pytest.approx(-1.0, abs=1e-15)
+    assert without.mean == pytest.approx(0.5 * (0.10 - 1.0 + 0.20 - 1.0), abs=1e-15)
+    assert without.diff_low <= without.diff <= without.diff_high
+    out, _ = most_influential(learned, hold, np.arange(3), np.array([1.0, 1.0, 10.0]), rng)
+    assert out.tolist() == [2]
+    out, without = most_influential(learned, hold, np.array([5, 5, 8]), None, rng)
+    assert out.tolist() == [0, 1] and without.diff == pytest.approx(2.0, abs=1e-15)
+    assert most_influential(learned, hold, np.array([4, 4, 4]), None, rng) is None
+
+
+def test_a_group_names_its_most_influential_cluster_and_keeps_its_intervals(
+    files: tuple[Path, Path],
+) -> None:
+    """Given the questions, a group names the learned method's most influential cluster
+    under each weighting (its qids, text and days, the score without it, computed by hand
+    here), and every interval is what it was without asking for it."""
+    questions = bt.load(*files)
+    days = bt.replay(questions, 7)
+    fc = bt.forecasts(days, lambda d: np.clip(d.held * 1.3, 0.0, 1.0))
+    outcome = np.array([q.outcome for q in questions])
+    mask = np.ones(len(days.day), dtype=bool)
+    related = np.array([q.cluster for q in questions])
+    plain = bt.score_group("all", days, fc, outcome, mask, np.random.default_rng(3), related)
+    named = bt.score_group(
+        "all", days, fc, outcome, mask, np.random.default_rng(3), related, questions
+    )
+    assert plain.influence == {}
+    assert named.brier == plain.brier and named.brier_by_day == plain.brier_by_day
+    assert set(named.influence) == {"per_question", "by_day"}
+    y = outcome[days.question]
+    gap = (fc["learned"] - y) ** 2 - (days.held - y) ** 2
+    for weighting, found in named.influence.items():
+        members = [i for i, q in enumerate(questions) if q.qid in found.qids]
+        assert len({related[i] for i in members}) == 1  # one cluster, whole
+        assert len(members) == int(np.sum(related == related[members[0]]))
+        assert found.text == (questions[members[0]].text or questions[members[0]].qid)
+        mine = np.isin(days.question, members)
+        assert found.days == int(mine.sum())
+        if weighting == "by_day":  # the plain mean over the other clusters' days
+            assert found.without.diff == pytest.approx(gap[~mine].mean(), rel=1e-12)
+            assert found.diff == plain.brier_by_day["learned"].diff
+        else:  # the mean of the other questions' time averages
+            per_q = [gap[days.question == i].mean() for i in np.unique(days.question[~mine])]
+            assert found.without.diff == pytest.approx(np.mean(per_q), rel=1e-12)
+            assert found.diff == plain.brier["learned"].diff
+    as_json = named.to_json()["influence"]["by_day"]
+    assert as_json["qids"] == list(named.influence["by_day"].qids)
+    assert set(as_json["without"]) == {"mean", "low", "high", "diff", "diff_low", "diff_high"}
+
+
+def _resting(without: tuple[float, float, float]) -> bt.Influence:
+    diff, low, high = without
+    return bt.Influence(
+        ("q7",), "Will a long question decide it?", 345, -0.0010,
+        bt.Score(0.05, 0.04, 0.06, diff, low, high),
+    )  # fmt: skip
+
+
+def test_the_verdict_says_when_one_cluster_decides_it() -> None:
+    """Where leaving the most influential cluster out changes how the interval reads, the
+    verdict says so, with the score without it; where it does not, it says nothing more."""
+    every = _group("all", NOISE, NOISE)
+    event = _group("event", WINS, NOISE)
+    resting = dataclasses.replace(event, influence={"by_day": _resting(WINS)})
+    report = bt.Report(7, 60, 10, {}, {}, [], [every, resting], 0)
+    assert bt.verdict(report).endswith(
+        "hold the stated forecasts: learning has not shown it helps under both weightings. "
+        'By scored days, that rests on one cluster of related questions: without "Will a long '
+        'question decide it?" (345 days), the learned method beats holding (-0.0030 '
+        "[-0.0050, -0.0010])."
+    )
+    steady = dataclasses.replace(event, influence={"by_day": _resting(NOISE)})
+    plain = bt.Report(7, 60, 10, {}, {}, [], [every, event], 0)
+    assert bt.verdict(bt.Report(7, 60, 10, {}, {}, [], [every, steady], 0)) == bt.verdict(plain)
+    assert bt.verdict(plain).endswith("under both weightings.")
 
 
 # --------------------------------------------------------------------------- tuning (b)

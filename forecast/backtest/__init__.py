@@ -39,7 +39,8 @@ The modules, in the order the run uses them:
 - ``data``: reading the two files into ``Tracked`` questions; ``classify`` and its checks;
 - ``methods``: the team's update calendar, the scored days, methods (a)-(d) and the
   walk-forward fits of (c);
-- ``scores``: per-question time averages, bootstrap intervals and (b)'s tuning;
+- ``scores``: per-question time averages, bootstrap intervals, the most influential cluster
+  of related questions and (b)'s tuning;
 - ``report``: ``run`` (the whole backtest), ``assess`` (tuning and scores from the fits),
   the ``Report`` and its printed ``table``.
 
@@ -85,10 +86,12 @@ from forecast.backtest.scores import (
     LOG_EPS,
     TIE,
     Group,
+    Influence,
     Score,
     Tuning,
     alpha_key,
     log_scores,
+    most_influential,
     score_group,
     time_averages,
     tune_decay,
@@ -111,6 +114,7 @@ __all__ = [
     "Days",
     "Fit",
     "Group",
+    "Influence",
     "Report",
     "Score",
     "Tracked",
@@ -127,6 +131,7 @@ __all__ = [
     "load",
     "log_scores",
     "measure_classifier",
+    "most_influential",
     "platform_levels",
     "refit_schedule",
     "replay",

@@ -78,6 +78,7 @@ class Tracked:
     obs_p: np.ndarray
     cluster: int = -1  # related questions share one (see ``clusters``); -1: on its own
     platform: str = UNKNOWN_PLATFORM  # the ``source`` column: polymarket, manifold, ...
+    text: str = ""  # the question's text ("" where it has none)
 
 
 def load(questions_path: str | Path, series_path: str | Path) -> list[Tracked]:
@@ -125,6 +126,7 @@ def load(questions_path: str | Path, series_path: str | Path) -> list[Tracked]:
                 obs_p=g["prob"].to_numpy(dtype=float),
                 cluster=int(cluster),
                 platform=_platform(pd, getattr(row, "source", None), row.qid, questions_path),
+                text="" if pd.isna(row.question) else str(row.question),
             )
         )
     if not out:

@@ -116,8 +116,8 @@ def assess(
     rng = np.random.default_rng(seed)
     related = np.array([q.cluster for q in questions])
     groups = [
-        score_group("all", days, fc, outcome, window, rng, related),
-        score_group("event", days, fc, outcome, window & days.event, rng, related),
+        score_group("all", days, fc, outcome, window, rng, related, questions),
+        score_group("event", days, fc, outcome, window & days.event, rng, related, questions),
     ]
     scored = np.unique(days.question)
     return Report(
@@ -173,6 +173,8 @@ def table(report: Report) -> str:
                 for m in METHODS[1:]
             )
             lines.append(f"  weighted by scored days, Brier vs (a): {'; '.join(shown)}")
+        for weighting, found in g.influence.items():
+            lines.append(f"  (c)'s most influential, {_WEIGHTINGS[weighting]}: {found.describe()}")
         lines.append("")
     last = report.fits[-1]
     lines.append(
@@ -196,14 +198,17 @@ def table(report: Report) -> str:
     return "\n".join(lines)
 
 
+_WEIGHTINGS = {"per_question": "per question", "by_day": "by scored days"}
+
+
 def _against_hold(score: Score) -> str:
     """How a method did against holding, by the 95% interval of its Brier difference."""
     shown = f"{score.diff:+.4f} [{score.diff_low:+.4f}, {score.diff_high:+.4f}]"
-    if score.diff_high < 0:
-        return f"beats holding ({shown})"
-    if score.diff_low > 0:
-        return f"does worse than holding ({shown})"
-    return f"is neither clearly better nor worse than holding ({shown})"
+    return {
+        -1: f"beats holding ({shown})",
+        1: f"does worse than holding ({shown})",
+        0: f"is neither clearly better nor worse than holding ({shown})",
+    }[_reading(score)]
 
 
 def verdict(report: Report) -> str:
@@ -224,5 +229,26 @@ def verdict(report: Report) -> str:
         f"on event questions the learned method {_against_hold(event.brier['learned'])} per "
         f"question and {_against_hold(by_day['learned'])} weighted by scored days; on all "
         f"questions it {_against_hold(every.brier['learned'])}. At a {report.cadence}-day "
-        f"cadence, {act}."
+        f"cadence, {act}.{_resting_on_one(event)}"
     )
+
+
+def _resting_on_one(event: Group) -> str:
+    """A sentence for each weighting under which one cluster of related event questions
+    decides whether (c) beats holding: left out, the reading of its interval changes."""
+    said = ""
+    for weighting, found in event.influence.items():
+        score = (event.brier_by_day if weighting == "by_day" else event.brier) or event.brier
+        before, after = _reading(score["learned"]), _reading(found.without)
+        if before != after:
+            said += (
+                f" {_WEIGHTINGS[weighting].capitalize()}, that rests on one cluster of "
+                f"related questions: without {found.name()}, the learned "
+                f"method {_against_hold(found.without)}."
+            )
+    return said
+
+
+def _reading(score: Score) -> int:
+    """-1 beats holding, 1 does worse, 0 neither (by the 95% interval)."""
+    return -1 if score.diff_high < 0 else (1 if score.diff_low > 0 else 0)

@@ -9,12 +9,17 @@ bootstrap resamples whole clusters, so they are not counted as independent evide
 question-day weighted means (``brier_by_day``, ``log_by_day``) weigh each question by its
 scored days instead, over the same resamples: a question tracked for 300 days counts for more
 than one tracked for 8.
+
+A mean over a few hundred questions can rest on one of them (a year-long question counts
+300 times by scored days). ``Influence`` names, for the learned method, the cluster of
+related questions whose removal moves its difference from holding the most, and the score
+without it (a leave-one-cluster-out check, with its own bootstrap over the other clusters).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -57,6 +62,8 @@ class Group:
     log: dict[str, Score]
     brier_by_day: dict[str, Score] | None = None  # weighted by scored days
     log_by_day: dict[str, Score] | None = None
+    # the learned method's Brier, by weighting ("per_question", "by_day"): see Influence
+    influence: dict[str, Influence] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -67,6 +74,41 @@ class Group:
             "log": {m: s.to_json() for m, s in self.log.items()},
             "brier_by_day": {m: s.to_json() for m, s in (self.brier_by_day or {}).items()},
             "log_by_day": {m: s.to_json() for m, s in (self.log_by_day or {}).items()},
+            "influence": {w: i.to_json() for w, i in self.influence.items()},
+        }
+
+
+@dataclass(frozen=True)
+class Influence:
+    """The cluster of related questions whose removal moves a method's Brier difference from
+    holding the most, under one weighting, and that difference without it."""
+
+    qids: tuple[str, ...]
+    text: str  # the first question's text (its qid where it has none)
+    days: int  # the cluster's scored days
+    diff: float  # the method against holding, every question in
+    without: Score  # the same with the cluster left out, its own bootstrap
+
+    def name(self) -> str:
+        """The cluster as the text names it: its first question, how many more, its days."""
+        more = len(self.qids) - 1
+        text = self.text if len(self.text) <= 70 else self.text[:69] + "…"
+        return f'"{text}"' + (f" and {more} related" if more else "") + f" ({self.days} days)"
+
+    def describe(self) -> str:
+        w = self.without
+        return (
+            f"{self.name()}: {self.diff:+.4f} with it, {w.diff:+.4f} "
+            f"[{w.diff_low:+.4f}, {w.diff_high:+.4f}] without"
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "qids": list(self.qids),
+            "text": self.text,
+            "days": self.days,
+            "diff": self.diff,
+            "without": self.without.to_json(),
         }
 
 
@@ -78,24 +120,69 @@ def score_group(
     mask: np.ndarray,
     rng: np.random.Generator,
     clusters: np.ndarray | None = None,
+    questions: Sequence[Tracked] | None = None,
 ) -> Group:
     """Time-averaged scores per question, then their mean with bootstrap intervals.
 
     ``clusters`` gives each question (by index) its cluster of related questions; the
-    bootstrap draws clusters (default: every question its own)."""
+    bootstrap draws clusters (default: every question its own). With ``questions`` (the
+    list the days index) the group also names the learned method's most influential
+    cluster under each weighting (``Influence``)."""
     ids, counts = np.unique(days.question[mask], return_counts=True)
-    resample = _resample(rng, None if clusters is None else clusters[ids], len(ids))
+    labels = ids if clusters is None else clusters[ids]
+    resample = _resample(rng, None if clusters is None else labels, len(ids))
     result = {}
+    tables = {}
     for rule, fn in (("brier", scoring.brier), ("log", log_scores)):
-        table = {m: time_averages(days, fc[m], outcome, mask, fn) for m in METHODS}
+        table = tables[rule] = {m: time_averages(days, fc[m], outcome, mask, fn) for m in METHODS}
         result[rule] = {m: _summary(table[m], table["hold"], resample) for m in METHODS}
         result[f"{rule}_by_day"] = {
             m: _summary(table[m], table["hold"], resample, counts) for m in METHODS
         }
+    influence = {}
+    if questions is not None:
+        brier = tables["brier"]
+        rng = rng.spawn(1)[0]  # a child stream: the intervals above stay as they were
+        for weighting, w in (("per_question", None), ("by_day", counts)):
+            found = most_influential(brier["learned"], brier["hold"], labels, w, rng)
+            if found is not None:
+                out, without = found
+                influence[weighting] = Influence(
+                    qids=tuple(questions[i].qid for i in ids[out]),
+                    text=questions[ids[out][0]].text or questions[ids[out][0]].qid,
+                    days=int(counts[out].sum()),
+                    diff=result["brier_by_day" if w is not None else "brier"]["learned"].diff,
+                    without=without,
+                )
     return Group(
         name, len(ids), int(mask.sum()), result["brier"], result["log"],
-        result["brier_by_day"], result["log_by_day"],
+        result["brier_by_day"], result["log_by_day"], influence,
     )  # fmt: skip
+
+
+def most_influential(
+    values: np.ndarray,
+    reference: np.ndarray,
+    labels: np.ndarray,
+    weights: np.ndarray | None,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, Score] | None:
+    """Leave one cluster out: the cluster (``labels``, one per question) whose removal moves
+    the (``weights``-weighted) mean of ``values - reference`` the most, as the indices of its
+    questions, and the method's score without it, over a bootstrap of the other clusters.
+    None with fewer than two clusters."""
+    w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    _, label = np.unique(labels, return_inverse=True)
+    if label.max(initial=0) < 1:
+        return None
+    gap = w * (values - reference)
+    total, weight = gap.sum(), w.sum()
+    left = (total - np.bincount(label, weights=gap)) / (weight - np.bincount(label, weights=w))
+    worst = int(np.argmax(np.abs(left - total / weight)))
+    out = np.flatnonzero(label == worst)
+    keep = label != worst
+    resample = _resample(rng, label[keep], int(keep.sum()))
+    return out, _summary(values[keep], reference[keep], resample, w[keep])
 
 
 def time_averages(

@@ -18,7 +18,10 @@ import click
 from forecast.cli.common import print_json, tracker
 from forecast.domain import ForecastError
 from forecast.learning import fits
+from forecast.learning.sampling import SamplerSettings
 from forecast.terminal import cell, pad, say
+
+DEFAULT = SamplerSettings()  # the options' defaults are the library's
 
 
 def register(root: click.Group) -> None:
@@ -49,12 +52,16 @@ SEED = click.IntRange(0, 2**32 - 1)  # what numpy and PyMC accept as a seed
 @click.option(
     "--sampler",
     type=click.Choice(["nutpie", "pymc"]),
-    default="nutpie",
+    default=DEFAULT.sampler,
     show_default=True,
     help="NUTS implementation.",
 )
-@click.option("--draws", type=int, default=1000, show_default=True, help="Draws per chain.")
-@click.option("--tune", type=int, default=500, show_default=True, help="Tuning draws per chain.")
+@click.option(
+    "--draws", type=int, default=DEFAULT.draws, show_default=True, help="Draws per chain."
+)
+@click.option(
+    "--tune", type=int, default=DEFAULT.tune, show_default=True, help="Tuning draws per chain."
+)
 @click.option("--seed", type=SEED, help="Random seed (default: fresh).")
 @click.option(
     "--fits",
@@ -77,7 +84,6 @@ def calibrate(
     to forecasts only if a fit at an earlier cut beat the stated values on the questions
     resolved after it."""
     from forecast.learning.calibrate import calibrate as run
-    from forecast.learning.sampling import SamplerSettings
 
     _quiet_pymc()
     settings = SamplerSettings(

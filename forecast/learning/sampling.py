@@ -17,7 +17,7 @@ class SamplerSettings:
 
     sampler: Literal["nutpie", "pymc"] = "nutpie"
     draws: int = 1000
-    tune: int = 500
+    tune: int = 300
     chains: int = 4
     cores: int = 2
     seed: int | None = None

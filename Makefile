@@ -25,7 +25,7 @@ run: $(VENV)/.installed   ## install, load the demo scenario, start the dashboar
 test: $(VENV)/.installed-test   ## install the test dependencies, lint, and run the whole suite
 	$(BIN)/ruff check forecast dashboards tests benchmarks
 	$(BIN)/mypy forecast
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadfile
 
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check forecast dashboards tests benchmarks

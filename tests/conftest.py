@@ -113,17 +113,26 @@ def new_database(
 
 
 _FIGURES: list[str] = []  # lines for the end-of-run summary
+FIGURE = "measured figure"  # the name of a test's user property that carries one
 
 
 @pytest.fixture
-def report_figure() -> Callable[[str], None]:
-    """Record a measured figure: printed now (seen with -s) and again in the run's summary."""
+def report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
+    """Record a measured figure: printed now (seen with -s) and again in the run's summary.
+    It travels with the test's report, so a figure measured in a worker process (pytest -n)
+    reaches the summary too."""
 
     def record(line: str) -> None:
         print(line)
-        _FIGURES.append(line)
+        request.node.user_properties.append((FIGURE, line))
 
     return record
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect the figures of each finished test (its teardown report carries them all)."""
+    if report.when == "teardown":
+        _FIGURES.extend(line for name, line in report.user_properties if name == FIGURE)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

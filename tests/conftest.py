@@ -118,9 +118,9 @@ FIGURE = "measured figure"  # the name of a test's user property that carries on
 
 @pytest.fixture
 def report_figure(request: pytest.FixtureRequest) -> Callable[[str], None]:
-    """Record a measured figure: printed now (seen with -s) and again in the run's summary.
-    It travels with the test's report, so a figure measured in a worker process (pytest -n)
-    reaches the summary too."""
+    """Record a measured figure: printed now (seen with -s in one process) and again in the
+    run's summary. It travels with the test's report, so a figure measured in a worker
+    process (pytest -n) reaches the summary too."""
 
     def record(line: str) -> None:
         print(line)

@@ -463,63 +463,93 @@ def test_clustering_widens_the_interval_of_related_questions(files: tuple[Path, 
 def test_the_most_influential_cluster_is_left_out_by_hand() -> None:
     """Leave one cluster out, by hand: gaps -1, -1, +2 against holding. Per question the
     mean gap is 0; without question 2 it is -1 (a move of 1), without question 0 or 1 it is
-    +0.5 (0.5). Weighted 1, 1, 10 the mean is 18/12 = 1.5; without question 2 it is -1 (2.5),
-    without question 0 it is 19/11 (0.23). A cluster of questions 0 and 1 weighted alike:
-    without it +2 (2), without question 2 -1 (1)."""
-    from forecast.backtest.scores import most_influential
+    +0.5 (0.5): question 2. Weighted 10, 1, 1 the mean is -9/12 = -0.75; without question 0
+    it is +0.5 (1.25), without 1 -8/11 (0.02), without 2 -1 (0.25): question 0. With a
+    fourth question of gap +0.5 and questions 0 and 1 one cluster, the mean is 0.125;
+    without the pair it is 1.25 (1.125), without question 2 -0.5 (0.625), without 3 0."""
+    from forecast.backtest.scores import _resample, most_influential
 
     hold = np.array([0.10, 0.20, 0.30])
     learned = hold + np.array([-1.0, -1.0, 2.0])
-    rng = np.random.default_rng(0)
-    out, without = most_influential(learned, hold, np.arange(3), None, rng)
+    alone = np.arange(3)
+    drawn = _resample(np.random.default_rng(0), alone, 3)
+    out, without = most_influential(learned, hold, alone, None, drawn)
     assert out.tolist() == [2] and without.diff == pytest.approx(-1.0, abs=1e-15)
     assert without.mean == pytest.approx(0.5 * (0.10 - 1.0 + 0.20 - 1.0), abs=1e-15)
     assert without.diff_low <= without.diff <= without.diff_high
-    out, _ = most_influential(learned, hold, np.arange(3), np.array([1.0, 1.0, 10.0]), rng)
-    assert out.tolist() == [2]
-    out, without = most_influential(learned, hold, np.array([5, 5, 8]), None, rng)
-    assert out.tolist() == [0, 1] and without.diff == pytest.approx(2.0, abs=1e-15)
-    assert most_influential(learned, hold, np.array([4, 4, 4]), None, rng) is None
+    out, without = most_influential(learned, hold, alone, np.array([10.0, 1.0, 1.0]), drawn)
+    assert out.tolist() == [0] and without.diff == pytest.approx(0.5, abs=1e-15)
+    hold4, learned4 = np.append(hold, 0.4), np.append(learned, 0.9)
+    pairs = np.array([5, 5, 8, 9])
+    drawn4 = _resample(np.random.default_rng(0), pairs, 4)
+    out, without = most_influential(learned4, hold4, pairs, None, drawn4)
+    assert out.tolist() == [0, 1] and without.diff == pytest.approx(1.25, abs=1e-15)
+    # two clusters would leave one, drawn alike in every resample: no interval to read
+    assert most_influential(learned, hold, np.array([4, 4, 7]), None, drawn) is None
+    with pytest.raises(ValueError, match="every question's weight must be above zero"):
+        most_influential(learned, hold, alone, np.array([1.0, 0.0, 1.0]), drawn)
 
 
-def test_a_group_names_its_most_influential_cluster_and_keeps_its_intervals(
-    files: tuple[Path, Path],
-) -> None:
+def test_an_influential_cluster_is_named_on_one_line() -> None:
+    """A question's text is shown on one line (a newline in it cannot start a line that
+    passes for the verdict) and cut to 70 columns; its related questions are counted."""
+    score = bt.Score(0.05, 0.04, 0.06, -0.001, -0.002, 0.0)
+    forged = bt.Influence(("a", "b", "c"), "Will it?\nVerdict: adopt it", 12, 0.0, score)
+    assert forged.name() == (
+        '"Will it?\\nVerdict: adopt it" and 2 related questions (12 question-days)'
+    )
+    from forecast.terminal import width
+
+    wide = bt.Influence(("a",), "北京" * 60, 3, 0.0, score)
+    shown = wide.name().split('"')[1]
+    assert width(shown) <= 70 and shown.endswith("…")
+    assert wide.name().endswith('" (3 question-days)')
+
+
+def test_a_group_names_its_most_influential_cluster(files: tuple[Path, Path]) -> None:
     """Given the questions, a group names the learned method's most influential cluster
-    under each weighting (its qids, text and days, the score without it, computed by hand
-    here), and every interval is what it was without asking for it."""
+    under each weighting: on the event questions only (so the group's questions are not
+    all the questions) and clusters of three, it is the one a brute-force leave-one-out
+    finds, with the score without it computed directly. Naming it draws nothing: a second
+    group scored after it with the same generator gets the same intervals either way."""
     questions = bt.load(*files)
     days = bt.replay(questions, 7)
     fc = bt.forecasts(days, lambda d: np.clip(d.held * 1.3, 0.0, 1.0))
     outcome = np.array([q.outcome for q in questions])
-    mask = np.ones(len(days.day), dtype=bool)
-    related = np.array([q.cluster for q in questions])
-    plain = bt.score_group("all", days, fc, outcome, mask, np.random.default_rng(3), related)
-    named = bt.score_group(
-        "all", days, fc, outcome, mask, np.random.default_rng(3), related, questions
-    )
-    assert plain.influence == {}
-    assert named.brier == plain.brier and named.brier_by_day == plain.brier_by_day
-    assert set(named.influence) == {"per_question", "by_day"}
+    mask = days.event.copy()
+    related = np.arange(len(questions)) // 3
+    rng = np.random.default_rng(3)
+    named = bt.score_group("event", days, fc, outcome, mask, rng, related, questions)
+    after_named = bt.score_group("all", days, fc, outcome, ~mask, rng, related)
+    rng = np.random.default_rng(3)
+    plain = bt.score_group("event", days, fc, outcome, mask, rng, related)
+    after_plain = bt.score_group("all", days, fc, outcome, ~mask, rng, related)
+    assert plain.influence == {} and named.brier == plain.brier
+    assert after_named.brier == after_plain.brier
+    assert after_named.brier_by_day == after_plain.brier_by_day
     y = outcome[days.question]
     gap = (fc["learned"] - y) ** 2 - (days.held - y) ** 2
-    for weighting, found in named.influence.items():
-        members = [i for i, q in enumerate(questions) if q.qid in found.qids]
-        assert len({related[i] for i in members}) == 1  # one cluster, whole
-        assert len(members) == int(np.sum(related == related[members[0]]))
+    ids = np.unique(days.question[mask])
+    assert len(ids) < len(questions)
+    per_q = np.array([gap[mask & (days.question == i)].mean() for i in ids])
+    n = np.array([np.sum(mask & (days.question == i)) for i in ids])
+    for weighting, w in (("per_question", np.ones(len(ids))), ("by_day", n.astype(float))):
+        found = named.influence[weighting]
+        mean = np.average(per_q, weights=w)
+        moves = {
+            c: abs(np.average(per_q[related[ids] != c], weights=w[related[ids] != c]) - mean)
+            for c in np.unique(related[ids])
+        }
+        worst = max(moves, key=lambda c: (moves[c], -c))
+        members = ids[related[ids] == worst]
+        assert found.qids == tuple(questions[i].qid for i in members)
         assert found.text == (questions[members[0]].text or questions[members[0]].qid)
-        mine = np.isin(days.question, members)
-        assert found.days == int(mine.sum())
-        if weighting == "by_day":  # the plain mean over the other clusters' days
-            assert found.without.diff == pytest.approx(gap[~mine].mean(), rel=1e-12)
-            assert found.diff == plain.brier_by_day["learned"].diff
-        else:  # the mean of the other questions' time averages
-            per_q = [gap[days.question == i].mean() for i in np.unique(days.question[~mine])]
-            assert found.without.diff == pytest.approx(np.mean(per_q), rel=1e-12)
-            assert found.diff == plain.brier["learned"].diff
-    as_json = named.to_json()["influence"]["by_day"]
-    assert as_json["qids"] == list(named.influence["by_day"].qids)
-    assert set(as_json["without"]) == {"mean", "low", "high", "diff", "diff_low", "diff_high"}
+        assert found.days == int(np.sum(mask & np.isin(days.question, members)))
+        keep = related[ids] != worst
+        assert found.without.diff == pytest.approx(np.average(per_q[keep], weights=w[keep]))
+        assert found.without.diff_low <= found.without.diff <= found.without.diff_high
+        assert found.diff == pytest.approx(mean, rel=1e-12)
+    assert named.to_json()["influence"]["by_day"]["qids"] == list(named.influence["by_day"].qids)
 
 
 def _resting(without: tuple[float, float, float]) -> bt.Influence:
@@ -539,9 +569,9 @@ def test_the_verdict_says_when_one_cluster_decides_it() -> None:
     report = bt.Report(7, 60, 10, {}, {}, [], [every, resting], 0)
     assert bt.verdict(report).endswith(
         "hold the stated forecasts: learning has not shown it helps under both weightings. "
-        'By scored days, that rests on one cluster of related questions: without "Will a long '
-        'question decide it?" (345 days), the learned method beats holding (-0.0030 '
-        "[-0.0050, -0.0010])."
+        "By scored days, that reading rests on one cluster of related questions: without "
+        '"Will a long question decide it?" (345 question-days), the learned method beats '
+        "holding (-0.0030 [-0.0050, -0.0010])."
     )
     steady = dataclasses.replace(event, influence={"by_day": _resting(NOISE)})
     plain = bt.Report(7, 60, 10, {}, {}, [], [every, event], 0)

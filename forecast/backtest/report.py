@@ -242,8 +242,8 @@ def _resting_on_one(event: Group) -> str:
         before, after = _reading(score["learned"]), _reading(found.without)
         if before != after:
             said += (
-                f" {_WEIGHTINGS[weighting].capitalize()}, that rests on one cluster of "
-                f"related questions: without {found.name()}, the learned "
+                f" {_WEIGHTINGS[weighting].capitalize()}, that reading rests on one cluster "
+                f"of related questions: without {found.name()}, the learned "
                 f"method {_against_hold(found.without)}."
             )
     return said

@@ -13,7 +13,7 @@ than one tracked for 8.
 A mean over a few hundred questions can rest on one of them (a year-long question counts
 300 times by scored days). ``Influence`` names, for the learned method, the cluster of
 related questions whose removal moves its difference from holding the most, and the score
-without it (a leave-one-cluster-out check, with its own bootstrap over the other clusters).
+without it (a leave-one-cluster-out check, read from the group's own resamples).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from forecast import scoring
 from forecast.backtest.data import Tracked, iso_day
 from forecast.backtest.methods import ALPHAS, METHODS, Days, decaying, held_decayed
 from forecast.domain import DEFAULT_ALPHA
+from forecast.terminal import cell, clip
 
 LOG_EPS = 1e-4  # forecasts are clipped to [eps, 1 - eps] for the log score only; the
 # series never go below 3e-4, so only decayed forecasts near a deadline are clipped
@@ -87,13 +88,15 @@ class Influence:
     text: str  # the first question's text (its qid where it has none)
     days: int  # the cluster's scored days
     diff: float  # the method against holding, every question in
-    without: Score  # the same with the cluster left out, its own bootstrap
+    without: Score  # the same with the cluster left out, over the group's resamples
 
     def name(self) -> str:
-        """The cluster as the text names it: its first question, how many more, its days."""
+        """The cluster as the text names it: its first question (on one line, at most 70
+        columns), how many more, its scored question-days."""
+        text = clip(cell(self.text), 70)
         more = len(self.qids) - 1
-        text = self.text if len(self.text) <= 70 else self.text[:69] + "…"
-        return f'"{text}"' + (f" and {more} related" if more else "") + f" ({self.days} days)"
+        related = f" and {more} related question{'s' if more > 1 else ''}" if more else ""
+        return f'"{text}"{related} ({self.days} question-days)'
 
     def describe(self) -> str:
         w = self.without
@@ -142,9 +145,8 @@ def score_group(
     influence = {}
     if questions is not None:
         brier = tables["brier"]
-        rng = rng.spawn(1)[0]  # a child stream: the intervals above stay as they were
         for weighting, w in (("per_question", None), ("by_day", counts)):
-            found = most_influential(brier["learned"], brier["hold"], labels, w, rng)
+            found = most_influential(brier["learned"], brier["hold"], labels, w, resample)
             if found is not None:
                 out, without = found
                 influence[weighting] = Influence(
@@ -165,24 +167,29 @@ def most_influential(
     reference: np.ndarray,
     labels: np.ndarray,
     weights: np.ndarray | None,
-    rng: np.random.Generator,
+    resample: np.ndarray,
 ) -> tuple[np.ndarray, Score] | None:
     """Leave one cluster out: the cluster (``labels``, one per question) whose removal moves
-    the (``weights``-weighted) mean of ``values - reference`` the most, as the indices of its
-    questions, and the method's score without it, over a bootstrap of the other clusters.
-    None with fewer than two clusters."""
+    the (``weights``-weighted, each above zero) mean of ``values - reference`` the most (of
+    equal moves, the first label), as the indices of its questions, and the score without
+    it. Its interval is read from the same resamples as the whole group's (``resample``,
+    as ``_resample`` makes them), the cluster's columns dropped, so the two compare draw
+    by draw; a resample that drew nothing else is left out. None with fewer than three
+    clusters: two would leave one, which every resample draws alike."""
     w = np.ones(len(values)) if weights is None else np.asarray(weights, dtype=float)
+    if np.any(w <= 0):
+        raise ValueError("every question's weight must be above zero")
     _, label = np.unique(labels, return_inverse=True)
-    if label.max(initial=0) < 1:
+    if label.max(initial=0) < 2:
         return None
     gap = w * (values - reference)
     total, weight = gap.sum(), w.sum()
     left = (total - np.bincount(label, weights=gap)) / (weight - np.bincount(label, weights=w))
     worst = int(np.argmax(np.abs(left - total / weight)))
-    out = np.flatnonzero(label == worst)
     keep = label != worst
-    resample = _resample(rng, label[keep], int(keep.sum()))
-    return out, _summary(values[keep], reference[keep], resample, w[keep])
+    kept = resample[:, keep]
+    kept = kept[(kept * w[keep]).sum(axis=1) > 0]
+    return np.flatnonzero(~keep), _summary(values[keep], reference[keep], kept, w[keep])
 
 
 def time_averages(
